@@ -1,0 +1,50 @@
+/*
+ * sched: the discrete-event scheduler. A binary heap ordered by (time,
+ * insertion sequence), so events at equal times run in the order they were
+ * scheduled and every run is reproducible. Cancelling is lazy: a cancelled
+ * event stays in the heap and is dropped when it reaches the top.
+ *
+ * The scheduler never owns an event's argument; whoever schedules frees it.
+ */
+#ifndef MAILSIM_CORE_SCHED_H
+#define MAILSIM_CORE_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/time.h"
+
+typedef struct sched sched_t;
+typedef void (*sched_fn)(void *arg);
+/* 0 is never a valid id, so it can mean "no event". */
+typedef uint64_t sched_id_t;
+
+sched_t *sched_new(void);
+void sched_free(sched_t *s);
+
+sim_time_t sched_now(const sched_t *s);
+/* Schedules fn(arg) at an absolute time (clamped to now if in the past). */
+sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg);
+sched_id_t sched_after(sched_t *s, sim_time_t delay, sched_fn fn, void *arg);
+/* Cancels a pending event; harmless for 0, a run event or a cancelled one. */
+void sched_cancel(sched_t *s, sched_id_t id);
+bool sched_is_pending(const sched_t *s, sched_id_t id);
+
+/* Runs the next live event; false when none is left. */
+bool sched_step(sched_t *s);
+/* Runs every event due at or before t, then sets the clock to t. Returns how many ran. */
+uint64_t sched_run_until(sched_t *s, sim_time_t t);
+/* Runs until no event is left or sched_stop is called. Returns how many ran. */
+uint64_t sched_run(sched_t *s);
+/* Makes the running sched_run or sched_run_until return after the current event. */
+void sched_stop(sched_t *s);
+
+/* Live (not cancelled) pending events. */
+size_t sched_pending(const sched_t *s);
+/* Time of the next live event, or SIM_TIME_NEVER. */
+sim_time_t sched_next_time(sched_t *s);
+/* Events run since creation. */
+uint64_t sched_events_run(const sched_t *s);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * util: the two kinds of fatal (out of memory, broken invariant) and small
+ * string helpers shared by every layer.
+ *
+ * xmalloc and friends never return NULL: they abort on exhaustion. panic()
+ * marks a bug, never bad input; bad input is a return code and a message.
+ */
+#ifndef MAILSIM_CORE_UTIL_H
+#define MAILSIM_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define MS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define MS_NORETURN __attribute__((noreturn))
+#else
+#define MS_PRINTF(a, b)
+#define MS_NORETURN
+#endif
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+/* The caller frees the copy. */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Formats into a fresh string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) MS_PRINTF(1, 2);
+
+/* A broken invariant: prints "mailsim: internal error: ..." and aborts. */
+MS_NORETURN void panic(const char *fmt, ...) MS_PRINTF(1, 2);
+
+/* ASCII-only case folding, independent of the locale. */
+int str_casecmp(const char *a, const char *b);
+int str_ncasecmp(const char *a, const char *b, size_t n);
+bool str_has_prefix_ci(const char *s, const char *prefix);
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t str_edit_distance(const char *a, const char *b);
+
+#endif
