@@ -1,5 +1,6 @@
 /* The trace bus, field access by name, copies and the two formatters; buffers. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
