@@ -1,0 +1,886 @@
+/* The mailbox store: accounts, UIDs, flags, copy/move, expunge, folders, LIST, quota, notices. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail/store.h"
+#include "mail/store_private.h"
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+typedef struct seen_change {
+    store_change_kind_t kind;
+    char folder[64];
+    char old_folder[64];
+    uint32_t uid;
+    char label[16];
+} seen_change_t;
+
+typedef struct recorder {
+    seen_change_t changes[64];
+    size_t n;
+} recorder_t;
+
+static void record(void *ctx, const store_change_t *c)
+{
+    recorder_t *r = ctx;
+    ck_assert_uint_lt(r->n, 64);
+    seen_change_t *s = &r->changes[r->n++];
+    s->kind = c->kind;
+    snprintf(s->folder, sizeof s->folder, "%s", c->folder ? c->folder : "");
+    snprintf(s->old_folder, sizeof s->old_folder, "%s", c->old_folder ? c->old_folder : "");
+    s->uid = c->uid;
+    snprintf(s->label, sizeof s->label, "%s", c->label ? c->label : "");
+}
+
+static store_t *new_store(store_user_t **roberto)
+{
+    store_t *s = store_new();
+    ck_assert_int_eq(store_add_domain(s, "roberto.example"), STORE_OK);
+    ck_assert_int_eq(store_add_user(s, "roberto", "secret", "Ρομπέρτο", 0, roberto), STORE_OK);
+    return s;
+}
+
+/* Appends "Message <label>\r\n" to f and returns its UID. */
+static uint32_t put(store_folder_t *f, const char *label)
+{
+    char text[64];
+    int n = snprintf(text, sizeof text, "Message %s\r\n", label);
+    store_append_t a = {text, (size_t)n, 1000, 0, NULL, 0, label};
+    uint32_t uid = 0;
+    ck_assert_int_eq(store_append(f, &a, &uid), STORE_OK);
+    return uid;
+}
+
+static void mark_deleted(store_folder_t *f, uint32_t uid)
+{
+    ck_assert_int_eq(store_flags_change(f, uid, STORE_FLAGS_ADD, STORE_FLAG_DELETED, NULL, 0),
+                     STORE_OK);
+}
+
+/* ---- accounts ---------------------------------------------------------- */
+
+START_TEST(test_find_user)
+{
+    store_user_t *roberto;
+    store_t *s = new_store(&roberto);
+    ck_assert_ptr_eq(store_find_user(s, "roberto"), roberto);
+    ck_assert_ptr_eq(store_find_user(s, "roberto@roberto.example"), roberto);
+    ck_assert_ptr_eq(store_find_user(s, "Roberto@ROBERTO.example"), roberto);
+    ck_assert_ptr_null(store_find_user(s, "roberto@alice.example"));
+    ck_assert_ptr_null(store_find_user(s, "alice"));
+    ck_assert_ptr_null(store_find_user(s, "@roberto.example"));
+    ck_assert_int_eq(store_add_user(s, "ROBERTO", "x", NULL, 0, NULL), STORE_USER_EXISTS);
+    ck_assert_int_eq(store_add_user(s, "a b", "x", NULL, 0, NULL), STORE_BAD_USER);
+    ck_assert_int_eq(store_add_user(s, "a@b", "x", NULL, 0, NULL), STORE_BAD_USER);
+    ck_assert_int_eq(store_add_user(s, "", "x", NULL, 0, NULL), STORE_BAD_USER);
+    ck_assert_int_eq(store_add_domain(s, "bad domain"), STORE_BAD_DOMAIN);
+    ck_assert(store_user_check_password(roberto, "secret"));
+    ck_assert(!store_user_check_password(roberto, "Secret"));
+    ck_assert_str_eq(store_user_display_name(roberto), "Ρομπέρτο");
+    store_user_t *alice;
+    ck_assert_int_eq(store_add_user(s, "alice", "pw", NULL, 0, &alice), STORE_OK);
+    ck_assert_str_eq(store_user_display_name(alice), "alice");
+    ck_assert_uint_eq(store_user_count(s), 2);
+    ck_assert_ptr_eq(store_user_at(s, 1), alice);
+    ck_assert_str_eq(store_folder_name(store_inbox(alice)), "INBOX");
+    store_free(s);
+}
+END_TEST
+
+/* ---- UIDs -------------------------------------------------------------- */
+
+START_TEST(test_uids_ascend_and_never_repeat)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    ck_assert_uint_eq(put(in, "m1"), 1);
+    ck_assert_uint_eq(put(in, "m2"), 2);
+    ck_assert_uint_eq(put(in, "m3"), 3);
+    mark_deleted(in, 3);
+    mark_deleted(in, 2);
+    ck_assert_int_eq(store_expunge(in, NULL, 0, NULL), STORE_OK);
+    ck_assert_uint_eq(store_folder_msg_count(in), 1);
+    /* RFC 3501 2.3.1.1: the UID of an expunged message is never used again. */
+    ck_assert_uint_eq(put(in, "m4"), 4);
+    ck_assert_uint_eq(store_folder_uidnext(in), 5);
+    uint32_t prev = 0;
+    for (uint32_t seq = 1; seq <= store_folder_msg_count(in); seq++) {
+        uint32_t uid = store_msg_uid(store_msg_by_seq(in, seq));
+        ck_assert_msg(uid > prev, "seq %u: uid %u not above %u", seq, uid, prev);
+        prev = uid;
+    }
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_uidvalidity_changes_on_recreate)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *work;
+    ck_assert_int_eq(store_folder_create(u, "Work", &work), STORE_OK);
+    uint32_t first = store_folder_uidvalidity(work);
+    ck_assert_uint_ne(first, store_folder_uidvalidity(store_inbox(u)));
+    put(work, "m1");
+    put(work, "m2");
+    ck_assert_int_eq(store_folder_delete(u, "Work"), STORE_OK);
+    ck_assert(!store_folder_exists(work));
+    put(store_inbox(u), "other"); /* the old handle still answers, safely */
+    store_append_t a = {"x", 1, 0, 0, NULL, 0, NULL};
+    ck_assert_int_eq(store_append(work, &a, NULL), STORE_NO_FOLDER);
+    store_folder_t *again;
+    ck_assert_int_eq(store_folder_create(u, "Work", &again), STORE_OK);
+    ck_assert_ptr_ne(again, work);
+    ck_assert_msg(store_folder_uidvalidity(again) > first, "UIDVALIDITY %u then %u", first,
+                  store_folder_uidvalidity(again));
+    ck_assert_uint_eq(put(again, "m3"), 1);
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_fetch_by_seq_and_uid)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    for (int i = 0; i < 5; i++)
+        put(in, (const char *[]){"a", "b", "c", "d", "e"}[i]);
+    mark_deleted(in, 2);
+    store_expunge(in, NULL, 0, NULL);
+    uint32_t seq = 0;
+    const store_msg_t *m = store_msg_by_uid(in, 4, &seq);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(seq, 3);
+    ck_assert_str_eq(store_msg_label(m), "d");
+    ck_assert_uint_eq(store_msg_size(m), strlen("Message d\r\n"));
+    ck_assert_mem_eq(store_msg_data(m), "Message d\r\n", store_msg_size(m));
+    ck_assert_int_eq(store_msg_internal_date(m), 1000);
+    ck_assert_ptr_eq(store_msg_by_seq(in, 3), m);
+    ck_assert_ptr_null(store_msg_by_uid(in, 2, NULL));
+    ck_assert_ptr_null(store_msg_by_seq(in, 0));
+    ck_assert_ptr_null(store_msg_by_seq(in, 5));
+    ck_assert_ptr_null(store_msg_by_uid(in, 99, NULL));
+    store_free(s);
+}
+END_TEST
+
+/* ---- flags ------------------------------------------------------------- */
+
+START_TEST(test_flags)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    uint32_t uid = put(in, "m1");
+    const store_msg_t *m = store_msg_by_uid(in, uid, NULL);
+    ck_assert_uint_eq(store_msg_flags(m), STORE_FLAG_RECENT);
+    store_flags_change(in, uid, STORE_FLAGS_ADD, STORE_FLAG_SEEN | STORE_FLAG_FLAGGED, NULL, 0);
+    ck_assert_uint_eq(store_msg_flags(m), STORE_FLAG_RECENT | STORE_FLAG_SEEN | STORE_FLAG_FLAGGED);
+    store_flags_change(in, uid, STORE_FLAGS_REMOVE, STORE_FLAG_SEEN | STORE_FLAG_RECENT, NULL, 0);
+    ck_assert_uint_eq(store_msg_flags(m), STORE_FLAG_RECENT | STORE_FLAG_FLAGGED);
+    store_flags_change(in, uid, STORE_FLAGS_REPLACE, STORE_FLAG_ANSWERED | STORE_FLAG_DRAFT, NULL,
+                       0);
+    /* \Recent is the server's: neither a replace nor a remove touches it. */
+    ck_assert_uint_eq(store_msg_flags(m),
+                      STORE_FLAG_RECENT | STORE_FLAG_ANSWERED | STORE_FLAG_DRAFT);
+
+    const char *add[] = {"$Important", "Later", "$important"};
+    ck_assert_int_eq(store_flags_change(in, uid, STORE_FLAGS_ADD, 0, add, 3), STORE_OK);
+    ck_assert_uint_eq(store_msg_keyword_count(m), 2);
+    ck_assert(store_msg_has_keyword(m, "$IMPORTANT"));
+    const char *drop[] = {"later"};
+    store_flags_change(in, uid, STORE_FLAGS_REMOVE, 0, drop, 1);
+    ck_assert_uint_eq(store_msg_keyword_count(m), 1);
+    ck_assert_str_eq(store_msg_keyword(m, 0), "$Important");
+    const char *bad[] = {"Good", "bad word"};
+    ck_assert_int_eq(store_flags_change(in, uid, STORE_FLAGS_REPLACE, 0, bad, 2),
+                     STORE_BAD_KEYWORD);
+    ck_assert_uint_eq(store_msg_keyword_count(m), 1);
+    ck_assert_uint_eq(store_msg_flags(m),
+                      STORE_FLAG_RECENT | STORE_FLAG_ANSWERED | STORE_FLAG_DRAFT);
+    const char *only[] = {"Work"};
+    store_flags_change(in, uid, STORE_FLAGS_REPLACE, 0, only, 1);
+    ck_assert_uint_eq(store_msg_keyword_count(m), 1);
+    ck_assert_str_eq(store_msg_keyword(m, 0), "Work");
+    ck_assert_uint_eq(store_msg_flags(m), STORE_FLAG_RECENT);
+    ck_assert_int_eq(store_flags_change(in, 42, STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, 0),
+                     STORE_NO_MESSAGE);
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_flag_names)
+{
+    ck_assert_uint_eq(store_flag_parse("\\seen"), STORE_FLAG_SEEN);
+    ck_assert_uint_eq(store_flag_parse("\\DELETED"), STORE_FLAG_DELETED);
+    ck_assert_uint_eq(store_flag_parse("\\Recent"), STORE_FLAG_RECENT);
+    ck_assert_uint_eq(store_flag_parse("Seen"), 0);
+    ck_assert_uint_eq(store_flag_parse("\\Bogus"), 0);
+    ck_assert_str_eq(store_flag_name(STORE_FLAG_DRAFT), "\\Draft");
+    ck_assert_ptr_null(store_flag_name(STORE_FLAG_SEEN | STORE_FLAG_DRAFT));
+    buf_t b = BUF_INIT;
+    store_flags_format(&b, STORE_FLAG_SEEN | STORE_FLAG_DELETED | STORE_FLAG_RECENT);
+    ck_assert_str_eq(buf_cstr(&b), "\\Seen \\Deleted \\Recent");
+    buf_free(&b);
+    ck_assert(store_keyword_valid("$Forwarded"));
+    ck_assert(!store_keyword_valid("\\Seen"));
+    ck_assert(!store_keyword_valid("a(b"));
+    ck_assert(!store_keyword_valid(""));
+    ck_assert(!store_keyword_valid("caf\xc3\xa9"));
+}
+END_TEST
+
+START_TEST(test_take_recent_and_status)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    put(in, "m1");
+    put(in, "m2");
+    store_flags_change(in, 1, STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, 0);
+    store_status_t st;
+    store_folder_status(in, &st);
+    ck_assert_uint_eq(st.messages, 2);
+    ck_assert_uint_eq(st.recent, 2);
+    ck_assert_uint_eq(st.unseen, 1);
+    ck_assert_uint_eq(st.uidnext, 3);
+    ck_assert_uint_eq(st.uidvalidity, store_folder_uidvalidity(in));
+    ck_assert_uint_eq(store_folder_first_unseen(in), 2);
+    uint32_t *uids = NULL;
+    ck_assert_uint_eq(store_folder_take_recent(in, &uids), 2);
+    ck_assert_uint_eq(uids[0], 1);
+    ck_assert_uint_eq(uids[1], 2);
+    free(uids);
+    put(in, "m3");
+    ck_assert_uint_eq(store_folder_take_recent(in, &uids), 1);
+    ck_assert_uint_eq(uids[0], 3);
+    free(uids);
+    ck_assert_uint_eq(store_folder_take_recent(in, &uids), 0);
+    ck_assert_ptr_null(uids);
+    store_folder_status(in, &st);
+    ck_assert_uint_eq(st.recent, 0);
+    store_free(s);
+}
+END_TEST
+
+/* ---- expunge, copy, move ----------------------------------------------- */
+
+START_TEST(test_expunge_order)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    for (int i = 1; i <= 11; i++) {
+        char label[8];
+        snprintf(label, sizeof label, "m%d", i);
+        put(in, label);
+    }
+    /* RFC 3501 7.4.1: deleting 3, 4, 7 and 11 reports 3, 3, 5, 8. */
+    const uint32_t doomed[] = {11, 3, 7, 4};
+    for (size_t i = 0; i < 4; i++)
+        mark_deleted(in, doomed[i]);
+    store_expunged_t e;
+    ck_assert_int_eq(store_expunge(in, NULL, 0, &e), STORE_OK);
+    const uint32_t want_seqs[] = {3, 3, 5, 8}, want_uids[] = {3, 4, 7, 11};
+    ck_assert_uint_eq(e.count, 4);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_msg(e.seqs[i] == want_seqs[i], "seq #%zu: got %u, want %u", i, e.seqs[i],
+                      want_seqs[i]);
+        ck_assert_msg(e.uids[i] == want_uids[i], "uid #%zu: got %u, want %u", i, e.uids[i],
+                      want_uids[i]);
+    }
+    store_expunged_free(&e);
+    ck_assert_uint_eq(store_folder_msg_count(in), 7);
+    ck_assert_str_eq(store_msg_label(store_msg_by_seq(in, 3)), "m5");
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_uid_expunge_subset)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    for (int i = 0; i < 4; i++)
+        put(in, "x");
+    mark_deleted(in, 1);
+    mark_deleted(in, 2);
+    mark_deleted(in, 4);
+    /* RFC 4315 UID EXPUNGE: only \Deleted messages among the given UIDs go. */
+    const uint32_t only[] = {4, 3, 2};
+    store_expunged_t e;
+    store_expunge(in, only, 3, &e);
+    ck_assert_uint_eq(e.count, 2);
+    ck_assert_uint_eq(e.uids[0], 2);
+    ck_assert_uint_eq(e.uids[1], 4);
+    ck_assert_uint_eq(e.seqs[0], 2);
+    ck_assert_uint_eq(e.seqs[1], 3);
+    store_expunged_free(&e);
+    ck_assert_uint_eq(store_folder_msg_count(in), 2);
+    ck_assert_ptr_nonnull(store_msg_by_uid(in, 1, NULL));
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_copy)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u), *arch;
+    store_folder_create(u, "Archive", &arch);
+    put(arch, "old"); /* so the destination's UIDs do not start at 1 */
+    put(in, "m1");
+    put(in, "m2");
+    put(in, "m3");
+    store_folder_take_recent(in, NULL);
+    store_flags_change(in, 2, STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, 0);
+    const uint32_t uids[] = {3, 99, 2};
+    store_uid_map_t map;
+    ck_assert_int_eq(store_copy(in, uids, 3, arch, &map), STORE_OK);
+    ck_assert_uint_eq(map.count, 2);
+    ck_assert_uint_eq(map.uidvalidity, store_folder_uidvalidity(arch));
+    ck_assert_uint_eq(map.src_uids[0], 2);
+    ck_assert_uint_eq(map.dst_uids[0], 2);
+    ck_assert_uint_eq(map.src_uids[1], 3);
+    ck_assert_uint_eq(map.dst_uids[1], 3);
+    store_uid_map_free(&map);
+    const store_msg_t *copy = store_msg_by_uid(arch, 2, NULL);
+    ck_assert_str_eq(store_msg_label(copy), "m2");
+    ck_assert_uint_eq(store_msg_flags(copy), STORE_FLAG_SEEN | STORE_FLAG_RECENT);
+    /* The copy shares the original's bytes. */
+    ck_assert_ptr_eq(store_msg_data(copy), store_msg_data(store_msg_by_uid(in, 2, NULL)));
+    ck_assert_uint_eq(store_folder_msg_count(in), 3);
+    /* "old" (13 bytes), three originals and two copies of 12 bytes. */
+    ck_assert_uint_eq(store_user_used(u), 13 + 5 * strlen("Message m1\r\n"));
+    /* Copy into the same folder. */
+    const uint32_t one = 1;
+    ck_assert_int_eq(store_copy(in, &one, 1, in, NULL), STORE_OK);
+    ck_assert_str_eq(store_msg_label(store_msg_by_uid(in, 4, NULL)), "m1");
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_move)
+{
+    recorder_t rec = {.n = 0};
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u), *school;
+    store_folder_create(u, "Σχολή", &school);
+    for (int i = 0; i < 4; i++)
+        put(in, (const char *[]){"m1", "m2", "m3", "m4"}[i]);
+    uint64_t used = store_user_used(u);
+    store_set_observer(s, record, &rec);
+    const uint32_t uids[] = {2, 4};
+    store_uid_map_t map;
+    store_expunged_t e;
+    ck_assert_int_eq(store_move(in, uids, 2, school, &map, &e), STORE_OK);
+    ck_assert_uint_eq(map.count, 2);
+    ck_assert_uint_eq(map.dst_uids[0], 1);
+    ck_assert_uint_eq(map.dst_uids[1], 2);
+    ck_assert_uint_eq(e.count, 2);
+    ck_assert_uint_eq(e.seqs[0], 2);
+    ck_assert_uint_eq(e.seqs[1], 3);
+    store_uid_map_free(&map);
+    store_expunged_free(&e);
+    ck_assert_uint_eq(store_folder_msg_count(in), 2);
+    ck_assert_uint_eq(store_folder_msg_count(school), 2);
+    ck_assert_uint_eq(store_folder_count_label(school, "m4"), 1);
+    ck_assert_uint_eq(store_folder_count_label(in, "m4"), 0);
+    ck_assert_uint_eq(store_user_used(u), used);
+    /* Two arrivals in the destination, then two removals from the source. */
+    ck_assert_uint_eq(rec.n, 4);
+    ck_assert_int_eq(rec.changes[0].kind, STORE_CHANGE_COPY);
+    ck_assert_str_eq(rec.changes[0].folder, "Σχολή");
+    ck_assert_str_eq(rec.changes[0].label, "m2");
+    ck_assert_int_eq(rec.changes[3].kind, STORE_CHANGE_EXPUNGE);
+    ck_assert_str_eq(rec.changes[3].folder, "INBOX");
+    ck_assert_uint_eq(rec.changes[3].uid, 4);
+    store_free(s);
+}
+END_TEST
+
+/* ---- quota ------------------------------------------------------------- */
+
+START_TEST(test_quota)
+{
+    store_t *s = store_new();
+    store_user_t *u;
+    ck_assert_int_eq(store_add_user(s, "roberto", "pw", NULL, 30, &u), STORE_OK);
+    store_folder_t *in = store_inbox(u);
+    char data[20] = "0123456789012345678";
+    store_append_t a = {data, 20, 0, 0, NULL, 0, "m1"};
+    ck_assert_int_eq(store_append(in, &a, NULL), STORE_OK);
+    ck_assert(store_user_would_exceed_quota(u, 11));
+    ck_assert(!store_user_would_exceed_quota(u, 10));
+    a.label = "m2";
+    ck_assert_int_eq(store_append(in, &a, NULL), STORE_QUOTA);
+    ck_assert_uint_eq(store_folder_msg_count(in), 1);
+    ck_assert_uint_eq(store_user_used(u), 20);
+    store_folder_t *other;
+    store_folder_create(u, "Other", &other);
+    const uint32_t one = 1;
+    ck_assert_int_eq(store_copy(in, &one, 1, other, NULL), STORE_QUOTA);
+    ck_assert_uint_eq(store_folder_msg_count(other), 0);
+    /* A move inside the account needs no room. */
+    ck_assert_int_eq(store_move(in, &one, 1, other, NULL, NULL), STORE_OK);
+    ck_assert_uint_eq(store_user_used(u), 20);
+    store_folder_delete(u, "Other");
+    ck_assert_uint_eq(store_user_used(u), 0);
+    a.size = 10;
+    ck_assert_int_eq(store_append(in, &a, NULL), STORE_OK);
+    store_user_set_quota(u, 0);
+    ck_assert(!store_user_would_exceed_quota(u, UINT64_MAX));
+    ck_assert_int_eq(store_deliver(u, data, 20, 0, "m3", NULL), STORE_OK);
+    store_free(s);
+}
+END_TEST
+
+/* ---- folders ----------------------------------------------------------- */
+
+static const char *const bad_names[] = {
+    "", "/a", "a/", "a//b", "a*b", "a%", "tab\there", "caf\xc3", "\xc0\xaf",
+};
+
+START_TEST(test_bad_folder_names)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    ck_assert_msg(store_folder_create(u, bad_names[_i], NULL) == STORE_BAD_NAME, "created \"%s\"",
+                  bad_names[_i]);
+    ck_assert_uint_eq(store_folder_count(u), 1);
+    store_free(s);
+}
+END_TEST
+
+/* The folder names, joined by spaces, in list order. */
+static void names_are(store_user_t *u, const char *want)
+{
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < store_folder_count(u); i++) {
+        store_folder_t *f = store_folder_at(u, i);
+        buf_printf(&b, "%s%s%s", i ? " " : "", store_folder_name(f),
+                   store_folder_selectable(f) ? "" : "(noselect)");
+    }
+    ck_assert_msg(strcmp(buf_cstr(&b), want) == 0, "folders: got \"%s\", want \"%s\"", buf_cstr(&b),
+                  want);
+    buf_free(&b);
+}
+
+START_TEST(test_create_and_delete)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    ck_assert_int_eq(store_folder_create(u, "Σχολή/Εργασίες/2024", NULL), STORE_OK);
+    names_are(u, "INBOX Σχολή Σχολή/Εργασίες Σχολή/Εργασίες/2024");
+    ck_assert_int_eq(store_folder_create(u, "Σχολή", NULL), STORE_FOLDER_EXISTS);
+    ck_assert_int_eq(store_folder_create(u, "inbox", NULL), STORE_FOLDER_EXISTS);
+    ck_assert_ptr_eq(store_folder_find(u, "iNbOx"), store_inbox(u));
+    ck_assert_int_eq(store_folder_delete(u, "INBOX"), STORE_INBOX);
+    ck_assert_int_eq(store_folder_delete(u, "Inbox"), STORE_INBOX);
+    ck_assert_int_eq(store_folder_delete(u, "Nope"), STORE_NO_FOLDER);
+    /* RFC 3501 6.3.4: a folder with subfolders loses its messages and
+     * stays as \Noselect; once \Noselect it cannot go while children remain. */
+    store_folder_t *school = store_folder_find(u, "Σχολή");
+    put(school, "m1");
+    ck_assert_int_eq(store_folder_delete(u, "Σχολή"), STORE_OK);
+    names_are(u, "INBOX Σχολή(noselect) Σχολή/Εργασίες Σχολή/Εργασίες/2024");
+    ck_assert(store_folder_exists(school));
+    ck_assert_uint_eq(store_folder_msg_count(school), 0);
+    store_append_t a = {"x", 1, 0, 0, NULL, 0, NULL};
+    ck_assert_int_eq(store_append(school, &a, NULL), STORE_NOSELECT);
+    ck_assert_int_eq(store_folder_delete(u, "Σχολή"), STORE_HAS_CHILDREN);
+    ck_assert_int_eq(store_folder_delete(u, "Σχολή/Εργασίες/2024"), STORE_OK);
+    ck_assert_int_eq(store_folder_delete(u, "Σχολή/Εργασίες"), STORE_OK);
+    names_are(u, "INBOX Σχολή(noselect)");
+    ck_assert_int_eq(store_folder_delete(u, "Σχολή"), STORE_OK);
+    names_are(u, "INBOX");
+    /* A \Noselect name becomes a mailbox again when created. */
+    store_folder_create(u, "a/b", NULL);
+    store_folder_t *fa = store_folder_find(u, "a");
+    uint32_t v = store_folder_uidvalidity(fa);
+    store_folder_delete(u, "a");
+    ck_assert_int_eq(store_folder_create(u, "a", NULL), STORE_OK);
+    ck_assert(store_folder_selectable(fa));
+    ck_assert_uint_gt(store_folder_uidvalidity(fa), v);
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_rename)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_create(u, "Work/2023/Q1", NULL);
+    store_folder_create(u, "Works", NULL);
+    store_folder_t *work = store_folder_find(u, "Work");
+    uint32_t v = store_folder_uidvalidity(work);
+    put(work, "m1");
+    ck_assert_int_eq(store_folder_rename(u, "Work", "Old/Work"), STORE_OK);
+    names_are(u, "INBOX Old Old/Work Old/Work/2023 Old/Work/2023/Q1 Works");
+    ck_assert_str_eq(store_folder_name(work), "Old/Work");
+    ck_assert_uint_eq(store_folder_uidvalidity(work), v);
+    ck_assert_uint_eq(store_folder_msg_count(work), 1);
+    ck_assert_int_eq(store_folder_rename(u, "Old", "Old/Inner"), STORE_RENAME_INTO_ITSELF);
+    ck_assert_int_eq(store_folder_rename(u, "Old", "Works"), STORE_FOLDER_EXISTS);
+    ck_assert_int_eq(store_folder_rename(u, "Gone", "New"), STORE_NO_FOLDER);
+    ck_assert_int_eq(store_folder_rename(u, "Works", "INBOX"), STORE_FOLDER_EXISTS);
+    ck_assert_int_eq(store_folder_rename(u, "Works", "a//b"), STORE_BAD_NAME);
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_rename_inbox)
+{
+    recorder_t rec = {.n = 0};
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    store_folder_create(u, "INBOX/Sub", NULL);
+    put(in, "m1");
+    put(in, "m2");
+    put(in, "m3");
+    store_flags_change(in, 3, STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL, 0);
+    uint32_t v = store_folder_uidvalidity(in);
+    store_set_observer(s, record, &rec);
+    /* RFC 3501 6.3.5: the messages move; INBOX stays, empty, with its children. */
+    ck_assert_int_eq(store_folder_rename(u, "inbox", "INBOX/Old"), STORE_OK);
+    names_are(u, "INBOX INBOX/Old INBOX/Sub");
+    ck_assert_uint_eq(store_folder_msg_count(in), 0);
+    ck_assert_uint_eq(store_folder_uidvalidity(in), v);
+    ck_assert_uint_eq(store_folder_uidnext(in), 4);
+    store_folder_t *old = store_folder_find(u, "INBOX/Old");
+    ck_assert_uint_eq(store_folder_msg_count(old), 3);
+    ck_assert_uint_ne(store_folder_uidvalidity(old), v);
+    ck_assert_str_eq(store_msg_label(store_msg_by_seq(old, 3)), "m3");
+    ck_assert_uint_eq(store_msg_flags(store_msg_by_seq(old, 3)) & STORE_FLAG_SEEN, STORE_FLAG_SEEN);
+    ck_assert_uint_eq(put(in, "m4"), 4);
+    ck_assert_uint_eq(rec.n, 2);
+    ck_assert_int_eq(rec.changes[0].kind, STORE_CHANGE_FOLDER_RENAME);
+    ck_assert_str_eq(rec.changes[0].old_folder, "INBOX");
+    ck_assert_str_eq(rec.changes[0].folder, "INBOX/Old");
+    store_free(s);
+}
+END_TEST
+
+/* ---- LIST -------------------------------------------------------------- */
+
+static const struct {
+    const char *pattern, *name;
+    bool want;
+} list_cases[] = {
+    {"*", "INBOX", true},
+    {"*", "a/b/c", true},
+    {"%", "a", true},
+    {"%", "a/b", false},
+    {"a/%", "a/b", true},
+    {"a/%", "a/b/c", false},
+    {"a/*", "a/b/c", true},
+    {"a/*", "a", false},
+    {"a*", "a", true},
+    {"a*", "ab/c", true},
+    {"a%", "ab/c", false},
+    {"%/%", "a/b", true},
+    {"%/b", "Σχολή/b", true},
+    {"Σχ%", "Σχολή", true},
+    {"Σχ%", "Σχολή/Εργασίες", false},
+    {"inbox", "INBOX", true},
+    {"Inbox/%", "INBOX/Sub", true},
+    {"INBOX", "inboxes", false},
+    {"", "INBOX", false},
+    {"w*k", "work", true},
+    {"w*k", "works", false},
+    {"*/%", "a/b/c", true},
+    {"%%%", "abc", true},
+    {"a%b%c", "axxbyyc", true},
+    {"a%b%c", "ax/bc", false},
+};
+
+START_TEST(test_list_match)
+{
+    bool got = store_list_match(list_cases[_i].pattern, list_cases[_i].name);
+    ck_assert_msg(got == list_cases[_i].want, "\"%s\" vs \"%s\": got %d, want %d",
+                  list_cases[_i].pattern, list_cases[_i].name, got, list_cases[_i].want);
+}
+END_TEST
+
+START_TEST(test_list_and_lsub)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_create(u, "Σχολή/Εργασίες", NULL);
+    store_folder_create(u, "Trash", NULL);
+    store_folder_delete(u, "Σχολή");
+    ck_assert_int_eq(store_subscribe(u, "Trash"), STORE_OK);
+    ck_assert_int_eq(store_subscribe(u, "Gone"), STORE_OK);
+    ck_assert_int_eq(store_subscribe(u, "inbox"), STORE_OK);
+    ck_assert_int_eq(store_subscribe(u, "Trash"), STORE_OK);
+    ck_assert_uint_eq(store_subscription_count(u), 3);
+    ck_assert(store_is_subscribed(u, "INBOX"));
+    store_list_item_t *items;
+    size_t n = store_list(u, "", "%", &items);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(items[0].name, "INBOX");
+    ck_assert_uint_eq(items[0].attrs, STORE_LIST_HAS_NO_CHILDREN | STORE_LIST_SUBSCRIBED);
+    ck_assert_str_eq(items[1].name, "Trash");
+    ck_assert_str_eq(items[2].name, "Σχολή");
+    ck_assert_uint_eq(items[2].attrs, STORE_LIST_NOSELECT | STORE_LIST_HAS_CHILDREN);
+    free(items);
+    n = store_list(u, "Σχολή/", "*", &items);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(items[0].name, "Σχολή/Εργασίες");
+    free(items);
+    ck_assert_uint_eq(store_list(u, "", "nothing*", &items), 0);
+    ck_assert_ptr_null(items);
+    n = store_list_subscribed(u, "", "*", &items);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(items[0].name, "Gone");
+    ck_assert_uint_eq(items[0].attrs,
+                      STORE_LIST_SUBSCRIBED | STORE_LIST_NONEXISTENT | STORE_LIST_NOSELECT);
+    ck_assert_str_eq(items[1].name, "INBOX");
+    free(items);
+    ck_assert_int_eq(store_unsubscribe(u, "Gone"), STORE_OK);
+    ck_assert_int_eq(store_unsubscribe(u, "Gone"), STORE_NOT_SUBSCRIBED);
+    ck_assert_str_eq(store_subscription_at(u, 0), "INBOX");
+    store_free(s);
+}
+END_TEST
+
+/* ---- notifications and labels ------------------------------------------ */
+
+START_TEST(test_observer)
+{
+    recorder_t rec = {.n = 0};
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_set_observer(s, record, &rec);
+    store_folder_t *in = store_inbox(u);
+    put(in, "m1");
+    store_flags_change(in, 1, STORE_FLAGS_ADD, STORE_FLAG_DELETED, NULL, 0);
+    store_flags_change(in, 1, STORE_FLAGS_ADD, STORE_FLAG_DELETED, NULL, 0); /* no change */
+    store_expunge(in, NULL, 0, NULL);
+    store_folder_create(u, "A/B", NULL);
+    store_folder_rename(u, "A", "C");
+    store_folder_delete(u, "C/B");
+    const struct {
+        store_change_kind_t kind;
+        const char *folder, *old;
+        uint32_t uid;
+        const char *label;
+    } want[] = {
+        {STORE_CHANGE_APPEND, "INBOX", "", 1, "m1"},
+        {STORE_CHANGE_FLAGS, "INBOX", "", 1, "m1"},
+        {STORE_CHANGE_EXPUNGE, "INBOX", "", 1, "m1"},
+        {STORE_CHANGE_FOLDER_CREATE, "A", "", 0, ""},
+        {STORE_CHANGE_FOLDER_CREATE, "A/B", "", 0, ""},
+        {STORE_CHANGE_FOLDER_RENAME, "C", "A", 0, ""},
+        {STORE_CHANGE_FOLDER_RENAME, "C/B", "A/B", 0, ""},
+        {STORE_CHANGE_FOLDER_DELETE, "C/B", "", 0, ""},
+    };
+    ck_assert_uint_eq(rec.n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < rec.n; i++) {
+        const seen_change_t *c = &rec.changes[i];
+        ck_assert_msg(c->kind == want[i].kind, "#%zu: got %s, want %s", i,
+                      store_change_kind_name(c->kind), store_change_kind_name(want[i].kind));
+        ck_assert_str_eq(c->folder, want[i].folder);
+        ck_assert_str_eq(c->old_folder, want[i].old);
+        ck_assert_uint_eq(c->uid, want[i].uid);
+        ck_assert_str_eq(c->label, want[i].label);
+    }
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_find_label)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    put(in, "m1");
+    put(in, "m2");
+    put(in, "m1");
+    store_append_t a = {"x", 1, 0, 0, NULL, 0, NULL};
+    store_append(in, &a, NULL);
+    ck_assert_ptr_null(store_msg_label(store_msg_by_seq(in, 4)));
+    uint32_t seq = 0;
+    ck_assert_ptr_nonnull(store_folder_find_label(in, "m1", 0, &seq));
+    ck_assert_uint_eq(seq, 1);
+    ck_assert_ptr_nonnull(store_folder_find_label(in, "m1", seq, &seq));
+    ck_assert_uint_eq(seq, 3);
+    ck_assert_ptr_null(store_folder_find_label(in, "m1", seq, &seq));
+    ck_assert_uint_eq(store_folder_count_label(in, "m1"), 2);
+    ck_assert_uint_eq(store_folder_count_label(in, "m9"), 0);
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_message_record_is_small)
+{
+    /* 100,000 messages among 100 servers: the per-message record stays at 32 bytes. */
+    ck_assert_uint_le(sizeof(store_msg_t), 32);
+    ck_assert_uint_le(sizeof(store_body_t), 16);
+}
+END_TEST
+
+/* ---- POP3 maildrop ----------------------------------------------------- */
+
+START_TEST(test_maildrop_commit)
+{
+    recorder_t rec = {.n = 0};
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    put(in, "m1");
+    put(in, "m2");
+    put(in, "m3");
+    store_maildrop_id_t id;
+    ck_assert_int_eq(store_maildrop_open(s, u, &id), STORE_OK);
+    put(in, "late"); /* not in the snapshot */
+    store_maildrop_stat_t st;
+    store_maildrop_stat(s, id, &st);
+    ck_assert_uint_eq(st.messages, 3);
+    ck_assert_uint_eq(st.live, 3);
+    ck_assert_uint_eq(st.live_octets, 3 * strlen("Message m1\r\n"));
+    store_maildrop_msg_t m;
+    ck_assert_int_eq(store_maildrop_msg(s, id, 2, &m), STORE_OK);
+    ck_assert_str_eq(m.label, "m2");
+    ck_assert_mem_eq(m.data, "Message m2\r\n", m.size);
+    char want_uidl[STORE_UIDL_SIZE];
+    store_uidl_format(store_folder_uidvalidity(in), 2, want_uidl);
+    ck_assert_str_eq(m.uidl, want_uidl);
+    ck_assert_int_eq(store_maildrop_msg(s, id, 4, &m), STORE_NO_MESSAGE);
+    ck_assert_int_eq(store_maildrop_delete(s, id, 1), STORE_OK);
+    ck_assert_int_eq(store_maildrop_delete(s, id, 3), STORE_OK);
+    ck_assert_int_eq(store_maildrop_delete(s, id, 3), STORE_MSG_DELETED);
+    ck_assert_int_eq(store_maildrop_msg(s, id, 3, &m), STORE_MSG_DELETED);
+    store_maildrop_stat(s, id, &st);
+    ck_assert_uint_eq(st.live, 1);
+    /* Marks do nothing to the folder until the UPDATE state. */
+    ck_assert_uint_eq(store_folder_msg_count(in), 4);
+    store_set_observer(s, record, &rec);
+    uint32_t deleted = 0;
+    ck_assert_int_eq(store_maildrop_commit(s, id, &deleted), STORE_OK);
+    ck_assert_uint_eq(deleted, 2);
+    ck_assert_uint_eq(rec.n, 2);
+    ck_assert_int_eq(rec.changes[0].kind, STORE_CHANGE_DELETE);
+    ck_assert_str_eq(rec.changes[0].label, "m1");
+    ck_assert_uint_eq(store_folder_msg_count(in), 2);
+    ck_assert(!store_user_maildrop_locked(u));
+    ck_assert_int_eq(store_maildrop_stat(s, id, &st), STORE_NO_MAILDROP);
+    /* The next session numbers from 1 again; UIDLs stay the same. */
+    ck_assert_int_eq(store_maildrop_open(s, u, &id), STORE_OK);
+    ck_assert_int_eq(store_maildrop_msg(s, id, 1, &m), STORE_OK);
+    ck_assert_str_eq(m.uidl, want_uidl);
+    ck_assert_int_eq(store_maildrop_rollback(s, id), STORE_OK);
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_maildrop_rollback_and_reset)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    put(in, "m1");
+    put(in, "m2");
+    store_maildrop_id_t id;
+    store_maildrop_open(s, u, &id);
+    store_maildrop_delete(s, id, 1);
+    store_maildrop_delete(s, id, 2);
+    ck_assert_int_eq(store_maildrop_reset(s, id), STORE_OK);
+    store_maildrop_stat_t st;
+    store_maildrop_stat(s, id, &st);
+    ck_assert_uint_eq(st.live, 2);
+    store_maildrop_delete(s, id, 2);
+    ck_assert_int_eq(store_maildrop_rollback(s, id), STORE_OK);
+    ck_assert_uint_eq(store_folder_msg_count(in), 2);
+    ck_assert(!store_user_maildrop_locked(u));
+    ck_assert_int_eq(store_maildrop_commit(s, id, NULL), STORE_NO_MAILDROP);
+    store_free(s);
+}
+END_TEST
+
+START_TEST(test_maildrop_lock_and_crash)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    put(store_inbox(u), "m1");
+    store_maildrop_id_t first, second;
+    ck_assert_int_eq(store_maildrop_open(s, u, &first), STORE_OK);
+    ck_assert(store_user_maildrop_locked(u));
+    ck_assert_int_eq(store_maildrop_open(s, u, &second), STORE_LOCKED);
+    store_maildrop_delete(s, first, 1);
+    store_crash(s);
+    ck_assert(!store_user_maildrop_locked(u));
+    ck_assert_uint_eq(store_folder_msg_count(store_inbox(u)), 1);
+    ck_assert_int_eq(store_maildrop_commit(s, first, NULL), STORE_NO_MAILDROP);
+    ck_assert_int_eq(store_maildrop_open(s, u, &second), STORE_OK);
+    ck_assert_uint_ne(second, first);
+    store_free(s); /* frees the open maildrop too */
+}
+END_TEST
+
+START_TEST(test_maildrop_survives_imap_expunge)
+{
+    store_user_t *u;
+    store_t *s = new_store(&u);
+    store_folder_t *in = store_inbox(u);
+    put(in, "m1");
+    put(in, "m2");
+    store_maildrop_id_t id;
+    store_maildrop_open(s, u, &id);
+    mark_deleted(in, 1);
+    store_expunge(in, NULL, 0, NULL);
+    store_maildrop_msg_t m;
+    ck_assert_int_eq(store_maildrop_msg(s, id, 1, &m), STORE_OK);
+    ck_assert_mem_eq(m.data, "Message m1\r\n", m.size);
+    store_maildrop_delete(s, id, 1);
+    store_maildrop_delete(s, id, 2);
+    uint32_t deleted = 9;
+    store_maildrop_commit(s, id, &deleted);
+    ck_assert_uint_eq(deleted, 1);
+    ck_assert_uint_eq(store_folder_msg_count(in), 0);
+    ck_assert_uint_eq(store_user_used(u), 0);
+    store_free(s);
+}
+END_TEST
+
+Suite *mail_store_suite(void)
+{
+    Suite *s = suite_create("mail_store");
+    TCase *tc = tcase_create("messages");
+    tcase_add_test(tc, test_find_user);
+    tcase_add_test(tc, test_uids_ascend_and_never_repeat);
+    tcase_add_test(tc, test_uidvalidity_changes_on_recreate);
+    tcase_add_test(tc, test_fetch_by_seq_and_uid);
+    tcase_add_test(tc, test_flags);
+    tcase_add_test(tc, test_flag_names);
+    tcase_add_test(tc, test_take_recent_and_status);
+    tcase_add_test(tc, test_expunge_order);
+    tcase_add_test(tc, test_uid_expunge_subset);
+    tcase_add_test(tc, test_copy);
+    tcase_add_test(tc, test_move);
+    tcase_add_test(tc, test_quota);
+    tcase_add_test(tc, test_observer);
+    tcase_add_test(tc, test_find_label);
+    tcase_add_test(tc, test_message_record_is_small);
+    suite_add_tcase(s, tc);
+    TCase *folders = tcase_create("folders");
+    tcase_add_loop_test(folders, test_bad_folder_names, 0, sizeof bad_names / sizeof bad_names[0]);
+    tcase_add_test(folders, test_create_and_delete);
+    tcase_add_test(folders, test_rename);
+    tcase_add_test(folders, test_rename_inbox);
+    tcase_add_loop_test(folders, test_list_match, 0, sizeof list_cases / sizeof list_cases[0]);
+    tcase_add_test(folders, test_list_and_lsub);
+    suite_add_tcase(s, folders);
+    TCase *pop = tcase_create("maildrop");
+    tcase_add_test(pop, test_maildrop_commit);
+    tcase_add_test(pop, test_maildrop_rollback_and_reset);
+    tcase_add_test(pop, test_maildrop_lock_and_crash);
+    tcase_add_test(pop, test_maildrop_survives_imap_expunge);
+    suite_add_tcase(s, pop);
+    return s;
+}
