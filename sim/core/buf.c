@@ -37,8 +37,11 @@ void buf_reserve(buf_t *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    bool fresh = b->data == NULL;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
+    if (fresh)
+        b->data[0] = '\0';
 }
 
 void buf_append(buf_t *b, const void *data, size_t n)
