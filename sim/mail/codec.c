@@ -15,6 +15,7 @@ void codec_base64_encode(const uint8_t *in, size_t len, bool wrap, buf_t *out)
 {
     size_t groups = (len + 2) / 3;
     buf_reserve(out, groups * 4 + (groups / 19 + 1) * 2);
+    out->data[out->len] = 0; /* buf_reserve leaves a fresh buffer unterminated */
     size_t column = 0;
     for (size_t i = 0; i < len; i += 3) {
         uint32_t v = (uint32_t)in[i] << 16;
@@ -77,6 +78,7 @@ int codec_base64_decode(const uint8_t *in, size_t len, buf_t *out)
     int count = 0;   /* sextets in acc */
     int padding = 0; /* "=" seen in the current group */
     buf_reserve(out, len / 4 * 3 + 3);
+    out->data[out->len] = 0; /* buf_reserve leaves a fresh buffer unterminated */
     for (size_t i = 0; i < len; i++) {
         uint8_t c = in[i];
         if (is_space_or_eol(c))
@@ -155,6 +157,7 @@ void codec_qp_encode(const uint8_t *in, size_t len, bool text, buf_t *out)
 {
     qp_writer_t w = {out, 0};
     buf_reserve(out, len + len / 8 + 8);
+    out->data[out->len] = 0; /* buf_reserve leaves a fresh buffer unterminated */
     for (size_t i = 0; i < len; i++) {
         uint8_t c = in[i];
         size_t eol = text ? qp_line_break(in, len, i) : 0;
@@ -222,6 +225,7 @@ int codec_qp_decode(const uint8_t *in, size_t len, buf_t *out)
     bool bad = false;
     size_t pos = 0;
     buf_reserve(out, len);
+    out->data[out->len] = 0; /* buf_reserve leaves a fresh buffer unterminated */
     while (pos < len) {
         const uint8_t *nl = memchr(in + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - in) : len;

@@ -14,6 +14,7 @@
 void export_eml(const uint8_t *data, size_t len, buf_t *out)
 {
     buf_reserve(out, len + 2);
+    out->data[out->len] = 0; /* buf_reserve leaves a fresh buffer unterminated */
     size_t pos = 0;
     while (pos < len) {
         const uint8_t *nl = memchr(data + pos, '\n', len - pos);

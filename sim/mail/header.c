@@ -314,11 +314,11 @@ void header_unfold(const char *raw, size_t len, buf_t *out)
         buf_putc(out, (uint8_t)raw[i]);
     }
     size_t lead = start;
-    while (lead < out->len && is_wsp(out->data[lead]))
+    while (lead < out->len && is_fold_space((char)out->data[lead]))
         lead++;
     memmove(out->data + start, out->data + lead, out->len - lead);
     out->len -= lead - start;
-    while (out->len > start && is_wsp(out->data[out->len - 1]))
+    while (out->len > start && is_fold_space((char)out->data[out->len - 1]))
         out->len--;
     if (out->cap > 0)
         out->data[out->len] = '\0';

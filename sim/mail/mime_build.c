@@ -19,6 +19,7 @@
 static void normalise_line_ends(const char *text, size_t len, buf_t *out)
 {
     buf_reserve(out, len + len / 32 + 2);
+    out->data[out->len] = 0; /* buf_reserve leaves a fresh buffer unterminated */
     for (size_t i = 0; i < len; i++) {
         if (text[i] == '\r') {
             buf_append(out, "\r\n", 2);
