@@ -69,7 +69,8 @@ struct mime_part {
     size_t header_len;   /* its header section, with the empty line */
     size_t body_offset;
     size_t body_len;     /* octets, as encoded (IMAP's body size) */
-    size_t body_lines;   /* LF count of the body (IMAP's size in lines); 0 for multiparts */
+    size_t body_lines;   /* text lines (IMAP's size in lines): LFs, plus an unended last line;
+                            0 for multiparts */
 
     header_t header;
     char *type;    /* lower-cased; "text" when absent (RFC 2045 5.2) */

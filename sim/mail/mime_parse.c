@@ -128,15 +128,16 @@ static void parse_multipart(parser_t *p, mime_part_t *part)
     }
 }
 
+/* Lines of text: every LF ends one, and a last line without a line end counts too. */
 static size_t count_lines(const uint8_t *s, size_t n)
 {
     size_t lines = 0;
-    const uint8_t *end = s + n;
-    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+    const uint8_t *p = s, *end = s + n;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
         lines++;
-        s++;
+        p++;
     }
-    return lines;
+    return lines + (n > 0 && s[n - 1] != '\n');
 }
 
 static char *field_copy(const header_t *h, const char *name)
