@@ -155,7 +155,7 @@ START_TEST(test_endless_continuation)
 {
     buf_t msg = BUF_INIT;
     buf_puts(&msg, "Subject: start\r\n");
-    for (int i = 0; i < 30000; i++)
+    for (int i = 0; i < 120000; i++)
         buf_puts(&msg, " more more\r\n");
     header_t h;
     header_init(&h);

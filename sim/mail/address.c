@@ -54,6 +54,13 @@ void addr_list_free(addr_list_t *list)
     memset(list, 0, sizeof *list);
 }
 
+/* A buffer's text as an owned C string; buf_steal alone leaves an empty one unterminated. */
+static char *take_string(buf_t *b)
+{
+    buf_append(b, "", 0);
+    return buf_steal(b, NULL);
+}
+
 /* --- lexer --------------------------------------------------------------- */
 
 static bool is_special(char c)
@@ -101,12 +108,12 @@ static char *lex_delimited(lexer_t *lx, char close, bool nests)
         if (nests && c == '(')
             depth++;
         if (c == close && --depth == 0)
-            return buf_steal(&text, NULL);
+            return take_string(&text);
         if (c != '\r' && c != '\n')
             buf_putc(&text, (unsigned char)c);
     }
     lx->bad = true; /* unclosed */
-    return buf_steal(&text, NULL);
+    return take_string(&text);
 }
 
 static void lex_comment(lexer_t *lx)
@@ -195,7 +202,7 @@ static char *join_words(const lexer_t *lx, size_t from, size_t to, bool spaced)
         buf_free(&out);
         return NULL;
     }
-    return buf_steal(&out, NULL);
+    return take_string(&out);
 }
 
 static addr_t *list_push(addr_list_t *list, addr_kind_t kind)
@@ -218,7 +225,7 @@ static void set_name(addr_t *a, char *raw)
         return;
     buf_t decoded = BUF_INIT;
     codec_words_decode(raw, strlen(raw), &decoded);
-    a->name = buf_steal(&decoded, NULL);
+    a->name = take_string(&decoded);
 }
 
 /* Does the local part need quoting to be an addr-spec (RFC 5322 3.4.1 dot-atom)? */
@@ -250,7 +257,7 @@ static void set_address(addr_t *a, char *local, char *domain)
     }
     if (domain)
         buf_printf(&spec, "@%s", domain);
-    a->address = buf_steal(&spec, NULL);
+    a->address = take_string(&spec);
 }
 
 /* The end of the run of words starting at i (the first special or the end). */

@@ -19,7 +19,7 @@
 /* RFC 5322 2.1.1: lines SHOULD be at most 78 characters; the folder aims for that. */
 #define HEADER_FOLD_AT 78
 /* Limits that keep a hostile header bounded; past them fields are cut or dropped. */
-#define HEADER_FIELD_MAX (64 * 1024)
+#define HEADER_FIELD_MAX (1024 * 1024)
 #define HEADER_FIELDS_MAX 4096
 /* header_index's answer when there is no such field. */
 #define HEADER_NONE ((size_t)-1)

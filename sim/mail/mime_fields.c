@@ -29,6 +29,13 @@ typedef struct value_lexer {
     bool bad;
 } value_lexer_t;
 
+/* A buffer's text as an owned C string; buf_steal alone leaves an empty one unterminated. */
+static char *take_string(buf_t *b)
+{
+    buf_append(b, "", 0);
+    return buf_steal(b, NULL);
+}
+
 static char *lower_dup(const char *s, size_t n)
 {
     char *out = xstrndup(s, n);
@@ -86,9 +93,7 @@ static char *read_quoted(value_lexer_t *lx)
         lx->pos++;
     else
         lx->bad = true;
-    buf_putc(&out, 0);
-    out.len--;
-    return buf_steal(&out, NULL);
+    return take_string(&out);
 }
 
 /* An unquoted value runs to ";" or whitespace: "boundary=----=_Part_1" is common and wrong. */
@@ -240,10 +245,8 @@ static char *join_param(const raw_param_t *raw, size_t n, const char *base)
         /* not standard, but common: name="=?UTF-8?B?...?=" */
         codec_words_decode(single->value, strlen(single->value), &out);
     }
-    buf_putc(&out, 0);
-    out.len--;
     buf_free(&bytes);
-    return buf_steal(&out, NULL);
+    return take_string(&out);
 }
 
 static void join_params(const raw_param_t *raw, size_t n, mime_params_t *params)

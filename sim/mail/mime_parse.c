@@ -25,6 +25,13 @@ typedef struct delimiter {
 
 static mime_part_t *parse_entity(parser_t *p, size_t start, size_t end, mime_part_t *parent);
 
+/* A buffer's text as an owned C string; buf_steal alone leaves an empty one unterminated. */
+static char *take_string(buf_t *b)
+{
+    buf_append(b, "", 0);
+    return buf_steal(b, NULL);
+}
+
 /* Is there a delimiter line at q? Transport padding (spaces) may follow it. */
 static bool delimiter_at(const uint8_t *data, size_t q, size_t end, const char *boundary,
                          size_t blen, delimiter_t *d)
@@ -200,7 +207,7 @@ static void read_content_fields(mime_part_t *part)
     part->location = field_copy(&part->header, "Content-Location");
     buf_t description = BUF_INIT;
     if (header_get_decoded(&part->header, "Content-Description", &description))
-        part->description = buf_steal(&description, NULL);
+        part->description = take_string(&description);
     buf_free(&description);
 }
 
