@@ -23,8 +23,9 @@ static mime_part_t *parse_str(const char *s)
 
 START_TEST(test_missing_close_delimiter)
 {
-    const char *msg = "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
-                      "--b\r\n\r\none\r\n--b\r\nContent-Type: text/html\r\n\r\ntwo, never closed\r\n";
+    const char *msg =
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\n\r\none\r\n--b\r\nContent-Type: text/html\r\n\r\ntwo, never closed\r\n";
     mime_part_t *root = parse_str(msg);
     ck_assert(mime_part_is(root, "multipart", "mixed"));
     ck_assert_uint_eq(root->child_count, 2);
@@ -87,8 +88,8 @@ START_TEST(test_bad_content_fields)
     ck_assert_int_eq(root->encoding, MIME_ENC_UNKNOWN);
     ck_assert_str_eq(root->encoding_name, "x-uuencode");
     ck_assert_ptr_null(root->disposition);
-    ck_assert_uint_eq(root->defects, MIME_DEFECT_BAD_CONTENT_TYPE |
-                                         MIME_DEFECT_UNKNOWN_ENCODING | MIME_DEFECT_BAD_PARAMETER);
+    ck_assert_uint_eq(root->defects, MIME_DEFECT_BAD_CONTENT_TYPE | MIME_DEFECT_UNKNOWN_ENCODING |
+                                         MIME_DEFECT_BAD_PARAMETER);
     buf_t out = BUF_INIT;
     mime_part_decode(root, &out);
     ck_assert_str_eq(buf_cstr(&out), "body");
@@ -126,8 +127,12 @@ START_TEST(test_big_message)
     }
     const char *to[] = {"roberto@roberto.example"};
     mime_attachment_t att = {"big.bin", NULL, blob, size};
-    message_spec_t spec = {.from = "alice@alice.example", .to = to, .to_count = 1,
-                           .text = "big", .attachments = &att, .attachment_count = 1};
+    message_spec_t spec = {.from = "alice@alice.example",
+                           .to = to,
+                           .to_count = 1,
+                           .text = "big",
+                           .attachments = &att,
+                           .attachment_count = 1};
     buf_t msg = BUF_INIT, got = BUF_INIT;
     message_build(&spec, &msg);
     ck_assert_uint_gt(msg.len, size * 4 / 3);
@@ -154,8 +159,10 @@ START_TEST(test_long_line)
         line[i] = "abcdefgh \xce\x93"[i % 11];
     line[n] = '\0';
     buf_t msg = BUF_INIT, out = BUF_INIT, got = BUF_INIT;
-    buf_printf(&msg, "Subject: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                     "Content-Transfer-Encoding: 8bit\r\n\r\n%s", line, line);
+    buf_printf(&msg,
+               "Subject: %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               "Content-Transfer-Encoding: 8bit\r\n\r\n%s",
+               line, line);
     mime_part_t *root = mime_parse(msg.data, msg.len);
     ck_assert_uint_eq(header_find(&root->header, "Subject")->value_len, n);
     ck_assert_uint_eq(root->body_len, n);
@@ -293,10 +300,36 @@ START_TEST(test_every_truncation)
 END_TEST
 
 static const char *const fragments[] = {
-    "--b", "--b--", "\r\n", "\n", "\r", " ", ":", ";", "=?", "?=", "=?UTF-8?B?", "=?x?Q?=",
-    "Content-Type: multipart/mixed; boundary=b\r\n", "Content-Type: message/rfc822\r\n",
-    "Content-Transfer-Encoding: base64\r\n", "Content-Transfer-Encoding: quoted-printable\r\n",
-    "name*0*=", "%", "\"", "(", ")", "<", ">", "@", ",", "\\", "=", "\xce\x93", "\xff", "From ",
+    "--b",
+    "--b--",
+    "\r\n",
+    "\n",
+    "\r",
+    " ",
+    ":",
+    ";",
+    "=?",
+    "?=",
+    "=?UTF-8?B?",
+    "=?x?Q?=",
+    "Content-Type: multipart/mixed; boundary=b\r\n",
+    "Content-Type: message/rfc822\r\n",
+    "Content-Transfer-Encoding: base64\r\n",
+    "Content-Transfer-Encoding: quoted-printable\r\n",
+    "name*0*=",
+    "%",
+    "\"",
+    "(",
+    ")",
+    "<",
+    ">",
+    "@",
+    ",",
+    "\\",
+    "=",
+    "\xce\x93",
+    "\xff",
+    "From ",
 };
 
 /* Seeded garbage from fragments that matter to the parsers: nothing may crash or overrun. */

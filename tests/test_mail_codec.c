@@ -10,8 +10,13 @@ static const struct {
     const char *plain;
     const char *encoded;
 } base64_vectors[] = {
-    {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 START_TEST(test_base64_vectors)
@@ -66,12 +71,12 @@ START_TEST(test_base64_tolerant_and_bad)
         int rc;
     } cases[] = {
         {" Zm9v\r\n YmFy\t", "foobar", 0}, /* whitespace anywhere */
-        {"Zm9v*YmFy", "foobar", -1},      /* a character outside the alphabet */
-        {"Zm9vYg", "foob", -1},           /* no padding */
-        {"Zm9vY", "foo", -1},             /* a lone sextet cannot make an octet */
-        {"Zg==Zm8=", "ffo", 0},           /* two padded groups back to back */
-        {"=Zm9v", "foo", -1},             /* padding first */
-        {"Zg===", "f", -1},               /* too much padding */
+        {"Zm9v*YmFy", "foobar", -1},       /* a character outside the alphabet */
+        {"Zm9vYg", "foob", -1},            /* no padding */
+        {"Zm9vY", "foo", -1},              /* a lone sextet cannot make an octet */
+        {"Zg==Zm8=", "ffo", 0},            /* two padded groups back to back */
+        {"=Zm9v", "foo", -1},              /* padding first */
+        {"Zg===", "f", -1},                /* too much padding */
         {"!!!!", "", -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -158,8 +163,8 @@ START_TEST(test_qp_decode_lenient)
         buf_t out = BUF_INIT;
         int rc = codec_qp_decode((const uint8_t *)cases[i].in, strlen(cases[i].in), &out);
         ck_assert_msg(rc == cases[i].rc, "\"%s\": rc %d", cases[i].in, rc);
-        ck_assert_msg(strcmp(buf_cstr(&out), cases[i].want) == 0, "\"%s\": got \"%s\"",
-                      cases[i].in, buf_cstr(&out));
+        ck_assert_msg(strcmp(buf_cstr(&out), cases[i].want) == 0, "\"%s\": got \"%s\"", cases[i].in,
+                      buf_cstr(&out));
         buf_free(&out);
     }
 }
@@ -193,7 +198,7 @@ static const struct {
     {"=?ISO-8859-7?Q?=C3=E5=E9=DC_=F3=EF=F5?=", "Γειά σου"},
     {"=?iso-8859-7?b?w+Xp3CDz7/U=?=", "Γειά σου"},
     {"=?ISO-8859-1?Q?caf=E9?=", "café"},
-    {"=?UTF-8?B?zpPOtc65zrE=?= =?UTF-8?B?IM+Dzr/PhQ==?=", "Γεια σου"},   /* space dropped */
+    {"=?UTF-8?B?zpPOtc65zrE=?= =?UTF-8?B?IM+Dzr/PhQ==?=", "Γεια σου"}, /* space dropped */
     {"=?UTF-8?B?zpPOtc65zrE=?=\r\n =?UTF-8?Q?_=CF=83=CE=BF=CF=85?=", "Γεια σου"},
     {"=?UTF-8?B?zpPOtc65zrE=?= and =?UTF-8?B?zrE=?=", "Γεια and α"}, /* text between stays */
     {"Re: =?UTF-8?B?zpPOtc65zrE=?= !", "Re: Γεια !"},
@@ -217,8 +222,8 @@ END_TEST
 
 START_TEST(test_words_malformed)
 {
-    static const char *const cases[] = {"=?UTF-8?X?abc?=", "=?UTF-8?B?abc", "=??B?abc?=",
-                                        "=?UTF-8?B?zpP OtQ==?="};
+    static const char *const cases[] = {"=?UTF-8?X?abc?=", "=?UTF-8?B?abc",
+                                        "=??B?abc?=", "=?UTF-8?B?zpP OtQ==?="};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         buf_t out = BUF_INIT;
         int rc = codec_words_decode(cases[i], strlen(cases[i]), &out);

@@ -12,8 +12,8 @@ START_TEST(test_detect)
         const char *text;
         size_t first;
     } cases[] = {
-        {"plain ASCII text\r\n", 18}, {"", 0}, {"Γεια", 0}, {"0123456789abcdef\xce", 16},
-        {"ab\x80", 2},
+        {"plain ASCII text\r\n", 18}, {"", 0},       {"Γεια", 0},
+        {"0123456789abcdef\xce", 16}, {"ab\x80", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const uint8_t *s = (const uint8_t *)cases[i].text;
@@ -27,7 +27,8 @@ END_TEST
 static void assert_clean(const buf_t *b)
 {
     size_t at = eightbit_first_8bit(b->data, b->len);
-    ck_assert_msg(at == b->len, "8-bit octet left at %zu: ...%.20s", at, (const char *)b->data + at);
+    ck_assert_msg(at == b->len, "8-bit octet left at %zu: ...%.20s", at,
+                  (const char *)b->data + at);
 }
 
 START_TEST(test_single_part_greek)
@@ -51,8 +52,7 @@ START_TEST(test_single_part_greek)
     mime_part_t *root = mime_parse(out.data, out.len);
     ck_assert_int_eq(root->encoding, MIME_ENC_QP);
     ck_assert_uint_eq(header_index(&root->header, "Content-Transfer-Encoding",
-                                   header_index(&root->header, "Content-Transfer-Encoding", 0) +
-                                       1),
+                                   header_index(&root->header, "Content-Transfer-Encoding", 0) + 1),
                       HEADER_NONE); /* replaced, not added */
     ck_assert_int_eq(mime_part_decode(root, &got), 0);
     ck_assert_uint_eq(got.len, strlen(text));
@@ -65,36 +65,35 @@ START_TEST(test_single_part_greek)
 }
 END_TEST
 
-static const char multipart_8bit[] =
-    "From: =?UTF-8?B?zpHOu86vzrrOtw==?= <alice@alice.example>\r\n"
-    "Subject: mixed\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: multipart/mixed; boundary=\"b\"\r\n"
-    "Content-Transfer-Encoding: 8bit\r\n"
-    "\r\n"
-    "--b\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Transfer-Encoding: 8bit\r\n"
-    "\r\n"
-    "Καλημέρα\r\n"
-    "--b\r\n"
-    "Content-Type: text/plain; charset=us-ascii\r\n"
-    "\r\n"
-    "already 7-bit\r\n"
-    "--b\r\n"
-    "Content-Type: application/octet-stream\r\n"
-    "Content-Transfer-Encoding: binary\r\n"
-    "\r\n"
-    "\x01\xff\xfe\r\n\x80"
-    "\r\n--b\r\n"
-    "Content-Type: message/rfc822\r\n"
-    "Content-Transfer-Encoding: 8bit\r\n"
-    "\r\n"
-    "Subject: inner\r\n"
-    "Content-Type: text/plain; charset=iso-8859-7\r\n"
-    "\r\n"
-    "\xc3\xe5\xe9\xdc"
-    "\r\n--b--\r\n";
+static const char multipart_8bit[] = "From: =?UTF-8?B?zpHOu86vzrrOtw==?= <alice@alice.example>\r\n"
+                                     "Subject: mixed\r\n"
+                                     "MIME-Version: 1.0\r\n"
+                                     "Content-Type: multipart/mixed; boundary=\"b\"\r\n"
+                                     "Content-Transfer-Encoding: 8bit\r\n"
+                                     "\r\n"
+                                     "--b\r\n"
+                                     "Content-Type: text/plain; charset=utf-8\r\n"
+                                     "Content-Transfer-Encoding: 8bit\r\n"
+                                     "\r\n"
+                                     "Καλημέρα\r\n"
+                                     "--b\r\n"
+                                     "Content-Type: text/plain; charset=us-ascii\r\n"
+                                     "\r\n"
+                                     "already 7-bit\r\n"
+                                     "--b\r\n"
+                                     "Content-Type: application/octet-stream\r\n"
+                                     "Content-Transfer-Encoding: binary\r\n"
+                                     "\r\n"
+                                     "\x01\xff\xfe\r\n\x80"
+                                     "\r\n--b\r\n"
+                                     "Content-Type: message/rfc822\r\n"
+                                     "Content-Transfer-Encoding: 8bit\r\n"
+                                     "\r\n"
+                                     "Subject: inner\r\n"
+                                     "Content-Type: text/plain; charset=iso-8859-7\r\n"
+                                     "\r\n"
+                                     "\xc3\xe5\xe9\xdc"
+                                     "\r\n--b--\r\n";
 
 START_TEST(test_multipart)
 {

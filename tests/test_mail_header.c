@@ -201,8 +201,7 @@ Suite *mail_header_suite(void)
     tcase_add_test(tc, test_fold_long_word_and_injection);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
-    tcase_add_loop_test(tc, test_bad_headers, 0,
-                        (int)(sizeof bad_headers / sizeof bad_headers[0]));
+    tcase_add_loop_test(tc, test_bad_headers, 0, (int)(sizeof bad_headers / sizeof bad_headers[0]));
     tcase_add_test(tc, test_endless_continuation);
     tcase_add_test(tc, test_too_many_fields);
     suite_add_tcase(s, tc);

@@ -52,8 +52,12 @@ START_TEST(test_date_parse_variants)
                       cases[i].text);
         ck_assert_msg(got == cases[i].want, "\"%s\": %lld", cases[i].text, (long long)got);
     }
-    static const char *const bad[] = {"", "yesterday", "Mon, 07 Sep", "32 Sep 2026 09:00 +0000",
-                                      "07 Foo 2026 09:00 +0000", "07 Sep 2026 25:00 +0000"};
+    static const char *const bad[] = {"",
+                                      "yesterday",
+                                      "Mon, 07 Sep",
+                                      "32 Sep 2026 09:00 +0000",
+                                      "07 Foo 2026 09:00 +0000",
+                                      "07 Sep 2026 25:00 +0000"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sim_time_t got = 5;
         ck_assert_msg(message_date_parse(bad[i], &got) == -1, "accepted \"%s\"", bad[i]);
@@ -231,7 +235,8 @@ START_TEST(test_received_and_return_path)
                      " for <roberto@roberto.example>; Mon, 07 Sep 2026 09:05:00 +0000\r\n"
                      "Subject: x\r\n\r\nbody\r\n");
     mime_part_t *root = mime_parse(msg.data, msg.len);
-    size_t last = header_index(&root->header, "Received", header_index(&root->header, "Received", 0) + 1);
+    size_t last =
+        header_index(&root->header, "Received", header_index(&root->header, "Received", 0) + 1);
     ck_assert_str_eq(root->header.fields[last].value, want);
     mime_free(root);
     buf_reset(&msg);

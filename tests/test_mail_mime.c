@@ -5,46 +5,45 @@
 
 #include "mail/mime.h"
 
-static const char nested[] =
-    "From: Alice <alice@alice.example>\r\n"
-    "Subject: nested\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: Multipart/Mixed; (a comment) boundary=\"outer\"\r\n"
-    "\r\n"
-    "preamble\r\n"
-    "--outer\r\n"
-    "Content-Type: multipart/alternative; boundary=inner\r\n"
-    "\r\n"
-    "--inner\r\n"
-    "Content-Type: text/plain; charset=ISO-8859-7\r\n"
-    "Content-Transfer-Encoding: quoted-printable\r\n"
-    "Content-Language: el\r\n"
-    "\r\n"
-    "=C3=E5=E9=DC =F3=EF=F5\r\n"
-    "--inner\r\n"
-    "Content-Type: text/html; charset=utf-8\r\n"
-    "\r\n"
-    "<p>hi</p>\r\n"
-    "--inner--\r\n"
-    "--outer  \r\n"
-    "Content-Type: application/pdf;\r\n"
-    " name*0*=UTF-8''%CE%B1%CF%81%CF%87;\r\n"
-    " name*1=\"eio.pdf\"\r\n"
-    "Content-Disposition: attachment; filename=\"report.pdf\"; size=3\r\n"
-    "Content-Transfer-Encoding: BASE64\r\n"
-    "Content-ID: <part3@alice.example>\r\n"
-    "Content-Description: =?UTF-8?B?zpHPgc+HzrXOr86/?=\r\n"
-    "\r\n"
-    "YWJj\r\n"
-    "--outer\r\n"
-    "Content-Type: message/rfc822\r\n"
-    "\r\n"
-    "Subject: inner message\r\n"
-    "\r\n"
-    "line one\r\n"
-    "line two\r\n"
-    "--outer--\r\n"
-    "epilogue\r\n";
+static const char nested[] = "From: Alice <alice@alice.example>\r\n"
+                             "Subject: nested\r\n"
+                             "MIME-Version: 1.0\r\n"
+                             "Content-Type: Multipart/Mixed; (a comment) boundary=\"outer\"\r\n"
+                             "\r\n"
+                             "preamble\r\n"
+                             "--outer\r\n"
+                             "Content-Type: multipart/alternative; boundary=inner\r\n"
+                             "\r\n"
+                             "--inner\r\n"
+                             "Content-Type: text/plain; charset=ISO-8859-7\r\n"
+                             "Content-Transfer-Encoding: quoted-printable\r\n"
+                             "Content-Language: el\r\n"
+                             "\r\n"
+                             "=C3=E5=E9=DC =F3=EF=F5\r\n"
+                             "--inner\r\n"
+                             "Content-Type: text/html; charset=utf-8\r\n"
+                             "\r\n"
+                             "<p>hi</p>\r\n"
+                             "--inner--\r\n"
+                             "--outer  \r\n"
+                             "Content-Type: application/pdf;\r\n"
+                             " name*0*=UTF-8''%CE%B1%CF%81%CF%87;\r\n"
+                             " name*1=\"eio.pdf\"\r\n"
+                             "Content-Disposition: attachment; filename=\"report.pdf\"; size=3\r\n"
+                             "Content-Transfer-Encoding: BASE64\r\n"
+                             "Content-ID: <part3@alice.example>\r\n"
+                             "Content-Description: =?UTF-8?B?zpHPgc+HzrXOr86/?=\r\n"
+                             "\r\n"
+                             "YWJj\r\n"
+                             "--outer\r\n"
+                             "Content-Type: message/rfc822\r\n"
+                             "\r\n"
+                             "Subject: inner message\r\n"
+                             "\r\n"
+                             "line one\r\n"
+                             "line two\r\n"
+                             "--outer--\r\n"
+                             "epilogue\r\n";
 
 static const char *at(const mime_part_t *p, size_t offset)
 {
@@ -156,8 +155,7 @@ static const struct {
     {"text/plain", "text", "plain", NULL, NULL, 0},
     {"TEXT/Plain ; CharSet=\"UTF-8\"", "text", "plain", "charset", "UTF-8", 0},
     {"text/plain; charset=us-ascii (Plain text)", "text", "plain", "charset", "us-ascii", 0},
-    {"multipart/mixed; boundary=----=_Part_1", "multipart", "mixed", "boundary", "----=_Part_1",
-     0},
+    {"multipart/mixed; boundary=----=_Part_1", "multipart", "mixed", "boundary", "----=_Part_1", 0},
     {"application/x; name*=iso-8859-7'el'%C1%E8%DE%ED%E1", "application", "x", "name", "Αθήνα", 0},
     {"application/x; name*0=\"a b\"; name*1=c", "application", "x", "name", "a bc", 0},
     {"application/x; name=\"=?UTF-8?B?zpE=?=.txt\"", "application", "x", "name", "Α.txt", 0},

@@ -230,8 +230,8 @@ int codec_qp_decode(const uint8_t *in, size_t len, buf_t *out)
         const uint8_t *nl = memchr(in + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - in) : len;
         size_t n = end - pos;
-        while (n > 0 && (in[pos + n - 1] == '\r' || in[pos + n - 1] == ' ' ||
-                         in[pos + n - 1] == '\t'))
+        while (n > 0 &&
+               (in[pos + n - 1] == '\r' || in[pos + n - 1] == ' ' || in[pos + n - 1] == '\t'))
             n--;
         bool soft;
         if (!qp_decode_line(in + pos, n, out, &soft))

@@ -107,8 +107,8 @@ bool codec_words_needed(const char *text, size_t len)
 /* RFC 2047 5 (3): characters that stand for themselves in a Q word anywhere. */
 static bool q_literal(uint8_t c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '!' || c == '*' || c == '+' || c == '-' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '!' ||
+           c == '*' || c == '+' || c == '-' || c == '/';
 }
 
 static size_t q_cost(uint8_t c)

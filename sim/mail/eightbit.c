@@ -50,10 +50,9 @@ static void copy_to(downgrade_t *dg, size_t pos)
 
 static bool is_address_field(const char *name)
 {
-    static const char *const names[] = {"From",        "To",          "Cc",
-                                        "Bcc",         "Reply-To",    "Sender",
-                                        "Resent-From", "Resent-To",   "Resent-Cc",
-                                        "Resent-Bcc",  "Resent-Sender"};
+    static const char *const names[] = {"From",      "To",         "Cc",           "Bcc",
+                                        "Reply-To",  "Sender",     "Resent-From",  "Resent-To",
+                                        "Resent-Cc", "Resent-Bcc", "Resent-Sender"};
     for (size_t i = 0; i < ARRAY_LEN(names); i++)
         if (str_casecmp(name, names[i]) == 0)
             return true;
@@ -129,8 +128,7 @@ static void convert_leaf(downgrade_t *dg, const mime_part_t *part)
     buf_t decoded = BUF_INIT;
     mime_part_decode(part, &decoded);
     if (text)
-        codec_qp_encode(decoded.data, decoded.len, crlf_only(decoded.data, decoded.len),
-                        dg->out);
+        codec_qp_encode(decoded.data, decoded.len, crlf_only(decoded.data, decoded.len), dg->out);
     else
         codec_base64_encode(decoded.data, decoded.len, true, dg->out);
     buf_free(&decoded);

@@ -20,9 +20,9 @@ bool eightbit_is_7bit(const uint8_t *data, size_t len);
 size_t eightbit_first_8bit(const uint8_t *data, size_t len);
 
 typedef struct eightbit_result {
-    size_t parts_converted;  /* bodies re-encoded */
-    size_t fields_encoded;   /* header fields made 7-bit with RFC 2047 words */
-    bool clean;              /* the output is 7-bit (false: 8-bit left where it cannot be fixed) */
+    size_t parts_converted; /* bodies re-encoded */
+    size_t fields_encoded;  /* header fields made 7-bit with RFC 2047 words */
+    bool clean;             /* the output is 7-bit (false: 8-bit left where it cannot be fixed) */
 } eightbit_result_t;
 
 /*

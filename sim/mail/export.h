@@ -37,7 +37,7 @@ typedef struct export_message {
 void export_mbox(const export_message_t *messages, size_t count, buf_t *out);
 
 typedef struct export_mbox_entry {
-    char *sender; /* from the separator line; owned */
+    char *sender;  /* from the separator line; owned */
     buf_t message; /* CRLF line ends, quoting undone; owned */
 } export_mbox_entry_t;
 

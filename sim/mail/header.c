@@ -325,8 +325,8 @@ void header_unfold(const char *raw, size_t len, buf_t *out)
 }
 
 static const char *const header_defect_names[] = {
-    "line without colon",   "8-bit octets",     "field too long", "too many fields",
-    "no end of header",     "stray continuation", "bare LF",      "mbox From line",
+    "line without colon", "8-bit octets",       "field too long", "too many fields",
+    "no end of header",   "stray continuation", "bare LF",        "mbox From line",
 };
 
 void header_defects_describe(unsigned defects, buf_t *out)

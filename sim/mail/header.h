@@ -26,14 +26,14 @@
 
 /* What was wrong with a parsed header (bits of header_t.defects). */
 enum {
-    HEADER_DEFECT_NO_COLON = 1u << 0,      /* a line that is no field ended the header early */
-    HEADER_DEFECT_8BIT = 1u << 1,          /* octets over 127 (RFC 5322 allows only ASCII) */
-    HEADER_DEFECT_FIELD_TOO_LONG = 1u << 2, /* a field was cut at HEADER_FIELD_MAX */
-    HEADER_DEFECT_TOO_MANY_FIELDS = 1u << 3, /* fields past HEADER_FIELDS_MAX were dropped */
-    HEADER_DEFECT_NO_END = 1u << 4,        /* the bytes ended before the blank line */
+    HEADER_DEFECT_NO_COLON = 1u << 0,           /* a line that is no field ended the header early */
+    HEADER_DEFECT_8BIT = 1u << 1,               /* octets over 127 (RFC 5322 allows only ASCII) */
+    HEADER_DEFECT_FIELD_TOO_LONG = 1u << 2,     /* a field was cut at HEADER_FIELD_MAX */
+    HEADER_DEFECT_TOO_MANY_FIELDS = 1u << 3,    /* fields past HEADER_FIELDS_MAX were dropped */
+    HEADER_DEFECT_NO_END = 1u << 4,             /* the bytes ended before the blank line */
     HEADER_DEFECT_STRAY_CONTINUATION = 1u << 5, /* a folded line with no field before it */
-    HEADER_DEFECT_BARE_LF = 1u << 6,       /* lines ended in LF, not CRLF */
-    HEADER_DEFECT_MBOX_FROM = 1u << 7,     /* an mbox "From " line was skipped */
+    HEADER_DEFECT_BARE_LF = 1u << 6,            /* lines ended in LF, not CRLF */
+    HEADER_DEFECT_MBOX_FROM = 1u << 7,          /* an mbox "From " line was skipped */
 };
 
 typedef struct header_field {

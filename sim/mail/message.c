@@ -19,8 +19,7 @@ char *message_id_make(uint64_t counter, uint64_t seed, const char *host, char *o
 }
 
 /* Parses each address (list) and writes them all as one field value; -1 if any was bad. */
-static int add_address_field(header_t *h, const char *name, const char *const *values,
-                             size_t count)
+static int add_address_field(header_t *h, const char *name, const char *const *values, size_t count)
 {
     if (count == 0)
         return 0;

@@ -52,26 +52,26 @@ typedef struct message_field {
 } message_field_t;
 
 typedef struct message_spec {
-    const char *from;            /* "Alice <alice@alice.example>" or a bare address */
-    const char *const *to;       /* each an address or an address list */
+    const char *from;      /* "Alice <alice@alice.example>" or a bare address */
+    const char *const *to; /* each an address or an address list */
     size_t to_count;
     const char *const *cc;
     size_t cc_count;
-    const char *reply_to;        /* NULL for none */
-    const char *subject;         /* UTF-8; NULL for none */
-    const char *text;            /* the body text, UTF-8; NULL means empty */
-    const char *html;            /* with text, makes multipart/alternative; NULL for none */
+    const char *reply_to; /* NULL for none */
+    const char *subject;  /* UTF-8; NULL for none */
+    const char *text;     /* the body text, UTF-8; NULL means empty */
+    const char *html;     /* with text, makes multipart/alternative; NULL for none */
     const mime_attachment_t *attachments;
     size_t attachment_count;
     const message_field_t *fields; /* more header fields, written after the usual ones */
     size_t field_count;
-    sim_time_t date;             /* virtual time of the Date field */
-    int tz_minutes;              /* the sender's zone, minutes east of UTC */
-    const char *message_id;      /* "<...>"; NULL makes one from counter, seed and host */
-    uint64_t counter;            /* also numbers the MIME boundaries */
+    sim_time_t date;        /* virtual time of the Date field */
+    int tz_minutes;         /* the sender's zone, minutes east of UTC */
+    const char *message_id; /* "<...>"; NULL makes one from counter, seed and host */
+    uint64_t counter;       /* also numbers the MIME boundaries */
     uint64_t seed;
-    const char *host;            /* the domain in a made Message-ID ("localhost" if NULL) */
-    bool allow_8bit;             /* 8bit text bodies; else quoted-printable for non-ASCII */
+    const char *host; /* the domain in a made Message-ID ("localhost" if NULL) */
+    bool allow_8bit;  /* 8bit text bodies; else quoted-printable for non-ASCII */
 } message_spec_t;
 
 /*

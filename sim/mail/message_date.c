@@ -69,8 +69,8 @@ char *message_date_format(sim_time_t t, int tz_minutes, char *out, size_t size)
         tz_minutes = 0;
     civil_t c = civil_from_unix(unix_of(t) + (int64_t)tz_minutes * 60);
     int tz = tz_minutes < 0 ? -tz_minutes : tz_minutes;
-    snprintf(out, size, "%s, %02d %s %04lld %02d:%02d:%02d %c%02d%02d", day_names[c.weekday],
-             c.day, month_names[c.month - 1], (long long)c.year, c.hour, c.minute, c.second,
+    snprintf(out, size, "%s, %02d %s %04lld %02d:%02d:%02d %c%02d%02d", day_names[c.weekday], c.day,
+             month_names[c.month - 1], (long long)c.year, c.hour, c.minute, c.second,
              tz_minutes < 0 ? '-' : '+', tz / 60, tz % 60);
     return out;
 }
@@ -99,8 +99,7 @@ static void date_skip(date_lexer_t *lx)
             depth++;
         else if (*lx->s == ')' && depth > 0)
             depth--;
-        else if (depth == 0 && *lx->s != ' ' && *lx->s != '\t' && *lx->s != '\r' &&
-                 *lx->s != '\n')
+        else if (depth == 0 && *lx->s != ' ' && *lx->s != '\t' && *lx->s != '\r' && *lx->s != '\n')
             return;
         lx->s++;
     }
@@ -148,9 +147,9 @@ static int date_zone(date_lexer_t *lx)
     static const struct {
         const char *name;
         int minutes;
-    } zones[] = {{"UT", 0},        {"GMT", 0},       {"UTC", 0},       {"EST", -300},
-                 {"EDT", -240},    {"CST", -360},    {"CDT", -300},    {"MST", -420},
-                 {"MDT", -360},    {"PST", -480},    {"PDT", -420}};
+    } zones[] = {{"UT", 0},     {"GMT", 0},    {"UTC", 0},    {"EST", -300},
+                 {"EDT", -240}, {"CST", -360}, {"CDT", -300}, {"MST", -420},
+                 {"MDT", -360}, {"PST", -480}, {"PDT", -420}};
     date_skip(lx);
     if (*lx->s == '+' || *lx->s == '-') {
         int sign = *lx->s++ == '-' ? -1 : 1;
@@ -196,8 +195,8 @@ int message_date_parse(const char *text, sim_time_t *out)
     int zone = date_zone(&lx);
     if (lx.bad || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
         return -1;
-    int64_t unix_secs = days_from_civil(year, month, (int)day) * 86400 + hour * 3600 +
-                        minute * 60 + second - (int64_t)zone * 60;
+    int64_t unix_secs = days_from_civil(year, month, (int)day) * 86400 + hour * 3600 + minute * 60 +
+                        second - (int64_t)zone * 60;
     *out = (unix_secs - MESSAGE_EPOCH_UNIX) * SIM_SEC;
     return 0;
 }

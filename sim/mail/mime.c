@@ -58,9 +58,14 @@ size_t mime_tree_count(const mime_part_t *part)
 }
 
 static const char *const mime_defect_names[] = {
-    "multipart without boundary", "boundary not found", "no close delimiter",
-    "nested too deep",            "too many parts",     "bad content type",
-    "unknown transfer encoding",  "bad parameter",
+    "multipart without boundary",
+    "boundary not found",
+    "no close delimiter",
+    "nested too deep",
+    "too many parts",
+    "bad content type",
+    "unknown transfer encoding",
+    "bad parameter",
 };
 
 void mime_defects_describe(unsigned defects, buf_t *out)

@@ -22,7 +22,8 @@
 #include "core/buf.h"
 #include "mail/header.h"
 
-/* Nesting deeper than this is left unparsed (a defect), so hostile input cannot exhaust the stack. */
+/* Nesting deeper than this is left unparsed (a defect), so hostile input cannot exhaust the stack.
+ */
 #define MIME_DEPTH_MAX 32
 /* At most this many parts in one tree; the rest of a body stays in its last part. */
 #define MIME_PARTS_MAX 10000
@@ -40,7 +41,7 @@ typedef enum mime_encoding {
 
 /* What was wrong with a part (bits of mime_part_t.defects). */
 enum {
-    MIME_DEFECT_NO_BOUNDARY = 1u << 0,       /* multipart without a boundary parameter */
+    MIME_DEFECT_NO_BOUNDARY = 1u << 0,        /* multipart without a boundary parameter */
     MIME_DEFECT_BOUNDARY_NOT_FOUND = 1u << 1, /* no delimiter line in the body */
     MIME_DEFECT_NO_CLOSE_DELIMITER = 1u << 2, /* the last part ran to the end of the body */
     MIME_DEFECT_TOO_DEEP = 1u << 3,           /* nested past MIME_DEPTH_MAX: left as a leaf */
@@ -68,23 +69,23 @@ struct mime_part {
     size_t offset;       /* where the part (its header) starts */
     size_t header_len;   /* its header section, with the empty line */
     size_t body_offset;
-    size_t body_len;     /* octets, as encoded (IMAP's body size) */
-    size_t body_lines;   /* text lines (IMAP's size in lines): LFs, plus an unended last line;
-                            0 for multiparts */
+    size_t body_len;   /* octets, as encoded (IMAP's body size) */
+    size_t body_lines; /* text lines (IMAP's size in lines): LFs, plus an unended last line;
+                          0 for multiparts */
 
     header_t header;
     char *type;    /* lower-cased; "text" when absent (RFC 2045 5.2) */
     char *subtype; /* lower-cased; "plain" when absent */
     mime_params_t params;
     mime_encoding_t encoding;
-    char *encoding_name;    /* lower-cased as written, "7bit" when absent */
-    char *disposition;      /* lower-cased ("inline", "attachment"), or NULL */
+    char *encoding_name; /* lower-cased as written, "7bit" when absent */
+    char *disposition;   /* lower-cased ("inline", "attachment"), or NULL */
     mime_params_t disposition_params;
-    char *content_id;       /* Content-ID as written, or NULL */
-    char *description;      /* Content-Description decoded to UTF-8, or NULL */
-    char *language;         /* Content-Language as written, or NULL */
-    char *md5;              /* Content-MD5 as written, or NULL */
-    char *location;         /* Content-Location as written, or NULL */
+    char *content_id;  /* Content-ID as written, or NULL */
+    char *description; /* Content-Description decoded to UTF-8, or NULL */
+    char *language;    /* Content-Language as written, or NULL */
+    char *md5;         /* Content-MD5 as written, or NULL */
+    char *location;    /* Content-Location as written, or NULL */
     unsigned defects;
     unsigned depth; /* 0 for the message itself */
 
@@ -150,8 +151,8 @@ const char *mime_params_get(const mime_params_t *params, const char *name);
  * Returns 0, or -1 when the value was malformed (what was readable is kept;
  * *type is NULL if no type could be read).
  */
-int mime_content_type_parse(const char *value, size_t len, bool slash, char **type,
-                            char **subtype, mime_params_t *params);
+int mime_content_type_parse(const char *value, size_t len, bool slash, char **type, char **subtype,
+                            mime_params_t *params);
 mime_encoding_t mime_encoding_lookup(const char *name);
 const char *mime_encoding_name(mime_encoding_t encoding);
 

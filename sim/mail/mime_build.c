@@ -55,8 +55,7 @@ static text_shape_t text_shape(const uint8_t *s, size_t len)
     return shape;
 }
 
-void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len,
-                     bool allow_8bit)
+void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len, bool allow_8bit)
 {
     buf_t body = BUF_INIT;
     normalise_line_ends(text, len, &body);
@@ -108,8 +107,8 @@ static void put_extended(buf_t *out, const char *s)
 
 void mime_write_attachment(buf_t *out, const mime_attachment_t *attachment)
 {
-    const char *type = attachment->content_type ? attachment->content_type
-                                                : "application/octet-stream";
+    const char *type =
+        attachment->content_type ? attachment->content_type : "application/octet-stream";
     const char *name = attachment->filename ? attachment->filename : "attachment";
     bool plain_name = !codec_words_needed(name, strlen(name));
     buf_t value = BUF_INIT;

@@ -283,8 +283,8 @@ static bool read_type(value_lexer_t *lx, bool slash, char **type, char **subtype
     return true;
 }
 
-int mime_content_type_parse(const char *value, size_t len, bool slash, char **type,
-                            char **subtype, mime_params_t *params)
+int mime_content_type_parse(const char *value, size_t len, bool slash, char **type, char **subtype,
+                            mime_params_t *params)
 {
     value_lexer_t lx = {value, len, 0, false};
     *type = NULL;
@@ -340,12 +340,9 @@ const char *mime_params_get(const mime_params_t *params, const char *name)
 }
 
 static const char *const encoding_names[] = {
-    [MIME_ENC_7BIT] = "7bit",
-    [MIME_ENC_8BIT] = "8bit",
-    [MIME_ENC_BINARY] = "binary",
-    [MIME_ENC_QP] = "quoted-printable",
-    [MIME_ENC_BASE64] = "base64",
-    [MIME_ENC_UNKNOWN] = "x-unknown",
+    [MIME_ENC_7BIT] = "7bit",     [MIME_ENC_8BIT] = "8bit",
+    [MIME_ENC_BINARY] = "binary", [MIME_ENC_QP] = "quoted-printable",
+    [MIME_ENC_BASE64] = "base64", [MIME_ENC_UNKNOWN] = "x-unknown",
 };
 
 mime_encoding_t mime_encoding_lookup(const char *name)

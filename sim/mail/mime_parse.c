@@ -89,8 +89,8 @@ static size_t content_end(const uint8_t *data, size_t part_start, size_t line)
 
 static void add_child(mime_part_t *parent, mime_part_t *child)
 {
-    parent->children = xrealloc(parent->children,
-                                (parent->child_count + 1) * sizeof *parent->children);
+    parent->children =
+        xrealloc(parent->children, (parent->child_count + 1) * sizeof *parent->children);
     parent->children[parent->child_count++] = child;
 }
 
