@@ -10,11 +10,11 @@
 
 typedef struct fake {
     int next_id;
-    buf_t data;         /* the last message accepted */
-    buf_t all;          /* every message accepted, one after the other */
-    buf_t envelope;     /* "helo|from|rcpt,rcpt|8bit|user" of the last message */
-    buf_t trace;        /* "C [VERB] line" and "S code line", one per line */
-    int states;         /* state changes seen */
+    buf_t data;     /* the last message accepted */
+    buf_t all;      /* every message accepted, one after the other */
+    buf_t envelope; /* "helo|from|rcpt,rcpt|8bit|user" of the last message */
+    buf_t trace;    /* "C [VERB] line" and "S code line", one per line */
+    int states;     /* state changes seen */
 } fake_t;
 
 static bool fake_authenticate(void *ctx, const char *user, const char *password)
@@ -143,8 +143,8 @@ static smtp_server_t *run(cfg_kind_t kind, fake_t *f, const char *in, buf_t *out
 #define AUTH_BAD "AUTH PLAIN AGFsaWNlAHdyb25n\r\n"          /* \0alice\0wrong */
 #define R235 "235 2.7.0 Authentication successful\r\n"
 #define R535 "535 5.7.8 Authentication credentials invalid\r\n"
-#define R_EHLO_AUTH                                                                           \
-    "250-mx.roberto.example Hello client.example\r\n250-PIPELINING\r\n250-SIZE 10000\r\n"     \
+#define R_EHLO_AUTH                                                                                \
+    "250-mx.roberto.example Hello client.example\r\n250-PIPELINING\r\n250-SIZE 10000\r\n"          \
     "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN\r\n"
 
 typedef struct server_case {
@@ -189,16 +189,14 @@ static const server_case_t cases[] = {
     {"dot-stuffing is removed", RELAY,
      HELO "MAIL FROM:<>\r\nRCPT TO:<roberto@roberto.example>\r\nDATA\r\n"
           "..leading dot\r\n...\r\n. \r\n.\r\n",
-     R_HELO MAIL_OK RCPT_OK R354 "250 2.0.0 Ok: queued as Q1\r\n",
-     ".leading dot\r\n..\r\n \r\n"},
+     R_HELO MAIL_OK RCPT_OK R354 "250 2.0.0 Ok: queued as Q1\r\n", ".leading dot\r\n..\r\n \r\n"},
     {"an empty message", RELAY,
      HELO "MAIL FROM:<>\r\nRCPT TO:<roberto@roberto.example>\r\nDATA\r\n.\r\n",
      R_HELO MAIL_OK RCPT_OK R354 "250 2.0.0 Ok: queued as Q1\r\n", ""},
     {"unknown verb", RELAY, "FOO bar\r\n", "500 5.5.2 Syntax error, command unrecognized\r\n",
      NULL},
     {"empty line", RELAY, "\r\n", "500 5.5.2 Syntax error, command unrecognized\r\n", NULL},
-    {"MAIL before HELO", RELAY, "MAIL FROM:<>\r\n", "503 5.5.1 Send HELO or EHLO first\r\n",
-     NULL},
+    {"MAIL before HELO", RELAY, "MAIL FROM:<>\r\n", "503 5.5.1 Send HELO or EHLO first\r\n", NULL},
     {"RCPT before MAIL", RELAY, HELO "RCPT TO:<roberto@roberto.example>\r\n",
      R_HELO "503 5.5.1 Need MAIL before RCPT\r\n", NULL},
     {"DATA before MAIL", RELAY, HELO "DATA\r\n",
@@ -239,8 +237,7 @@ static const server_case_t cases[] = {
      R_HELO MAIL_OK "452 4.2.2 Mailbox full\r\n", NULL},
     {"relay denied", RELAY, HELO "MAIL FROM:<>\r\nRCPT TO:<someone@elsewhere.example>\r\n",
      R_HELO MAIL_OK "554 5.7.1 Relay access denied\r\n", NULL},
-    {"SIZE under the limit", RELAY, EHLO "MAIL FROM:<a@alice.example> SIZE=500\r\n",
-     NULL, NULL},
+    {"SIZE under the limit", RELAY, EHLO "MAIL FROM:<a@alice.example> SIZE=500\r\n", NULL, NULL},
     {"SIZE over the limit", RELAY, HELO "MAIL FROM:<a@alice.example> SIZE=20000\r\n",
      R_HELO "552 5.3.4 Message size exceeds fixed maximum message size\r\n", NULL},
     {"SIZE not a number", RELAY, HELO "MAIL FROM:<a@alice.example> SIZE=big\r\n",
@@ -253,8 +250,7 @@ static const server_case_t cases[] = {
      HELO "MAIL FROM:<a@alice.example> BODY=8BITMIME\r\nRCPT TO:<roberto@roberto.example>\r\n"
           "DATA\r\ncaf\xc3\xa9\r\n.\r\n",
      R_HELO MAIL_OK RCPT_OK R354 "250 2.0.0 Ok: queued as Q1\r\n", "caf\xc3\xa9\r\n"},
-    {"BODY=7BIT", RELAY, HELO "MAIL FROM:<a@alice.example> BODY=7bit\r\n", R_HELO MAIL_OK,
-     NULL},
+    {"BODY=7BIT", RELAY, HELO "MAIL FROM:<a@alice.example> BODY=7bit\r\n", R_HELO MAIL_OK, NULL},
     {"BODY unknown", RELAY, HELO "MAIL FROM:<a@alice.example> BODY=BINARYMIME\r\n",
      R_HELO "501 5.5.4 Unknown BODY value \"BINARYMIME\"\r\n", NULL},
     {"unknown MAIL parameter", RELAY, HELO "MAIL FROM:<a@alice.example> RET=FULL\r\n",
@@ -269,15 +265,14 @@ static const server_case_t cases[] = {
     {"NOOP", RELAY, "NOOP\r\nNOOP with words\r\n", "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n", NULL},
     {"VRFY", RELAY, "VRFY roberto\r\n",
      "252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery\r\n", NULL},
-    {"VRFY without an argument", RELAY, "VRFY\r\n", "501 5.5.4 Syntax: VRFY address\r\n",
-     NULL},
+    {"VRFY without an argument", RELAY, "VRFY\r\n", "501 5.5.4 Syntax: VRFY address\r\n", NULL},
     {"EXPN", RELAY, "EXPN staff\r\n", "502 5.5.1 EXPN not implemented\r\n", NULL},
     {"HELP", RELAY, "HELP\r\n",
      "214-2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP\r\n"
      "214 2.0.0 See RFC 5321 for what each one does\r\n",
      NULL},
-    {"QUIT, then nothing more", RELAY, "QUIT\r\nNOOP\r\n",
-     "221 2.0.0 mx.roberto.example Bye\r\n", NULL},
+    {"QUIT, then nothing more", RELAY, "QUIT\r\nNOOP\r\n", "221 2.0.0 mx.roberto.example Bye\r\n",
+     NULL},
     {"QUIT with an argument", RELAY, "QUIT now\r\n", "501 5.5.4 Syntax: QUIT\r\n", NULL},
     {"no extensions: a plain EHLO reply", RELAY_BARE, EHLO,
      "250 mx.roberto.example Hello client.example\r\n", NULL},
@@ -292,17 +287,17 @@ static const server_case_t cases[] = {
     {"AUTH offered in EHLO", RELAY_AUTH, EHLO, R_EHLO_AUTH, NULL},
     {"AUTH PLAIN with an initial response", RELAY_AUTH, EHLO AUTH_GOOD, R_EHLO_AUTH R235, NULL},
     {"AUTH PLAIN, wrong password", RELAY_AUTH, EHLO AUTH_BAD, R_EHLO_AUTH R535, NULL},
-    {"AUTH PLAIN with a challenge", RELAY_AUTH,
-     EHLO "AUTH PLAIN\r\nAGFsaWNlAHdvbmRlcmxhbmQ=\r\n", R_EHLO_AUTH "334 \r\n" R235, NULL},
+    {"AUTH PLAIN with a challenge", RELAY_AUTH, EHLO "AUTH PLAIN\r\nAGFsaWNlAHdvbmRlcmxhbmQ=\r\n",
+     R_EHLO_AUTH "334 \r\n" R235, NULL},
     {"AUTH PLAIN with an authorization identity", RELAY_AUTH,
      EHLO "AUTH PLAIN YWxpY2UAYWxpY2UAd29uZGVybGFuZA==\r\n", R_EHLO_AUTH R235, NULL},
-    {"AUTH PLAIN for someone else", RELAY_AUTH,
-     EHLO "AUTH PLAIN Ym9iAGFsaWNlAHdvbmRlcmxhbmQ=\r\n", R_EHLO_AUTH R535, NULL},
+    {"AUTH PLAIN for someone else", RELAY_AUTH, EHLO "AUTH PLAIN Ym9iAGFsaWNlAHdvbmRlcmxhbmQ=\r\n",
+     R_EHLO_AUTH R535, NULL},
     {"AUTH LOGIN", RELAY_AUTH, EHLO "AUTH LOGIN\r\nYWxpY2U=\r\nd29uZGVybGFuZA==\r\n",
      R_EHLO_AUTH "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n" R235, NULL},
     {"AUTH LOGIN with the user name at once", RELAY_AUTH,
-     EHLO "AUTH LOGIN YWxpY2U=\r\nd29uZGVybGFuZA==\r\n",
-     R_EHLO_AUTH "334 UGFzc3dvcmQ6\r\n" R235, NULL},
+     EHLO "AUTH LOGIN YWxpY2U=\r\nd29uZGVybGFuZA==\r\n", R_EHLO_AUTH "334 UGFzc3dvcmQ6\r\n" R235,
+     NULL},
     {"AUTH LOGIN, wrong password", RELAY_AUTH, EHLO "AUTH LOGIN\r\nYWxpY2U=\r\nd3Jvbmc=\r\n",
      R_EHLO_AUTH "334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n" R535, NULL},
     {"AUTH with an unknown mechanism", RELAY_AUTH, EHLO "AUTH CRAM-MD5\r\n",
@@ -528,9 +523,10 @@ START_TEST(test_message_too_big)
     buf_puts(&body, "x\r\n");
     data_session(&in, buf_cstr(&body));
     s = run(RELAY, &f, buf_cstr(&in), &out);
-    ck_assert_msg(strstr(buf_cstr(&out),
-                         "552 5.3.4 Message too big: the limit is 10000 octets\r\n250 2.0.0 Ok\r\n"),
-                  "past the limit: %s", buf_cstr(&out));
+    ck_assert_msg(
+        strstr(buf_cstr(&out),
+               "552 5.3.4 Message too big: the limit is 10000 octets\r\n250 2.0.0 Ok\r\n"),
+        "past the limit: %s", buf_cstr(&out));
     smtp_server_free(s);
     buf_free(&body);
     buf_free(&in);
@@ -649,23 +645,22 @@ END_TEST
 
 /* --- pipelining and byte splits ----------------------------------------- */
 
-static const char pipelined[] =
-    "EHLO client.example\r\n"
-    "MAIL FROM:<alice@alice.example> SIZE=60\r\n"
-    "RCPT TO:<roberto@roberto.example>\r\n"
-    "RCPT TO:<nobody@roberto.example>\r\n"
-    "RCPT TO:<Postmaster>\r\n"
-    "DATA\r\n"
-    "Subject: one\r\n\r\n..dot\r\n.\r\n"
-    "MAIL FROM:<>\r\n"
-    "RCPT TO:<nobody@roberto.example>\r\n"
-    "DATA\r\n"
-    "RSET\r\n"
-    "MAIL FROM:<alice@alice.example> BODY=8BITMIME\r\n"
-    "RCPT TO:<roberto@roberto.example>\r\n"
-    "DATA\r\n"
-    "Subject: two\r\n\r\nsecond\r\n.\r\n"
-    "QUIT\r\n";
+static const char pipelined[] = "EHLO client.example\r\n"
+                                "MAIL FROM:<alice@alice.example> SIZE=60\r\n"
+                                "RCPT TO:<roberto@roberto.example>\r\n"
+                                "RCPT TO:<nobody@roberto.example>\r\n"
+                                "RCPT TO:<Postmaster>\r\n"
+                                "DATA\r\n"
+                                "Subject: one\r\n\r\n..dot\r\n.\r\n"
+                                "MAIL FROM:<>\r\n"
+                                "RCPT TO:<nobody@roberto.example>\r\n"
+                                "DATA\r\n"
+                                "RSET\r\n"
+                                "MAIL FROM:<alice@alice.example> BODY=8BITMIME\r\n"
+                                "RCPT TO:<roberto@roberto.example>\r\n"
+                                "DATA\r\n"
+                                "Subject: two\r\n\r\nsecond\r\n.\r\n"
+                                "QUIT\r\n";
 
 static void run_split(const size_t *cuts, size_t ncuts, buf_t *out, buf_t *msgs)
 {
@@ -690,8 +685,8 @@ START_TEST(test_pipelined_session)
     ck_assert_str_eq(buf_cstr(&out),
                      "220 mx.roberto.example ESMTP mailsim\r\n"
                      "250-mx.roberto.example Hello client.example\r\n250-PIPELINING\r\n"
-                     "250-SIZE 10000\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n" MAIL_OK
-                     RCPT_OK "550 5.1.1 User unknown\r\n250 2.1.5 Recipient <Postmaster> OK\r\n" R354
+                     "250-SIZE 10000\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n" MAIL_OK RCPT_OK
+                     "550 5.1.1 User unknown\r\n250 2.1.5 Recipient <Postmaster> OK\r\n" R354
                      "250 2.0.0 Ok: queued as Q1\r\n" MAIL_OK "550 5.1.1 User unknown\r\n"
                      "554 5.5.1 No valid recipients\r\n250 2.0.0 Ok\r\n" MAIL_OK RCPT_OK R354
                      "250 2.0.0 Ok: queued as Q2\r\n221 2.0.0 mx.roberto.example Bye\r\n");

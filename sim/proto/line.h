@@ -48,11 +48,11 @@ typedef struct line {
 } line_t;
 
 typedef struct line_reader {
-    size_t max_len;     /* the longest line accepted, CRLF included */
-    buf_t partial;      /* the start of the line being read (bounded by max_len) */
-    size_t overflow;    /* octets of the current line dropped past the limit */
-    bool last_cr;       /* the last octet of the current line was CR */
-    bool delivered;     /* partial holds the line last handed out */
+    size_t max_len;      /* the longest line accepted, CRLF included */
+    buf_t partial;       /* the start of the line being read (bounded by max_len) */
+    size_t overflow;     /* octets of the current line dropped past the limit */
+    bool last_cr;        /* the last octet of the current line was CR */
+    bool delivered;      /* partial holds the line last handed out */
     uint64_t exact_left; /* > 0: reading that many raw bytes before lines again */
 } line_reader_t;
 
@@ -87,12 +87,12 @@ void line_reader_expect_bytes(line_reader_t *lr, uint64_t n);
  * CRLF line ends up to max_size octets; past it octets are counted, not kept.
  */
 typedef struct line_dotblock {
-    buf_t data;       /* the unstuffed text kept so far; the block owns it */
+    buf_t data;        /* the unstuffed text kept so far; the block owns it */
     uint64_t max_size; /* 0: no limit */
-    uint64_t size;    /* unstuffed octets seen, kept or not */
-    bool too_big;     /* size went past max_size */
-    bool long_line;   /* a line was over the reader's limit */
-    bool eight_bit;   /* an octet >= 128 was seen */
+    uint64_t size;     /* unstuffed octets seen, kept or not */
+    bool too_big;      /* size went past max_size */
+    bool long_line;    /* a line was over the reader's limit */
+    bool eight_bit;    /* an octet >= 128 was seen */
 } line_dotblock_t;
 
 void line_dotblock_init(line_dotblock_t *b, uint64_t max_size);

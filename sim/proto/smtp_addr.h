@@ -33,7 +33,8 @@ smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_po
 /* "Postmaster", in any case, with no domain. */
 bool smtp_path_is_postmaster(const char *addr);
 
-/* True when domain is a dot-separated list of letter-digit-hyphen labels or an [address literal]. */
+/* True when domain is a dot-separated list of letter-digit-hyphen labels or an [address literal].
+ */
 bool smtp_domain_valid(const char *domain, size_t len);
 
 /* One ESMTP parameter: "KEYWORD" or "KEYWORD=value". */

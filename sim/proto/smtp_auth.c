@@ -53,7 +53,8 @@ bool smtp_auth_b64_decode(const char *s, buf_t *out)
                 return false;
             }
         }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        uint32_t w =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         buf_putc(out, (int)(w >> 16) & 0xff);
         if (pad < 2)
             buf_putc(out, (int)(w >> 8) & 0xff);

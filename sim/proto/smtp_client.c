@@ -69,6 +69,7 @@ void smtp_client_free(smtp_client_t *c)
     }
     line_reader_free(&c->reader);
     buf_free(&c->wire);
+    free(c->order);
     free(c->helo_name);
     free(c->user);
     free(c->password);
@@ -94,8 +95,8 @@ void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char
     buf_vprintf(out, fmt, ap);
     va_end(ap);
     if (c->hooks.on_line)
-        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, verb,
-                         0, (const char *)out->data + start);
+        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0,
+                         (const char *)out->data + start);
     buf_append(out, "\r\n", 2);
 }
 
@@ -149,8 +150,8 @@ static void set_error(smtp_client_t *c, const char *error)
         c->error = xstrdup(error);
 }
 
-void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server,
-                      const char *error, bool quit, buf_t *out)
+void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server, const char *error,
+                      bool quit, buf_t *out)
 {
     set_error(c, error);
     fail_all_messages(c, r, from_server);

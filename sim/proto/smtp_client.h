@@ -28,18 +28,18 @@
 /* RFC 5321 4.5.3.1.5 says 512; the client reads longer reply lines rather than fail. */
 #define SMTP_CLIENT_REPLY_LINE_MAX 4096
 
-#define SMTP_CLIENT_STATES(X)                                                                 \
-    X(GREETING, "greeting") /* waiting for 220 */                                             \
-    X(EHLO, "ehlo")         /* EHLO sent */                                                   \
-    X(HELO, "helo")         /* EHLO refused, HELO sent */                                     \
-    X(AUTH, "auth")         /* AUTH PLAIN sent */                                             \
-    X(READY, "ready")       /* no transaction: waiting for a message or the finish */        \
-    X(MAIL, "mail")         /* MAIL sent, waiting for its reply */                            \
-    X(RCPT, "rcpt")         /* waiting for RCPT replies */                                    \
-    X(DATA, "data")         /* DATA sent, waiting for 354 */                                  \
-    X(BODY, "body")         /* the message and its dot sent, waiting for the final reply */   \
-    X(RSET, "rset")         /* RSET sent after a failed transaction */                       \
-    X(QUIT, "quit")         /* QUIT sent */                                                   \
+#define SMTP_CLIENT_STATES(X)                                                                      \
+    X(GREETING, "greeting") /* waiting for 220 */                                                  \
+    X(EHLO, "ehlo")         /* EHLO sent */                                                        \
+    X(HELO, "helo")         /* EHLO refused, HELO sent */                                          \
+    X(AUTH, "auth")         /* AUTH PLAIN sent */                                                  \
+    X(READY, "ready")       /* no transaction: waiting for a message or the finish */              \
+    X(MAIL, "mail")         /* MAIL sent, waiting for its reply */                                 \
+    X(RCPT, "rcpt")         /* waiting for RCPT replies */                                         \
+    X(DATA, "data")         /* DATA sent, waiting for 354 */                                       \
+    X(BODY, "body")         /* the message and its dot sent, waiting for the final reply */        \
+    X(RSET, "rset")         /* RSET sent after a failed transaction */                             \
+    X(QUIT, "quit")         /* QUIT sent */                                                        \
     X(DONE, "done")         /* the session is over */
 
 typedef enum smtp_client_state {
@@ -64,6 +64,7 @@ typedef struct smtp_client_message {
     size_t len;
 } smtp_client_message_t;
 
+/* Hooks must not free the engine; they may call smtp_client_add_message. */
 typedef struct smtp_client_hooks {
     void *ctx;            /* handed back to every hook */
     smtp_line_fn on_line; /* every command and reply line (see smtp_reply.h) */
@@ -71,8 +72,8 @@ typedef struct smtp_client_hooks {
      * The outcome for one recipient, once known: the server's reply to its
      * RCPT when refused, else the reply to the final dot. from_server is
      * false when the client made the reply up (connection lost, message over
-     * the server's SIZE, no 8-bit conversion...). 2xx delivered, 4xx try
-     * again later, 5xx give up.
+     * the server's SIZE, no 8-bit conversion, an address that is not RFC 5321
+     * syntax: 553...). 2xx delivered, 4xx try again later, 5xx give up.
      */
     void (*on_recipient_result)(void *ctx, void *msg_ctx, size_t index, const smtp_reply_t *reply,
                                 bool from_server);

@@ -36,13 +36,15 @@ struct smtp_client {
     line_reader_t reader;
     smtp_reply_asm_t assembler;
     smtp_ehlo_info_t info;
-    bool finishing; /* no more messages: QUIT when the queue is empty */
-    char *error;    /* why the session failed, or NULL */
+    bool finishing;            /* no more messages: QUIT when the queue is empty */
+    char *error;               /* why the session failed, or NULL */
     client_msg_t *head, *tail; /* head is the message in a transaction, if any */
     /* The transaction of head. */
-    bool pipelined;      /* MAIL, RCPTs and DATA went in one go */
-    bool mail_ok;        /* MAIL got 250: the server holds a transaction */
-    bool discard;        /* 354 with no recipient accepted: an empty body went */
+    bool pipelined; /* MAIL, RCPTs and DATA went in one go */
+    bool mail_ok;   /* MAIL got 250: the server holds a transaction */
+    bool discard;   /* 354 with no recipient accepted: an empty body went */
+    size_t *order;  /* indexes of the recipients sent in RCPT, in order */
+    size_t norder;
     size_t rcpt_sent, rcpt_replied, naccepted;
     buf_t wire; /* the stuffed body with its final dot */
 };
@@ -60,8 +62,8 @@ void smtp_client_message_done(smtp_client_t *c);
 /* No transaction: starts the next message, or QUITs when finishing, or waits. */
 void smtp_client_go_ready(smtp_client_t *c, buf_t *out);
 /* The session cannot go on: every open message fails with r; QUIT when asked. */
-void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server,
-                      const char *error, bool quit, buf_t *out);
+void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server, const char *error,
+                      bool quit, buf_t *out);
 
 /* smtp_client_txn.c: starts the head message; false when it failed locally (popped). */
 bool smtp_client_txn_start(smtp_client_t *c, buf_t *out);

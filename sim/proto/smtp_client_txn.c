@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/smtp_addr.h"
 #include "proto/smtp_client_int.h"
 
 static void fail_locally(smtp_client_t *c, const smtp_reply_t *r)
@@ -32,9 +33,10 @@ static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
         if (!c->hooks.downgrade_8bit ||
             c->hooks.downgrade_8bit(c->hooks.ctx, m->data, m->len, &seven) != 0) {
             buf_free(&seven);
-            smtp_reply_t r = smtp_reply_make(554, "5.6.3", "Conversion required but not "
-                                                           "supported: 8-bit message, server "
-                                                           "without 8BITMIME");
+            smtp_reply_t r = smtp_reply_make(554, "5.6.3",
+                                             "Conversion required but not "
+                                             "supported: 8-bit message, server "
+                                             "without 8BITMIME");
             fail_locally(c, &r);
             return false;
         }
@@ -63,7 +65,48 @@ static bool fits_server(smtp_client_t *c, uint64_t size)
 
 static void send_rcpt(smtp_client_t *c, buf_t *out)
 {
-    smtp_client_send(c, out, "RCPT", "RCPT TO:<%s>", c->head->recipients[c->rcpt_sent++]);
+    size_t i = c->order[c->rcpt_sent++];
+    smtp_client_send(c, out, "RCPT", "RCPT TO:<%s>", c->head->recipients[i]);
+}
+
+/* Whether addr, put in angle brackets, is a path RFC 5321 4.1.2 allows (no CR/LF either). */
+static bool address_ok(const char *addr, bool is_sender)
+{
+    char path[SMTP_PATH_MAX + 3], mailbox[SMTP_PATH_MAX + 1];
+    const char *rest, *why;
+    if (strlen(addr) > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))
+        return false;
+    snprintf(path, sizeof path, "<%s>", addr);
+    return smtp_path_parse(path, is_sender, !is_sender, mailbox, &rest, &why) == SMTP_PATH_OK &&
+           *rest == '\0';
+}
+
+/*
+ * Addresses the node got wrong never reach the wire: they fail here, for
+ * good. Lists the recipients left to send in c->order; false when none is.
+ */
+static bool check_addresses(smtp_client_t *c)
+{
+    client_msg_t *m = c->head;
+    if (!address_ok(m->reverse_path, true)) {
+        smtp_reply_t r = smtp_reply_make(553, "5.1.7", "Bad sender address syntax");
+        fail_locally(c, &r);
+        return false;
+    }
+    c->order = xrealloc(c->order, (m->nrecipients ? m->nrecipients : 1) * sizeof *c->order);
+    c->norder = 0;
+    smtp_reply_t bad = smtp_reply_make(553, "5.1.3", "Bad recipient address syntax");
+    for (size_t i = 0; i < m->nrecipients; i++) {
+        if (address_ok(m->recipients[i], false))
+            c->order[c->norder++] = i;
+        else
+            smtp_client_report(c, m, i, &bad, false);
+    }
+    if (c->norder == 0) {
+        smtp_client_message_done(c);
+        return false;
+    }
+    return true;
 }
 
 bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
@@ -71,11 +114,7 @@ bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
     client_msg_t *m = c->head;
     bool body_8bit;
     uint64_t size;
-    if (m->nrecipients == 0) {
-        smtp_client_message_done(c);
-        return false;
-    }
-    if (!prepare_body(c, &body_8bit, &size) || !fits_server(c, size))
+    if (!check_addresses(c) || !prepare_body(c, &body_8bit, &size) || !fits_server(c, size))
         return false;
     char params[64] = "";
     if (c->info.extensions & SMTP_EXT_SIZE)
@@ -89,7 +128,7 @@ bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
     smtp_client_set_state(c, SMTP_CLIENT_MAIL);
     /* RFC 2920 3.1: MAIL, every RCPT and DATA may go in one group. */
     if (c->pipelined) {
-        while (c->rcpt_sent < m->nrecipients)
+        while (c->rcpt_sent < c->norder)
             send_rcpt(c, out);
         smtp_client_send(c, out, "DATA", "DATA");
     }
@@ -129,14 +168,14 @@ static void on_mail(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 {
     client_msg_t *m = c->head;
-    size_t i = c->rcpt_replied++;
+    size_t i = c->order[c->rcpt_replied++];
     if (m->status[i] == CLIENT_RCPT_OPEN && smtp_reply_ok(r)) {
         m->status[i] = CLIENT_RCPT_ACCEPTED;
         c->naccepted++;
     } else {
         smtp_client_report(c, m, i, r, true);
     }
-    if (c->rcpt_replied < m->nrecipients) {
+    if (c->rcpt_replied < c->norder) {
         if (!c->pipelined)
             send_rcpt(c, out);
         return;

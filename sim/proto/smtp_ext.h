@@ -20,7 +20,7 @@ typedef enum smtp_ext {
 
 #define SMTP_EXT_COUNT 5
 /* What a relay (port 25) offers unless configured otherwise. */
-#define SMTP_EXT_DEFAULT                                                                      \
+#define SMTP_EXT_DEFAULT                                                                           \
     (SMTP_EXT_PIPELINING | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME | SMTP_EXT_ENHANCEDSTATUSCODES)
 
 /* SASL mechanisms, as a bitmask (RFC 4616 PLAIN; LOGIN is a common non-standard one). */

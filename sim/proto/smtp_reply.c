@@ -40,7 +40,9 @@ static void format_one(const smtp_reply_t *r, const char *enh, bool last, const 
     buf_printf(out, "%03d%c", r->code, last ? ' ' : '-');
     if (enh)
         buf_printf(out, "%s%s", enh, len ? " " : "");
-    buf_append(out, text, len);
+    /* A CR from a hook's text would end the line early on the wire. */
+    for (size_t i = 0; i < len; i++)
+        buf_putc(out, text[i] == '\r' ? ' ' : text[i]);
     if (on_line)
         on_line(ctx, LINE_SERVER_TO_CLIENT, NULL, r->code, (const char *)out->data + start);
     buf_append(out, "\r\n", 2);
@@ -67,8 +69,7 @@ void smtp_reply_format(const smtp_reply_t *r, bool enhanced, buf_t *out, smtp_li
     }
 }
 
-bool smtp_reply_parse_line(const char *line, size_t len, int *code, bool *more,
-                           const char **text)
+bool smtp_reply_parse_line(const char *line, size_t len, int *code, bool *more, const char **text)
 {
     if (len < 3)
         return false;

@@ -23,9 +23,9 @@
 #define SMTP_ENHANCED_MAX 16
 
 typedef struct smtp_reply {
-    int code;                        /* 200..599 (0: no reply) */
+    int code;                         /* 200..599 (0: no reply) */
     char enhanced[SMTP_ENHANCED_MAX]; /* "5.1.1", or "" */
-    char text[SMTP_REPLY_TEXT_MAX];  /* lines separated by '\n', no CRLF */
+    char text[SMTP_REPLY_TEXT_MAX];   /* lines separated by '\n', no CRLF */
 } smtp_reply_t;
 
 /*
@@ -38,8 +38,7 @@ typedef void (*smtp_line_fn)(void *ctx, line_dir_t dir, const char *verb, int co
                              const char *line);
 
 /* A reply built from a format; the text is cut at SMTP_REPLY_TEXT_MAX - 1 octets. */
-smtp_reply_t smtp_reply_make(int code, const char *enhanced, const char *fmt, ...)
-    MS_PRINTF(3, 4);
+smtp_reply_t smtp_reply_make(int code, const char *enhanced, const char *fmt, ...) MS_PRINTF(3, 4);
 smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
     MS_PRINTF(3, 0);
 /* 2, 4 or 5: success, transient, permanent (RFC 5321 4.2.1); 3 for intermediate. */
@@ -85,7 +84,6 @@ void smtp_reply_asm_init(smtp_reply_asm_t *a);
 smtp_reply_asm_status_t smtp_reply_asm_line(smtp_reply_asm_t *a, const char *line, size_t len,
                                             smtp_reply_t *out);
 /* Parses "CODE[-| ]text" into code, continuation flag and text start; false if malformed. */
-bool smtp_reply_parse_line(const char *line, size_t len, int *code, bool *more,
-                           const char **text);
+bool smtp_reply_parse_line(const char *line, size_t len, int *code, bool *more, const char **text);
 
 #endif

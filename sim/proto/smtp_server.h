@@ -30,17 +30,17 @@
 /* RFC 5321 4.5.3.2.7: the server waits at least 5 minutes for the next command. */
 #define SMTP_SERVER_IDLE_TIMEOUT (5 * SIM_MIN)
 
-#define SMTP_SERVER_STATES(X)                                                                 \
-    X(NEW, "new")                         /* not started: no greeting yet */                  \
-    X(GREETED, "greeted")                 /* 220 sent, waiting for HELO or EHLO */            \
-    X(REFUSING, "refusing")               /* 554 greeting sent: only QUIT is served */        \
-    X(READY, "ready")                     /* greeted by the client, no transaction */         \
-    X(MAIL, "mail")                       /* MAIL accepted, no recipient yet */               \
-    X(RCPT, "rcpt")                       /* at least one recipient accepted */               \
-    X(DATA, "data")                       /* 354 sent, reading the message */                 \
-    X(AUTH_PLAIN, "auth-plain")           /* 334 sent, waiting for the PLAIN response */      \
-    X(AUTH_LOGIN_USER, "auth-login-user") /* 334 Username: sent */                            \
-    X(AUTH_LOGIN_PASS, "auth-login-pass") /* 334 Password: sent */                            \
+#define SMTP_SERVER_STATES(X)                                                                      \
+    X(NEW, "new")                         /* not started: no greeting yet */                       \
+    X(GREETED, "greeted")                 /* 220 sent, waiting for HELO or EHLO */                 \
+    X(REFUSING, "refusing")               /* 554 greeting sent: only QUIT is served */             \
+    X(READY, "ready")                     /* greeted by the client, no transaction */              \
+    X(MAIL, "mail")                       /* MAIL accepted, no recipient yet */                    \
+    X(RCPT, "rcpt")                       /* at least one recipient accepted */                    \
+    X(DATA, "data")                       /* 354 sent, reading the message */                      \
+    X(AUTH_PLAIN, "auth-plain")           /* 334 sent, waiting for the PLAIN response */           \
+    X(AUTH_LOGIN_USER, "auth-login-user") /* 334 Username: sent */                                 \
+    X(AUTH_LOGIN_PASS, "auth-login-pass") /* 334 Password: sent */                                 \
     X(CLOSED, "closed")                   /* 221 or 421 sent: input is ignored */
 
 typedef enum smtp_server_state {
@@ -69,9 +69,10 @@ void smtp_server_config_default(smtp_server_config_t *cfg);
 typedef struct smtp_envelope {
     const char *helo;         /* the name the client gave in HELO/EHLO */
     const char *reverse_path; /* "" for the null sender <> */
+    /* As given in RCPT; may hold a bare "Postmaster" (RFC 5321 4.5.1): the node's postmaster. */
     const char *const *recipients;
     size_t nrecipients;
-    bool body_8bit; /* MAIL said BODY=8BITMIME */
+    bool body_8bit;        /* MAIL said BODY=8BITMIME */
     const char *auth_user; /* NULL when not authenticated */
 } smtp_envelope_t;
 
@@ -79,7 +80,8 @@ typedef struct smtp_envelope {
  * The narrow interface to the mail server. Every hook may be NULL: then
  * authenticate refuses, check_sender and check_recipient accept, and
  * accept_message answers 250 without keeping anything. Strings are borrowed
- * for the call. A reply text may hold '\n' to make a multi-line reply.
+ * for the call. A reply text may hold '\n' to make a multi-line reply; a code
+ * outside 2xx/4xx/5xx becomes 451 4.3.0. Hooks must not free the engine.
  */
 typedef struct smtp_server_hooks {
     void *ctx; /* handed back to every hook */

@@ -163,7 +163,8 @@ static smtp_reply_t mail_params(const smtp_server_t *s, const char *rest, smtp_c
         } else if (str_casecmp(p.keyword, "BODY") == 0) {
             bit = 2;
             r = mail_body(s, &p, a);
-        } else if (str_casecmp(p.keyword, "AUTH") == 0 && (smtp_server_offered(s) & SMTP_EXT_AUTH)) {
+        } else if (str_casecmp(p.keyword, "AUTH") == 0 &&
+                   (smtp_server_offered(s) & SMTP_EXT_AUTH)) {
             bit = 4; /* RFC 4954 5: accepted; mailsim does not relay the identity */
         } else {
             r = smtp_reply_make(555, "5.5.4", "Unsupported parameter \"%s\"", p.keyword);
@@ -355,18 +356,12 @@ static smtp_reply_t check_auth(const smtp_server_t *s, const char *args, smtp_cm
 }
 
 static const smtp_command_t commands[] = {
-    {"HELO", true, check_helo, apply_helo},
-    {"EHLO", true, check_ehlo, apply_ehlo},
-    {"MAIL", false, check_mail, apply_mail},
-    {"RCPT", false, check_rcpt, apply_rcpt},
-    {"DATA", false, check_data, apply_data},
-    {"RSET", false, check_rset, apply_rset},
-    {"NOOP", false, check_any, apply_noop},
-    {"QUIT", false, check_quit, apply_quit},
-    {"VRFY", false, check_vrfy, apply_vrfy},
-    {"HELP", false, check_any, apply_help},
-    {"EXPN", false, check_any, apply_expn},
-    {"AUTH", false, check_auth, smtp_server_auth_start},
+    {"HELO", true, check_helo, apply_helo},  {"EHLO", true, check_ehlo, apply_ehlo},
+    {"MAIL", false, check_mail, apply_mail}, {"RCPT", false, check_rcpt, apply_rcpt},
+    {"DATA", false, check_data, apply_data}, {"RSET", false, check_rset, apply_rset},
+    {"NOOP", false, check_any, apply_noop},  {"QUIT", false, check_quit, apply_quit},
+    {"VRFY", false, check_vrfy, apply_vrfy}, {"HELP", false, check_any, apply_help},
+    {"EXPN", false, check_any, apply_expn},  {"AUTH", false, check_auth, smtp_server_auth_start},
 };
 
 const smtp_command_t *smtp_server_command_find(const char *verb)

@@ -16,8 +16,8 @@ struct smtp_server {
     smtp_server_hooks_t hooks;
     smtp_server_state_t state;
     line_reader_t reader;
-    char *helo;      /* NULL before HELO/EHLO */
-    char *auth_user; /* NULL until AUTH succeeds */
+    char *helo;       /* NULL before HELO/EHLO */
+    char *auth_user;  /* NULL until AUTH succeeds */
     char *login_user; /* AUTH LOGIN: the user between the two prompts */
     bool closing;
     uint64_t messages;
@@ -31,8 +31,8 @@ struct smtp_server {
 
 /* A command's arguments as its check found them, for its apply. */
 typedef struct smtp_cmd_args {
-    char path[SMTP_PATH_MAX + 1]; /* MAIL, RCPT */
-    bool body_8bit;               /* MAIL BODY=8BITMIME */
+    char path[SMTP_PATH_MAX + 1];   /* MAIL, RCPT */
+    bool body_8bit;                 /* MAIL BODY=8BITMIME */
     char word[SMTP_DOMAIN_MAX + 1]; /* HELO/EHLO domain, AUTH mechanism */
     const char *initial;            /* AUTH initial response, or NULL; in the line */
 } smtp_cmd_args_t;
