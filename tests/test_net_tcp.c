@@ -359,6 +359,8 @@ START_TEST(test_refused)
     ck_assert_str_eq(rst->flags, "RST,ACK");
     ck_assert_str_eq(rst->host, "server.example");
     ck_assert_int_eq(rst->port, 9);
+    ck_assert_int_eq(rst->session, rec_nth(&w.rec, TRACE_TCP_SEGMENT, 0)->session);
+    ck_assert_int_ne(rst->session, TRACE_NONE);
     ck_assert_int_eq(rst->ack, (rec_nth(&w.rec, TRACE_TCP_SEGMENT, 0)->seq + 1) & 0xffffffff);
     ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_REFUSED, "client.example", NULL), 1);
     ck_assert_str_eq(tcp_error_name(TCP_ERR_REFUSED), "connection refused");
@@ -797,6 +799,99 @@ START_TEST(test_close_discards_later_data)
 }
 END_TEST
 
+START_TEST(test_orphan_gives_up_in_fin_wait_2)
+{
+    world_t w;
+    world_init(&w, 1, false);
+    state_log_t log = {{0}, {0}};
+    tcp_set_state_observer(w.net, log_state, &log);
+    world_connect(&w);
+    sched_run_until(w.sim->sched, SIM_SEC);
+    /* The client closes; the server never does. */
+    tcp_close(w.client.conn);
+    sched_run(w.sim->sched);
+    ck_assert(w.server.peer_closed);
+    ck_assert(!w.server.closed);
+    ck_assert_int_eq(tcp_conn_state(w.server.conn), TCP_CLOSE_WAIT);
+    ck_assert(w.client.closed);
+    ck_assert_int_ge(w.client.closed_at, 60 * SIM_SEC);
+    ck_assert_int_lt(w.client.closed_at, 62 * SIM_SEC);
+    ck_assert_str_eq(log.client, "SYN-SENT ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 CLOSED");
+    world_free(&w);
+}
+END_TEST
+
+/* A callback that crashes its own host; inside the crash, another callback
+ * opens a connection from the crashed host and aborts one the crash was
+ * about to lose. */
+typedef struct chaos {
+    world_t *w;
+    int data_calls;
+    int spare_errors;
+    tcp_conn_t *spare;
+    tcp_conn_t *again;
+} chaos_t;
+
+static void chaos_on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
+{
+    chaos_t *ch = ctx;
+    if (err == TCP_ERR_CRASH && !ch->again) {
+        ch->again = tcp_connect(ch->w->net, ch->w->server_host, CLIENT_ADDR, 7, NULL, NULL);
+        tcp_abort(ch->spare);
+    }
+}
+
+static void spare_on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
+{
+    chaos_t *ch = ctx;
+    ch->spare_errors++;
+}
+
+static void chaos_on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    chaos_t *ch = ctx;
+    if (++ch->data_calls == 3)
+        net_host_crash(ch->w->net, ch->w->server_host);
+}
+
+static void chaos_accept(tcp_conn_t *c, void *ctx)
+{
+    static const tcp_callbacks_t cb = {.on_data = chaos_on_data, .on_error = chaos_on_error};
+    static const tcp_callbacks_t spare_cb = {.on_error = spare_on_error};
+    chaos_t *ch = ctx;
+    tcp_conn_set_callbacks(c, &cb, ctx);
+    ch->spare = tcp_connect(ch->w->net, ch->w->server_host, CLIENT_ADDR, 8, &spare_cb, ch);
+}
+
+START_TEST(test_callback_crashes_its_own_host)
+{
+    world_t w;
+    world_init(&w, 1, true);
+    chaos_t ch = {.w = &w};
+    ck_assert_int_eq(tcp_listen(w.net, w.server_host, 26, chaos_accept, &ch), 0);
+    ck_assert_int_eq(tcp_listen(w.net, w.client_host, 8, accept_into, &w.server), 0);
+    tcp_conn_t *c = tcp_connect(w.net, w.client_host, SERVER_ADDR, 26, &app_callbacks, &w.client);
+    uint8_t *data = pattern(20000, 1);
+    tcp_send(c, data, 20000);
+    sched_run(w.sim->sched);
+    ck_assert_int_eq(ch.data_calls, 3);
+    ck_assert_ptr_nonnull(ch.spare);
+    ck_assert_ptr_nonnull(ch.again);
+    ck_assert_int_eq(ch.spare_errors, 0);
+    ck_assert_int_eq(w.client.error, TCP_ERR_RETRIES);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_HOST_CRASH, "server.example", NULL), 1);
+    /* The spare was still in SYN-SENT: aborting it sends nothing. Its SYN
+     * reached the client, whose SYN,ACKs then went to a down host. */
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_SEGMENT, "server.example", "RST"), 0);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_RETRANSMIT, "client.example", "SYN,ACK"), 5);
+    ck_assert(!w.server.connected);
+    /* The new connection from the crashed (down) host timed out. */
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_TIMEOUT, "server.example", NULL), 1);
+    world_free(&w);
+    free(data);
+}
+END_TEST
+
 START_TEST(test_net_free_with_open_connections)
 {
     /* Freed mid-transfer: no callback runs, nothing leaks (ASan checks). */
@@ -836,6 +931,8 @@ Suite *net_tcp_suite(void)
     tcase_add_test(tc, test_same_seed_same_trace);
     tcase_add_test(tc, test_listen_port_taken_and_unlisten);
     tcase_add_test(tc, test_close_discards_later_data);
+    tcase_add_test(tc, test_orphan_gives_up_in_fin_wait_2);
+    tcase_add_test(tc, test_callback_crashes_its_own_host);
     tcase_add_test(tc, test_net_free_with_open_connections);
     suite_add_tcase(s, tc);
     return s;

@@ -417,6 +417,8 @@ static sim_time_t serialisation(uint64_t bps, uint32_t payload)
     return (sim_time_t)((bits * (uint64_t)SIM_SEC + bps - 1) / bps);
 }
 
+static const char fate_lost[] = "lost";
+
 /* Why a segment does not get through, decided when it is sent; NULL if it does. */
 static const char *transmit_fate(net_t *net, const host_t *src, const host_t *dst,
                                  const path_props_t *p)
@@ -430,7 +432,7 @@ static const char *transmit_fate(net_t *net, const host_t *src, const host_t *ds
     if (p->cut)
         return "link cut";
     if (p->loss > 0 && rng_chance(&net->sim->rng, p->loss))
-        return "lost";
+        return fate_lost;
     return NULL;
 }
 
@@ -444,7 +446,7 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
     const path_props_t *p = l && l->has_props ? &l->props : &net->default_path;
     const char *fate = transmit_fate(net, src, dst, p);
     sim_time_t now = sim_now(net->sim);
-    if (l && (!fate || strcmp(fate, "lost") == 0)) {
+    if (l && (!fate || fate == fate_lost)) {
         /* The segment occupies the path even when it is lost on the way. */
         sim_time_t start = l->busy_until > now ? l->busy_until : now;
         l->busy_until = start + serialisation(p->bandwidth_bps, seg->len);

@@ -313,6 +313,7 @@ void tcp_host_crashed(net_t *net, host_t *h)
 
 void tcp_free_all(net_t *net)
 {
+    net->observer = NULL; /* no callback of any kind from here on */
     net->depth++;
     while (net->conns_head)
         tcp_conn_release(net->conns_head);
