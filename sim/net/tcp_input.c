@@ -99,6 +99,7 @@ static void enter_time_wait(tcp_conn_t *c)
 
 static void enter_established(tcp_conn_t *c)
 {
+    c->recovering = false; /* a repeated SYN is no hole in the data */
     tcp_set_state(c, TCP_ESTABLISHED);
     tcp_conn_event(c, TRACE_TCP_ESTABLISHED, NULL);
 }
