@@ -129,3 +129,14 @@ size_t str_edit_distance(const char *a, const char *b)
     free(row);
     return d;
 }
+
+size_t str_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (size == 0)
+        return n;
+    size_t m = n < size - 1 ? n : size - 1;
+    memcpy(dst, src, m);
+    dst[m] = '\0';
+    return n;
+}

@@ -38,6 +38,8 @@ MS_NORETURN void panic(const char *fmt, ...) MS_PRINTF(1, 2);
 int str_casecmp(const char *a, const char *b);
 int str_ncasecmp(const char *a, const char *b, size_t n);
 bool str_has_prefix_ci(const char *s, const char *prefix);
+/* Copies at most size-1 bytes of src and a NUL (size > 0); returns strlen(src). */
+size_t str_copy(char *dst, size_t size, const char *src);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t str_edit_distance(const char *a, const char *b);
 

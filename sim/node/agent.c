@@ -1,0 +1,426 @@
+/*
+ * agent: a user agent. It composes a message with the mail library, opens
+ * TCP to its server's submission port, logs in with AUTH PLAIN and submits
+ * with an SMTP client engine, one connection per send. The outcome of each
+ * recipient is kept for expectations and traced as user.result.
+ */
+#include "node/agent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "mail/message.h"
+#include "mail/mime.h"
+#include "net/tcp.h"
+#include "node/node_private.h"
+
+struct user_agent {
+    world_t *world;
+    host_t *host;
+    char *host_name;
+    char *user;
+    char *password;
+    mail_server_t *server;
+    agent_outcome_t *outcomes;
+    size_t noutcomes, outcomes_cap;
+    char **labels; /* keeps outcome ids alive */
+    size_t nlabels;
+};
+
+/* One submission in progress. */
+typedef struct submission {
+    user_agent_t *agent;
+    char *label;
+    char **rcpts;
+    size_t nrcpts;
+    tcp_conn_t *conn;
+    smtp_client_t *client;
+    buf_t out;
+    buf_t message;
+    char *reverse_path;
+    bool reported;
+    size_t results;
+} submission_t;
+
+user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char *user,
+                        const char *password, mail_server_t *server, char *err, size_t errlen)
+{
+    host_t *h = net_host_add(w->net, host, addr);
+    if (!h) {
+        snprintf(err, errlen, "host %s or its address is already taken", host);
+        return NULL;
+    }
+    dns_set_a(w->dns, host, addr);
+    user_agent_t *a = xcalloc(1, sizeof *a);
+    a->world = w;
+    a->host = h;
+    a->host_name = xstrdup(host);
+    a->user = user ? xstrdup(user) : NULL;
+    a->password = password ? xstrdup(password) : NULL;
+    a->server = server;
+    return a;
+}
+
+void agent_free(user_agent_t *a)
+{
+    free(a->host_name);
+    free(a->user);
+    free(a->password);
+    free(a->outcomes);
+    for (size_t i = 0; i < a->nlabels; i++)
+        free(a->labels[i]);
+    free(a->labels);
+    free(a);
+}
+
+const char *agent_host_name(const user_agent_t *a)
+{
+    return a->host_name;
+}
+
+host_t *agent_host(const user_agent_t *a)
+{
+    return a->host;
+}
+
+const char *agent_user(const user_agent_t *a)
+{
+    return a->user;
+}
+
+mail_server_t *agent_server(const user_agent_t *a)
+{
+    return a->server;
+}
+
+size_t agent_outcome_count(const user_agent_t *a)
+{
+    return a->noutcomes;
+}
+
+const agent_outcome_t *agent_outcome_at(const user_agent_t *a, size_t i)
+{
+    return i < a->noutcomes ? &a->outcomes[i] : NULL;
+}
+
+static const char *keep_label(user_agent_t *a, const char *label)
+{
+    a->labels = xrealloc(a->labels, (a->nlabels + 1) * sizeof *a->labels);
+    a->labels[a->nlabels] = xstrdup(label);
+    return a->labels[a->nlabels++];
+}
+
+static void record_outcome(submission_t *sub, size_t index, int code, const char *text)
+{
+    user_agent_t *a = sub->agent;
+    world_t *w = a->world;
+    if (a->noutcomes == a->outcomes_cap) {
+        a->outcomes_cap = a->outcomes_cap ? a->outcomes_cap * 2 : 8;
+        a->outcomes = xrealloc(a->outcomes, a->outcomes_cap * sizeof *a->outcomes);
+    }
+    agent_outcome_t *o = &a->outcomes[a->noutcomes++];
+    o->id = keep_label(a, sub->label);
+    o->recipient = keep_label(a, sub->rcpts[index]);
+    o->code = code;
+    str_copy(o->text, sizeof o->text, text);
+    if (trace_enabled(&w->sim->trace)) {
+        trace_event_t ev;
+        trace_event_init(&ev, sim_now(w->sim), TRACE_USER_RESULT, a->host_name);
+        ev.user = a->user;
+        ev.message = sub->label;
+        ev.recipient = sub->rcpts[index];
+        ev.code = code;
+        ev.text = text;
+        node_emit(w, &ev);
+    }
+}
+
+static void submission_free(submission_t *sub)
+{
+    free(sub->label);
+    for (size_t i = 0; i < sub->nrcpts; i++)
+        free(sub->rcpts[i]);
+    free(sub->rcpts);
+    smtp_client_free(sub->client);
+    buf_free(&sub->out);
+    buf_free(&sub->message);
+    free(sub->reverse_path);
+    free(sub);
+}
+
+/* Every recipient without a result gets this one (the connection failed). */
+static void fail_rest(submission_t *sub, int code, const char *why)
+{
+    while (sub->results < sub->nrcpts)
+        record_outcome(sub, sub->results++, code, why);
+}
+
+static void sub_flush(submission_t *sub)
+{
+    if (sub->conn && sub->out.len) {
+        tcp_send(sub->conn, sub->out.data, sub->out.len);
+        buf_reset(&sub->out);
+    }
+}
+
+static void on_rcpt(void *ctx, void *msg_ctx, size_t index, const smtp_reply_t *reply,
+                    bool from_server)
+{
+    submission_t *sub = ctx;
+    char text[256];
+    reply_format(reply, text, sizeof text);
+    if (index < sub->nrcpts) {
+        record_outcome(sub, index, reply->code, text);
+        sub->results++;
+    }
+}
+
+static void on_message_done(void *ctx, void *msg_ctx)
+{
+    submission_t *sub = ctx;
+    smtp_client_finish(sub->client, &sub->out);
+    sub_flush(sub);
+}
+
+static void on_session_done(void *ctx, bool ok, const char *error)
+{
+    submission_t *sub = ctx;
+    if (!ok)
+        fail_rest(sub, 451, error ? error : "session failed");
+    sub_flush(sub);
+    if (sub->conn)
+        tcp_close(sub->conn);
+}
+
+static void on_client_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
+{
+    submission_t *sub = ctx;
+    world_t *w = sub->agent->world;
+    if (dir == LINE_CLIENT_TO_SERVER || !sub->conn || !trace_enabled(&w->sim->trace))
+        return;
+    trace_event_t ev;
+    trace_event_init(&ev, sim_now(w->sim), TRACE_SMTP_REPLY, sub->agent->host_name);
+    host_t *peer = tcp_conn_remote(sub->conn);
+    ev.from = peer ? host_name(peer) : NULL;
+    ev.to = sub->agent->host_name;
+    ev.port = tcp_conn_service_port(sub->conn);
+    ev.session = (int64_t)tcp_conn_id(sub->conn);
+    ev.code = code;
+    ev.line = line;
+    node_emit(w, &ev);
+}
+
+static void on_connected(tcp_conn_t *c, void *ctx)
+{
+    submission_t *sub = ctx;
+    user_agent_t *a = sub->agent;
+    bool via = tcp_conn_service_port(c) != (a->server ? a->server->cfg.submission_port : 0) ||
+               !a->server || tcp_conn_remote(c) != a->server->host;
+    smtp_client_config_t cfg = {
+        .helo_name = a->host_name,
+        .user = via ? NULL : a->user,
+        .password = via ? NULL : a->password,
+    };
+    smtp_client_hooks_t hooks = {
+        .ctx = sub,
+        .on_line = on_client_line,
+        .on_recipient_result = on_rcpt,
+        .on_message_done = on_message_done,
+        .on_session_done = on_session_done,
+    };
+    sub->client = smtp_client_new(&cfg, &hooks);
+    smtp_client_message_t m = {
+        .ctx = sub,
+        .reverse_path = sub->reverse_path,
+        .recipients = (const char *const *)sub->rcpts,
+        .nrecipients = sub->nrcpts,
+        .data = sub->message.data,
+        .len = sub->message.len,
+    };
+    smtp_client_add_message(sub->client, &m, &sub->out);
+    sub_flush(sub);
+}
+
+static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    submission_t *sub = ctx;
+    if (sub->client) {
+        smtp_client_feed(sub->client, data, len, &sub->out);
+        sub_flush(sub);
+    }
+}
+
+static void on_peer_closed(tcp_conn_t *c, void *ctx)
+{
+    tcp_close(c);
+}
+
+static void on_closed(tcp_conn_t *c, void *ctx)
+{
+    submission_t *sub = ctx;
+    sub->conn = NULL;
+    if (sub->client)
+        smtp_client_connection_lost(sub->client);
+    fail_rest(sub, 451, "connection closed before the server answered");
+    submission_free(sub);
+}
+
+static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
+{
+    submission_t *sub = ctx;
+    sub->conn = NULL;
+    if (sub->client)
+        smtp_client_connection_lost(sub->client);
+    char why[128];
+    snprintf(why, sizeof why, "could not reach the server: %s", tcp_error_name(err));
+    fail_rest(sub, 451, why);
+    submission_free(sub);
+}
+
+static const tcp_callbacks_t submission_callbacks = {
+    .on_connected = on_connected,
+    .on_data = on_data,
+    .on_peer_closed = on_peer_closed,
+    .on_closed = on_closed,
+    .on_error = on_error,
+};
+
+/* The bare address inside "Name <addr>" or "addr". */
+static char *bare_address(const char *s)
+{
+    const char *lt = strrchr(s, '<');
+    if (lt) {
+        const char *gt = strchr(lt, '>');
+        return xstrndup(lt + 1, gt ? (size_t)(gt - lt - 1) : strlen(lt + 1));
+    }
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    return xstrndup(s, n);
+}
+
+static void add_rcpts(submission_t *sub, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sub->rcpts = xrealloc(sub->rcpts, (sub->nrcpts + 1) * sizeof *sub->rcpts);
+        sub->rcpts[sub->nrcpts++] = bare_address(list[i]);
+    }
+}
+
+/* Bytes of a generated attachment: printable, deterministic, from the world's PRNG. */
+static uint8_t *make_attachment(world_t *w, const agent_attachment_t *att, size_t *len)
+{
+    if (att->text) {
+        *len = strlen(att->text);
+        return (uint8_t *)xstrdup(att->text);
+    }
+    *len = (size_t)att->size;
+    uint8_t *p = xmalloc(*len ? *len : 1);
+    for (size_t i = 0; i < *len; i++)
+        p[i] = (uint8_t)rng_next(&w->sim->rng);
+    return p;
+}
+
+static void compose(user_agent_t *a, const agent_send_t *m, const char *from, const char *msgid,
+                    buf_t *out)
+{
+    world_t *w = a->world;
+    char from_field[512];
+    const char *display = NULL;
+    if (a->server && a->user) {
+        store_user_t *u = store_find_user(a->server->store, a->user);
+        if (u && str_casecmp(from, a->user) == 0)
+            display = store_user_display_name(u);
+    }
+    if (display && strcmp(display, store_user_name(store_find_user(a->server->store, a->user))))
+        snprintf(from_field, sizeof from_field, "%s <%s>", display, from);
+    else
+        snprintf(from_field, sizeof from_field, "%s", from);
+    mime_attachment_t *atts = xcalloc(m->nattachments + 1, sizeof *atts);
+    uint8_t **bytes = xcalloc(m->nattachments + 1, sizeof *bytes);
+    for (size_t i = 0; i < m->nattachments; i++) {
+        size_t len;
+        bytes[i] = make_attachment(w, &m->attachments[i], &len);
+        atts[i] = (mime_attachment_t){m->attachments[i].name, m->attachments[i].type, bytes[i],
+                                      len};
+    }
+    message_field_t *fields = xcalloc(m->nheaders + 1, sizeof *fields);
+    for (size_t i = 0; i < m->nheaders; i++)
+        fields[i] = (message_field_t){m->headers[i].name, m->headers[i].value};
+    message_spec_t spec = {
+        .from = from_field,
+        .to = m->to,
+        .to_count = m->nto,
+        .cc = m->cc,
+        .cc_count = m->ncc,
+        .subject = m->subject,
+        .text = m->body,
+        .attachments = atts,
+        .attachment_count = m->nattachments,
+        .fields = fields,
+        .field_count = m->nheaders,
+        .date = sim_now(w->sim),
+        .message_id = msgid,
+        .counter = w->message_counter,
+        .seed = w->sim->seed,
+        .host = address_domain(from),
+        .allow_8bit = true,
+    };
+    message_build(&spec, out);
+    for (size_t i = 0; i < m->nattachments; i++)
+        free(bytes[i]);
+    free(bytes);
+    free(atts);
+    free(fields);
+}
+
+bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen)
+{
+    world_t *w = a->world;
+    const char *from = m->from ? m->from : a->user;
+    if (!from) {
+        snprintf(err, errlen, "%s has no user to send as", a->host_name);
+        return false;
+    }
+    host_t *to_host = NULL;
+    uint16_t port = 0;
+    if (m->via_host) {
+        to_host = net_host_by_name(w->net, m->via_host);
+        port = m->via_port;
+    } else if (a->server) {
+        to_host = a->server->host;
+        port = a->server->cfg.submission_port;
+    }
+    if (!to_host || !port) {
+        snprintf(err, errlen, "%s has no server to submit to", a->host_name);
+        return false;
+    }
+    w->message_counter++;
+    char msgid[256];
+    message_id_make(w->message_counter, w->sim->seed, *address_domain(from) ? address_domain(from)
+                                                                            : a->host_name,
+                    msgid, sizeof msgid);
+    submission_t *sub = xcalloc(1, sizeof *sub);
+    sub->agent = a;
+    sub->label = xstrdup(m->id ? m->id : msgid);
+    sub->reverse_path = bare_address(from);
+    world_register_label(w, msgid, sub->label);
+    add_rcpts(sub, m->to, m->nto);
+    add_rcpts(sub, m->cc, m->ncc);
+    add_rcpts(sub, m->bcc, m->nbcc);
+    compose(a, m, from, msgid, &sub->message);
+    if (trace_enabled(&w->sim->trace)) {
+        trace_event_t ev;
+        trace_event_init(&ev, sim_now(w->sim), TRACE_USER_SEND, a->host_name);
+        ev.user = a->user ? a->user : from;
+        ev.message = sub->label;
+        ev.text = m->subject;
+        node_emit(w, &ev);
+    }
+    sub->conn = tcp_connect(w->net, a->host, host_addr(to_host), port, &submission_callbacks, sub);
+    return true;
+}

@@ -1,0 +1,63 @@
+/*
+ * agent: a user agent (Alice's or Roberto's mail client) on its own host. It
+ * composes a message (To, Cc, Bcc, Subject, text, attachments, UTF-8),
+ * submits it to its server on the submission port with AUTH, and records
+ * the outcome. With a "via" it speaks to any server's port straight,
+ * without logging in: the spoofing and open-relay labs.
+ */
+#ifndef MAILSIM_NODE_AGENT_H
+#define MAILSIM_NODE_AGENT_H
+
+#include "node/world.h"
+
+typedef struct agent_attachment {
+    const char *name;
+    const char *type; /* "image/jpeg" */
+    const char *text; /* content, or NULL to generate size bytes */
+    uint64_t size;
+} agent_attachment_t;
+
+typedef struct agent_header {
+    const char *name;
+    const char *value;
+} agent_header_t;
+
+/* A message to compose and send; everything is copied. */
+typedef struct agent_send {
+    const char *id;   /* the label expectations use; NULL: the Message-ID */
+    const char *from; /* the From address; NULL: the agent's user */
+    const char *const *to;
+    size_t nto;
+    const char *const *cc;
+    size_t ncc;
+    const char *const *bcc;
+    size_t nbcc;
+    const char *subject;
+    const char *body;
+    const agent_attachment_t *attachments;
+    size_t nattachments;
+    const agent_header_t *headers;
+    size_t nheaders;
+    const char *via_host; /* NULL: the agent's server, submission port, AUTH */
+    uint16_t via_port;
+} agent_send_t;
+
+/* How a send ended, per recipient. */
+typedef struct agent_outcome {
+    const char *id;
+    const char *recipient;
+    int code; /* the server's reply (or a made-up 4xx when the connection failed) */
+    char text[256];
+} agent_outcome_t;
+
+const char *agent_host_name(const user_agent_t *a);
+host_t *agent_host(const user_agent_t *a);
+const char *agent_user(const user_agent_t *a);
+mail_server_t *agent_server(const user_agent_t *a);
+
+/* Composes and submits now. false and a message when it cannot even start. */
+bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen);
+size_t agent_outcome_count(const user_agent_t *a);
+const agent_outcome_t *agent_outcome_at(const user_agent_t *a, size_t i);
+
+#endif

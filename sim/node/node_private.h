@@ -1,0 +1,137 @@
+/*
+ * node_private: the structures the files of sim/node share. Nothing outside
+ * sim/node includes this; the public API is world.h, server.h and agent.h.
+ */
+#ifndef MAILSIM_NODE_PRIVATE_H
+#define MAILSIM_NODE_PRIVATE_H
+
+#include "core/buf.h"
+#include "node/accounting.h"
+#include "node/agent.h"
+#include "node/server.h"
+#include "node/world.h"
+#include "proto/smtp_client.h"
+#include "proto/smtp_server.h"
+
+/* A message as one server holds it: its bytes (with this hop's trace fields) and envelope. */
+typedef struct mail_msg {
+    int refs;
+    char *label;        /* send id or Message-ID: what expectations name */
+    char *reverse_path; /* "" for the null sender */
+    buf_t data;         /* RFC 5322, CRLF line ends */
+    uint64_t acceptance; /* the accounting's id of the server's final 250 */
+} mail_msg_t;
+
+mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
+                         size_t len);
+mail_msg_t *mail_msg_ref(mail_msg_t *m);
+void mail_msg_unref(mail_msg_t *m);
+
+typedef enum rcpt_state { RCPT_PENDING, RCPT_IN_FLIGHT, RCPT_DONE } rcpt_state_t;
+
+typedef struct queue_rcpt {
+    char *address;
+    rcpt_state_t state;
+    size_t record; /* accounting record */
+    int last_code;
+    char last_text[200];
+} queue_rcpt_t;
+
+/* One message for one destination domain, waiting in a server's queue. */
+typedef struct queue_entry {
+    uint64_t id;
+    mail_server_t *server;
+    mail_msg_t *msg;
+    char *domain;
+    queue_rcpt_t *rcpts;
+    size_t nrcpts;
+    unsigned attempts;
+    sim_time_t enqueued_at;
+    sim_time_t next_attempt;
+    bool in_flight;
+    bool warned;
+    int last_code;
+    char last_error[200];
+    sched_id_t timer;
+} queue_entry_t;
+
+typedef struct outbound outbound_t;
+typedef struct smtp_session smtp_session_t;
+
+struct mail_server {
+    world_t *world;
+    server_config_t cfg; /* strings point into the fields below */
+    char *host_name;
+    char **domains;
+    host_t *host;
+    store_t *store;
+    queue_entry_t **queue;
+    size_t nqueue, queue_cap;
+    outbound_t *outbound;      /* live deliveries, linked */
+    smtp_session_t *sessions;  /* live inbound sessions, linked */
+    void *listeners[2];        /* the SMTP and submission listeners */
+    size_t nlisteners;
+    uint64_t next_queue_id;
+};
+
+struct world {
+    sim_t *sim;
+    net_t *net;
+    dns_t *dns;
+    accounting_t *acct;
+    mail_server_t **servers;
+    size_t nservers, servers_cap;
+    user_agent_t **agents;
+    size_t nagents, agents_cap;
+    /* Message-ID -> label, so every hop names a message by its send id. */
+    char **label_ids, **label_names;
+    size_t nlabels, labels_cap;
+    uint64_t message_counter;
+    world_stats_t stats;
+};
+
+/* world.c */
+const char *world_label_for(const world_t *w, const char *message_id);
+void world_register_label(world_t *w, const char *message_id, const char *label);
+void node_emit(world_t *w, trace_event_t *ev);
+/* The domain part of an address ("" when none); points into address. */
+const char *address_domain(const char *address);
+
+/* "550 5.1.1 text" on one line, cut to fit out. */
+void reply_format(const smtp_reply_t *reply, char *out, size_t size);
+
+/* server.c */
+bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user);
+/*
+ * Takes a message the server has accepted (its final 250, or a bounce it
+ * made): delivers local recipients, queues the rest. Returns the queue id.
+ */
+uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *const *rcpts,
+                             size_t nrcpts);
+/* Local delivery of one recipient; false when it failed (then it was bounced). */
+bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record);
+
+/* smtp_service.c */
+void smtp_service_listen(mail_server_t *s);
+void smtp_service_crash(mail_server_t *s);
+void smtp_service_free(mail_server_t *s);
+
+/* queue.c */
+void queue_add(mail_server_t *s, mail_msg_t *msg, const char *domain, const char *const *rcpts,
+               const size_t *records, size_t n);
+void queue_kick(mail_server_t *s);
+void queue_crash(mail_server_t *s);
+void queue_free_all(mail_server_t *s);
+
+/* bounce.c */
+typedef struct bounce_rcpt {
+    const char *recipient;
+    const char *status;     /* "5.1.1" */
+    const char *diagnostic; /* the remote server's reply, or the local reason */
+    const char *remote_mta; /* NULL when local */
+} bounce_rcpt_t;
+/* A DSN for failed (or, with delayed, still queued) recipients, sent back to the sender. */
+void bounce_send(mail_server_t *s, const mail_msg_t *orig, const bounce_rcpt_t *rcpts, size_t n,
+                 bool delayed);
+
+#endif

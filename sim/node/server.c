@@ -1,0 +1,303 @@
+/*
+ * server: a mail server's configuration, its store, local delivery, and the
+ * decision between delivering here and queueing for the next hop.
+ */
+#include "node/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "mail/message.h"
+#include "node/node_private.h"
+
+void server_config_default(server_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    queue_policy_default(&cfg->queue);
+    cfg->smtp_port = 25;
+    cfg->submission_port = 587;
+    cfg->pop3_port = 110;
+    cfg->imap_port = 143;
+    cfg->max_size = SMTP_DEFAULT_MAX_SIZE;
+    cfg->extensions = SMTP_EXT_DEFAULT;
+    cfg->relay = RELAY_AUTHENTICATED;
+}
+
+/* The store tells what changed; the trace bus hears it as mailbox.* events. */
+static void on_store_change(void *ctx, const store_change_t *c)
+{
+    mail_server_t *s = ctx;
+    world_t *w = s->world;
+    if (c->kind == STORE_CHANGE_DELETE || c->kind == STORE_CHANGE_EXPUNGE)
+        if (c->folder && strcmp(c->folder, "INBOX") == 0)
+            accounting_mailbox_removed(w->acct, s, c->user_name, c->uid);
+    if (!trace_enabled(&w->sim->trace))
+        return;
+    trace_kind_t kind;
+    switch (c->kind) {
+    case STORE_CHANGE_APPEND:
+    case STORE_CHANGE_COPY: kind = TRACE_MAILBOX_STORE; break;
+    case STORE_CHANGE_DELETE: kind = TRACE_MAILBOX_DELETE; break;
+    case STORE_CHANGE_EXPUNGE: kind = TRACE_MAILBOX_EXPUNGE; break;
+    case STORE_CHANGE_FOLDER_CREATE:
+    case STORE_CHANGE_FOLDER_DELETE:
+    case STORE_CHANGE_FOLDER_RENAME: kind = TRACE_MAILBOX_FOLDER; break;
+    case STORE_CHANGE_FLAGS: return;
+    default: return;
+    }
+    trace_event_t ev;
+    trace_event_init(&ev, sim_now(w->sim), kind, s->host_name);
+    ev.user = c->user_name;
+    ev.folder = c->folder;
+    ev.message = c->label;
+    if (c->uid)
+        ev.uid = c->uid;
+    if (kind == TRACE_MAILBOX_FOLDER)
+        ev.text = store_change_kind_name(c->kind);
+    node_emit(w, &ev);
+}
+
+mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, size_t errlen)
+{
+    if (!cfg->host || !*cfg->host) {
+        snprintf(err, errlen, "a server needs a host name");
+        return NULL;
+    }
+    host_t *h = net_host_add(w->net, cfg->host, cfg->addr);
+    if (!h) {
+        snprintf(err, errlen, "host %s or its address is already taken", cfg->host);
+        return NULL;
+    }
+    mail_server_t *s = xcalloc(1, sizeof *s);
+    s->world = w;
+    s->cfg = *cfg;
+    s->host = h;
+    s->host_name = xstrdup(cfg->host);
+    s->cfg.host = s->host_name;
+    s->store = store_new();
+    s->domains = xcalloc(cfg->ndomains + 1, sizeof *s->domains);
+    for (size_t i = 0; i < cfg->ndomains; i++) {
+        s->domains[i] = xstrdup(cfg->domains[i]);
+        store_add_domain(s->store, cfg->domains[i]);
+        dns_mx_t mx = {s->host_name, 10};
+        dns_set_mx(w->dns, cfg->domains[i], &mx, 1);
+    }
+    s->cfg.domains = (const char *const *)s->domains;
+    dns_set_a(w->dns, cfg->host, cfg->addr);
+    store_set_observer(s->store, on_store_change, s);
+    s->next_queue_id = 1;
+    smtp_service_listen(s);
+    return s;
+}
+
+void server_free(mail_server_t *s)
+{
+    queue_free_all(s);
+    store_free(s->store);
+    for (size_t i = 0; i < s->cfg.ndomains; i++)
+        free(s->domains[i]);
+    free(s->domains);
+    free(s->host_name);
+    free(s);
+}
+
+const char *server_host_name(const mail_server_t *s)
+{
+    return s->host_name;
+}
+
+host_t *server_host(const mail_server_t *s)
+{
+    return s->host;
+}
+
+store_t *server_store(const mail_server_t *s)
+{
+    return s->store;
+}
+
+const server_config_t *server_config(const mail_server_t *s)
+{
+    return &s->cfg;
+}
+
+bool server_hosts_domain(const mail_server_t *s, const char *domain)
+{
+    return store_has_domain(s->store, domain);
+}
+
+bool server_add_user(mail_server_t *s, const char *name, const char *password,
+                     const char *display_name, char *err, size_t errlen)
+{
+    store_err_t e = store_add_user(s->store, name, password, display_name, s->cfg.quota, NULL);
+    if (e != STORE_OK) {
+        snprintf(err, errlen, "user %s on %s: %s", name, s->host_name, store_strerror(e));
+        return false;
+    }
+    return true;
+}
+
+/* A backup MX relays for the domains that list it as an MX (Postfix's permit_mx_backup). */
+static bool listed_as_mx(const mail_server_t *s, const char *domain)
+{
+    dns_answer_t ans;
+    if (dns_lookup_now(s->world->dns, domain, DNS_MX, &ans) != DNS_OK)
+        return false;
+    for (size_t i = 0; i < ans.nmx; i++)
+        if (str_casecmp(ans.mx[i].host, s->host_name) == 0)
+            return true;
+    return false;
+}
+
+bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user)
+{
+    if (auth_user)
+        return true;
+    switch (s->cfg.relay) {
+    case RELAY_OPEN: return true;
+    case RELAY_AUTHENTICATED:
+    case RELAY_NONE: break;
+    }
+    return listed_as_mx(s, domain);
+}
+
+bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record)
+{
+    world_t *w = s->world;
+    store_user_t *u = store_find_user(s->store, rcpt);
+    if (!u && str_casecmp(rcpt, "postmaster") == 0 && store_user_count(s->store) > 0)
+        u = store_find_user(s->store, "postmaster");
+    const char *why = NULL;
+    const char *status = "5.1.1";
+    uint32_t uid = 0;
+    if (!u) {
+        why = "550 5.1.1 No such user here";
+    } else {
+        buf_t copy = BUF_INIT;
+        message_prepend_return_path(&copy, msg->reverse_path);
+        buf_append(&copy, msg->data.data, msg->data.len);
+        store_err_t e = store_deliver(u, copy.data, copy.len, sim_now(w->sim), msg->label, &uid);
+        buf_free(&copy);
+        if (e == STORE_QUOTA) {
+            why = "552 5.2.2 Mailbox full";
+            status = "5.2.2";
+        } else if (e != STORE_OK) {
+            why = "550 5.2.0 Mailbox unavailable";
+            status = "5.2.0";
+        }
+    }
+    if (!why) {
+        accounting_set_mailbox(w->acct, record, store_user_name(u), uid);
+        w->stats.delivered++;
+        return true;
+    }
+    bounce_rcpt_t b = {rcpt, status, why, NULL};
+    accounting_set(w->acct, record, msg->reverse_path[0] ? ACCT_BOUNCED : ACCT_DISCARDED);
+    w->stats.bounced++;
+    bounce_send(s, msg, &b, 1, false);
+    return false;
+}
+
+uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *const *rcpts,
+                             size_t nrcpts)
+{
+    world_t *w = s->world;
+    msg->acceptance = accounting_accept(w->acct, s);
+    w->stats.accepted++;
+    size_t *records = xcalloc(nrcpts ? nrcpts : 1, sizeof *records);
+    bool *done = xcalloc(nrcpts ? nrcpts : 1, sizeof *done);
+    for (size_t i = 0; i < nrcpts; i++)
+        records[i] = accounting_record(w->acct, msg->acceptance, rcpts[i]);
+    for (size_t i = 0; i < nrcpts; i++) {
+        const char *domain = address_domain(rcpts[i]);
+        if (!*domain || server_hosts_domain(s, domain)) {
+            server_deliver_local(s, msg, rcpts[i], records[i]);
+            done[i] = true;
+        }
+    }
+    /* The rest, grouped by destination domain: one queue entry per message and domain. */
+    const char **group = xcalloc(nrcpts ? nrcpts : 1, sizeof *group);
+    size_t *group_rec = xcalloc(nrcpts ? nrcpts : 1, sizeof *group_rec);
+    for (size_t i = 0; i < nrcpts; i++) {
+        if (done[i])
+            continue;
+        const char *domain = address_domain(rcpts[i]);
+        size_t n = 0;
+        for (size_t j = i; j < nrcpts; j++) {
+            if (!done[j] && str_casecmp(address_domain(rcpts[j]), domain) == 0) {
+                group[n] = rcpts[j];
+                group_rec[n++] = records[j];
+                done[j] = true;
+            }
+        }
+        queue_add(s, msg, domain, group, group_rec, n);
+    }
+    free(group);
+    free(group_rec);
+    free(done);
+    free(records);
+    return msg->acceptance;
+}
+
+size_t server_queue_count(const mail_server_t *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nqueue; i++)
+        for (size_t r = 0; r < s->queue[i]->nrcpts; r++)
+            if (s->queue[i]->rcpts[r].state != RCPT_DONE)
+                n++;
+    return n;
+}
+
+bool server_queue_at(const mail_server_t *s, size_t i, queue_view_t *out)
+{
+    for (size_t q = 0; q < s->nqueue; q++) {
+        const queue_entry_t *e = s->queue[q];
+        for (size_t r = 0; r < e->nrcpts; r++) {
+            if (e->rcpts[r].state == RCPT_DONE)
+                continue;
+            if (i-- > 0)
+                continue;
+            out->message = e->msg->label;
+            out->recipient = e->rcpts[r].address;
+            out->domain = e->domain;
+            out->attempts = e->attempts;
+            out->enqueued_at = e->enqueued_at;
+            out->next_attempt = e->next_attempt;
+            out->in_flight = e->in_flight;
+            out->last_code = e->last_code;
+            out->last_error = e->last_error;
+            return true;
+        }
+    }
+    return false;
+}
+
+mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
+                         size_t len)
+{
+    mail_msg_t *m = xcalloc(1, sizeof *m);
+    m->refs = 1;
+    m->label = xstrdup(label);
+    m->reverse_path = xstrdup(reverse_path);
+    buf_append(&m->data, data, len);
+    return m;
+}
+
+mail_msg_t *mail_msg_ref(mail_msg_t *m)
+{
+    m->refs++;
+    return m;
+}
+
+void mail_msg_unref(mail_msg_t *m)
+{
+    if (!m || --m->refs > 0)
+        return;
+    free(m->label);
+    free(m->reverse_path);
+    buf_free(&m->data);
+    free(m);
+}

@@ -1,0 +1,263 @@
+/*
+ * world: creation and lookup of servers and agents, faults, message labels
+ * and totals.
+ */
+#include "node/world.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "node/node_private.h"
+
+world_t *world_new(uint64_t seed)
+{
+    world_t *w = xcalloc(1, sizeof *w);
+    w->sim = sim_new(seed);
+    w->net = net_new(w->sim);
+    w->dns = dns_new(w->sim);
+    w->acct = accounting_new();
+    return w;
+}
+
+void server_free(mail_server_t *s);
+void agent_free(user_agent_t *a);
+
+void world_free(world_t *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->nservers; i++)
+        server_free(w->servers[i]);
+    for (size_t i = 0; i < w->nagents; i++)
+        agent_free(w->agents[i]);
+    free(w->servers);
+    free(w->agents);
+    for (size_t i = 0; i < w->nlabels; i++) {
+        free(w->label_ids[i]);
+        free(w->label_names[i]);
+    }
+    free(w->label_ids);
+    free(w->label_names);
+    accounting_free(w->acct);
+    dns_free(w->dns);
+    net_free(w->net);
+    sim_free(w->sim);
+    free(w);
+}
+
+sim_t *world_sim(const world_t *w)
+{
+    return w->sim;
+}
+
+net_t *world_net(const world_t *w)
+{
+    return w->net;
+}
+
+dns_t *world_dns(const world_t *w)
+{
+    return w->dns;
+}
+
+accounting_t *world_accounting(const world_t *w)
+{
+    return w->acct;
+}
+
+sim_time_t world_now(const world_t *w)
+{
+    return sim_now(w->sim);
+}
+
+void node_emit(world_t *w, trace_event_t *ev)
+{
+    trace_emit(&w->sim->trace, ev);
+}
+
+void reply_format(const smtp_reply_t *reply, char *out, size_t size)
+{
+    buf_t b = BUF_INIT;
+    buf_printf(&b, "%d%s%s %s", reply->code, reply->enhanced[0] ? " " : "", reply->enhanced,
+               reply->text);
+    for (size_t i = 0; i < b.len; i++)
+        if (b.data[i] == '\n' || b.data[i] == '\r')
+            b.data[i] = ' ';
+    str_copy(out, size, buf_cstr(&b));
+    buf_free(&b);
+}
+
+const char *address_domain(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return at ? at + 1 : "";
+}
+
+void world_register_label(world_t *w, const char *message_id, const char *label)
+{
+    if (w->nlabels == w->labels_cap) {
+        w->labels_cap = w->labels_cap ? w->labels_cap * 2 : 16;
+        w->label_ids = xrealloc(w->label_ids, w->labels_cap * sizeof *w->label_ids);
+        w->label_names = xrealloc(w->label_names, w->labels_cap * sizeof *w->label_names);
+    }
+    w->label_ids[w->nlabels] = xstrdup(message_id);
+    w->label_names[w->nlabels] = xstrdup(label);
+    w->nlabels++;
+}
+
+const char *world_label_for(const world_t *w, const char *message_id)
+{
+    for (size_t i = w->nlabels; i-- > 0;)
+        if (strcmp(w->label_ids[i], message_id) == 0)
+            return w->label_names[i];
+    return message_id;
+}
+
+size_t world_server_count(const world_t *w)
+{
+    return w->nservers;
+}
+
+mail_server_t *world_server_at(const world_t *w, size_t i)
+{
+    return i < w->nservers ? w->servers[i] : NULL;
+}
+
+mail_server_t *world_server_by_host(const world_t *w, const char *host)
+{
+    for (size_t i = 0; i < w->nservers; i++)
+        if (str_casecmp(w->servers[i]->host_name, host) == 0)
+            return w->servers[i];
+    return NULL;
+}
+
+mail_server_t *world_server_for_domain(const world_t *w, const char *address_or_domain)
+{
+    const char *domain = strchr(address_or_domain, '@') ? address_domain(address_or_domain)
+                                                         : address_or_domain;
+    for (size_t i = 0; i < w->nservers; i++)
+        if (server_hosts_domain(w->servers[i], domain))
+            return w->servers[i];
+    return NULL;
+}
+
+mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, size_t errlen);
+
+mail_server_t *world_add_server(world_t *w, const server_config_t *cfg, char *err, size_t errlen)
+{
+    mail_server_t *s = server_new(w, cfg, err, errlen);
+    if (!s)
+        return NULL;
+    if (w->nservers == w->servers_cap) {
+        w->servers_cap = w->servers_cap ? w->servers_cap * 2 : 8;
+        w->servers = xrealloc(w->servers, w->servers_cap * sizeof *w->servers);
+    }
+    w->servers[w->nservers++] = s;
+    return s;
+}
+
+user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char *user,
+                        const char *password, mail_server_t *server, char *err, size_t errlen);
+
+user_agent_t *world_add_agent(world_t *w, const char *host, uint32_t addr, const char *user,
+                              const char *password, mail_server_t *server, char *err,
+                              size_t errlen)
+{
+    user_agent_t *a = agent_new(w, host, addr, user, password, server, err, errlen);
+    if (!a)
+        return NULL;
+    if (w->nagents == w->agents_cap) {
+        w->agents_cap = w->agents_cap ? w->agents_cap * 2 : 8;
+        w->agents = xrealloc(w->agents, w->agents_cap * sizeof *w->agents);
+    }
+    w->agents[w->nagents++] = a;
+    return a;
+}
+
+size_t world_agent_count(const world_t *w)
+{
+    return w->nagents;
+}
+
+user_agent_t *world_agent_at(const world_t *w, size_t i)
+{
+    return i < w->nagents ? w->agents[i] : NULL;
+}
+
+user_agent_t *world_agent_by_host(const world_t *w, const char *host)
+{
+    for (size_t i = 0; i < w->nagents; i++)
+        if (str_casecmp(agent_host_name(w->agents[i]), host) == 0)
+            return w->agents[i];
+    return NULL;
+}
+
+user_agent_t *world_agent_by_user(const world_t *w, const char *address)
+{
+    for (size_t i = 0; i < w->nagents; i++) {
+        const char *u = agent_user(w->agents[i]);
+        if (u && str_casecmp(u, address) == 0)
+            return w->agents[i];
+    }
+    return NULL;
+}
+
+uint32_t world_next_free_addr(const world_t *w)
+{
+    static const uint32_t ranges[] = {0xC0000200u, 0xC6336400u, 0xCB007100u};
+    for (size_t r = 0; r < ARRAY_LEN(ranges); r++)
+        for (uint32_t h = 10; h < 255; h++)
+            if (!net_host_by_addr(w->net, ranges[r] | h))
+                return ranges[r] | h;
+    return 0;
+}
+
+void world_host_down(world_t *w, const char *host)
+{
+    host_t *h = net_host_by_name(w->net, host);
+    if (h && host_is_up(h))
+        net_host_down(w->net, h);
+}
+
+void world_host_up(world_t *w, const char *host)
+{
+    host_t *h = net_host_by_name(w->net, host);
+    if (!h || host_is_up(h))
+        return;
+    net_host_up(w->net, h);
+    mail_server_t *s = world_server_by_host(w, host);
+    if (s)
+        queue_kick(s);
+}
+
+void world_host_crash(world_t *w, const char *host)
+{
+    host_t *h = net_host_by_name(w->net, host);
+    if (!h)
+        return;
+    mail_server_t *s = world_server_by_host(w, host);
+    net_host_crash(w->net, h);
+    if (s) {
+        smtp_service_crash(s);
+        queue_crash(s);
+        store_crash(s->store);
+    }
+}
+
+void world_run_until(world_t *w, sim_time_t t)
+{
+    if (t == SIM_TIME_NEVER)
+        sched_run(w->sim->sched);
+    else
+        sched_run_until(w->sim->sched, t);
+}
+
+void world_stats(const world_t *w, world_stats_t *out)
+{
+    *out = w->stats;
+    out->queued = 0;
+    for (size_t i = 0; i < w->nservers; i++)
+        out->queued += w->servers[i]->nqueue;
+}

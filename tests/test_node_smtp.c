@@ -1,0 +1,298 @@
+/*
+ * The mail servers end to end through the C API: Alice's message over
+ * submission, the queue, MX, SMTP to Roberto's server and his mailbox; and
+ * what happens when things go wrong.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "net/dns.h"
+#include "net/net.h"
+#include "node/accounting.h"
+#include "node_fixture.h"
+#include "proto/smtp_ext.h"
+
+START_TEST(test_alice_to_roberto)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    fixture_send(&f, "m1", "roberto@roberto.example", "Γεια σου", "Καλημέρα Ρομπέρτο!\n");
+    world_run_until(f.w, SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    /* The lecture's steps, in order. */
+    sim_time_t send = recorder_time(&f.rec, TRACE_USER_SEND, "alice-pc", 0);
+    sim_time_t enq = recorder_time(&f.rec, TRACE_QUEUE_ENQUEUE, "mail.alice.example", 0);
+    sim_time_t store = recorder_time(&f.rec, TRACE_MAILBOX_STORE, "mail.roberto.example", 0);
+    ck_assert_int_eq(send, 0);
+    ck_assert_int_gt(enq, send);
+    ck_assert_int_gt(store, enq);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_RELAY, "mail.alice.example"), 1);
+    ck_assert_uint_eq(server_queue_count(f.alice_srv), 0);
+    buf_t text = BUF_INIT;
+    inbox_text(f.roberto_srv, "roberto", 1, &text);
+    ck_assert_str_eq(buf_cstr(&text), "Καλημέρα Ρομπέρτο!\r\n");
+    buf_free(&text);
+    /* Return-Path and one Received per hop. */
+    store_user_t *u = store_find_user(server_store(f.roberto_srv), "roberto");
+    const store_msg_t *m = store_msg_by_seq(store_inbox(u), 1);
+    const char *data = (const char *)store_msg_data(m);
+    ck_assert_msg(strncmp(data, "Return-Path: <alice@alice.example>\r\n", 36) == 0, "%.80s", data);
+    size_t received = 0;
+    for (const char *p = data; (p = strstr(p, "\r\nReceived: ")); p++)
+        received++;
+    ck_assert_uint_eq(received, 2);
+    ck_assert_str_eq(store_msg_label(m), "m1");
+    ck_assert(accounting_ok(f.w));
+    const agent_outcome_t *o = agent_outcome_at(f.alice_pc, 0);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(o->code, 250);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_down_45_minutes_retries_every_30)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    world_host_down(f.w, "mail.roberto.example");
+    fixture_send(&f, "m1", "roberto@roberto.example", "retry", "later\n");
+    world_run_until(f.w, 45 * SIM_MIN);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 0);
+    ck_assert_uint_eq(server_queue_count(f.alice_srv), 1);
+    ck_assert(accounting_ok(f.w));
+    world_host_up(f.w, "mail.roberto.example");
+    world_run_until(f.w, 3 * SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_ATTEMPT, "mail.alice.example"), 3);
+    sim_time_t want[] = {0, 30 * SIM_MIN, 60 * SIM_MIN};
+    for (size_t i = 0; i < 3; i++) {
+        sim_time_t t = recorder_time(&f.rec, TRACE_QUEUE_ATTEMPT, "mail.alice.example", i);
+        ck_assert_msg(t >= want[i] && t < want[i] + SIM_SEC, "attempt %zu at %lld, want ~%lld",
+                      i + 1, (long long)t, (long long)want[i]);
+    }
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_DEFER, "mail.alice.example"), 2);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_unknown_user_bounces)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    fixture_send(&f, "m1", "nobody@roberto.example", "hello?", "anyone\n");
+    world_run_until(f.w, SIM_HOUR);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_BOUNCE, "mail.alice.example"), 1);
+    ck_assert_uint_eq(inbox_count(f.alice_srv, "alice"), 1);
+    store_user_t *u = store_find_user(server_store(f.alice_srv), "alice");
+    const store_msg_t *m = store_msg_by_seq(store_inbox(u), 1);
+    const char *data = (const char *)store_msg_data(m);
+    ck_assert_ptr_nonnull(strstr(data, "Return-Path: <>"));
+    ck_assert_ptr_nonnull(strstr(data, "MAILER-DAEMON@mail.alice.example"));
+    ck_assert_ptr_nonnull(strstr(data, "multipart/report"));
+    ck_assert_ptr_nonnull(strstr(data, "Final-Recipient: rfc822; nobody@roberto.example"));
+    ck_assert_ptr_nonnull(strstr(data, "Status: 5.1.1"));
+    ck_assert_ptr_nonnull(strstr(data, "Remote-MTA: dns; mail.roberto.example"));
+    ck_assert_ptr_nonnull(strstr(data, "Diagnostic-Code: smtp; 550 5.1.1"));
+    ck_assert_uint_eq(server_queue_count(f.alice_srv), 0);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_backup_mx)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    server_config_t cfg;
+    server_config_default(&cfg);
+    cfg.host = "backup.roberto.example";
+    cfg.addr = 0xC6336415u;
+    char err[200];
+    mail_server_t *backup = world_add_server(f.w, &cfg, err, sizeof err);
+    ck_assert_msg(backup != NULL, "%s", err);
+    dns_mx_t mx[] = {{"backup.roberto.example", 20}, {"mail.roberto.example", 10}};
+    dns_set_mx(world_dns(f.w), "roberto.example", mx, 2);
+    world_host_down(f.w, "mail.roberto.example");
+    fixture_send(&f, "m1", "roberto@roberto.example", "via backup", "hello\n");
+    world_run_until(f.w, 20 * SIM_MIN);
+    ck_assert_uint_eq(server_queue_count(f.alice_srv), 0);
+    ck_assert_uint_eq(server_queue_count(backup), 1);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_RELAY, "mail.alice.example"), 1);
+    ck_assert(accounting_ok(f.w));
+    world_host_up(f.w, "mail.roberto.example");
+    world_run_until(f.w, 2 * SIM_HOUR);
+    ck_assert_uint_eq(server_queue_count(backup), 0);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_RELAY, "backup.roberto.example"), 1);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_three_messages_one_connection)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    fixture_send(&f, "m1", "roberto@roberto.example", "one", "1\n");
+    fixture_send(&f, "m2", "roberto@roberto.example", "two", "2\n");
+    fixture_send(&f, "m3", "roberto@roberto.example", "three", "3\n");
+    world_run_until(f.w, SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 3);
+    /* One connection from Alice's server to Roberto's port 25, three DATA on it. */
+    size_t conns = 0, datas = 0;
+    int64_t session = -1;
+    for (size_t i = 0; i < f.rec.n; i++) {
+        const trace_event_t *ev = f.rec.events[i];
+        if (ev->kind == TRACE_TCP_ESTABLISHED && ev->port == 25 && ev->host &&
+            strcmp(ev->host, "mail.alice.example") == 0) {
+            conns++;
+            session = ev->session;
+        }
+        if (ev->kind == TRACE_SMTP_COMMAND && ev->verb && strcmp(ev->verb, "DATA") == 0 &&
+            ev->port == 25) {
+            datas++;
+            ck_assert_int_eq(ev->session, session);
+        }
+    }
+    ck_assert_uint_eq(conns, 1);
+    ck_assert_uint_eq(datas, 3);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_open_relay_refused)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    char err[200];
+    user_agent_t *mallory = world_add_agent(f.w, "mallory-pc", 0xCB00710Au, NULL, NULL, NULL, err,
+                                            sizeof err);
+    ck_assert_msg(mallory != NULL, "%s", err);
+    const char *to = "victim@elsewhere.example";
+    agent_send_t m = {.id = "spam", .from = "alice@alice.example", .to = &to, .nto = 1,
+                      .subject = "relay me", .body = "buy now\n",
+                      .via_host = "mail.roberto.example", .via_port = 25};
+    ck_assert_msg(agent_send(mallory, &m, err, sizeof err), "%s", err);
+    world_run_until(f.w, SIM_HOUR);
+    const agent_outcome_t *o = agent_outcome_at(mallory, 0);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_int_eq(o->code, 554);
+    ck_assert_msg(strstr(o->text, "5.7.1") != NULL, "%s", o->text);
+    ck_assert_uint_eq(server_queue_count(f.roberto_srv), 0);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_ENQUEUE, NULL), 0);
+    /* A spoofed From to a local user is accepted: SMTP does not authenticate senders. */
+    const char *to2 = "roberto@roberto.example";
+    agent_send_t spoof = {.id = "spoof", .from = "alice@alice.example", .to = &to2, .nto = 1,
+                          .subject = "from Alice (really?)", .body = "hi\n",
+                          .via_host = "mail.roberto.example", .via_port = 25};
+    ck_assert(agent_send(mallory, &spoof, err, sizeof err));
+    world_run_until(f.w, 2 * SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_seven_bit_downgrade)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT & ~(unsigned)SMTP_EXT_8BITMIME);
+    const char *greek = "Αγαπητέ Ρομπέρτο, τα λέμε αύριο.\n";
+    fixture_send(&f, "m1", "roberto@roberto.example", "Ελληνικά", greek);
+    world_run_until(f.w, SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    store_user_t *u = store_find_user(server_store(f.roberto_srv), "roberto");
+    const store_msg_t *m = store_msg_by_seq(store_inbox(u), 1);
+    const uint8_t *data = store_msg_data(m);
+    for (size_t i = 0; i < store_msg_size(m); i++)
+        ck_assert_msg(data[i] < 0x80, "8-bit octet at %zu", i);
+    ck_assert_ptr_nonnull(strstr((const char *)data, "quoted-printable"));
+    buf_t text = BUF_INIT;
+    inbox_text(f.roberto_srv, "roberto", 1, &text);
+    ck_assert_str_eq(buf_cstr(&text), "Αγαπητέ Ρομπέρτο, τα λέμε αύριο.\r\n");
+    buf_free(&text);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_give_up_after_lifetime)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    world_host_down(f.w, "mail.roberto.example");
+    fixture_send(&f, "m1", "roberto@roberto.example", "lost", "gone\n");
+    world_run_until(f.w, 4 * SIM_DAY);
+    ck_assert_uint_eq(server_queue_count(f.alice_srv), 1);
+    ck_assert(accounting_ok(f.w));
+    world_run_until(f.w, 6 * SIM_DAY);
+    ck_assert_uint_eq(server_queue_count(f.alice_srv), 0);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_BOUNCE, "mail.alice.example"), 1);
+    ck_assert_uint_eq(inbox_count(f.alice_srv, "alice"), 1);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_crash_keeps_queue)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    world_host_down(f.w, "mail.roberto.example");
+    fixture_send(&f, "m1", "roberto@roberto.example", "survive", "crash\n");
+    world_run_until(f.w, 10 * SIM_MIN);
+    world_host_crash(f.w, "mail.alice.example");
+    ck_assert_uint_eq(server_queue_count(f.alice_srv), 1);
+    ck_assert(accounting_ok(f.w));
+    world_run_until(f.w, 20 * SIM_MIN);
+    world_host_up(f.w, "mail.alice.example");
+    world_host_up(f.w, "mail.roberto.example");
+    world_run_until(f.w, 2 * SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_accounting_detects_loss)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    fixture_send(&f, "m1", "roberto@roberto.example", "x", "y\n");
+    world_run_until(f.w, SIM_HOUR);
+    ck_assert(accounting_ok(f.w));
+    /* Remove the message behind the accounting's back: the check must notice. */
+    store_user_t *u = store_find_user(server_store(f.roberto_srv), "roberto");
+    store_set_observer(server_store(f.roberto_srv), NULL, NULL);
+    store_flags_change(store_inbox(u), 1, STORE_FLAGS_ADD, STORE_FLAG_DELETED, NULL, 0);
+    store_expunge(store_inbox(u), NULL, 0, NULL, NULL);
+    buf_t out = BUF_INIT;
+    ck_assert(!accounting_check(world_accounting(f.w), f.w, &out));
+    ck_assert_msg(strstr(buf_cstr(&out), "roberto") != NULL, "%s", buf_cstr(&out));
+    buf_free(&out);
+    fixture_free(&f);
+}
+END_TEST
+
+Suite *node_smtp_suite(void)
+{
+    Suite *s = suite_create("node_smtp");
+    TCase *tc = tcase_create("end_to_end");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_alice_to_roberto);
+    tcase_add_test(tc, test_down_45_minutes_retries_every_30);
+    tcase_add_test(tc, test_unknown_user_bounces);
+    tcase_add_test(tc, test_backup_mx);
+    tcase_add_test(tc, test_three_messages_one_connection);
+    tcase_add_test(tc, test_open_relay_refused);
+    tcase_add_test(tc, test_seven_bit_downgrade);
+    tcase_add_test(tc, test_give_up_after_lifetime);
+    tcase_add_test(tc, test_crash_keeps_queue);
+    tcase_add_test(tc, test_accounting_detects_loss);
+    suite_add_tcase(s, tc);
+    return s;
+}
