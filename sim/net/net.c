@@ -1,0 +1,506 @@
+/*
+ * net: hosts, paths and the delivery of segments. A path is kept per
+ * direction (link_dir_t) because each direction has its own queue: a segment
+ * starts serialising when the previous one in that direction is done
+ * ("busy until"), then travels for the latency. Loss is drawn from the
+ * world's PRNG per segment, so a seed fixes which segments are lost.
+ */
+#include "net/net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "net/tcp_internal.h"
+
+typedef struct link_dir {
+    uint32_t from, to; /* host indexes */
+    bool has_props;    /* false: follows the default path */
+    path_props_t props;
+    sim_time_t busy_until;
+} link_dir_t;
+
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+net_t *net_new(sim_t *sim)
+{
+    net_t *net = xcalloc(1, sizeof *net);
+    net->sim = sim;
+    net->mss = NET_DEFAULT_MSS;
+    net->window = NET_DEFAULT_WINDOW;
+    net->default_path = (path_props_t){NET_DEFAULT_LATENCY, NET_DEFAULT_BANDWIDTH, 0.0, false};
+    net->next_conn_id = 1;
+    return net;
+}
+
+void net_free(net_t *net)
+{
+    if (!net)
+        return;
+    tcp_free_all(net);
+    for (tcp_segment_t *s = net->flight_head, *next; s; s = next) {
+        next = s->next;
+        sched_cancel(net->sim->sched, s->event);
+        free(s);
+    }
+    for (size_t i = 0; i < net->nhosts; i++) {
+        host_t *h = net->hosts[i];
+        for (tcp_listener_t *l = h->listeners, *next; l; l = next) {
+            next = l->next;
+            free(l);
+        }
+        free(h->name);
+        free(h);
+    }
+    for (size_t i = 0; i < net->links_cap; i++)
+        free(net->links[i]);
+    free(net->links);
+    free(net->hosts);
+    free(net->addr_slots);
+    free(net);
+}
+
+sim_t *net_sim(const net_t *net)
+{
+    return net->sim;
+}
+
+void net_set_mss(net_t *net, uint32_t mss)
+{
+    net->mss = mss ? mss : 1;
+}
+
+uint32_t net_mss(const net_t *net)
+{
+    return net->mss;
+}
+
+void net_set_window(net_t *net, uint32_t window)
+{
+    net->window = window < 1 ? 1 : window > 65535 ? 65535 : window;
+}
+
+/* --- entry points ----------------------------------------------------------- */
+
+void net_enter(net_t *net)
+{
+    net->depth++;
+}
+
+void net_leave(net_t *net)
+{
+    if (--net->depth == 0)
+        tcp_reap(net);
+}
+
+/* --- hosts ------------------------------------------------------------------ */
+
+static size_t addr_slot(const net_t *net, uint32_t addr)
+{
+    size_t mask = net->addr_cap - 1;
+    size_t i = (size_t)mix64(addr) & mask;
+    while (net->addr_slots[i] && net->addr_slots[i]->addr != addr)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void addr_index_grow(net_t *net)
+{
+    host_t **old = net->addr_slots;
+    size_t old_cap = net->addr_cap;
+    net->addr_cap = old_cap ? old_cap * 2 : 16;
+    net->addr_slots = xcalloc(net->addr_cap, sizeof *net->addr_slots);
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            net->addr_slots[addr_slot(net, old[i]->addr)] = old[i];
+    free(old);
+}
+
+host_t *net_host_add(net_t *net, const char *name, uint32_t addr)
+{
+    if (!name || !*name || addr == 0 || net_host_by_name(net, name) || net_host_by_addr(net, addr))
+        return NULL;
+    if (net->nhosts == UINT32_MAX)
+        return NULL;
+    host_t *h = xcalloc(1, sizeof *h);
+    h->net = net;
+    h->name = xstrdup(name);
+    h->addr = addr;
+    h->index = (uint32_t)net->nhosts;
+    h->up = true;
+    h->next_port = TCP_EPHEMERAL_FIRST;
+    if (net->nhosts == net->hosts_cap) {
+        net->hosts_cap = net->hosts_cap ? net->hosts_cap * 2 : 8;
+        net->hosts = xrealloc(net->hosts, net->hosts_cap * sizeof *net->hosts);
+    }
+    net->hosts[net->nhosts++] = h;
+    if (2 * net->nhosts > net->addr_cap)
+        addr_index_grow(net);
+    net->addr_slots[addr_slot(net, addr)] = h;
+    return h;
+}
+
+host_t *net_host_by_name(const net_t *net, const char *name)
+{
+    for (size_t i = 0; i < net->nhosts; i++)
+        if (strcmp(net->hosts[i]->name, name) == 0)
+            return net->hosts[i];
+    return NULL;
+}
+
+host_t *net_host_by_addr(const net_t *net, uint32_t addr)
+{
+    if (net->addr_cap == 0)
+        return NULL;
+    return net->addr_slots[addr_slot(net, addr)];
+}
+
+size_t net_host_count(const net_t *net)
+{
+    return net->nhosts;
+}
+
+host_t *net_host_at(const net_t *net, size_t i)
+{
+    return i < net->nhosts ? net->hosts[i] : NULL;
+}
+
+const char *host_name(const host_t *h)
+{
+    return h->name;
+}
+
+uint32_t host_addr(const host_t *h)
+{
+    return h->addr;
+}
+
+bool host_is_up(const host_t *h)
+{
+    return h->up;
+}
+
+const char *net_addr_label(const net_t *net, uint32_t addr, char buf[16])
+{
+    host_t *h = net_host_by_addr(net, addr);
+    return h ? h->name : addr_format(addr, buf, 16);
+}
+
+static void host_event(net_t *net, host_t *h, trace_kind_t kind)
+{
+    if (!trace_enabled(&net->sim->trace))
+        return;
+    trace_event_t ev;
+    trace_event_init(&ev, sim_now(net->sim), kind, h->name);
+    trace_emit(&net->sim->trace, &ev);
+}
+
+void net_host_down(net_t *net, host_t *h)
+{
+    if (!h->up)
+        return;
+    h->up = false;
+    host_event(net, h, TRACE_HOST_DOWN);
+}
+
+void net_host_up(net_t *net, host_t *h)
+{
+    if (h->up)
+        return;
+    h->up = true;
+    host_event(net, h, TRACE_HOST_UP);
+}
+
+void net_host_crash(net_t *net, host_t *h)
+{
+    h->up = false;
+    host_event(net, h, TRACE_HOST_CRASH);
+    net_enter(net);
+    tcp_host_crashed(net, h);
+    net_leave(net);
+}
+
+/* --- paths ------------------------------------------------------------------ */
+
+static uint64_t link_key(uint32_t from, uint32_t to)
+{
+    return ((uint64_t)from << 32) | to;
+}
+
+static size_t link_slot(const net_t *net, uint32_t from, uint32_t to)
+{
+    size_t mask = net->links_cap - 1;
+    size_t i = (size_t)mix64(link_key(from, to)) & mask;
+    while (net->links[i] && (net->links[i]->from != from || net->links[i]->to != to))
+        i = (i + 1) & mask;
+    return i;
+}
+
+static link_dir_t *link_find(const net_t *net, const host_t *from, const host_t *to)
+{
+    if (net->links_cap == 0)
+        return NULL;
+    return net->links[link_slot(net, from->index, to->index)];
+}
+
+static void links_grow(net_t *net)
+{
+    link_dir_t **old = net->links;
+    size_t old_cap = net->links_cap;
+    net->links_cap = old_cap ? old_cap * 2 : 16;
+    net->links = xcalloc(net->links_cap, sizeof *net->links);
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            net->links[link_slot(net, old[i]->from, old[i]->to)] = old[i];
+    free(old);
+}
+
+/* The direction from -> to, made on first use. */
+static link_dir_t *link_get(net_t *net, const host_t *from, const host_t *to)
+{
+    link_dir_t *l = link_find(net, from, to);
+    if (l)
+        return l;
+    if (2 * (net->nlinks + 1) > net->links_cap)
+        links_grow(net);
+    l = xcalloc(1, sizeof *l);
+    l->from = from->index;
+    l->to = to->index;
+    net->links[link_slot(net, from->index, to->index)] = l;
+    net->nlinks++;
+    return l;
+}
+
+void net_set_default_path(net_t *net, const path_props_t *p)
+{
+    net->default_path = *p;
+}
+
+path_props_t net_default_path(const net_t *net)
+{
+    return net->default_path;
+}
+
+static void format_rate(uint64_t bps, char *out, size_t n)
+{
+    if (bps == 0)
+        snprintf(out, n, "unlimited");
+    else if (bps % 1000000000 == 0)
+        snprintf(out, n, "%lluGbit", (unsigned long long)(bps / 1000000000));
+    else if (bps % 1000000 == 0)
+        snprintf(out, n, "%lluMbit", (unsigned long long)(bps / 1000000));
+    else if (bps % 1000 == 0)
+        snprintf(out, n, "%llukbit", (unsigned long long)(bps / 1000));
+    else
+        snprintf(out, n, "%llubit", (unsigned long long)bps);
+}
+
+static void link_change_event(net_t *net, const host_t *a, const host_t *b, const path_props_t *p)
+{
+    if (!trace_enabled(&net->sim->trace))
+        return;
+    char lat[32], rate[32], text[128];
+    duration_format(p->latency, lat, sizeof lat);
+    format_rate(p->bandwidth_bps, rate, sizeof rate);
+    snprintf(text, sizeof text, "latency %s, bandwidth %s, loss %g%s", lat, rate, p->loss,
+             p->cut ? ", cut" : "");
+    trace_event_t ev;
+    trace_event_init(&ev, sim_now(net->sim), TRACE_LINK_CHANGE, a->name);
+    ev.from = a->name;
+    ev.to = b->name;
+    ev.text = text;
+    trace_emit(&net->sim->trace, &ev);
+}
+
+void net_set_path(net_t *net, host_t *a, host_t *b, const path_props_t *p)
+{
+    link_dir_t *ab = link_get(net, a, b);
+    ab->has_props = true;
+    ab->props = *p;
+    link_dir_t *ba = link_get(net, b, a);
+    ba->has_props = true;
+    ba->props = *p;
+    link_change_event(net, a, b, p);
+}
+
+path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b)
+{
+    const link_dir_t *l = link_find(net, a, b);
+    return l && l->has_props ? l->props : net->default_path;
+}
+
+/* --- segments on the wire --------------------------------------------------- */
+
+tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
+{
+    tcp_segment_t *seg = xmalloc(sizeof *seg + len);
+    memset(seg, 0, sizeof *seg);
+    seg->net = net;
+    seg->len = len;
+    return seg;
+}
+
+static void segment_event(net_t *net, trace_kind_t kind, const char *sender,
+                          const tcp_segment_t *seg, const char *text)
+{
+    char buf[16];
+    trace_event_t ev;
+    trace_event_init(&ev, sim_now(net->sim), kind, sender);
+    ev.from = sender;
+    ev.to = net_addr_label(net, seg->dst_addr, buf);
+    ev.port = seg->service_port;
+    if (seg->session)
+        ev.session = (int64_t)seg->session;
+    ev.flags = tcp_flags_name(seg->flags);
+    ev.seq = seg->seq;
+    ev.ack = seg->ack;
+    ev.len = seg->len;
+    ev.text = text;
+    ev.src_addr = seg->src_addr;
+    ev.dst_addr = seg->dst_addr;
+    ev.src_port = seg->src_port;
+    ev.dst_port = seg->dst_port;
+    ev.window = seg->window;
+    ev.payload = seg->len ? seg->payload : NULL;
+    ev.payload_len = seg->len;
+    trace_emit(&net->sim->trace, &ev);
+}
+
+static void flight_unlink(net_t *net, tcp_segment_t *seg)
+{
+    if (seg->prev)
+        seg->prev->next = seg->next;
+    else
+        net->flight_head = seg->next;
+    if (seg->next)
+        seg->next->prev = seg->prev;
+    else
+        net->flight_tail = seg->prev;
+}
+
+static void segment_arrive(void *arg)
+{
+    tcp_segment_t *seg = arg;
+    net_t *net = seg->net;
+    flight_unlink(net, seg);
+    host_t *dst = net_host_by_addr(net, seg->dst_addr);
+    if (!dst || !dst->up) {
+        /* The receiver went down while the segment travelled. */
+        if (trace_enabled(&net->sim->trace)) {
+            char buf[16];
+            segment_event(net, TRACE_TCP_DROP, net_addr_label(net, seg->src_addr, buf), seg,
+                          "receiver down");
+        }
+        free(seg);
+        return;
+    }
+    net_enter(net);
+    tcp_input(net, dst, seg);
+    net_leave(net);
+    free(seg);
+}
+
+/* Serialisation time of a segment at bps, rounded up to a microsecond. */
+static sim_time_t serialisation(uint64_t bps, uint32_t payload)
+{
+    if (bps == 0)
+        return 0;
+    uint64_t bits = ((uint64_t)payload + TCP_HEADER_BYTES) * 8;
+    return (sim_time_t)((bits * (uint64_t)SIM_SEC + bps - 1) / bps);
+}
+
+static const char fate_lost[] = "lost";
+
+/* Why a segment does not get through, decided when it is sent; NULL if it does. */
+static const char *transmit_fate(net_t *net, const host_t *src, const host_t *dst,
+                                 const path_props_t *p)
+{
+    if (!src->up)
+        return "sender down";
+    if (!dst)
+        return "no host has this address";
+    if (!dst->up)
+        return "receiver down";
+    if (p->cut)
+        return "link cut";
+    if (p->loss > 0 && rng_chance(&net->sim->rng, p->loss))
+        return fate_lost;
+    return NULL;
+}
+
+void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
+{
+    bool tracing = trace_enabled(&net->sim->trace);
+    if (tracing)
+        segment_event(net, TRACE_TCP_SEGMENT, src->name, seg, NULL);
+    host_t *dst = net_host_by_addr(net, seg->dst_addr);
+    link_dir_t *l = dst ? link_get(net, src, dst) : NULL;
+    const path_props_t *p = l && l->has_props ? &l->props : &net->default_path;
+    const char *fate = transmit_fate(net, src, dst, p);
+    sim_time_t now = sim_now(net->sim);
+    if (l && (!fate || fate == fate_lost)) {
+        /* The segment occupies the path even when it is lost on the way. */
+        sim_time_t start = l->busy_until > now ? l->busy_until : now;
+        l->busy_until = start + serialisation(p->bandwidth_bps, seg->len);
+    }
+    if (fate) {
+        if (tracing)
+            segment_event(net, TRACE_TCP_DROP, src->name, seg, fate);
+        free(seg);
+        return;
+    }
+    seg->prev = net->flight_tail;
+    seg->next = NULL;
+    if (net->flight_tail)
+        net->flight_tail->next = seg;
+    else
+        net->flight_head = seg;
+    net->flight_tail = seg;
+    seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
+}
+
+/* --- addresses -------------------------------------------------------------- */
+
+char *addr_format(uint32_t addr, char *out, size_t n)
+{
+    snprintf(out, n, "%u.%u.%u.%u", (unsigned)(addr >> 24), (unsigned)(addr >> 16) & 255u,
+             (unsigned)(addr >> 8) & 255u, (unsigned)addr & 255u);
+    return out;
+}
+
+int addr_parse(const char *s, uint32_t *out)
+{
+    if (!s)
+        return -1;
+    uint32_t addr = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *s++ != '.')
+            return -1;
+        if (*s < '0' || *s > '9')
+            return -1;
+        /* "010" would be octal to inet_aton: refuse leading zeros. */
+        if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+            return -1;
+        unsigned v = 0;
+        int digits = 0;
+        while (*s >= '0' && *s <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(*s++ - '0');
+            digits++;
+        }
+        if (digits > 3 || v > 255)
+            return -1;
+        addr = (addr << 8) | v;
+    }
+    if (*s)
+        return -1;
+    *out = addr;
+    return 0;
+}

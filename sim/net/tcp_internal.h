@@ -1,0 +1,238 @@
+/*
+ * tcp_internal: what net.c and the tcp*.c files share and nobody else sees:
+ * the net, host and connection structures, the segment as it travels, and
+ * the calls between the network (delivery) and TCP (input, output, timers).
+ *
+ * Re-entrancy: callbacks run inside "entry points" (a segment arriving, a
+ * timer firing, a crash), bracketed by net_enter/net_leave. A connection
+ * that ends is released at once (unlinked, timers cancelled, marked dead)
+ * but its memory is only freed when the outermost entry point returns, so a
+ * callback may abort the connection it was called for and the code that
+ * called it can still read the dead flag.
+ */
+#ifndef MAILSIM_NET_TCP_INTERNAL_H
+#define MAILSIM_NET_TCP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/sched.h"
+#include "core/sim.h"
+#include "net/net.h"
+#include "net/tcp.h"
+
+/* RFC 9293 3.1 control bits, in their header order. */
+#define TCP_FIN 0x01u
+#define TCP_SYN 0x02u
+#define TCP_RST 0x04u
+#define TCP_PSH 0x08u
+#define TCP_ACK 0x10u
+
+/* RFC 6298 2.1 and 2.4: initial RTO 1 s, at least 200 ms (as Linux), at most 120 s. */
+#define TCP_RTO_INITIAL SIM_SEC
+#define TCP_RTO_MIN (200 * SIM_MS)
+#define TCP_RTO_MAX (120 * SIM_SEC)
+/* Retry limits as Linux's tcp_syn_retries and tcp_retries2 roughly: a SYN
+ * nobody answers fails after 1+2+4+8+16+32 = 63 s; data after many minutes. */
+#define TCP_SYN_RETRIES 5
+#define TCP_DATA_RETRIES 15
+/* RFC 9293 3.4.2 asks 2 MSL in TIME-WAIT; 60 s as Linux, long enough that
+ * the peer's retransmitted FIN still finds us on a lossy path. */
+#define TCP_TIME_WAIT_LENGTH (60 * SIM_SEC)
+/* How long an orphaned connection (tcp_close) waits in FIN-WAIT-2 for the
+ * peer's FIN, as Linux's tcp_fin_timeout. */
+#define TCP_FIN_WAIT_2_TIMEOUT (60 * SIM_SEC)
+/* RFC 5681 3.2: the third duplicate ACK triggers a fast retransmit. */
+#define TCP_DUPACK_THRESHOLD 3
+#define TCP_EPHEMERAL_FIRST 49152u
+/* IPv4 + TCP headers, counted in serialisation delay. */
+#define TCP_HEADER_BYTES 40u
+
+/* Sequence-space comparisons, RFC 9293 3.4 (modulo 2^32). */
+#define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b) SEQ_LT(b, a)
+#define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
+
+/* One segment on the wire. session and service_port are the simulation's
+ * bookkeeping for traces, not header fields. */
+typedef struct tcp_segment {
+    struct tcp_segment *prev, *next; /* the net's segments in flight */
+    net_t *net;
+    sched_id_t event;
+    uint64_t session;
+    uint16_t service_port;
+    uint32_t src_addr, dst_addr;
+    uint16_t src_port, dst_port;
+    uint32_t seq, ack;
+    uint16_t window;
+    uint8_t flags;
+    uint32_t len;
+    uint8_t payload[];
+} tcp_segment_t;
+
+typedef struct tcp_listener {
+    struct tcp_listener *next;
+    uint16_t port;
+    tcp_accept_fn fn;
+    void *ctx;
+} tcp_listener_t;
+
+struct host {
+    net_t *net;
+    char *name;
+    uint32_t addr;
+    uint32_t index; /* order of creation */
+    bool up;
+    tcp_listener_t *listeners;
+    uint16_t next_port; /* the next ephemeral port to try */
+};
+
+/* Bytes that arrived ahead of a hole, kept in sequence order. */
+typedef struct tcp_ooo {
+    struct tcp_ooo *next;
+    uint32_t seq, len;
+    bool fin;
+    uint8_t data[];
+} tcp_ooo_t;
+
+struct tcp_conn {
+    net_t *net;
+    tcp_conn_t *prev, *next; /* the net's connections, in creation order */
+    tcp_conn_t *hash_next;
+    tcp_conn_t *grave_next;
+    host_t *host;
+    host_t *remote; /* NULL when no host has remote_addr */
+    uint32_t local_addr, remote_addr;
+    uint16_t local_port, remote_port, service_port;
+    bool client;
+    uint64_t id;
+    tcp_state_t state;
+    tcp_callbacks_t cb;
+    void *ctx;
+    bool accepted;    /* passive side: the acceptor has it */
+    bool detached;    /* the owner had its last callback */
+    bool dead;        /* released: unlinked, to be freed */
+    bool shut_wr;     /* tcp_shutdown: FIN after the queued data */
+    bool user_closed; /* tcp_close: no more data for the owner */
+    bool fin_sent, fin_received;
+    bool ack_now;
+    uint32_t mss, rcv_wnd;
+    /* RFC 9293 3.3.1 send sequence variables */
+    uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2;
+    /* Queued data from sequence sbuf_seq: bytes sbuf[sbuf_head .. sbuf_end). */
+    uint8_t *sbuf;
+    size_t sbuf_head, sbuf_end, sbuf_cap;
+    uint32_t sbuf_seq;
+    /* receive sequence variables */
+    uint32_t irs, rcv_nxt;
+    tcp_ooo_t *ooo;
+    size_t ooo_bytes;
+    /* RFC 6298 retransmission timer and round-trip estimate */
+    sim_time_t rto, srtt, rttvar;
+    bool have_rtt;
+    bool rtt_timing;
+    uint32_t rtt_seq;
+    sim_time_t rtt_start;
+    int retries;
+    int dupacks;
+    bool recovering; /* after a loss, until snd_una reaches recover */
+    uint32_t recover;
+    /* One timer per connection; its meaning depends on the state. The
+     * scheduled event may be earlier than the deadline (it then re-arms). */
+    sim_time_t timer_deadline;
+    sched_id_t timer_event;
+    sim_time_t timer_event_at;
+    sched_id_t output_event;
+    tcp_stats_t stats;
+    char remote_label[16]; /* the remote address when no host has it */
+};
+
+struct net {
+    sim_t *sim;
+    uint32_t mss, window;
+    path_props_t default_path;
+    host_t **hosts;
+    size_t nhosts, hosts_cap;
+    host_t **addr_slots; /* open addressing by address */
+    size_t addr_cap;
+    struct link_dir **links; /* open addressing by (from, to) host index */
+    size_t nlinks, links_cap;
+    tcp_segment_t *flight_head, *flight_tail;
+    /* TCP */
+    tcp_conn_t *conns_head, *conns_tail;
+    tcp_conn_t **conn_buckets;
+    size_t nconns, conn_cap;
+    tcp_conn_t *graveyard;
+    uint64_t next_conn_id;
+    int depth;
+    tcp_state_fn observer;
+    void *observer_ctx;
+};
+
+/* net.c */
+/* A segment with room for len payload bytes, every field zero. */
+tcp_segment_t *net_segment_new(net_t *net, uint32_t len);
+/* Puts seg on the wire from src (takes it): traces tcp.segment, then either
+ * drops it (tcp.drop) or schedules its arrival. */
+void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
+/* The name of the host with addr, or the dotted quad written into buf. */
+const char *net_addr_label(const net_t *net, uint32_t addr, char buf[16]);
+void net_enter(net_t *net);
+void net_leave(net_t *net);
+
+/* tcp.c */
+const char *tcp_flags_name(unsigned flags);
+void tcp_set_state(tcp_conn_t *c, tcp_state_t to);
+tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, uint32_t raddr,
+                            uint16_t rport);
+tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, uint16_t rport,
+                         bool client);
+tcp_listener_t *tcp_listener_find(const host_t *h, uint16_t port);
+/* Unlinks c, cancels its timers, marks it dead; frees it now or at net_leave. */
+void tcp_conn_release(tcp_conn_t *c);
+/* The connection ended in error: trace, release, then on_error. */
+void tcp_conn_fail(tcp_conn_t *c, tcp_error_t err);
+/* Both directions are done: trace tcp.close, then on_closed; the owner is
+ * detached. Releases c unless it is in TIME-WAIT. */
+void tcp_conn_finish(tcp_conn_t *c);
+void tcp_conn_event(const tcp_conn_t *c, trace_kind_t kind, const char *text);
+/* Frees the connections released inside the entry point that just ended. */
+void tcp_reap(net_t *net);
+/* Every connection on h is lost (net_host_crash). */
+void tcp_host_crashed(net_t *net, host_t *h);
+/* Frees everything TCP holds, without callbacks (net_free). */
+void tcp_free_all(net_t *net);
+
+/* tcp_input.c */
+void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg);
+
+/* tcp_output.c */
+/* Sends what the state, the queue and the window allow, and a pending ACK. */
+void tcp_output(tcp_conn_t *c);
+/* Sends tcp_output from a scheduler event at the current time, so that
+ * several tcp_send calls in one callback leave as one segment. */
+void tcp_output_soon(tcp_conn_t *c);
+/* SYN, or SYN,ACK in SYN-RECEIVED; retransmit: NULL, or why it goes again. */
+void tcp_send_syn(tcp_conn_t *c, const char *retransmit);
+void tcp_send_ack(tcp_conn_t *c);
+void tcp_send_rst(tcp_conn_t *c);
+/* Answers a segment that belongs to no connection (RFC 9293 3.10.7.1). */
+void tcp_send_reset_reply(net_t *net, host_t *h, const tcp_segment_t *seg);
+/* Re-sends the earliest unacknowledged segment (RFC 6298 5.4); why is
+ * the text of its tcp.retransmit event. */
+void tcp_retransmit(tcp_conn_t *c, const char *why);
+void tcp_timer_set(tcp_conn_t *c, sim_time_t delay);
+void tcp_timer_stop(tcp_conn_t *c);
+/* Folds one round-trip sample into the estimate (RFC 6298 2.2, 2.3). */
+void tcp_rtt_sample(tcp_conn_t *c, sim_time_t r);
+/* The RTO from the estimate, without backoff. */
+sim_time_t tcp_rto_base(const tcp_conn_t *c);
+size_t tcp_sbuf_len(const tcp_conn_t *c);
+/* Data bytes sent and not acknowledged. */
+size_t tcp_data_in_flight(const tcp_conn_t *c);
+/* Drops n acknowledged bytes from the front of the send queue. */
+void tcp_sbuf_consume(tcp_conn_t *c, size_t n);
+void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,400 @@
+/*
+ * tcp_output: building and sending segments, the send queue, the
+ * retransmission timer and the round-trip estimate (RFC 6298).
+ *
+ * The send queue holds the data from the oldest unacknowledged byte on; it
+ * keeps an offset instead of moving bytes on every ACK, and compacts only
+ * when the dead space at its front is larger than the live data, so a long
+ * transfer costs O(1) per byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "net/tcp_internal.h"
+
+/* --- the send queue --------------------------------------------------------- */
+
+size_t tcp_sbuf_len(const tcp_conn_t *c)
+{
+    return c->sbuf_end - c->sbuf_head;
+}
+
+size_t tcp_data_in_flight(const tcp_conn_t *c)
+{
+    uint32_t data_nxt = c->fin_sent ? c->snd_nxt - 1 : c->snd_nxt;
+    return SEQ_GT(data_nxt, c->sbuf_seq) ? (size_t)(data_nxt - c->sbuf_seq) : 0;
+}
+
+void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len)
+{
+    if (c->sbuf_cap - c->sbuf_end < len) {
+        size_t live = tcp_sbuf_len(c);
+        if (c->sbuf_head >= live && c->sbuf_cap - live >= len) {
+            memmove(c->sbuf, c->sbuf + c->sbuf_head, live);
+        } else {
+            size_t cap = c->sbuf_cap ? c->sbuf_cap : 4096;
+            while (cap < live + len)
+                cap *= 2;
+            uint8_t *nb = xmalloc(cap);
+            if (live)
+                memcpy(nb, c->sbuf + c->sbuf_head, live);
+            free(c->sbuf);
+            c->sbuf = nb;
+            c->sbuf_cap = cap;
+        }
+        c->sbuf_head = 0;
+        c->sbuf_end = live;
+    }
+    memcpy(c->sbuf + c->sbuf_end, data, len);
+    c->sbuf_end += len;
+}
+
+void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
+{
+    c->sbuf_head += n;
+    c->sbuf_seq += (uint32_t)n;
+    if (c->sbuf_head == c->sbuf_end)
+        c->sbuf_head = c->sbuf_end = 0;
+}
+
+/* --- segments --------------------------------------------------------------- */
+
+static void retransmit_event(const tcp_conn_t *c, const tcp_segment_t *seg, const char *why)
+{
+    char buf[16];
+    trace_event_t ev;
+    trace_event_init(&ev, sim_now(c->net->sim), TRACE_TCP_RETRANSMIT, c->host->name);
+    ev.from = c->host->name;
+    ev.to = net_addr_label(c->net, c->remote_addr, buf);
+    ev.port = c->service_port;
+    ev.session = (int64_t)c->id;
+    ev.flags = tcp_flags_name(seg->flags);
+    ev.seq = seg->seq;
+    ev.ack = seg->ack;
+    ev.len = seg->len;
+    ev.attempt = c->retries;
+    ev.text = why;
+    ev.src_addr = seg->src_addr;
+    ev.dst_addr = seg->dst_addr;
+    ev.src_port = seg->src_port;
+    ev.dst_port = seg->dst_port;
+    ev.window = seg->window;
+    trace_emit(&c->net->sim->trace, &ev);
+}
+
+/* retransmit: NULL for a first transmission, else why the segment goes again. */
+static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint8_t *data,
+                         uint32_t len, const char *retransmit)
+{
+    tcp_segment_t *seg = net_segment_new(c->net, len);
+    seg->session = c->id;
+    seg->service_port = c->service_port;
+    seg->src_addr = c->local_addr;
+    seg->dst_addr = c->remote_addr;
+    seg->src_port = c->local_port;
+    seg->dst_port = c->remote_port;
+    seg->seq = seq;
+    seg->flags = (uint8_t)flags;
+    seg->window = (uint16_t)c->rcv_wnd;
+    if (flags & TCP_ACK) {
+        seg->ack = c->rcv_nxt;
+        c->ack_now = false;
+    }
+    if (len)
+        memcpy(seg->payload, data, len);
+    c->stats.segments_sent++;
+    if (retransmit) {
+        c->stats.retransmits++;
+        if (trace_enabled(&c->net->sim->trace))
+            retransmit_event(c, seg, retransmit);
+    }
+    net_transmit(c->net, c->host, seg);
+}
+
+static void timer_start_if_idle(tcp_conn_t *c)
+{
+    if (c->timer_deadline == SIM_TIME_NEVER)
+        tcp_timer_set(c, c->rto);
+}
+
+static void rtt_start(tcp_conn_t *c, uint32_t ack_wanted)
+{
+    if (c->rtt_timing)
+        return;
+    c->rtt_timing = true;
+    c->rtt_seq = ack_wanted;
+    c->rtt_start = sim_now(c->net->sim);
+}
+
+void tcp_send_syn(tcp_conn_t *c, const char *retransmit)
+{
+    unsigned flags = c->state == TCP_SYN_RECEIVED ? TCP_SYN | TCP_ACK : TCP_SYN;
+    c->snd_nxt = c->iss + 1;
+    send_segment(c, flags, c->iss, NULL, 0, retransmit);
+    if (!retransmit)
+        rtt_start(c, c->iss + 1);
+    timer_start_if_idle(c);
+}
+
+void tcp_send_ack(tcp_conn_t *c)
+{
+    send_segment(c, TCP_ACK, c->snd_nxt, NULL, 0, NULL);
+}
+
+void tcp_send_rst(tcp_conn_t *c)
+{
+    send_segment(c, TCP_RST, c->snd_nxt, NULL, 0, NULL);
+}
+
+void tcp_send_reset_reply(net_t *net, host_t *h, const tcp_segment_t *seg)
+{
+    if (seg->flags & TCP_RST)
+        return;
+    tcp_segment_t *r = net_segment_new(net, 0);
+    r->session = seg->session;
+    r->service_port = seg->service_port;
+    r->src_addr = seg->dst_addr;
+    r->dst_addr = seg->src_addr;
+    r->src_port = seg->dst_port;
+    r->dst_port = seg->src_port;
+    if (seg->flags & TCP_ACK) {
+        r->seq = seg->ack;
+        r->flags = TCP_RST;
+    } else {
+        r->ack = seg->seq + seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
+        r->flags = TCP_RST | TCP_ACK;
+    }
+    net_transmit(net, h, r);
+}
+
+static void output_data(tcp_conn_t *c)
+{
+    for (;;) {
+        size_t flight = tcp_data_in_flight(c);
+        size_t unsent = tcp_sbuf_len(c) - flight;
+        int64_t usable = (int64_t)c->snd_wnd - (int64_t)(uint32_t)(c->snd_nxt - c->snd_una);
+        if (unsent == 0 || usable <= 0)
+            return;
+        size_t n = c->mss;
+        if (n > unsent)
+            n = unsent;
+        if ((int64_t)n > usable)
+            n = (size_t)usable;
+        /* RFC 9293 3.8.6.2.1: no small segment just because the window is
+         * nearly full; wait for it to open while data is in flight. */
+        if (n < c->mss && n < unsent && flight > 0)
+            return;
+        send_segment(c, TCP_PSH | TCP_ACK, c->snd_nxt, c->sbuf + c->sbuf_head + flight, (uint32_t)n,
+                     NULL);
+        rtt_start(c, c->snd_nxt + (uint32_t)n);
+        c->snd_nxt += (uint32_t)n;
+        timer_start_if_idle(c);
+    }
+}
+
+/* The FIN follows the last queued byte (RFC 9293 3.10.4). */
+static void output_fin(tcp_conn_t *c)
+{
+    if (!c->shut_wr || c->fin_sent || tcp_conn_unsent(c) > 0)
+        return;
+    send_segment(c, TCP_FIN | TCP_ACK, c->snd_nxt, NULL, 0, NULL);
+    c->snd_nxt++;
+    c->fin_sent = true;
+    timer_start_if_idle(c);
+    tcp_set_state(c, c->state == TCP_ESTABLISHED ? TCP_FIN_WAIT_1 : TCP_LAST_ACK);
+}
+
+void tcp_output(tcp_conn_t *c)
+{
+    if (c->dead)
+        return;
+    switch (c->state) {
+    case TCP_ESTABLISHED:
+    case TCP_CLOSE_WAIT:
+        output_data(c);
+        output_fin(c);
+        break;
+    case TCP_CLOSED:
+    case TCP_SYN_SENT:
+    case TCP_SYN_RECEIVED:
+    case TCP_FIN_WAIT_1:
+    case TCP_FIN_WAIT_2:
+    case TCP_CLOSING:
+    case TCP_LAST_ACK:
+    case TCP_TIME_WAIT:
+        break;
+    }
+    if (c->ack_now)
+        tcp_send_ack(c);
+}
+
+static void output_event_fire(void *arg)
+{
+    tcp_conn_t *c = arg;
+    c->output_event = 0;
+    net_enter(c->net);
+    tcp_output(c);
+    net_leave(c->net);
+}
+
+void tcp_output_soon(tcp_conn_t *c)
+{
+    if (c->output_event == 0)
+        c->output_event = sched_after(c->net->sim->sched, 0, output_event_fire, c);
+}
+
+void tcp_retransmit(tcp_conn_t *c, const char *why)
+{
+    /* RFC 6298 3 (Karn): a retransmitted segment gives no RTT sample. */
+    c->rtt_timing = false;
+    switch (c->state) {
+    case TCP_SYN_SENT:
+    case TCP_SYN_RECEIVED:
+        tcp_send_syn(c, why);
+        return;
+    case TCP_ESTABLISHED:
+    case TCP_FIN_WAIT_1:
+    case TCP_CLOSE_WAIT:
+    case TCP_CLOSING:
+    case TCP_LAST_ACK: {
+        size_t flight = tcp_data_in_flight(c);
+        if (flight > 0) {
+            uint32_t n = (uint32_t)(flight < c->mss ? flight : c->mss);
+            send_segment(c, TCP_PSH | TCP_ACK, c->sbuf_seq, c->sbuf + c->sbuf_head, n, why);
+        } else if (c->fin_sent && c->snd_una != c->snd_nxt) {
+            send_segment(c, TCP_FIN | TCP_ACK, c->snd_nxt - 1, NULL, 0, why);
+        }
+        return;
+    }
+    case TCP_CLOSED:
+    case TCP_FIN_WAIT_2:
+    case TCP_TIME_WAIT:
+        return;
+    }
+}
+
+/* --- the timer -------------------------------------------------------------- */
+
+static void timer_fire(void *arg);
+
+static void timer_schedule(tcp_conn_t *c)
+{
+    sched_t *s = c->net->sim->sched;
+    if (c->timer_event && sched_is_pending(s, c->timer_event)) {
+        /* An earlier event re-arms itself for the later deadline. */
+        if (c->timer_event_at <= c->timer_deadline)
+            return;
+        sched_cancel(s, c->timer_event);
+    }
+    c->timer_event_at = c->timer_deadline;
+    c->timer_event = sched_at(s, c->timer_deadline, timer_fire, c);
+}
+
+void tcp_timer_set(tcp_conn_t *c, sim_time_t delay)
+{
+    c->timer_deadline = sim_now(c->net->sim) + delay;
+    timer_schedule(c);
+}
+
+void tcp_timer_stop(tcp_conn_t *c)
+{
+    c->timer_deadline = SIM_TIME_NEVER;
+    sched_cancel(c->net->sim->sched, c->timer_event);
+    c->timer_event = 0;
+}
+
+static void backoff(tcp_conn_t *c)
+{
+    /* RFC 6298 5.5: double the RTO, up to the maximum. */
+    c->rto = c->rto > TCP_RTO_MAX / 2 ? TCP_RTO_MAX : c->rto * 2;
+}
+
+static void retransmission_timeout(tcp_conn_t *c, int limit, tcp_error_t err)
+{
+    if (c->snd_una == c->snd_nxt)
+        return;
+    if (++c->retries > limit) {
+        if (c->client || c->accepted)
+            tcp_conn_fail(c, err);
+        else
+            tcp_conn_release(c); /* a half-open passive connection nobody saw */
+        return;
+    }
+    backoff(c);
+    /* Every byte sent so far is suspect: repair hole by hole (RFC 6582). */
+    c->recovering = true;
+    c->recover = c->snd_nxt;
+    c->dupacks = 0;
+    tcp_retransmit(c, "timeout");
+    tcp_timer_set(c, c->rto);
+}
+
+static void timer_expired(tcp_conn_t *c)
+{
+    switch (c->state) {
+    case TCP_SYN_SENT:
+    case TCP_SYN_RECEIVED:
+        retransmission_timeout(c, TCP_SYN_RETRIES, TCP_ERR_TIMEOUT);
+        return;
+    case TCP_ESTABLISHED:
+    case TCP_FIN_WAIT_1:
+    case TCP_CLOSE_WAIT:
+    case TCP_CLOSING:
+    case TCP_LAST_ACK:
+        retransmission_timeout(c, TCP_DATA_RETRIES, TCP_ERR_RETRIES);
+        return;
+    case TCP_FIN_WAIT_2:
+        /* Orphaned after tcp_close: give up on the peer's FIN. */
+        if (c->user_closed)
+            tcp_conn_finish(c);
+        return;
+    case TCP_TIME_WAIT:
+        tcp_conn_release(c);
+        return;
+    case TCP_CLOSED:
+        return;
+    }
+}
+
+static void timer_fire(void *arg)
+{
+    tcp_conn_t *c = arg;
+    net_t *net = c->net;
+    c->timer_event = 0;
+    if (c->timer_deadline == SIM_TIME_NEVER)
+        return;
+    if (sim_now(net->sim) < c->timer_deadline) {
+        timer_schedule(c);
+        return;
+    }
+    c->timer_deadline = SIM_TIME_NEVER;
+    net_enter(net);
+    timer_expired(c);
+    net_leave(net);
+}
+
+/* --- round-trip time -------------------------------------------------------- */
+
+void tcp_rtt_sample(tcp_conn_t *c, sim_time_t r)
+{
+    if (!c->have_rtt) {
+        c->srtt = r;
+        c->rttvar = r / 2;
+        c->have_rtt = true;
+        return;
+    }
+    sim_time_t delta = c->srtt > r ? c->srtt - r : r - c->srtt;
+    c->rttvar = (3 * c->rttvar + delta) / 4;
+    c->srtt = (7 * c->srtt + r) / 8;
+}
+
+sim_time_t tcp_rto_base(const tcp_conn_t *c)
+{
+    if (!c->have_rtt)
+        return TCP_RTO_INITIAL;
+    /* RFC 6298 2.3 with a clock granularity G of 1 ms. */
+    sim_time_t var = 4 * c->rttvar > SIM_MS ? 4 * c->rttvar : SIM_MS;
+    sim_time_t rto = c->srtt + var;
+    return rto < TCP_RTO_MIN ? TCP_RTO_MIN : rto > TCP_RTO_MAX ? TCP_RTO_MAX : rto;
+}

@@ -1,0 +1,198 @@
+/*
+ * line: CRLF framing with a length limit, exact-count reads, and the
+ * dot-terminated block helpers shared by the text protocols.
+ */
+#include "proto/line.h"
+
+#include <string.h>
+
+void line_reader_init(line_reader_t *lr, size_t max_len)
+{
+    buf_init(&lr->partial);
+    lr->max_len = 0;
+    line_reader_set_max(lr, max_len);
+    line_reader_reset(lr);
+}
+
+void line_reader_free(line_reader_t *lr)
+{
+    buf_free(&lr->partial);
+}
+
+void line_reader_set_max(line_reader_t *lr, size_t max_len)
+{
+    if (max_len < 3)
+        panic("line_reader_set_max: a limit of %zu cannot hold a line", max_len);
+    lr->max_len = max_len;
+}
+
+void line_reader_reset(line_reader_t *lr)
+{
+    buf_reset(&lr->partial);
+    lr->overflow = 0;
+    lr->last_cr = false;
+    lr->delivered = false;
+    lr->exact_left = 0;
+}
+
+bool line_reader_pending(const line_reader_t *lr)
+{
+    return (!lr->delivered && lr->partial.len > 0) || lr->overflow > 0 || lr->exact_left > 0;
+}
+
+void line_reader_expect_bytes(line_reader_t *lr, uint64_t n)
+{
+    if (line_reader_pending(lr))
+        panic("line_reader_expect_bytes: called in the middle of a line");
+    lr->exact_left = n;
+}
+
+static size_t take_exact(line_reader_t *lr, const uint8_t *in, size_t len, line_t *out)
+{
+    size_t n = len;
+    if ((uint64_t)n > lr->exact_left)
+        n = (size_t)lr->exact_left;
+    lr->exact_left -= n;
+    *out = (line_t){.kind = LINE_BYTES, .text = (const char *)in, .len = n};
+    out->last = lr->exact_left == 0;
+    return n;
+}
+
+/*
+ * Keeps octets while the line still fits (content plus a CR, the LF is never
+ * stored); counts the rest. So memory per reader is bounded by max_len.
+ */
+static void keep_bytes(line_reader_t *lr, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t room = lr->max_len - 1 > lr->partial.len ? lr->max_len - 1 - lr->partial.len : 0;
+    /* Once a line has overflowed nothing more of it is kept, even if the limit grows. */
+    if (lr->overflow > 0)
+        room = 0;
+    size_t keep = n < room ? n : room;
+    buf_append(&lr->partial, p, keep);
+    lr->overflow += n - keep;
+    lr->last_cr = p[n - 1] == '\r';
+}
+
+static void finish_line(line_reader_t *lr, line_t *out)
+{
+    size_t total = lr->partial.len + lr->overflow;
+    size_t content = total - (lr->last_cr ? 1 : 0);
+    /* What was kept of the content: the CR is only in partial when nothing overflowed. */
+    size_t kept = lr->partial.len - (lr->last_cr && lr->overflow == 0 ? 1 : 0);
+    size_t limit = lr->max_len - 2;
+    *out = (line_t){.bare_lf = !lr->last_cr, .full_len = content};
+    /* A line that lost octets is too long even if the limit grew since. */
+    out->kind = content > limit || content > kept ? LINE_TOO_LONG : LINE_TEXT;
+    lr->partial.len = kept < limit ? kept : limit;
+    if (lr->partial.data)
+        lr->partial.data[lr->partial.len] = '\0';
+    out->text = buf_cstr(&lr->partial);
+    out->len = lr->partial.len;
+    lr->delivered = true;
+    lr->overflow = 0;
+    lr->last_cr = false;
+}
+
+size_t line_reader_take(line_reader_t *lr, const uint8_t *in, size_t len, line_t *out)
+{
+    *out = (line_t){.kind = LINE_NONE, .text = ""};
+    if (lr->exact_left > 0)
+        return take_exact(lr, in, len, out);
+    /* The line handed out by the previous call is gone once the caller comes back. */
+    if (lr->delivered) {
+        buf_reset(&lr->partial);
+        lr->delivered = false;
+    }
+    const uint8_t *lf = len ? memchr(in, '\n', len) : NULL;
+    if (!lf) {
+        keep_bytes(lr, in, len);
+        return len;
+    }
+    size_t n = (size_t)(lf - in);
+    keep_bytes(lr, in, n);
+    finish_line(lr, out);
+    return n + 1;
+}
+
+void line_dotblock_init(line_dotblock_t *b, uint64_t max_size)
+{
+    buf_init(&b->data);
+    b->max_size = max_size;
+    b->size = 0;
+    b->too_big = false;
+    b->long_line = false;
+    b->eight_bit = false;
+}
+
+void line_dotblock_free(line_dotblock_t *b)
+{
+    buf_free(&b->data);
+}
+
+static void dotblock_keep(line_dotblock_t *b, const char *p, size_t n)
+{
+    b->size += n;
+    if (b->max_size && b->size > b->max_size)
+        b->too_big = true;
+    if (!b->too_big)
+        buf_append(&b->data, p, n);
+}
+
+bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
+{
+    const char *p = ln->text;
+    size_t n = ln->len;
+    size_t full = ln->kind == LINE_TOO_LONG ? ln->full_len : ln->len;
+    if (ln->kind == LINE_TEXT && n == 1 && p[0] == '.')
+        return true;
+    /* RFC 5321 4.5.2: a leading dot was doubled by the sender; drop one. */
+    if (n > 0 && p[0] == '.') {
+        p++;
+        n--;
+        full--;
+    }
+    if (ln->kind == LINE_TOO_LONG)
+        b->long_line = true;
+    for (size_t i = 0; i < n && !b->eight_bit; i++)
+        b->eight_bit = (uint8_t)p[i] >= 0x80;
+    /* Only the kept start of an over-long line is stored, but it counts in full. */
+    dotblock_keep(b, p, n);
+    b->size += full - n;
+    if (b->max_size && b->size > b->max_size)
+        b->too_big = true;
+    dotblock_keep(b, "\r\n", 2);
+    return false;
+}
+
+uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
+{
+    uint64_t size = 0;
+    bool at_line_start = true;
+    buf_reserve(out, len + len / 64 + 8);
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = in[i];
+        if (c == '\r' || c == '\n') {
+            /* RFC 5321 2.3.8: CR and LF only ever travel together, as CRLF. */
+            if (c == '\r' && i + 1 < len && in[i + 1] == '\n')
+                i++;
+            buf_append(out, "\r\n", 2);
+            size += 2;
+            at_line_start = true;
+            continue;
+        }
+        if (at_line_start && c == '.')
+            buf_putc(out, '.');
+        buf_putc(out, c);
+        size++;
+        at_line_start = false;
+    }
+    if (!at_line_start) {
+        buf_append(out, "\r\n", 2);
+        size += 2;
+    }
+    buf_append(out, ".\r\n", 3);
+    return size;
+}

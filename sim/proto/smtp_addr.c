@@ -1,0 +1,214 @@
+/*
+ * smtp_addr: path, mailbox and parameter syntax of RFC 5321 4.1.2.
+ */
+#include "proto/smtp_addr.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* RFC 5322 3.2.3 atext. */
+static bool is_atext(int c)
+{
+    return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+static bool dot_string_valid(const char *s, size_t len)
+{
+    bool atom_start = true;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '.') {
+            if (atom_start)
+                return false;
+            atom_start = true;
+        } else if (is_atext((unsigned char)s[i])) {
+            atom_start = false;
+        } else {
+            return false;
+        }
+    }
+    return len > 0 && !atom_start;
+}
+
+/* Quoted-string of RFC 5321 4.1.2: printable ASCII, with backslash pairs. */
+static bool quoted_string_valid(const char *s, size_t len)
+{
+    if (len < 2 || s[0] != '"' || s[len - 1] != '"')
+        return false;
+    for (size_t i = 1; i + 1 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' && i + 2 < len) {
+            i++;
+            c = (unsigned char)s[i];
+        } else if (c == '"' || c == '\\') {
+            return false;
+        }
+        if (c < 32 || c > 126)
+            return false;
+    }
+    return true;
+}
+
+bool smtp_domain_valid(const char *d, size_t len)
+{
+    if (len == 0 || len > SMTP_DOMAIN_MAX)
+        return false;
+    if (d[0] == '[') {
+        /* address-literal: checked loosely, the simulator routes by name */
+        if (d[len - 1] != ']' || len < 3)
+            return false;
+        for (size_t i = 1; i + 1 < len; i++)
+            if (!isalnum((unsigned char)d[i]) && !strchr(".:-", d[i]))
+                return false;
+        return true;
+    }
+    size_t label = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)d[i];
+        if (c == '.') {
+            if (label == 0 || d[i - 1] == '-')
+                return false;
+            label = 0;
+        } else if (isalnum(c) || (c == '-' && label > 0)) {
+            label++;
+        } else {
+            return false;
+        }
+    }
+    return label > 0 && d[len - 1] != '-';
+}
+
+/* Where the '>' closing the path is, skipping a quoted local part. */
+static const char *find_close(const char *s)
+{
+    bool quoted = false;
+    for (const char *p = s; *p; p++) {
+        if (quoted && *p == '\\' && p[1]) {
+            p++;
+        } else if (*p == '"') {
+            quoted = !quoted;
+        } else if (!quoted && *p == '>') {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* RFC 5321 4.1.1.3: a source route "@a,@b:" is accepted and ignored. */
+static const char *skip_route(const char *s, const char *end)
+{
+    if (s >= end || *s != '@')
+        return s;
+    const char *colon = memchr(s, ':', (size_t)(end - s));
+    return colon ? colon + 1 : NULL;
+}
+
+static smtp_path_status_t mailbox_check(const char *m, size_t len, const char **why)
+{
+    const char *at = NULL;
+    for (size_t i = len; i > 0; i--)
+        if (m[i - 1] == '@') {
+            at = m + i - 1;
+            break;
+        }
+    if (!at) {
+        *why = "the address has no @domain";
+        return SMTP_PATH_SYNTAX;
+    }
+    size_t local = (size_t)(at - m), dom = len - local - 1;
+    if (local > SMTP_LOCAL_MAX || dom > SMTP_DOMAIN_MAX) {
+        *why = "the address is too long (RFC 5321 4.5.3.1)";
+        return SMTP_PATH_TOO_LONG;
+    }
+    if (!dot_string_valid(m, local) && !quoted_string_valid(m, local)) {
+        *why = "the local part is not valid";
+        return SMTP_PATH_SYNTAX;
+    }
+    if (!smtp_domain_valid(at + 1, dom)) {
+        *why = "the domain is not valid";
+        return SMTP_PATH_SYNTAX;
+    }
+    return SMTP_PATH_OK;
+}
+
+smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_postmaster,
+                                   char *addr, const char **rest, const char **why)
+{
+    addr[0] = '\0';
+    const char *close = s[0] == '<' ? find_close(s + 1) : NULL;
+    if (!close) {
+        *why = "the address must be in angle brackets: <user@domain>";
+        return SMTP_PATH_SYNTAX;
+    }
+    const char *m = skip_route(s + 1, close);
+    if (!m) {
+        *why = "the source route is not valid";
+        return SMTP_PATH_SYNTAX;
+    }
+    size_t len = (size_t)(close - m);
+    if ((size_t)(close - s) + 1 > SMTP_PATH_MAX) {
+        *why = "the path is too long (RFC 5321 4.5.3.1.3)";
+        return SMTP_PATH_TOO_LONG;
+    }
+    memcpy(addr, m, len);
+    addr[len] = '\0';
+    *rest = close + 1;
+    if (len == 0 && allow_null)
+        return SMTP_PATH_OK;
+    if (len == 0) {
+        *why = "the null path <> is not allowed here";
+        return SMTP_PATH_SYNTAX;
+    }
+    if (allow_postmaster && smtp_path_is_postmaster(addr))
+        return SMTP_PATH_OK;
+    smtp_path_status_t st = mailbox_check(addr, len, why);
+    if (st != SMTP_PATH_OK)
+        addr[0] = '\0';
+    return st;
+}
+
+bool smtp_path_is_postmaster(const char *addr)
+{
+    return str_casecmp(addr, "postmaster") == 0;
+}
+
+static bool copy_word(char *dst, size_t n, const char *src, size_t len)
+{
+    if (len >= n)
+        return false;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return true;
+}
+
+int smtp_param_next(const char **p, smtp_param_t *out)
+{
+    const char *s = *p;
+    while (*s == ' ')
+        s++;
+    if (!*s) {
+        *p = s;
+        return 0;
+    }
+    size_t len = strcspn(s, " ");
+    *p = s + len;
+    const char *eq = memchr(s, '=', len);
+    size_t klen = eq ? (size_t)(eq - s) : len;
+    memset(out, 0, sizeof *out);
+    /* esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
+    if (klen == 0 || !isalnum((unsigned char)s[0]))
+        return -1;
+    for (size_t i = 0; i < klen; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+            return -1;
+    if (!copy_word(out->keyword, sizeof out->keyword, s, klen))
+        return -1;
+    if (!eq)
+        return 1;
+    size_t vlen = len - klen - 1;
+    out->has_value = true;
+    if (vlen == 0 || !copy_word(out->value, sizeof out->value, eq + 1, vlen))
+        return -1;
+    return 1;
+}

@@ -1,0 +1,453 @@
+/*
+ * smtp_client: the client engine's session: the message queue, the greeting,
+ * EHLO with its HELO fallback, AUTH PLAIN, QUIT, the failures that end a
+ * session (421, a broken connection, a refusal), and the reading of replies.
+ * The transactions themselves are in smtp_client_txn.c.
+ */
+#include "proto/smtp_client.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/smtp_auth.h"
+#include "proto/smtp_client_int.h"
+
+static const char *const state_names[] = {
+#define X(id, name) name,
+    SMTP_CLIENT_STATES(X)
+#undef X
+};
+
+const char *smtp_client_state_name(smtp_client_state_t st)
+{
+    if ((size_t)st >= ARRAY_LEN(state_names))
+        return "?";
+    return state_names[st];
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks)
+{
+    smtp_client_t *c = xcalloc(1, sizeof *c);
+    c->helo_name = xstrdup(cfg->helo_name && cfg->helo_name[0] ? cfg->helo_name : "localhost");
+    c->user = dup_or_null(cfg->user);
+    c->password = xstrdup(cfg->password ? cfg->password : "");
+    if (hooks)
+        c->hooks = *hooks;
+    c->state = SMTP_CLIENT_GREETING;
+    line_reader_init(&c->reader, SMTP_CLIENT_REPLY_LINE_MAX);
+    smtp_reply_asm_init(&c->assembler);
+    buf_init(&c->wire);
+    return c;
+}
+
+static void msg_free(client_msg_t *m)
+{
+    free(m->reverse_path);
+    for (size_t i = 0; i < m->nrecipients; i++)
+        free(m->recipients[i]);
+    free(m->recipients);
+    free(m->status);
+    free(m->data);
+    free(m);
+}
+
+void smtp_client_free(smtp_client_t *c)
+{
+    if (!c)
+        return;
+    while (c->head) {
+        client_msg_t *m = c->head;
+        c->head = m->next;
+        msg_free(m);
+    }
+    line_reader_free(&c->reader);
+    buf_free(&c->wire);
+    free(c->order);
+    free(c->helo_name);
+    free(c->user);
+    free(c->password);
+    free(c->error);
+    free(c);
+}
+
+void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to)
+{
+    smtp_client_state_t from = c->state;
+    if (from == to)
+        return;
+    c->state = to;
+    if (c->hooks.on_state)
+        c->hooks.on_state(c->hooks.ctx, from, to);
+}
+
+void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *fmt, ...)
+{
+    size_t start = out->len;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(out, fmt, ap);
+    va_end(ap);
+    if (c->hooks.on_line)
+        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0,
+                         (const char *)out->data + start);
+    buf_append(out, "\r\n", 2);
+}
+
+/* --- results ------------------------------------------------------------ */
+
+void smtp_client_report(smtp_client_t *c, client_msg_t *m, size_t i, const smtp_reply_t *r,
+                        bool from_server)
+{
+    if (m->status[i] == CLIENT_RCPT_DONE)
+        return;
+    m->status[i] = CLIENT_RCPT_DONE;
+    if (c->hooks.on_recipient_result)
+        c->hooks.on_recipient_result(c->hooks.ctx, m->ctx, i, r, from_server);
+}
+
+void smtp_client_message_done(smtp_client_t *c)
+{
+    client_msg_t *m = c->head;
+    if (!m)
+        panic("smtp_client_message_done: no message");
+    for (size_t i = 0; i < m->nrecipients; i++)
+        if (m->status[i] != CLIENT_RCPT_DONE)
+            panic("smtp_client_message_done: recipient %zu has no result", i);
+    c->head = m->next;
+    if (!c->head)
+        c->tail = NULL;
+    if (c->hooks.on_message_done)
+        c->hooks.on_message_done(c->hooks.ctx, m->ctx);
+    msg_free(m);
+}
+
+static void fail_all_messages(smtp_client_t *c, const smtp_reply_t *r, bool from_server)
+{
+    while (c->head) {
+        for (size_t i = 0; i < c->head->nrecipients; i++)
+            smtp_client_report(c, c->head, i, r, from_server);
+        smtp_client_message_done(c);
+    }
+}
+
+static void end_session(smtp_client_t *c)
+{
+    smtp_client_set_state(c, SMTP_CLIENT_DONE);
+    if (c->hooks.on_session_done)
+        c->hooks.on_session_done(c->hooks.ctx, c->error == NULL, c->error);
+}
+
+static void set_error(smtp_client_t *c, const char *error)
+{
+    if (!c->error)
+        c->error = xstrdup(error);
+}
+
+void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server, const char *error,
+                      bool quit, buf_t *out)
+{
+    set_error(c, error);
+    fail_all_messages(c, r, from_server);
+    if (quit) {
+        smtp_client_send(c, out, "QUIT", "QUIT");
+        smtp_client_set_state(c, SMTP_CLIENT_QUIT);
+    } else {
+        end_session(c);
+    }
+}
+
+/* "554 5.7.1 text" of the first line, for error messages. */
+static void describe(const smtp_reply_t *r, char *buf, size_t n)
+{
+    size_t line = strcspn(r->text, "\n");
+    snprintf(buf, n, "%d%s%s %.*s", r->code, r->enhanced[0] ? " " : "", r->enhanced, (int)line,
+             r->text);
+}
+
+/* A session-level refusal: the messages stay queued (4xx) and the error says why. */
+static void fail_refused(smtp_client_t *c, const char *what, const smtp_reply_t *r, buf_t *out)
+{
+    char said[600], error[700];
+    describe(r, said, sizeof said);
+    snprintf(error, sizeof error, "%s: %s", what, said);
+    smtp_reply_t local = smtp_reply_make(451, "4.3.0", "%s", error);
+    smtp_client_fail(c, &local, false, error, true, out);
+}
+
+/* --- the session -------------------------------------------------------- */
+
+void smtp_client_go_ready(smtp_client_t *c, buf_t *out)
+{
+    smtp_client_set_state(c, SMTP_CLIENT_READY);
+    while (c->head) {
+        if (smtp_client_txn_start(c, out))
+            return;
+    }
+    if (c->finishing) {
+        smtp_client_send(c, out, "QUIT", "QUIT");
+        smtp_client_set_state(c, SMTP_CLIENT_QUIT);
+    }
+}
+
+static void send_hello(smtp_client_t *c, const char *verb, smtp_client_state_t next, buf_t *out)
+{
+    memset(&c->info, 0, sizeof c->info);
+    smtp_client_send(c, out, verb, "%s %s", verb, c->helo_name);
+    smtp_client_set_state(c, next);
+}
+
+static void after_hello(smtp_client_t *c, buf_t *out)
+{
+    if (!c->user) {
+        smtp_client_go_ready(c, out);
+        return;
+    }
+    if (!(c->info.extensions & SMTP_EXT_AUTH) || !(c->info.auth_mechs & SMTP_AUTH_PLAIN)) {
+        /* RFC 4954 4: a client must not send AUTH the server did not offer. */
+        const char *error = "the server does not offer AUTH PLAIN";
+        smtp_reply_t local = smtp_reply_make(454, "4.7.0", "%s", error);
+        smtp_client_fail(c, &local, false, error, true, out);
+        return;
+    }
+    /* RFC 4616 and RFC 4954 4: the initial response saves a round trip. */
+    buf_t b64 = BUF_INIT;
+    smtp_auth_plain_encode(c->user, c->password, &b64);
+    smtp_client_send(c, out, "AUTH", "AUTH PLAIN %s", buf_cstr(&b64));
+    buf_free(&b64);
+    smtp_client_set_state(c, SMTP_CLIENT_AUTH);
+}
+
+static void on_greeting(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    /* RFC 5321 3.1: 554 instead of 220 means "go away"; the client sends QUIT. */
+    if (r->code != 220) {
+        fail_refused(c, "the server refused the session", r, out);
+        return;
+    }
+    send_hello(c, "EHLO", SMTP_CLIENT_EHLO, out);
+}
+
+static void on_ehlo(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    if (smtp_reply_ok(r)) {
+        after_hello(c, out);
+        return;
+    }
+    /* RFC 5321 3.2: a server that does not know EHLO answers 5xx; try HELO. */
+    if (smtp_reply_class(r) == 5) {
+        send_hello(c, "HELO", SMTP_CLIENT_HELO, out);
+        return;
+    }
+    fail_refused(c, "EHLO refused", r, out);
+}
+
+static void on_helo(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    memset(&c->info, 0, sizeof c->info);
+    if (smtp_reply_ok(r))
+        after_hello(c, out);
+    else
+        fail_refused(c, "HELO refused", r, out);
+}
+
+static void on_auth(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    if (r->code == 235)
+        smtp_client_go_ready(c, out);
+    else
+        fail_refused(c, "AUTH PLAIN refused", r, out);
+}
+
+static void protocol_error(smtp_client_t *c, const char *what, buf_t *out)
+{
+    smtp_reply_t local = smtp_reply_make(451, "4.5.0", "Protocol error: %s", what);
+    char error[200];
+    snprintf(error, sizeof error, "protocol error: %s", what);
+    smtp_client_fail(c, &local, false, error, true, out);
+}
+
+static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    /* RFC 5321 3.8: 421 can come at any time; the server is closing. */
+    if (r->code == 421 && c->state != SMTP_CLIENT_QUIT && c->state != SMTP_CLIENT_DONE) {
+        char said[600], error[700];
+        describe(r, said, sizeof said);
+        snprintf(error, sizeof error, "the server closed the session: %s", said);
+        smtp_client_fail(c, r, true, error, false, out);
+        return;
+    }
+    switch (c->state) {
+    case SMTP_CLIENT_GREETING:
+        on_greeting(c, r, out);
+        return;
+    case SMTP_CLIENT_EHLO:
+        on_ehlo(c, r, out);
+        return;
+    case SMTP_CLIENT_HELO:
+        on_helo(c, r, out);
+        return;
+    case SMTP_CLIENT_AUTH:
+        on_auth(c, r, out);
+        return;
+    case SMTP_CLIENT_READY:
+        protocol_error(c, "a reply to no command", out);
+        return;
+    case SMTP_CLIENT_MAIL:
+    case SMTP_CLIENT_RCPT:
+    case SMTP_CLIENT_DATA:
+    case SMTP_CLIENT_BODY:
+    case SMTP_CLIENT_RSET:
+        smtp_client_txn_reply(c, r, out);
+        return;
+    case SMTP_CLIENT_QUIT:
+        end_session(c);
+        return;
+    case SMTP_CLIENT_DONE:
+        return;
+    }
+}
+
+static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
+{
+    int code = 0;
+    bool more;
+    const char *text = "";
+    bool parsed = smtp_reply_parse_line(ln->text, ln->len, &code, &more, &text);
+    bool first = !c->assembler.started;
+    if (c->hooks.on_line)
+        c->hooks.on_line(c->hooks.ctx, LINE_SERVER_TO_CLIENT, NULL, code, ln->text);
+    smtp_reply_t r;
+    smtp_reply_asm_status_t st = smtp_reply_asm_line(&c->assembler, ln->text, ln->len, &r);
+    /* RFC 5321 4.1.1.1: each line after the first of an EHLO reply is a keyword. */
+    if (parsed && st != SMTP_ASM_BAD && !first && c->state == SMTP_CLIENT_EHLO)
+        smtp_ehlo_parse_keyword(&c->info, text);
+    switch (st) {
+    case SMTP_ASM_MORE:
+        return;
+    case SMTP_ASM_BAD:
+        protocol_error(c, "a malformed reply line", out);
+        return;
+    case SMTP_ASM_DONE:
+        handle_reply(c, &r, out);
+        return;
+    }
+}
+
+void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
+{
+    while (len > 0 && c->state != SMTP_CLIENT_DONE) {
+        line_t ln;
+        size_t used = line_reader_take(&c->reader, data, len, &ln);
+        data += used;
+        len -= used;
+        switch (ln.kind) {
+        case LINE_NONE:
+            break;
+        case LINE_TEXT:
+        case LINE_TOO_LONG:
+            handle_line(c, &ln, out);
+            break;
+        case LINE_BYTES:
+            panic("smtp_client_feed: SMTP never asks for raw bytes");
+        }
+    }
+}
+
+/* --- the node's calls ---------------------------------------------------- */
+
+static client_msg_t *msg_copy(const smtp_client_message_t *src)
+{
+    client_msg_t *m = xcalloc(1, sizeof *m);
+    m->ctx = src->ctx;
+    m->reverse_path = xstrdup(src->reverse_path ? src->reverse_path : "");
+    m->nrecipients = src->nrecipients;
+    m->recipients = xcalloc(src->nrecipients, sizeof *m->recipients);
+    m->status = xcalloc(src->nrecipients, sizeof *m->status);
+    for (size_t i = 0; i < src->nrecipients; i++)
+        m->recipients[i] = xstrdup(src->recipients[i]);
+    m->data = xmalloc(src->len);
+    if (src->len)
+        memcpy(m->data, src->data, src->len);
+    m->len = src->len;
+    for (size_t i = 0; i < src->len && !m->eight_bit; i++)
+        m->eight_bit = src->data[i] >= 0x80;
+    return m;
+}
+
+void smtp_client_add_message(smtp_client_t *c, const smtp_client_message_t *src, buf_t *out)
+{
+    client_msg_t *m = msg_copy(src);
+    if (c->tail)
+        c->tail->next = m;
+    else
+        c->head = m;
+    c->tail = m;
+    switch (c->state) {
+    case SMTP_CLIENT_READY:
+        smtp_client_go_ready(c, out);
+        return;
+    case SMTP_CLIENT_QUIT:
+    case SMTP_CLIENT_DONE: {
+        /* Too late for this session: the node keeps the message for another. */
+        smtp_reply_t local = smtp_reply_make(451, "4.3.0", "The SMTP session is over");
+        fail_all_messages(c, &local, false);
+        return;
+    }
+    case SMTP_CLIENT_GREETING:
+    case SMTP_CLIENT_EHLO:
+    case SMTP_CLIENT_HELO:
+    case SMTP_CLIENT_AUTH:
+    case SMTP_CLIENT_MAIL:
+    case SMTP_CLIENT_RCPT:
+    case SMTP_CLIENT_DATA:
+    case SMTP_CLIENT_BODY:
+    case SMTP_CLIENT_RSET:
+        return; /* its turn comes */
+    }
+}
+
+void smtp_client_finish(smtp_client_t *c, buf_t *out)
+{
+    c->finishing = true;
+    if (c->state == SMTP_CLIENT_READY && !c->head)
+        smtp_client_go_ready(c, out);
+}
+
+void smtp_client_connection_lost(smtp_client_t *c)
+{
+    if (c->state == SMTP_CLIENT_DONE)
+        return;
+    if (c->state != SMTP_CLIENT_QUIT || c->head) {
+        char error[100];
+        snprintf(error, sizeof error, "connection lost (in state %s)",
+                 smtp_client_state_name(c->state));
+        set_error(c, error);
+    }
+    /* RFC 5321 6.1: without the final 250 the message is still ours to deliver. */
+    smtp_reply_t local =
+        smtp_reply_make(451, "4.4.2", "Connection lost before the server's final reply");
+    fail_all_messages(c, &local, false);
+    end_session(c);
+}
+
+bool smtp_client_done(const smtp_client_t *c)
+{
+    return c->state == SMTP_CLIENT_DONE;
+}
+
+smtp_client_state_t smtp_client_state(const smtp_client_t *c)
+{
+    return c->state;
+}
+
+const smtp_ehlo_info_t *smtp_client_server_info(const smtp_client_t *c)
+{
+    return &c->info;
+}

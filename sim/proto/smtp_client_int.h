@@ -1,0 +1,73 @@
+/*
+ * smtp_client_int: what the client engine's two files share and nothing else
+ * sees: the engine's struct, its message queue, the state setter, and the
+ * calls between the session part (smtp_client.c) and the transaction part
+ * (smtp_client_txn.c).
+ */
+#ifndef MAILSIM_PROTO_SMTP_CLIENT_INT_H
+#define MAILSIM_PROTO_SMTP_CLIENT_INT_H
+
+#include "proto/line.h"
+#include "proto/smtp_client.h"
+
+typedef enum client_rcpt_status {
+    CLIENT_RCPT_OPEN,     /* no answer yet */
+    CLIENT_RCPT_ACCEPTED, /* 250 to RCPT; waiting for the final reply */
+    CLIENT_RCPT_DONE,     /* result reported */
+} client_rcpt_status_t;
+
+typedef struct client_msg {
+    void *ctx;
+    char *reverse_path;
+    char **recipients;
+    client_rcpt_status_t *status;
+    size_t nrecipients;
+    uint8_t *data;
+    size_t len;
+    bool eight_bit; /* an octet >= 128 somewhere */
+    struct client_msg *next;
+} client_msg_t;
+
+struct smtp_client {
+    char *helo_name;
+    char *user, *password;
+    smtp_client_hooks_t hooks;
+    smtp_client_state_t state;
+    line_reader_t reader;
+    smtp_reply_asm_t assembler;
+    smtp_ehlo_info_t info;
+    bool finishing;            /* no more messages: QUIT when the queue is empty */
+    char *error;               /* why the session failed, or NULL */
+    client_msg_t *head, *tail; /* head is the message in a transaction, if any */
+    /* The transaction of head. */
+    bool pipelined; /* MAIL, RCPTs and DATA went in one go */
+    bool mail_ok;   /* MAIL got 250: the server holds a transaction */
+    bool discard;   /* 354 with no recipient accepted: an empty body went */
+    size_t *order;  /* indexes of the recipients sent in RCPT, in order */
+    size_t norder;
+    size_t rcpt_sent, rcpt_replied, naccepted;
+    buf_t wire; /* the stuffed body with its final dot */
+};
+
+/* The only way to change state. */
+void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to);
+/* Sends one command line (fmt without CRLF) and traces it with its verb. */
+void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *fmt, ...)
+    MS_PRINTF(4, 5);
+/* Reports one recipient once; later reports of it are ignored. */
+void smtp_client_report(smtp_client_t *c, client_msg_t *m, size_t i, const smtp_reply_t *r,
+                        bool from_server);
+/* Pops the head message (all its recipients reported) and tells the node. */
+void smtp_client_message_done(smtp_client_t *c);
+/* No transaction: starts the next message, or QUITs when finishing, or waits. */
+void smtp_client_go_ready(smtp_client_t *c, buf_t *out);
+/* The session cannot go on: every open message fails with r; QUIT when asked. */
+void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server, const char *error,
+                      bool quit, buf_t *out);
+
+/* smtp_client_txn.c: starts the head message; false when it failed locally (popped). */
+bool smtp_client_txn_start(smtp_client_t *c, buf_t *out);
+/* A reply in one of the MAIL, RCPT, DATA, BODY, RSET states. */
+void smtp_client_txn_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * smtp_client_txn: one mail transaction of the client (RFC 5321 3.3): the
+ * local checks before it (8-bit body, SIZE), MAIL, the RCPTs and DATA, one at
+ * a time or pipelined (RFC 2920 3.1), the body with dot-stuffing, and RSET
+ * after a transaction that failed half-way.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "proto/smtp_addr.h"
+#include "proto/smtp_client_int.h"
+
+static void fail_locally(smtp_client_t *c, const smtp_reply_t *r)
+{
+    for (size_t i = 0; i < c->head->nrecipients; i++)
+        smtp_client_report(c, c->head, i, r, false);
+    smtp_client_message_done(c);
+}
+
+/*
+ * RFC 6152 3: 8-bit data only goes to a server that offers 8BITMIME;
+ * otherwise the node's downgrade hook makes a 7-bit version. Puts the message
+ * to send in c->wire; false when the message failed here.
+ */
+static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
+{
+    client_msg_t *m = c->head;
+    const uint8_t *src = m->data;
+    size_t len = m->len;
+    buf_t seven = BUF_INIT;
+    *body_8bit = m->eight_bit && (c->info.extensions & SMTP_EXT_8BITMIME);
+    if (m->eight_bit && !*body_8bit) {
+        if (!c->hooks.downgrade_8bit ||
+            c->hooks.downgrade_8bit(c->hooks.ctx, m->data, m->len, &seven) != 0) {
+            buf_free(&seven);
+            smtp_reply_t r = smtp_reply_make(554, "5.6.3",
+                                             "Conversion required but not "
+                                             "supported: 8-bit message, server "
+                                             "without 8BITMIME");
+            fail_locally(c, &r);
+            return false;
+        }
+        src = seven.data;
+        len = seven.len;
+    }
+    buf_reset(&c->wire);
+    *size = line_dot_encode(src, len, &c->wire);
+    buf_free(&seven);
+    return true;
+}
+
+/* RFC 1870 6: a client does not send what the server said it will refuse. */
+static bool fits_server(smtp_client_t *c, uint64_t size)
+{
+    uint64_t max = c->info.max_size;
+    if (!(c->info.extensions & SMTP_EXT_SIZE) || max == 0 || size <= max)
+        return true;
+    smtp_reply_t r = smtp_reply_make(552, "5.3.4",
+                                     "Message of %llu octets exceeds the server's SIZE limit of "
+                                     "%llu octets",
+                                     (unsigned long long)size, (unsigned long long)max);
+    fail_locally(c, &r);
+    return false;
+}
+
+static void send_rcpt(smtp_client_t *c, buf_t *out)
+{
+    size_t i = c->order[c->rcpt_sent++];
+    smtp_client_send(c, out, "RCPT", "RCPT TO:<%s>", c->head->recipients[i]);
+}
+
+/* Whether addr, put in angle brackets, is a path RFC 5321 4.1.2 allows (no CR/LF either). */
+static bool address_ok(const char *addr, bool is_sender)
+{
+    char path[SMTP_PATH_MAX + 3], mailbox[SMTP_PATH_MAX + 1];
+    const char *rest, *why;
+    if (strlen(addr) > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))
+        return false;
+    snprintf(path, sizeof path, "<%s>", addr);
+    return smtp_path_parse(path, is_sender, !is_sender, mailbox, &rest, &why) == SMTP_PATH_OK &&
+           *rest == '\0';
+}
+
+/*
+ * Addresses the node got wrong never reach the wire: they fail here, for
+ * good. Lists the recipients left to send in c->order; false when none is.
+ */
+static bool check_addresses(smtp_client_t *c)
+{
+    client_msg_t *m = c->head;
+    if (!address_ok(m->reverse_path, true)) {
+        smtp_reply_t r = smtp_reply_make(553, "5.1.7", "Bad sender address syntax");
+        fail_locally(c, &r);
+        return false;
+    }
+    c->order = xrealloc(c->order, (m->nrecipients ? m->nrecipients : 1) * sizeof *c->order);
+    c->norder = 0;
+    smtp_reply_t bad = smtp_reply_make(553, "5.1.3", "Bad recipient address syntax");
+    for (size_t i = 0; i < m->nrecipients; i++) {
+        if (address_ok(m->recipients[i], false))
+            c->order[c->norder++] = i;
+        else
+            smtp_client_report(c, m, i, &bad, false);
+    }
+    if (c->norder == 0) {
+        smtp_client_message_done(c);
+        return false;
+    }
+    return true;
+}
+
+bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
+{
+    client_msg_t *m = c->head;
+    bool body_8bit;
+    uint64_t size;
+    if (!check_addresses(c) || !prepare_body(c, &body_8bit, &size) || !fits_server(c, size))
+        return false;
+    char params[64] = "";
+    if (c->info.extensions & SMTP_EXT_SIZE)
+        snprintf(params, sizeof params, " SIZE=%llu", (unsigned long long)size);
+    if (body_8bit)
+        strcat(params, " BODY=8BITMIME");
+    c->pipelined = (c->info.extensions & SMTP_EXT_PIPELINING) != 0;
+    c->mail_ok = c->discard = false;
+    c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
+    smtp_client_send(c, out, "MAIL", "MAIL FROM:<%s>%s", m->reverse_path, params);
+    smtp_client_set_state(c, SMTP_CLIENT_MAIL);
+    /* RFC 2920 3.1: MAIL, every RCPT and DATA may go in one group. */
+    if (c->pipelined) {
+        while (c->rcpt_sent < c->norder)
+            send_rcpt(c, out);
+        smtp_client_send(c, out, "DATA", "DATA");
+    }
+    return true;
+}
+
+/* The transaction ended without a message: tell the node, clean up the server's side. */
+static void transaction_failed(smtp_client_t *c, buf_t *out)
+{
+    smtp_client_message_done(c);
+    if (c->mail_ok) {
+        smtp_client_send(c, out, "RSET", "RSET");
+        smtp_client_set_state(c, SMTP_CLIENT_RSET);
+    } else {
+        smtp_client_go_ready(c, out);
+    }
+}
+
+static void on_mail(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    client_msg_t *m = c->head;
+    c->mail_ok = smtp_reply_ok(r);
+    if (!c->mail_ok) {
+        for (size_t i = 0; i < m->nrecipients; i++)
+            smtp_client_report(c, m, i, r, true);
+        /* Pipelined: the RCPT and DATA replies are still to come. */
+        if (!c->pipelined) {
+            transaction_failed(c, out);
+            return;
+        }
+    }
+    smtp_client_set_state(c, SMTP_CLIENT_RCPT);
+    if (!c->pipelined)
+        send_rcpt(c, out);
+}
+
+static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    client_msg_t *m = c->head;
+    size_t i = c->order[c->rcpt_replied++];
+    if (m->status[i] == CLIENT_RCPT_OPEN && smtp_reply_ok(r)) {
+        m->status[i] = CLIENT_RCPT_ACCEPTED;
+        c->naccepted++;
+    } else {
+        smtp_client_report(c, m, i, r, true);
+    }
+    if (c->rcpt_replied < c->norder) {
+        if (!c->pipelined)
+            send_rcpt(c, out);
+        return;
+    }
+    if (c->pipelined) {
+        smtp_client_set_state(c, SMTP_CLIENT_DATA);
+        return;
+    }
+    /* RFC 5321 3.3: DATA only with at least one recipient accepted. */
+    if (c->naccepted == 0) {
+        transaction_failed(c, out);
+        return;
+    }
+    smtp_client_send(c, out, "DATA", "DATA");
+    smtp_client_set_state(c, SMTP_CLIENT_DATA);
+}
+
+static void report_accepted(smtp_client_t *c, const smtp_reply_t *r)
+{
+    client_msg_t *m = c->head;
+    for (size_t i = 0; i < m->nrecipients; i++)
+        if (m->status[i] == CLIENT_RCPT_ACCEPTED)
+            smtp_client_report(c, m, i, r, true);
+}
+
+static void send_body(smtp_client_t *c, buf_t *out)
+{
+    buf_append(out, c->wire.data, c->wire.len);
+    if (c->hooks.on_line)
+        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, NULL, 0, ".");
+    smtp_client_set_state(c, SMTP_CLIENT_BODY);
+}
+
+static void on_data(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    if (r->code != 354) {
+        report_accepted(c, r);
+        transaction_failed(c, out);
+        return;
+    }
+    if (c->naccepted > 0) {
+        send_body(c, out);
+        return;
+    }
+    /* RFC 2920 3.1: DATA accepted with no recipient: end it with a lone dot. */
+    c->discard = true;
+    buf_reset(&c->wire);
+    buf_puts(&c->wire, ".\r\n");
+    send_body(c, out);
+}
+
+static void on_body(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    /* The final reply ends the transaction, whatever it says (RFC 5321 4.1.1.4). */
+    if (!c->discard)
+        report_accepted(c, r);
+    smtp_client_message_done(c);
+    smtp_client_go_ready(c, out);
+}
+
+static void on_rset(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    if (smtp_reply_ok(r)) {
+        smtp_client_go_ready(c, out);
+        return;
+    }
+    smtp_reply_t local = smtp_reply_make(451, "4.5.0", "RSET refused");
+    smtp_client_fail(c, &local, false, "RSET refused", true, out);
+}
+
+void smtp_client_txn_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
+{
+    switch (c->state) {
+    case SMTP_CLIENT_MAIL:
+        on_mail(c, r, out);
+        return;
+    case SMTP_CLIENT_RCPT:
+        on_rcpt(c, r, out);
+        return;
+    case SMTP_CLIENT_DATA:
+        on_data(c, r, out);
+        return;
+    case SMTP_CLIENT_BODY:
+        on_body(c, r, out);
+        return;
+    case SMTP_CLIENT_RSET:
+        on_rset(c, r, out);
+        return;
+    case SMTP_CLIENT_GREETING:
+    case SMTP_CLIENT_EHLO:
+    case SMTP_CLIENT_HELO:
+    case SMTP_CLIENT_AUTH:
+    case SMTP_CLIENT_READY:
+    case SMTP_CLIENT_QUIT:
+    case SMTP_CLIENT_DONE:
+        panic("smtp_client_txn_reply: no transaction in state %s",
+              smtp_client_state_name(c->state));
+    }
+}

@@ -1,0 +1,89 @@
+/*
+ * smtp_reply: SMTP replies as values: a three-digit code (RFC 5321 4.2), an
+ * optional enhanced status code (RFC 3463, carried as RFC 2034 says) and a
+ * text that may span lines. Formatting a reply for the wire, and assembling
+ * one from the lines a client reads, multi-line replies included.
+ *
+ * A reply is a plain value with no pointers: hooks return one by value and
+ * nobody frees anything.
+ */
+#ifndef MAILSIM_PROTO_SMTP_REPLY_H
+#define MAILSIM_PROTO_SMTP_REPLY_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/util.h"
+#include "proto/line.h"
+
+/* RFC 5321 4.5.3.1.5: a reply line is at most 512 octets; a text here may hold several. */
+#define SMTP_REPLY_TEXT_MAX 1024
+#define SMTP_ENHANCED_MAX 16
+
+typedef struct smtp_reply {
+    int code;                         /* 200..599 (0: no reply) */
+    char enhanced[SMTP_ENHANCED_MAX]; /* "5.1.1", or "" */
+    char text[SMTP_REPLY_TEXT_MAX];   /* lines separated by '\n', no CRLF */
+} smtp_reply_t;
+
+/*
+ * The tracing hook both engines call for every line they send or read:
+ * commands carry their verb upper-cased (NULL for a line that is not a
+ * command, such as an AUTH response or the "." that ends DATA) and code 0;
+ * replies carry their code and a NULL verb. line has no CRLF.
+ */
+typedef void (*smtp_line_fn)(void *ctx, line_dir_t dir, const char *verb, int code,
+                             const char *line);
+
+/* A reply built from a format; the text is cut at SMTP_REPLY_TEXT_MAX - 1 octets. */
+smtp_reply_t smtp_reply_make(int code, const char *enhanced, const char *fmt, ...) MS_PRINTF(3, 4);
+smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
+    MS_PRINTF(3, 0);
+/* 2, 4 or 5: success, transient, permanent (RFC 5321 4.2.1); 3 for intermediate. */
+static inline int smtp_reply_class(const smtp_reply_t *r)
+{
+    return r->code / 100;
+}
+static inline bool smtp_reply_ok(const smtp_reply_t *r)
+{
+    return r->code >= 200 && r->code < 300;
+}
+/* The enhanced code to use: r->enhanced, or "X.0.0" of the reply's class. */
+const char *smtp_reply_enhanced_or_default(const smtp_reply_t *r, char *buf, size_t n);
+
+/*
+ * Appends the reply to out, one "CODE-text" line per line of the text and
+ * "CODE text" for the last, each ending in CRLF. With enhanced, lines of a 2xx,
+ * 4xx or 5xx reply start with the enhanced code (RFC 2034 3). on_line, when not
+ * NULL, sees each line as sent.
+ */
+void smtp_reply_format(const smtp_reply_t *r, bool enhanced, buf_t *out, smtp_line_fn on_line,
+                       void *ctx);
+
+/*
+ * Reading replies: lines go in one at a time; a reply is done at its last
+ * line ("CODE text" or a bare "CODE"). The enhanced code is taken from the
+ * first line when it has one of the reply's class; the text keeps the lines.
+ */
+typedef enum smtp_reply_asm_status {
+    SMTP_ASM_MORE, /* a continuation line: more to come */
+    SMTP_ASM_DONE, /* out is a whole reply */
+    SMTP_ASM_BAD,  /* not a reply line, or a code that changed mid-reply */
+} smtp_reply_asm_status_t;
+
+typedef struct smtp_reply_asm {
+    smtp_reply_t reply;
+    bool started;
+    size_t lines; /* lines added to the reply so far */
+} smtp_reply_asm_t;
+
+void smtp_reply_asm_init(smtp_reply_asm_t *a);
+/* Adds one line (no CRLF). On DONE, *out holds the reply and the assembler starts over. */
+smtp_reply_asm_status_t smtp_reply_asm_line(smtp_reply_asm_t *a, const char *line, size_t len,
+                                            smtp_reply_t *out);
+/* Parses "CODE[-| ]text" into code, continuation flag and text start; false if malformed. */
+bool smtp_reply_parse_line(const char *line, size_t len, int *code, bool *more, const char **text);
+
+#endif

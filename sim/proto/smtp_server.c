@@ -1,0 +1,358 @@
+/*
+ * smtp_server: the engine's life cycle, the state setter, reply helpers, and
+ * the input loop that frames lines and routes each one by state: to the
+ * command table (smtp_server_cmd.c), to the DATA body, or to the AUTH
+ * exchange (smtp_server_auth.c).
+ */
+#include "proto/smtp_server.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/smtp_server_int.h"
+
+static const char *const state_names[] = {
+#define X(id, name) name,
+    SMTP_SERVER_STATES(X)
+#undef X
+};
+
+const char *smtp_server_state_name(smtp_server_state_t st)
+{
+    if ((size_t)st >= ARRAY_LEN(state_names))
+        return "?";
+    return state_names[st];
+}
+
+void smtp_server_config_default(smtp_server_config_t *cfg)
+{
+    *cfg = (smtp_server_config_t){
+        .hostname = "localhost",
+        .extensions = SMTP_EXT_DEFAULT,
+        .max_size = SMTP_DEFAULT_MAX_SIZE,
+        .max_recipients = SMTP_DEFAULT_MAX_RECIPIENTS,
+    };
+}
+
+smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_server_hooks_t *hooks)
+{
+    smtp_server_t *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    s->hostname = xstrdup(cfg->hostname && cfg->hostname[0] ? cfg->hostname : "localhost");
+    s->cfg.hostname = s->hostname;
+    if (s->cfg.max_recipients == 0)
+        s->cfg.max_recipients = SMTP_DEFAULT_MAX_RECIPIENTS;
+    if (hooks)
+        s->hooks = *hooks;
+    s->state = SMTP_SERVER_NEW;
+    line_reader_init(&s->reader, SMTP_COMMAND_LINE_MAX);
+    line_dotblock_init(&s->data, 0);
+    return s;
+}
+
+void smtp_server_free(smtp_server_t *s)
+{
+    if (!s)
+        return;
+    smtp_server_reset_transaction(s);
+    free(s->recipients);
+    line_dotblock_free(&s->data);
+    line_reader_free(&s->reader);
+    free(s->hostname);
+    free(s->helo);
+    free(s->auth_user);
+    free(s->login_user);
+    free(s);
+}
+
+void smtp_server_set_state(smtp_server_t *s, smtp_server_state_t to)
+{
+    smtp_server_state_t from = s->state;
+    if (from == to)
+        return;
+    s->state = to;
+    if (s->hooks.on_state)
+        s->hooks.on_state(s->hooks.ctx, from, to);
+}
+
+unsigned smtp_server_offered(const smtp_server_t *s)
+{
+    return s->cfg.extensions | (s->cfg.submission ? SMTP_EXT_AUTH : 0);
+}
+
+void smtp_server_send(smtp_server_t *s, const smtp_reply_t *r, buf_t *out)
+{
+    bool enhanced = (smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES) != 0;
+    smtp_reply_format(r, enhanced, out, s->hooks.on_line, s->hooks.ctx);
+}
+
+void smtp_server_send_plain(smtp_server_t *s, const smtp_reply_t *r, buf_t *out)
+{
+    smtp_reply_format(r, false, out, s->hooks.on_line, s->hooks.ctx);
+}
+
+void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhanced,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    smtp_reply_t r = smtp_reply_vmake(code, enhanced, fmt, ap);
+    va_end(ap);
+    smtp_server_send(s, &r, out);
+}
+
+smtp_reply_t smtp_server_hook_reply(smtp_reply_t r)
+{
+    if (r.code < 200 || r.code > 599 || r.code / 100 == 3)
+        return smtp_reply_make(451, "4.3.0", "Local error in processing");
+    r.text[sizeof r.text - 1] = '\0';
+    r.enhanced[sizeof r.enhanced - 1] = '\0';
+    return r;
+}
+
+void smtp_server_reset_transaction(smtp_server_t *s)
+{
+    free(s->reverse_path);
+    s->reverse_path = NULL;
+    for (size_t i = 0; i < s->nrecipients; i++)
+        free(s->recipients[i]);
+    s->nrecipients = 0;
+    s->body_8bit = false;
+    line_dotblock_free(&s->data);
+    line_dotblock_init(&s->data, 0);
+}
+
+void smtp_server_begin_data(smtp_server_t *s)
+{
+    line_dotblock_free(&s->data);
+    line_dotblock_init(&s->data, s->cfg.max_size);
+    line_reader_set_max(&s->reader, SMTP_TEXT_LINE_MAX);
+    smtp_server_set_state(s, SMTP_SERVER_DATA);
+}
+
+void smtp_server_start(smtp_server_t *s, buf_t *out)
+{
+    if (s->state != SMTP_SERVER_NEW)
+        panic("smtp_server_start: called twice");
+    /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
+    if (s->cfg.refuse) {
+        smtp_server_set_state(s, SMTP_SERVER_REFUSING);
+        smtp_reply_t r = smtp_reply_make(554, NULL, "%s No SMTP service here", s->hostname);
+        smtp_server_send_plain(s, &r, out);
+        return;
+    }
+    smtp_server_set_state(s, SMTP_SERVER_GREETED);
+    smtp_reply_t r = smtp_reply_make(220, NULL, "%s ESMTP mailsim", s->hostname);
+    smtp_server_send_plain(s, &r, out);
+}
+
+static void close_with(smtp_server_t *s, buf_t *out, const char *enhanced, const char *why)
+{
+    switch (s->state) {
+    case SMTP_SERVER_CLOSED:
+        return;
+    case SMTP_SERVER_NEW:
+    case SMTP_SERVER_GREETED:
+    case SMTP_SERVER_REFUSING:
+    case SMTP_SERVER_READY:
+    case SMTP_SERVER_MAIL:
+    case SMTP_SERVER_RCPT:
+    case SMTP_SERVER_DATA:
+    case SMTP_SERVER_AUTH_PLAIN:
+    case SMTP_SERVER_AUTH_LOGIN_USER:
+    case SMTP_SERVER_AUTH_LOGIN_PASS:
+        break;
+    }
+    /* RFC 5321 3.8: 421 may come at any time, even in the middle of DATA. */
+    smtp_server_reply(s, out, 421, enhanced, "%s %s", s->hostname, why);
+    smtp_server_reset_transaction(s);
+    s->closing = true;
+    smtp_server_set_state(s, SMTP_SERVER_CLOSED);
+}
+
+void smtp_server_shutdown(smtp_server_t *s, buf_t *out)
+{
+    close_with(s, out, "4.3.2", "Service not available, closing transmission channel");
+}
+
+void smtp_server_timeout(smtp_server_t *s, buf_t *out)
+{
+    close_with(s, out, "4.4.2", "Timeout waiting for input, closing transmission channel");
+}
+
+bool smtp_server_wants_close(const smtp_server_t *s)
+{
+    return s->closing;
+}
+
+smtp_server_state_t smtp_server_state(const smtp_server_t *s)
+{
+    return s->state;
+}
+
+const char *smtp_server_auth_user(const smtp_server_t *s)
+{
+    return s->auth_user;
+}
+
+uint64_t smtp_server_messages(const smtp_server_t *s)
+{
+    return s->messages;
+}
+
+/* --- commands ----------------------------------------------------------- */
+
+/* The verb of a command line, upper-cased into verb (cut to n - 1); *args after it. */
+static void split_command(const char *line, char *verb, size_t n, const char **args)
+{
+    size_t len = strcspn(line, " ");
+    size_t keep = len < n - 1 ? len : n - 1;
+    for (size_t i = 0; i < keep; i++)
+        verb[i] = (char)toupper((unsigned char)line[i]);
+    verb[keep] = '\0';
+    const char *p = line + len;
+    while (*p == ' ')
+        p++;
+    *args = p;
+}
+
+static void trace_client_line(smtp_server_t *s, const char *verb, const char *line)
+{
+    if (s->hooks.on_line)
+        s->hooks.on_line(s->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0, line);
+}
+
+static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
+{
+    char verb[16];
+    const char *args;
+    split_command(ln->text, verb, sizeof verb, &args);
+    trace_client_line(s, verb, ln->text);
+    if (ln->kind == LINE_TOO_LONG) {
+        smtp_server_reply(s, out, 500, "5.5.2", "Line too long (the limit is %d octets)",
+                          SMTP_COMMAND_LINE_MAX);
+        return;
+    }
+    if (strlen(ln->text) != ln->len || ln->len == 0) {
+        smtp_server_reply(s, out, 500, "5.5.2", "Syntax error, command unrecognized");
+        return;
+    }
+    const smtp_command_t *cmd = smtp_server_command_find(verb);
+    if (!cmd) {
+        smtp_server_reply(s, out, 500, "5.5.2", "Syntax error, command unrecognized");
+        return;
+    }
+    /* RFC 5321 3.1: after a 554 greeting, every command but QUIT gets 503. */
+    if (s->state == SMTP_SERVER_REFUSING && strcmp(cmd->verb, "QUIT") != 0) {
+        smtp_server_reply(s, out, 503, "5.5.1", "No SMTP service here; only QUIT is accepted");
+        return;
+    }
+    smtp_cmd_args_t a;
+    memset(&a, 0, sizeof a);
+    smtp_reply_t err = cmd->check(s, args, &a);
+    if (err.code && cmd->plain) {
+        smtp_server_send_plain(s, &err, out);
+        return;
+    }
+    if (err.code) {
+        smtp_server_send(s, &err, out);
+        return;
+    }
+    cmd->apply(s, &a, out);
+}
+
+/* --- DATA --------------------------------------------------------------- */
+
+static smtp_reply_t finish_message(smtp_server_t *s)
+{
+    /* RFC 5321 4.5.3.1.10 and 4.3.2: the reply to the final dot says why. */
+    if (s->data.too_big)
+        return smtp_reply_make(552, "5.3.4", "Message too big: the limit is %llu octets",
+                               (unsigned long long)s->cfg.max_size);
+    if (s->data.long_line)
+        return smtp_reply_make(554, "5.6.0",
+                               "Message refused: a text line is longer than %d octets",
+                               SMTP_TEXT_LINE_MAX);
+    smtp_envelope_t env = {
+        .helo = s->helo ? s->helo : "",
+        .reverse_path = s->reverse_path ? s->reverse_path : "",
+        .recipients = (const char *const *)s->recipients,
+        .nrecipients = s->nrecipients,
+        .body_8bit = s->body_8bit,
+        .auth_user = s->auth_user,
+    };
+    s->messages++;
+    if (!s->hooks.accept_message)
+        return smtp_reply_make(250, "2.0.0", "Ok: message accepted");
+    return smtp_server_hook_reply(
+        s->hooks.accept_message(s->hooks.ctx, &env, s->data.data.data, s->data.data.len));
+}
+
+static void handle_data_line(smtp_server_t *s, const line_t *ln, buf_t *out)
+{
+    if (!line_dotblock_add(&s->data, ln))
+        return;
+    trace_client_line(s, NULL, ln->text);
+    smtp_reply_t r = finish_message(s);
+    smtp_server_send(s, &r, out);
+    smtp_server_reset_transaction(s);
+    line_reader_set_max(&s->reader, SMTP_COMMAND_LINE_MAX);
+    smtp_server_set_state(s, SMTP_SERVER_READY);
+}
+
+/* --- input -------------------------------------------------------------- */
+
+static void handle_line(smtp_server_t *s, const line_t *ln, buf_t *out)
+{
+    switch (s->state) {
+    case SMTP_SERVER_NEW:
+        panic("smtp_server_feed: the engine was not started");
+    case SMTP_SERVER_CLOSED:
+        return;
+    case SMTP_SERVER_DATA:
+        handle_data_line(s, ln, out);
+        return;
+    case SMTP_SERVER_AUTH_PLAIN:
+    case SMTP_SERVER_AUTH_LOGIN_USER:
+    case SMTP_SERVER_AUTH_LOGIN_PASS:
+        trace_client_line(s, NULL, ln->text);
+        if (ln->kind == LINE_TOO_LONG || strlen(ln->text) != ln->len) {
+            smtp_server_reply(s, out, 500, "5.5.2", "Line too long or malformed");
+            free(s->login_user);
+            s->login_user = NULL;
+            smtp_server_set_state(s, SMTP_SERVER_READY);
+            return;
+        }
+        smtp_server_auth_line(s, ln->text, out);
+        return;
+    case SMTP_SERVER_GREETED:
+    case SMTP_SERVER_REFUSING:
+    case SMTP_SERVER_READY:
+    case SMTP_SERVER_MAIL:
+    case SMTP_SERVER_RCPT:
+        handle_command(s, ln, out);
+        return;
+    }
+}
+
+void smtp_server_feed(smtp_server_t *s, const uint8_t *data, size_t len, buf_t *out)
+{
+    while (len > 0 && s->state != SMTP_SERVER_CLOSED) {
+        line_t ln;
+        size_t used = line_reader_take(&s->reader, data, len, &ln);
+        data += used;
+        len -= used;
+        switch (ln.kind) {
+        case LINE_NONE:
+            break;
+        case LINE_TEXT:
+        case LINE_TOO_LONG:
+            handle_line(s, &ln, out);
+            break;
+        case LINE_BYTES:
+            panic("smtp_server_feed: SMTP never asks for raw bytes");
+        }
+    }
+}

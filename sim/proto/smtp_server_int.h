@@ -1,0 +1,76 @@
+/*
+ * smtp_server_int: what the server engine's files share and nothing else
+ * sees: the engine's struct, the state setter, the reply helpers, and the
+ * command table that smtp_server_cmd.c defines.
+ */
+#ifndef MAILSIM_PROTO_SMTP_SERVER_INT_H
+#define MAILSIM_PROTO_SMTP_SERVER_INT_H
+
+#include "proto/line.h"
+#include "proto/smtp_addr.h"
+#include "proto/smtp_server.h"
+
+struct smtp_server {
+    smtp_server_config_t cfg;
+    char *hostname;
+    smtp_server_hooks_t hooks;
+    smtp_server_state_t state;
+    line_reader_t reader;
+    char *helo;       /* NULL before HELO/EHLO */
+    char *auth_user;  /* NULL until AUTH succeeds */
+    char *login_user; /* AUTH LOGIN: the user between the two prompts */
+    bool closing;
+    uint64_t messages;
+    /* The transaction (RFC 5321 3.3): MAIL, RCPTs, DATA. */
+    char *reverse_path;
+    char **recipients;
+    size_t nrecipients, cap_recipients;
+    bool body_8bit;
+    line_dotblock_t data;
+};
+
+/* A command's arguments as its check found them, for its apply. */
+typedef struct smtp_cmd_args {
+    char path[SMTP_PATH_MAX + 1];   /* MAIL, RCPT */
+    bool body_8bit;                 /* MAIL BODY=8BITMIME */
+    char word[SMTP_DOMAIN_MAX + 1]; /* HELO/EHLO domain, AUTH mechanism */
+    const char *initial;            /* AUTH initial response, or NULL; in the line */
+} smtp_cmd_args_t;
+
+/*
+ * A command: check is pure (it reads the engine and the arguments and answers
+ * with the error reply, or code 0 when the command may go ahead); apply acts
+ * and replies.
+ */
+typedef struct smtp_command {
+    const char *verb;
+    bool plain; /* replies carry no enhanced code (HELO, EHLO: RFC 2034 3) */
+    smtp_reply_t (*check)(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a);
+    void (*apply)(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out);
+} smtp_command_t;
+
+/* The command of a verb (upper case), or NULL. */
+const smtp_command_t *smtp_server_command_find(const char *verb);
+
+/* The only way to change state. */
+void smtp_server_set_state(smtp_server_t *s, smtp_server_state_t to);
+/* Sends r with the enhanced code when ENHANCEDSTATUSCODES is offered. */
+void smtp_server_send(smtp_server_t *s, const smtp_reply_t *r, buf_t *out);
+/* Sends r without an enhanced code (greeting, HELO/EHLO replies: RFC 2034 3). */
+void smtp_server_send_plain(smtp_server_t *s, const smtp_reply_t *r, buf_t *out);
+void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhanced,
+                       const char *fmt, ...) MS_PRINTF(5, 6);
+/* Ends the transaction: forgets sender, recipients and data. */
+void smtp_server_reset_transaction(smtp_server_t *s);
+/* The extensions offered: the configured ones, plus AUTH on the submission port. */
+unsigned smtp_server_offered(const smtp_server_t *s);
+/* Starts reading a DATA body: the 1000-octet text line limit and the size limit. */
+void smtp_server_begin_data(smtp_server_t *s);
+/* AUTH with its mechanism and optional initial response (smtp_server_auth.c). */
+void smtp_server_auth_start(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out);
+/* A line of the AUTH exchange, in one of the AUTH_* states. */
+void smtp_server_auth_line(smtp_server_t *s, const char *line, buf_t *out);
+/* A reply from a hook, checked: a code out of range becomes 451 4.3.0. */
+smtp_reply_t smtp_server_hook_reply(smtp_reply_t r);
+
+#endif

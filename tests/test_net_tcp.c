@@ -1,0 +1,408 @@
+/*
+ * The simulated TCP at work: handshake, bulk transfer under loss, MSS
+ * segmentation, the receive window, half-close, TIME-WAIT, orphaned closes
+ * and determinism. Failures (refused, timeouts, crashes, aborts) are in
+ * test_net_faults.c.
+ */
+#include <inttypes.h>
+
+#include "test_net_world.h"
+
+START_TEST(test_handshake_is_syn_synack_ack)
+{
+    world_t w;
+    world_init(&w, 1, true);
+    world_connect(&w);
+    sched_run_until(w.sim->sched, 5 * SIM_SEC);
+    ck_assert(w.client.connected);
+    ck_assert(w.server.connected);
+    ck_assert_int_eq(tcp_conn_state(w.client.conn), TCP_ESTABLISHED);
+    ck_assert_int_eq(tcp_conn_state(w.server.conn), TCP_ESTABLISHED);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_SEGMENT, NULL, NULL), 3);
+    const char *want_flags[] = {"SYN", "SYN,ACK", "ACK"};
+    const char *want_host[] = {"client.example", "server.example", "client.example"};
+    const char *want_to[] = {"server.example", "client.example", "server.example"};
+    const trace_event_t *seg[3];
+    for (int i = 0; i < 3; i++) {
+        seg[i] = rec_nth(&w.rec, TRACE_TCP_SEGMENT, i);
+        ck_assert_msg(strcmp(seg[i]->flags, want_flags[i]) == 0, "segment %d: got %s, want %s", i,
+                      seg[i]->flags, want_flags[i]);
+        ck_assert_str_eq(seg[i]->host, want_host[i]);
+        ck_assert_str_eq(seg[i]->from, want_host[i]);
+        ck_assert_str_eq(seg[i]->to, want_to[i]);
+        ck_assert_int_eq(seg[i]->port, PORT);
+        ck_assert_int_eq(seg[i]->session, (int64_t)tcp_conn_id(w.client.conn));
+        ck_assert_int_eq(seg[i]->len, 0);
+        ck_assert_int_eq(seg[i]->window, NET_DEFAULT_WINDOW);
+    }
+    /* Sequence numbers: each side acknowledges the other's ISN plus one. */
+    ck_assert_int_eq(seg[1]->ack, (seg[0]->seq + 1) & 0xffffffff);
+    ck_assert_int_eq(seg[2]->seq, (seg[0]->seq + 1) & 0xffffffff);
+    ck_assert_int_eq(seg[2]->ack, (seg[1]->seq + 1) & 0xffffffff);
+    ck_assert_uint_eq(seg[0]->src_addr, CLIENT_ADDR);
+    ck_assert_uint_eq(seg[0]->dst_addr, SERVER_ADDR);
+    ck_assert_uint_eq(seg[0]->dst_port, PORT);
+    ck_assert_uint_eq(seg[0]->src_port, tcp_conn_local_port(w.client.conn));
+    ck_assert_uint_ge(seg[0]->src_port, 49152);
+    /* Both ends share one id; the service port is the listener's. */
+    ck_assert_uint_eq(tcp_conn_id(w.client.conn), tcp_conn_id(w.server.conn));
+    ck_assert_uint_eq(tcp_conn_service_port(w.client.conn), PORT);
+    ck_assert_uint_eq(tcp_conn_service_port(w.server.conn), PORT);
+    ck_assert_ptr_eq(tcp_conn_remote(w.server.conn), w.client_host);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_CONNECT, "client.example", NULL), 1);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_ESTABLISHED, NULL, NULL), 2);
+    const trace_event_t *est = rec_nth(&w.rec, TRACE_TCP_ESTABLISHED, 1);
+    ck_assert_str_eq(est->from, "client.example");
+    ck_assert_str_eq(est->to, "server.example");
+    /* 10 ms each way: the client is connected after one round trip. */
+    ck_assert_int_ge(w.client.connected_at, 20 * SIM_MS);
+    ck_assert_int_lt(w.client.connected_at, 21 * SIM_MS);
+    world_free(&w);
+}
+END_TEST
+
+static const double transfer_loss[] = {0.0, 0.10, 0.30};
+
+START_TEST(test_bulk_transfer_under_loss)
+{
+    const size_t size = 1000000;
+    double loss = transfer_loss[_i];
+    world_t w;
+    world_init(&w, 42, false);
+    world_set_path(&w, 10 * SIM_MS, 100000000, loss);
+    w.server.close_on_peer_closed = true;
+    uint8_t *data = pattern(size, 7);
+    world_connect(&w);
+    tcp_send(w.client.conn, data, size);
+    tcp_shutdown(w.client.conn);
+    sched_run(w.sim->sched);
+    ck_assert_msg(w.server.got.len == size, "loss %.2f: got %zu bytes, want %zu", loss,
+                  w.server.got.len, size);
+    ck_assert_msg(memcmp(w.server.got.data, data, size) == 0, "loss %.2f: bytes differ", loss);
+    ck_assert(w.server.peer_closed);
+    ck_assert_msg(w.client.closed && w.server.closed, "loss %.2f: closed %d/%d, errors %d/%d", loss,
+                  w.client.closed, w.server.closed, w.client.error, w.server.error);
+    ck_assert_int_eq(w.client.error, -1);
+    ck_assert_int_eq(w.server.error, -1);
+    ck_assert_int_eq(w.client.after_end + w.server.after_end, 0);
+    world_free(&w);
+    free(data);
+}
+END_TEST
+
+static int retransmits_seen;
+
+static void count_retransmits(void *ctx, const trace_event_t *ev)
+{
+    if (ev->kind == TRACE_TCP_RETRANSMIT)
+        retransmits_seen++;
+}
+
+START_TEST(test_loss_causes_retransmissions)
+{
+    world_t w;
+    world_init(&w, 3, false);
+    trace_subscribe(&w.sim->trace, count_retransmits, NULL);
+    retransmits_seen = 0;
+    world_set_path(&w, 10 * SIM_MS, 100000000, 0.10);
+    uint8_t *data = pattern(200000, 1);
+    world_connect(&w);
+    tcp_send(w.client.conn, data, 200000);
+    sched_run_until(w.sim->sched, 600 * SIM_SEC);
+    tcp_stats_t st;
+    tcp_conn_stats(w.client.conn, &st);
+    ck_assert_uint_eq(w.server.got.len, 200000);
+    ck_assert_uint_gt(st.retransmits, 0);
+    ck_assert_int_eq((int)st.retransmits, retransmits_seen);
+    ck_assert_uint_eq(st.bytes_acked, 200000);
+    ck_assert_int_gt(st.srtt, 20 * SIM_MS);
+    world_free(&w);
+    free(data);
+}
+END_TEST
+
+typedef struct state_log {
+    char client[256], server[256];
+} state_log_t;
+
+static void log_state(const tcp_conn_t *c, tcp_state_t from, tcp_state_t to, void *ctx)
+{
+    state_log_t *l = ctx;
+    char *s = tcp_conn_is_client(c) ? l->client : l->server;
+    if (*s)
+        strcat(s, " ");
+    strcat(s, tcp_state_name(to));
+}
+
+START_TEST(test_half_close)
+{
+    static const char request[] = "all the data the client has";
+    world_t w;
+    world_init(&w, 5, true);
+    state_log_t log = {{0}, {0}};
+    tcp_set_state_observer(w.net, log_state, &log);
+    uint8_t *reply = pattern(10000, 3);
+    w.server.reply = reply;
+    w.server.reply_len = 10000;
+    w.server.close_on_peer_closed = true;
+    world_connect(&w);
+    tcp_send(w.client.conn, request, strlen(request));
+    tcp_shutdown(w.client.conn);
+    sched_run_until(w.sim->sched, 10 * SIM_SEC);
+    /* The client shut its side down and still receives the reply. */
+    ck_assert_str_eq(buf_cstr(&w.server.got), request);
+    ck_assert(w.server.peer_closed);
+    ck_assert_uint_eq(w.client.got.len, 10000);
+    ck_assert_mem_eq(w.client.got.data, reply, 10000);
+    ck_assert(w.client.peer_closed);
+    ck_assert(w.client.closed);
+    ck_assert(w.server.closed);
+    ck_assert_str_eq(log.client, "SYN-SENT ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT");
+    ck_assert_str_eq(log.server, "SYN-RECEIVED ESTABLISHED CLOSE-WAIT LAST-ACK CLOSED");
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_SEGMENT, "client.example", "FIN,ACK"), 1);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_SEGMENT, "server.example", "FIN,ACK"), 1);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_CLOSE, NULL, NULL), 2);
+    /* TIME-WAIT is a real state: it ends by its timer. */
+    sched_run(w.sim->sched);
+    ck_assert_str_eq(log.client, "SYN-SENT ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 TIME-WAIT CLOSED");
+    ck_assert_int_ge(sim_now(w.sim), w.client.closed_at + 60 * SIM_SEC);
+    world_free(&w);
+    free(reply);
+}
+END_TEST
+
+typedef struct window_check {
+    int64_t highest_sent, highest_ack;
+    int64_t max_flight;
+    bool have_ack;
+} window_check_t;
+
+static void watch_window(void *ctx, const trace_event_t *ev)
+{
+    window_check_t *wc = ctx;
+    if (ev->kind != TRACE_TCP_SEGMENT)
+        return;
+    if (strcmp(ev->host, "server.example") == 0 && strcmp(ev->flags, "ACK") == 0) {
+        wc->highest_ack = ev->ack;
+        wc->have_ack = true;
+    } else if (strcmp(ev->host, "client.example") == 0 && ev->len > 0 && wc->have_ack) {
+        if (ev->seq + ev->len > wc->highest_sent)
+            wc->highest_sent = ev->seq + ev->len;
+        int64_t flight = (wc->highest_sent - wc->highest_ack) & 0xffffffff;
+        if (flight > wc->max_flight)
+            wc->max_flight = flight;
+    }
+}
+
+START_TEST(test_sender_respects_window)
+{
+    world_t w;
+    world_init(&w, 1, false);
+    net_set_window(w.net, 4000);
+    window_check_t wc = {0};
+    trace_subscribe(&w.sim->trace, watch_window, &wc);
+    uint8_t *data = pattern(100000, 8);
+    world_connect(&w);
+    tcp_send(w.client.conn, data, 100000);
+    sched_run_until(w.sim->sched, 60 * SIM_SEC);
+    ck_assert_uint_eq(w.server.got.len, 100000);
+    ck_assert_int_le(wc.max_flight, 4000);
+    ck_assert_int_gt(wc.max_flight, 2 * 1460);
+    world_free(&w);
+    free(data);
+}
+END_TEST
+
+START_TEST(test_mss_segmentation)
+{
+    world_t w;
+    world_init(&w, 1, true);
+    net_set_mss(w.net, 536);
+    uint8_t *data = pattern(2000, 4);
+    world_connect(&w);
+    tcp_send(w.client.conn, data, 2000);
+    sched_run_until(w.sim->sched, 5 * SIM_SEC);
+    ck_assert_uint_eq(w.server.got.len, 2000);
+    int64_t want[] = {536, 536, 536, 392};
+    int k = 0;
+    for (size_t i = 0; i < w.rec.n; i++) {
+        const trace_event_t *e = w.rec.ev[i];
+        if (e->kind == TRACE_TCP_SEGMENT && e->len > 0) {
+            ck_assert_int_lt(k, 4);
+            ck_assert_str_eq(e->flags, "PSH,ACK");
+            ck_assert_int_eq(e->len, want[k]);
+            ck_assert_uint_eq(e->payload_len, (size_t)want[k]);
+            ck_assert_mem_eq(e->payload, data + 536 * k, (size_t)want[k]);
+            k++;
+        }
+    }
+    ck_assert_int_eq(k, 4);
+    /* Cumulative ACKs: the last ACK from the server covers all 2000 bytes. */
+    int64_t isn = rec_nth(&w.rec, TRACE_TCP_SEGMENT, 0)->seq;
+    int64_t last_ack = -1;
+    for (size_t i = 0; i < w.rec.n; i++)
+        if (w.rec.ev[i]->kind == TRACE_TCP_SEGMENT &&
+            strcmp(w.rec.ev[i]->host, "server.example") == 0)
+            last_ack = w.rec.ev[i]->ack;
+    ck_assert_int_eq(last_ack, (isn + 1 + 2000) & 0xffffffff);
+    world_free(&w);
+    free(data);
+}
+END_TEST
+
+/* Several tcp_send calls in one callback leave as one segment. */
+static void send_twice(tcp_conn_t *c, void *ctx)
+{
+    tcp_send(c, "220 ", 4);
+    tcp_send(c, "ready\r\n", 7);
+}
+
+START_TEST(test_sends_in_one_callback_coalesce)
+{
+    world_t w;
+    world_init(&w, 1, true);
+    tcp_callbacks_t cb = app_callbacks;
+    cb.on_connected = send_twice;
+    w.client.conn = tcp_connect(w.net, w.client_host, SERVER_ADDR, PORT, &cb, &w.client);
+    sched_run_until(w.sim->sched, 5 * SIM_SEC);
+    ck_assert_str_eq(buf_cstr(&w.server.got), "220 ready\r\n");
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_SEGMENT, "client.example", "PSH,ACK"), 1);
+    /* The handshake's ACK still left on its own, before the data. */
+    ck_assert_str_eq(rec_nth(&w.rec, TRACE_TCP_SEGMENT, 2)->flags, "ACK");
+    world_free(&w);
+}
+END_TEST
+
+/* Runs a lossy transfer and hashes the formatted segment events. */
+typedef struct hasher {
+    uint64_t h;
+    buf_t line;
+    int64_t first_seq;
+} hasher_t;
+
+static void hash_event(void *ctx, const trace_event_t *ev)
+{
+    hasher_t *hs = ctx;
+    if (ev->kind != TRACE_TCP_SEGMENT && ev->kind != TRACE_TCP_DROP &&
+        ev->kind != TRACE_TCP_RETRANSMIT)
+        return;
+    if (hs->first_seq < 0)
+        hs->first_seq = ev->seq;
+    buf_reset(&hs->line);
+    trace_format_text(ev, &hs->line);
+    for (size_t i = 0; i < hs->line.len; i++)
+        hs->h = (hs->h ^ hs->line.data[i]) * 0x100000001b3ULL;
+}
+
+static hasher_t traced_run(uint64_t seed)
+{
+    world_t w;
+    world_init(&w, seed, false);
+    hasher_t hs = {0xcbf29ce484222325ULL, BUF_INIT, -1};
+    trace_subscribe(&w.sim->trace, hash_event, &hs);
+    world_set_path(&w, 15 * SIM_MS, 10000000, 0.1);
+    w.server.close_on_peer_closed = true;
+    uint8_t *data = pattern(100000, 6);
+    world_connect(&w);
+    tcp_send(w.client.conn, data, 100000);
+    tcp_shutdown(w.client.conn);
+    sched_run(w.sim->sched);
+    ck_assert_uint_eq(w.server.got.len, 100000);
+    world_free(&w);
+    buf_free(&hs.line);
+    free(data);
+    return hs;
+}
+
+START_TEST(test_same_seed_same_trace)
+{
+    hasher_t a = traced_run(11), b = traced_run(11), c = traced_run(12);
+    ck_assert_msg(a.h == b.h, "same seed: %016" PRIx64 " vs %016" PRIx64, a.h, b.h);
+    ck_assert_int_eq(a.first_seq, b.first_seq);
+    ck_assert(a.h != c.h);
+    ck_assert_msg(a.first_seq != c.first_seq, "another seed kept the ISN %" PRId64, a.first_seq);
+}
+END_TEST
+
+START_TEST(test_listen_port_taken_and_unlisten)
+{
+    world_t w;
+    world_init(&w, 1, true);
+    ck_assert_int_eq(tcp_listen(w.net, w.server_host, PORT, accept_into, &w.server), -1);
+    ck_assert(tcp_is_listening(w.net, w.server_host, PORT));
+    tcp_unlisten(w.net, w.server_host, PORT);
+    ck_assert(!tcp_is_listening(w.net, w.server_host, PORT));
+    world_connect(&w);
+    sched_run(w.sim->sched);
+    ck_assert_int_eq(w.client.error, TCP_ERR_REFUSED);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(test_close_discards_later_data)
+{
+    world_t w;
+    world_init(&w, 1, false);
+    uint8_t *data = pattern(30000, 9);
+    world_connect(&w);
+    sched_run_until(w.sim->sched, SIM_SEC);
+    /* The server closes at once; the client's data is acknowledged but not delivered. */
+    tcp_close(w.server.conn);
+    tcp_send(w.client.conn, data, 30000);
+    w.client.close_on_peer_closed = true;
+    sched_run(w.sim->sched);
+    ck_assert_uint_eq(w.server.got.len, 0);
+    ck_assert(w.server.closed);
+    ck_assert(w.client.peer_closed);
+    ck_assert(w.client.closed);
+    ck_assert_int_eq(w.client.error, -1);
+    world_free(&w);
+    free(data);
+}
+END_TEST
+
+START_TEST(test_orphan_gives_up_in_fin_wait_2)
+{
+    world_t w;
+    world_init(&w, 1, false);
+    state_log_t log = {{0}, {0}};
+    tcp_set_state_observer(w.net, log_state, &log);
+    world_connect(&w);
+    sched_run_until(w.sim->sched, SIM_SEC);
+    /* The client closes; the server never does. */
+    tcp_close(w.client.conn);
+    sched_run(w.sim->sched);
+    ck_assert(w.server.peer_closed);
+    ck_assert(!w.server.closed);
+    ck_assert_int_eq(tcp_conn_state(w.server.conn), TCP_CLOSE_WAIT);
+    ck_assert(w.client.closed);
+    ck_assert_int_ge(w.client.closed_at, 60 * SIM_SEC);
+    ck_assert_int_lt(w.client.closed_at, 62 * SIM_SEC);
+    ck_assert_str_eq(log.client, "SYN-SENT ESTABLISHED FIN-WAIT-1 FIN-WAIT-2 CLOSED");
+    world_free(&w);
+}
+END_TEST
+
+/* A callback that crashes its own host; inside the crash, another callback
+ * opens a connection from the crashed host and aborts one the crash was
+ * about to lose. */
+
+Suite *net_tcp_suite(void)
+{
+    Suite *s = suite_create("net_tcp");
+    TCase *tc = tcase_create("tcp");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_handshake_is_syn_synack_ack);
+    tcase_add_loop_test(tc, test_bulk_transfer_under_loss, 0, 3);
+    tcase_add_test(tc, test_loss_causes_retransmissions);
+    tcase_add_test(tc, test_half_close);
+    tcase_add_test(tc, test_sender_respects_window);
+    tcase_add_test(tc, test_mss_segmentation);
+    tcase_add_test(tc, test_sends_in_one_callback_coalesce);
+    tcase_add_test(tc, test_same_seed_same_trace);
+    tcase_add_test(tc, test_listen_port_taken_and_unlisten);
+    tcase_add_test(tc, test_close_discards_later_data);
+    tcase_add_test(tc, test_orphan_gives_up_in_fin_wait_2);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,289 @@
+/* The shared line layer: framing, limits, exact-count reads, dot-terminated blocks. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/line.h"
+
+/*
+ * Feeds chunks to a reader and logs each unit: T[text] for a CRLF line,
+ * t[text] for a bare-LF line, L[start](full) for an over-long one,
+ * B[bytes] (B![bytes] for the last piece) for raw bytes, all pieces in one
+ * with merge. A line ending "{N}" asks for N raw bytes next, as an IMAP
+ * literal does.
+ */
+static void collect_pieces(line_reader_t *lr, const char *const *chunks, buf_t *log, bool merge)
+{
+    buf_t bytes = BUF_INIT;
+    for (size_t i = 0; chunks[i]; i++) {
+        const uint8_t *p = (const uint8_t *)chunks[i];
+        size_t len = strlen(chunks[i]);
+        while (len > 0) {
+            line_t ln;
+            size_t used = line_reader_take(lr, p, len, &ln);
+            ck_assert_uint_gt(used, 0);
+            p += used;
+            len -= used;
+            switch (ln.kind) {
+            case LINE_NONE:
+                break;
+            case LINE_TEXT:
+                buf_printf(log, "%c[%.*s]", ln.bare_lf ? 't' : 'T', (int)ln.len, ln.text);
+                if (ln.len > 2 && ln.text[ln.len - 1] == '}' && strchr(ln.text, '{'))
+                    line_reader_expect_bytes(lr, (uint64_t)atoi(strchr(ln.text, '{') + 1));
+                break;
+            case LINE_TOO_LONG:
+                buf_printf(log, "L[%.*s](%zu)", (int)ln.len, ln.text, ln.full_len);
+                break;
+            case LINE_BYTES:
+                buf_append(&bytes, ln.text, ln.len);
+                if (merge && !ln.last)
+                    break;
+                buf_printf(log, "B%s[%s]", ln.last ? "!" : "", buf_cstr(&bytes));
+                buf_reset(&bytes);
+                break;
+            }
+        }
+    }
+    buf_free(&bytes);
+}
+
+static void collect(line_reader_t *lr, const char *const *chunks, buf_t *log)
+{
+    collect_pieces(lr, chunks, log, false);
+}
+
+typedef struct framing_case {
+    const char *name;
+    size_t max_len;
+    const char *chunks[6];
+    const char *want;
+} framing_case_t;
+
+static const framing_case_t framing[] = {
+    {"one line", 512, {"HELO a\r\n"}, "T[HELO a]"},
+    {"two lines in one chunk", 512, {"a\r\nb\r\n"}, "T[a]T[b]"},
+    {"a line split in three", 512, {"HE", "LO", " a\r\n"}, "T[HELO a]"},
+    {"CR and LF in different chunks", 512, {"abc\r", "\ndef\r\n"}, "T[abc]T[def]"},
+    {"bare LF", 512, {"abc\ndef\r\n"}, "t[abc]T[def]"},
+    {"empty lines", 512, {"\r\n\n"}, "T[]t[]"},
+    {"a CR inside a line stays", 512, {"a\rb\r\n"}, "T[a\rb]"},
+    {"no line end yet", 512, {"abc"}, ""},
+    /* max 8: at most 6 octets of text */
+    {"at the limit", 8, {"123456\r\n"}, "T[123456]"},
+    {"one past the limit", 8, {"1234567\r\n"}, "L[123456](7)"},
+    {"the CR is what overflows", 8, {"1234567", "\r", "\n"}, "L[123456](7)"},
+    {"at the limit, bare LF", 8, {"123456\n"}, "t[123456]"},
+    {"far past the limit, then a line",
+     8,
+     {"abcdefghijklmnop", "qrstuvwxyz\r\nok\r\n"},
+     "L[abcdef](26)T[ok]"},
+    {"exact bytes", 512, {"A1 {5}\r\nhello A2\r\n"}, "T[A1 {5}]B![hello]T[ A2]"},
+    {"exact bytes in pieces",
+     512,
+     {"{10}\r\nab", "cdefg", "hij\r\n"},
+     "T[{10}]B[ab]B[cdefg]B![hij]T[]"},
+    {"exact bytes hold line ends", 512, {"{4}\r\n\r\n\r\nx\r\n"}, "T[{4}]B![\r\n\r\n]T[x]"},
+};
+
+START_TEST(test_framing)
+{
+    const framing_case_t *c = &framing[_i];
+    line_reader_t lr;
+    line_reader_init(&lr, c->max_len);
+    buf_t log = BUF_INIT;
+    collect(&lr, c->chunks, &log);
+    ck_assert_msg(strcmp(buf_cstr(&log), c->want) == 0, "%s:\n got: %s\nwant: %s", c->name,
+                  buf_cstr(&log), c->want);
+    line_reader_free(&lr);
+    buf_free(&log);
+}
+END_TEST
+
+START_TEST(test_every_split)
+{
+    static const char in[] = "EHLO x\r\nA {3}\r\nabcline two\nthree\r\n1234567890\r\nend\r\n";
+    line_reader_t lr;
+    buf_t want = BUF_INIT;
+    line_reader_init(&lr, 10);
+    const char *whole[] = {in, NULL};
+    collect(&lr, whole, &want);
+    line_reader_free(&lr);
+    ck_assert_str_eq(buf_cstr(&want),
+                     "T[EHLO x]T[A {3}]B![abc]t[line two]T[three]L[12345678](10)T[end]");
+    for (size_t k = 1; k < sizeof in - 1; k++) {
+        char a[sizeof in], b[sizeof in];
+        snprintf(a, sizeof a, "%.*s", (int)k, in);
+        snprintf(b, sizeof b, "%s", in + k);
+        const char *parts[] = {a, b, NULL};
+        buf_t got = BUF_INIT;
+        line_reader_init(&lr, 10);
+        collect_pieces(&lr, parts, &got, true);
+        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0, "split at %zu: %s", k,
+                      buf_cstr(&got));
+        line_reader_free(&lr);
+        buf_free(&got);
+    }
+    buf_free(&want);
+}
+END_TEST
+
+START_TEST(test_long_line_memory_is_bounded)
+{
+    line_reader_t lr;
+    line_reader_init(&lr, 512);
+    uint8_t chunk[4096];
+    memset(chunk, 'x', sizeof chunk);
+    for (int i = 0; i < 256; i++) { /* 1 MiB without a line end */
+        line_t ln;
+        ck_assert_uint_eq(line_reader_take(&lr, chunk, sizeof chunk, &ln), sizeof chunk);
+        ck_assert_int_eq(ln.kind, LINE_NONE);
+    }
+    ck_assert_msg(lr.partial.cap <= 1024, "the reader kept %zu octets", lr.partial.cap);
+    ck_assert(line_reader_pending(&lr));
+    line_t ln;
+    line_reader_take(&lr, (const uint8_t *)"\r\n", 2, &ln);
+    ck_assert_int_eq(ln.kind, LINE_TOO_LONG);
+    ck_assert_uint_eq(ln.full_len, 256 * sizeof chunk);
+    ck_assert_uint_eq(ln.len, 510);
+    ck_assert(!line_reader_pending(&lr));
+    line_reader_free(&lr);
+}
+END_TEST
+
+START_TEST(test_nul_and_limits_change)
+{
+    line_reader_t lr;
+    line_reader_init(&lr, 512);
+    line_t ln;
+    static const uint8_t with_nul[] = {'a', 0, 'b', '\r', '\n'};
+    line_reader_take(&lr, with_nul, sizeof with_nul, &ln);
+    ck_assert_int_eq(ln.kind, LINE_TEXT);
+    ck_assert_uint_eq(ln.len, 3);
+    ck_assert_uint_eq(strlen(ln.text), 1);
+    line_reader_set_max(&lr, 5);
+    line_reader_take(&lr, (const uint8_t *)"abcd\r\n", 6, &ln);
+    ck_assert_int_eq(ln.kind, LINE_TOO_LONG);
+    line_reader_take(&lr, (const uint8_t *)"abc\r\n", 5, &ln);
+    ck_assert_int_eq(ln.kind, LINE_TEXT);
+    /* The limit grows in the middle of an over-long line: only what was kept is shown. */
+    line_reader_take(&lr, (const uint8_t *)"123456789", 9, &ln);
+    line_reader_set_max(&lr, 100);
+    line_reader_take(&lr, (const uint8_t *)"\r\n", 2, &ln);
+    ck_assert_int_eq(ln.kind, LINE_TOO_LONG);
+    ck_assert_uint_eq(ln.len, 4);
+    ck_assert_uint_eq(ln.full_len, 9);
+    line_reader_take(&lr, (const uint8_t *)"par", 3, &ln);
+    ck_assert(line_reader_pending(&lr));
+    line_reader_reset(&lr);
+    ck_assert(!line_reader_pending(&lr));
+    line_reader_free(&lr);
+}
+END_TEST
+
+/* --- dot-terminated blocks -------------------------------------------------- */
+
+/* Feeds text through a reader into a block; returns whether the end was seen. */
+static bool feed_block(line_dotblock_t *b, size_t max_line, const char *text)
+{
+    line_reader_t lr;
+    line_reader_init(&lr, max_line);
+    const uint8_t *p = (const uint8_t *)text;
+    size_t len = strlen(text);
+    bool done = false;
+    while (len > 0 && !done) {
+        line_t ln;
+        size_t used = line_reader_take(&lr, p, len, &ln);
+        p += used;
+        len -= used;
+        if (ln.kind == LINE_TEXT || ln.kind == LINE_TOO_LONG)
+            done = line_dotblock_add(b, &ln);
+    }
+    line_reader_free(&lr);
+    return done;
+}
+
+START_TEST(test_dotblock)
+{
+    line_dotblock_t b;
+    line_dotblock_init(&b, 0);
+    ck_assert(feed_block(&b, 1000, "a\r\n..b\r\n...\r\n.\r\nafter\r\n"));
+    ck_assert_str_eq(buf_cstr(&b.data), "a\r\n.b\r\n..\r\n");
+    ck_assert_uint_eq(b.size, 11);
+    ck_assert(!b.too_big && !b.long_line && !b.eight_bit);
+    line_dotblock_free(&b);
+
+    line_dotblock_init(&b, 0);
+    ck_assert(!feed_block(&b, 1000, "no end\r\n. \r\n"));
+    ck_assert_str_eq(buf_cstr(&b.data), "no end\r\n \r\n");
+    line_dotblock_free(&b);
+
+    line_dotblock_init(&b, 10);
+    ck_assert(feed_block(&b, 1000, "12345678\r\nmore\r\ncaf\xc3\xa9\r\n.\r\n"));
+    ck_assert(b.too_big);
+    ck_assert(b.eight_bit);
+    ck_assert_uint_eq(b.size, 10 + 6 + 7);
+    ck_assert_uint_le(b.data.len, 10);
+    line_dotblock_free(&b);
+
+    line_dotblock_init(&b, 0);
+    ck_assert(feed_block(&b, 8, "1234567\r\nok\r\n.\r\n"));
+    ck_assert(b.long_line);
+    ck_assert_uint_eq(b.size, 9 + 4);
+    line_dotblock_free(&b);
+}
+END_TEST
+
+typedef struct encode_case {
+    const char *in;
+    const char *want;
+    uint64_t size;
+} encode_case_t;
+
+static const encode_case_t encodes[] = {
+    {"", ".\r\n", 0},
+    {"a", "a\r\n.\r\n", 3},
+    {"a\r\n", "a\r\n.\r\n", 3},
+    {"a\nb\n", "a\r\nb\r\n.\r\n", 6},
+    {"a\rb", "a\r\nb\r\n.\r\n", 6},
+    {".x\r\n", "..x\r\n.\r\n", 4},
+    {"\n.\n", "\r\n..\r\n.\r\n", 5},
+    {"..\r\n", "...\r\n.\r\n", 4},
+    {"a.b\r\n.\r\n", "a.b\r\n..\r\n.\r\n", 8},
+};
+
+START_TEST(test_dot_encode)
+{
+    const encode_case_t *c = &encodes[_i];
+    buf_t out = BUF_INIT;
+    uint64_t size = line_dot_encode((const uint8_t *)c->in, strlen(c->in), &out);
+    ck_assert_msg(strcmp(buf_cstr(&out), c->want) == 0, "encode \"%s\": got \"%s\"", c->in,
+                  buf_cstr(&out));
+    ck_assert_uint_eq(size, c->size);
+    /* And back: the block read from the wire is the text with CRLF line ends. */
+    line_dotblock_t b;
+    line_dotblock_init(&b, 0);
+    ck_assert(feed_block(&b, 1000, buf_cstr(&out)));
+    ck_assert_uint_eq(b.size, size);
+    ck_assert_uint_eq(b.data.len, size);
+    line_dotblock_free(&b);
+    buf_free(&out);
+}
+END_TEST
+
+Suite *proto_line_suite(void)
+{
+    Suite *s = suite_create("proto_line");
+    TCase *tc = tcase_create("reader");
+    tcase_add_loop_test(tc, test_framing, 0, (int)ARRAY_LEN(framing));
+    tcase_add_test(tc, test_every_split);
+    tcase_add_test(tc, test_long_line_memory_is_bounded);
+    tcase_add_test(tc, test_nul_and_limits_change);
+    suite_add_tcase(s, tc);
+    TCase *blocks = tcase_create("dotblock");
+    tcase_add_test(blocks, test_dotblock);
+    tcase_add_loop_test(blocks, test_dot_encode, 0, (int)ARRAY_LEN(encodes));
+    suite_add_tcase(s, blocks);
+    return s;
+}

@@ -1,0 +1,694 @@
+/*
+ * The SMTP client engine against scripted server replies (a table of
+ * scripts), and a client wired straight to a server engine.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/smtp_client.h"
+#include "proto/smtp_server.h"
+
+/* --- messages ------------------------------------------------------------ */
+
+typedef struct fixture {
+    const char *name;
+    const char *from;
+    const char *to[4];
+    const char *body;
+} fixture_t;
+
+static const fixture_t fixtures[] = {
+    /* 23 octets once its LF line ends are CRLF */
+    {"m1", "alice@alice.example", {"roberto@roberto.example"}, "Subject: one\n\nHello\n"},
+    /* 29 octets; a line that starts with a dot */
+    {"m2",
+     "alice@alice.example",
+     {"roberto@roberto.example", "nobody@roberto.example", "carol@roberto.example"},
+     "Subject: two\r\n\r\n.hidden dot\r\n"},
+    /* 29 octets, 8-bit */
+    {"m3",
+     "alice@alice.example",
+     {"roberto@roberto.example"},
+     "Subject: caf\xc3\xa9\r\n\r\nd\xc3\xa9j\xc3\xa0 vu\r\n"},
+    /* the null sender, 8 octets */
+    {"m4", "", {"roberto@roberto.example"}, "bounce\r\n"},
+    /* addresses a node should never hand over: they fail locally, nothing is injected */
+    {"m6",
+     "alice@alice.example",
+     {"evil@x.example>\r\nRSET", "roberto@roberto.example", "no-at-sign"},
+     "x\r\n"},
+    {"m7", "alice", {"roberto@roberto.example"}, "x\r\n"},
+    /* one recipient who does not exist */
+    {"m5", "alice@alice.example", {"nobody@roberto.example"}, "x\r\n"},
+};
+
+static const fixture_t *fixture(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(fixtures); i++)
+        if (strcmp(fixtures[i].name, name) == 0)
+            return &fixtures[i];
+    ck_abort_msg("no fixture %s", name);
+    return NULL;
+}
+
+static void add_fixture(smtp_client_t *c, const fixture_t *fx, buf_t *out)
+{
+    size_t n = 0;
+    while (n < ARRAY_LEN(fx->to) && fx->to[n])
+        n++;
+    smtp_client_message_t m = {
+        .ctx = (void *)fx->name,
+        .reverse_path = fx->from,
+        .recipients = fx->to,
+        .nrecipients = n,
+        .data = (const uint8_t *)fx->body,
+        .len = strlen(fx->body),
+    };
+    smtp_client_add_message(c, &m, out);
+}
+
+/* --- hooks that log ------------------------------------------------------ */
+
+typedef struct log {
+    buf_t events; /* one line each: "R m1 0 250 2.0.0 text", "D m1", "S ok", "G" */
+    bool session_over;
+} log_t;
+
+static void log_result(void *ctx, void *msg, size_t i, const smtp_reply_t *r, bool from_server)
+{
+    log_t *l = ctx;
+    buf_printf(&l->events, "R %s %zu %d%s%s %s%s\n", (const char *)msg, i, r->code,
+               r->enhanced[0] ? " " : "", r->enhanced, r->text, from_server ? "" : " (local)");
+}
+
+static void log_done(void *ctx, void *msg)
+{
+    buf_printf(&((log_t *)ctx)->events, "D %s\n", (const char *)msg);
+}
+
+static void log_session(void *ctx, bool ok, const char *error)
+{
+    log_t *l = ctx;
+    ck_assert_msg(!l->session_over, "on_session_done called twice");
+    l->session_over = true;
+    if (ok)
+        buf_puts(&l->events, "S ok\n");
+    else
+        buf_printf(&l->events, "S error: %s\n", error);
+}
+
+/* A pretend quoted-printable: every 8-bit octet becomes =XX. */
+static int log_downgrade(void *ctx, const uint8_t *in, size_t len, buf_t *out)
+{
+    buf_puts(&((log_t *)ctx)->events, "G\n");
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] >= 0x80)
+            buf_printf(out, "=%02X", in[i]);
+        else
+            buf_putc(out, in[i]);
+    }
+    return 0;
+}
+
+/* --- scripts ------------------------------------------------------------- */
+
+/*
+ * Steps: "S text" feeds a server reply (CRLF added; "\r\n" inside separates
+ * lines), "C line" expects the client to have sent that line, "E event"
+ * expects that event, "A add NAME" / "A finish" / "A lost" are the node's
+ * calls. Before each S and at the end, everything sent and every event must
+ * have been expected: so a C before an S says "sent before that reply".
+ */
+typedef struct script {
+    const char *name;
+    bool auth;
+    bool downgrade;
+    const char *steps[64];
+} script_t;
+
+#define GREET "S 220 mx.roberto.example ESMTP"
+#define EHLO_C "C EHLO mail.alice.example"
+#define EHLO_PIPE                                                                                  \
+    "S 250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-8BITMIME\r\n"              \
+    "250 ENHANCEDSTATUSCODES"
+#define EHLO_PLAIN "S 250-mx.roberto.example\r\n250 ENHANCEDSTATUSCODES"
+#define QUIT_OK "A finish", "C QUIT", "S 221 2.0.0 Bye", "E S ok"
+#define M1_BODY "C Subject: one", "C ", "C Hello", "C ."
+#define LOST "451 4.4.2 Connection lost before the server's final reply (local)"
+
+static const script_t scripts[] = {
+    {"one message, not pipelined",
+     false,
+     false,
+     {"A add m1", GREET, EHLO_C, EHLO_PLAIN, "C MAIL FROM:<alice@alice.example>", "S 250 2.1.0 Ok",
+      "C RCPT TO:<roberto@roberto.example>", "S 250 2.1.5 Ok", "C DATA", "S 354 Go ahead", M1_BODY,
+      "S 250 2.0.0 Ok: queued as Q1", "E R m1 0 250 2.0.0 Ok: queued as Q1", "E D m1", QUIT_OK}},
+    {"EHLO refused: HELO",
+     false,
+     false,
+     {GREET, EHLO_C, "S 502 5.5.1 Command not implemented", "C HELO mail.alice.example",
+      "S 250 mx.roberto.example", "A add m1", "C MAIL FROM:<alice@alice.example>", "S 250 Ok",
+      "C RCPT TO:<roberto@roberto.example>", "S 250 Ok", "C DATA", "S 354 Go", M1_BODY,
+      "S 250 Queued", "E R m1 0 250 Queued", "E D m1", QUIT_OK}},
+    {"EHLO and HELO refused",
+     false,
+     false,
+     {"A add m1", GREET, EHLO_C, "S 500 What?", "C HELO mail.alice.example", "S 500 What?",
+      "E R m1 0 451 4.3.0 HELO refused: 500 What? (local)", "E D m1", "C QUIT", "S 221 Bye",
+      "E S error: HELO refused: 500 What?"}},
+    {"pipelined, one recipient refused",
+     false,
+     false,
+     {GREET,
+      EHLO_C,
+      EHLO_PIPE,
+      "A add m2",
+      "C MAIL FROM:<alice@alice.example> SIZE=29",
+      "C RCPT TO:<roberto@roberto.example>",
+      "C RCPT TO:<nobody@roberto.example>",
+      "C RCPT TO:<carol@roberto.example>",
+      "C DATA",
+      "S 250 2.1.0 Ok",
+      "S 250 2.1.5 Ok",
+      "S 550 5.1.1 User unknown",
+      "E R m2 1 550 5.1.1 User unknown",
+      "S 250 2.1.5 Ok",
+      "S 354 End data with <CR><LF>.<CR><LF>",
+      "C Subject: two",
+      "C ",
+      "C ..hidden dot",
+      "C .",
+      "S 250 2.0.0 Ok: queued as Q7",
+      "E R m2 0 250 2.0.0 Ok: queued as Q7",
+      "E R m2 2 250 2.0.0 Ok: queued as Q7",
+      "E D m2",
+      QUIT_OK}},
+    {"not pipelined, one recipient refused",
+     false,
+     false,
+     {GREET,
+      EHLO_C,
+      EHLO_PLAIN,
+      "A add m2",
+      "C MAIL FROM:<alice@alice.example>",
+      "S 250 2.1.0 Ok",
+      "C RCPT TO:<roberto@roberto.example>",
+      "S 250 2.1.5 Ok",
+      "C RCPT TO:<nobody@roberto.example>",
+      "S 550 5.1.1 User unknown",
+      "E R m2 1 550 5.1.1 User unknown",
+      "C RCPT TO:<carol@roberto.example>",
+      "S 452 4.2.2 Mailbox full",
+      "E R m2 2 452 4.2.2 Mailbox full",
+      "C DATA",
+      "S 354 Go",
+      "C Subject: two",
+      "C ",
+      "C ..hidden dot",
+      "C .",
+      "S 250 2.0.0 Ok",
+      "E R m2 0 250 2.0.0 Ok",
+      "E D m2",
+      QUIT_OK}},
+    {"no recipient accepted: RSET, no DATA",
+     false,
+     false,
+     {GREET, EHLO_C, EHLO_PLAIN, "A add m5", "C MAIL FROM:<alice@alice.example>", "S 250 2.1.0 Ok",
+      "C RCPT TO:<nobody@roberto.example>", "S 550 5.1.1 User unknown",
+      "E R m5 0 550 5.1.1 User unknown", "E D m5", "C RSET", "S 250 2.0.0 Ok", QUIT_OK}},
+    {"pipelined, no recipient accepted: RSET after DATA fails",
+     false,
+     false,
+     {GREET, EHLO_C, EHLO_PIPE, "A add m5", "C MAIL FROM:<alice@alice.example> SIZE=3",
+      "C RCPT TO:<nobody@roberto.example>", "C DATA", "S 250 2.1.0 Ok", "S 550 5.1.1 User unknown",
+      "E R m5 0 550 5.1.1 User unknown", "S 554 5.5.1 No valid recipients", "E D m5", "C RSET",
+      "S 250 2.0.0 Ok", QUIT_OK}},
+    {"pipelined, DATA accepted with no recipient: a lone dot",
+     false,
+     false,
+     {GREET, EHLO_C, EHLO_PIPE, "A add m5", "C MAIL FROM:<alice@alice.example> SIZE=3",
+      "C RCPT TO:<nobody@roberto.example>", "C DATA", "S 250 2.1.0 Ok", "S 550 5.1.1 User unknown",
+      "E R m5 0 550 5.1.1 User unknown", "S 354 Go", "C .", "S 554 5.5.1 No recipients", "E D m5",
+      QUIT_OK}},
+    {"MAIL refused",
+     false,
+     false,
+     {GREET,
+      EHLO_C,
+      EHLO_PLAIN,
+      "A add m2",
+      "A add m4",
+      "C MAIL FROM:<alice@alice.example>",
+      "S 550 5.7.1 Sender refused",
+      "E R m2 0 550 5.7.1 Sender refused",
+      "E R m2 1 550 5.7.1 Sender refused",
+      "E R m2 2 550 5.7.1 Sender refused",
+      "E D m2",
+      "C MAIL FROM:<>",
+      "S 250 Ok",
+      "C RCPT TO:<roberto@roberto.example>",
+      "S 250 Ok",
+      "C DATA",
+      "S 354 Go",
+      "C bounce",
+      "C .",
+      "S 250 Ok",
+      "E R m4 0 250 Ok",
+      "E D m4",
+      QUIT_OK}},
+    {"pipelined, MAIL refused",
+     false,
+     false,
+     {GREET, EHLO_C, EHLO_PIPE, "A add m1", "C MAIL FROM:<alice@alice.example> SIZE=23",
+      "C RCPT TO:<roberto@roberto.example>", "C DATA", "S 451 4.3.0 Try later",
+      "E R m1 0 451 4.3.0 Try later", "S 503 5.5.1 Need MAIL", "S 503 5.5.1 Need MAIL", "E D m1",
+      QUIT_OK}},
+    {"final reply transient",
+     false,
+     false,
+     {GREET,
+      EHLO_C,
+      EHLO_PLAIN,
+      "A add m1",
+      "C MAIL FROM:<alice@alice.example>",
+      "S 250 Ok",
+      "C RCPT TO:<roberto@roberto.example>",
+      "S 250 Ok",
+      "C DATA",
+      "S 354 Go",
+      M1_BODY,
+      "S 451 4.3.0 Disk full",
+      "E R m1 0 451 4.3.0 Disk full",
+      "E D m1",
+      "A add m4",
+      "C MAIL FROM:<>",
+      "A finish",
+      "S 250 Ok",
+      "C RCPT TO:<roberto@roberto.example>",
+      "S 250 Ok",
+      "C DATA",
+      "S 354 Go",
+      "C bounce",
+      "C .",
+      "S 250 Ok",
+      "E R m4 0 250 Ok",
+      "E D m4",
+      "C QUIT",
+      "S 221 Bye",
+      "E S ok"}},
+    {"8-bit body, server with 8BITMIME: no downgrade",
+     false,
+     true,
+     {GREET, EHLO_C, EHLO_PIPE, "A add m3",
+      "C MAIL FROM:<alice@alice.example> SIZE=29 BODY=8BITMIME",
+      "C RCPT TO:<roberto@roberto.example>", "C DATA", "S 250 Ok", "S 250 Ok", "S 354 Go",
+      "C Subject: caf\xc3\xa9", "C ", "C d\xc3\xa9j\xc3\xa0 vu", "C .", "S 250 Ok",
+      "E R m3 0 250 Ok", "E D m3", QUIT_OK}},
+    {"8-bit body, server without 8BITMIME: downgraded",
+     false,
+     true,
+     {GREET, EHLO_C, "S 250-mx.roberto.example\r\n250 SIZE", "A add m3", "E G",
+      "C MAIL FROM:<alice@alice.example> SIZE=41", "S 250 Ok",
+      "C RCPT TO:<roberto@roberto.example>", "S 250 Ok", "C DATA", "S 354 Go",
+      "C Subject: caf=C3=A9", "C ", "C d=C3=A9j=C3=A0 vu", "C .", "S 250 Ok", "E R m3 0 250 Ok",
+      "E D m3", QUIT_OK}},
+    {"8-bit body, no 8BITMIME and no downgrade hook",
+     false,
+     false,
+     {GREET, EHLO_C, EHLO_PLAIN, "A add m3",
+      "E R m3 0 554 5.6.3 Conversion required but not supported: 8-bit message, server "
+      "without 8BITMIME (local)",
+      "E D m3", QUIT_OK}},
+    {"over the server's SIZE: refused without sending",
+     false,
+     false,
+     {GREET, EHLO_C, "S 250-mx.roberto.example\r\n250-PIPELINING\r\n250 SIZE 20", "A add m1",
+      "A add m4",
+      "E R m1 0 552 5.3.4 Message of 23 octets exceeds the server's SIZE limit of 20 octets "
+      "(local)",
+      "E D m1", "C MAIL FROM:<> SIZE=8", "C RCPT TO:<roberto@roberto.example>", "C DATA",
+      "S 250 Ok\r\n250 Ok\r\n354 Go", "C bounce", "C .", "S 250 Ok", "E R m4 0 250 Ok", "E D m4",
+      QUIT_OK}},
+    {"several messages over one connection",
+     false,
+     false,
+     {"A add m1",
+      "A add m4",
+      GREET,
+      EHLO_C,
+      EHLO_PIPE,
+      "C MAIL FROM:<alice@alice.example> SIZE=23",
+      "C RCPT TO:<roberto@roberto.example>",
+      "C DATA",
+      "A add m2",
+      "S 250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go",
+      M1_BODY,
+      "S 250 2.0.0 Ok: queued as A",
+      "E R m1 0 250 2.0.0 Ok: queued as A",
+      "E D m1",
+      "C MAIL FROM:<> SIZE=8",
+      "C RCPT TO:<roberto@roberto.example>",
+      "C DATA",
+      "S 250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go",
+      "C bounce",
+      "C .",
+      "S 250 2.0.0 Ok: queued as B",
+      "E R m4 0 250 2.0.0 Ok: queued as B",
+      "E D m4",
+      "C MAIL FROM:<alice@alice.example> SIZE=29",
+      "C RCPT TO:<roberto@roberto.example>",
+      "C RCPT TO:<nobody@roberto.example>",
+      "C RCPT TO:<carol@roberto.example>",
+      "C DATA",
+      "S 250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n354 Go",
+      "C Subject: two",
+      "C ",
+      "C ..hidden dot",
+      "C .",
+      "S 250 2.0.0 Ok: queued as C",
+      "E R m2 0 250 2.0.0 Ok: queued as C",
+      "E R m2 1 250 2.0.0 Ok: queued as C",
+      "E R m2 2 250 2.0.0 Ok: queued as C",
+      "E D m2",
+      QUIT_OK}},
+    {"connection lost after the body, before the final reply",
+     false,
+     false,
+     {"A add m1", "A add m4", GREET, EHLO_C, EHLO_PLAIN, "C MAIL FROM:<alice@alice.example>",
+      "S 250 Ok", "C RCPT TO:<roberto@roberto.example>", "S 250 Ok", "C DATA", "S 354 Go", M1_BODY,
+      "A lost", "E R m1 0 " LOST, "E D m1", "E R m4 0 " LOST, "E D m4",
+      "E S error: connection lost (in state body)"}},
+    {"connection lost with a recipient already refused",
+     false,
+     false,
+     {"A add m2", GREET, EHLO_C, EHLO_PLAIN, "C MAIL FROM:<alice@alice.example>", "S 250 Ok",
+      "C RCPT TO:<roberto@roberto.example>", "S 250 Ok", "C RCPT TO:<nobody@roberto.example>",
+      "S 550 5.1.1 User unknown", "E R m2 1 550 5.1.1 User unknown",
+      "C RCPT TO:<carol@roberto.example>", "A lost", "E R m2 0 " LOST, "E R m2 2 " LOST, "E D m2",
+      "E S error: connection lost (in state rcpt)"}},
+    {"connection lost after QUIT is fine",
+     false,
+     false,
+     {GREET, EHLO_C, EHLO_PLAIN, "A finish", "C QUIT", "A lost", "E S ok"}},
+    {"421 in the middle of a session",
+     false,
+     false,
+     {"A add m1", "A add m4", GREET, EHLO_C, EHLO_PLAIN, "C MAIL FROM:<alice@alice.example>",
+      "S 250 Ok", "C RCPT TO:<roberto@roberto.example>",
+      "S 421 4.3.2 mx.roberto.example Service shutting down",
+      "E R m1 0 421 4.3.2 mx.roberto.example Service shutting down", "E D m1",
+      "E R m4 0 421 4.3.2 mx.roberto.example Service shutting down", "E D m4",
+      "E S error: the server closed the session: 421 4.3.2 mx.roberto.example Service shutting "
+      "down",
+      "S 250 too late", "A add m1", "E R m1 0 451 4.3.0 The SMTP session is over (local)",
+      "E D m1"}},
+    {"554 greeting: QUIT",
+     false,
+     false,
+     {"A add m1", "S 554 mx.roberto.example No SMTP service here",
+      "E R m1 0 451 4.3.0 the server refused the session: 554 mx.roberto.example No SMTP "
+      "service here (local)",
+      "E D m1", "C QUIT", "S 221 Bye",
+      "E S error: the server refused the session: 554 mx.roberto.example No SMTP service "
+      "here"}},
+    {"AUTH PLAIN accepted",
+     true,
+     false,
+     {GREET, EHLO_C, "S 250-mx.roberto.example\r\n250 AUTH LOGIN PLAIN",
+      "C AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=", "S 235 2.7.0 Authentication successful", "A add m4",
+      "C MAIL FROM:<>", "S 250 Ok", "C RCPT TO:<roberto@roberto.example>", "S 250 Ok", "C DATA",
+      "S 354 Go", "C bounce", "C .", "S 250 Ok", "E R m4 0 250 Ok", "E D m4", QUIT_OK}},
+    {"AUTH PLAIN refused",
+     true,
+     false,
+     {"A add m4", GREET, EHLO_C, "S 250-mx.roberto.example\r\n250 AUTH PLAIN",
+      "C AUTH PLAIN AGFsaWNlAHdvbmRlcmxhbmQ=", "S 535 5.7.8 Authentication credentials invalid",
+      "E R m4 0 451 4.3.0 AUTH PLAIN refused: 535 5.7.8 Authentication credentials invalid "
+      "(local)",
+      "E D m4", "C QUIT", "S 221 Bye",
+      "E S error: AUTH PLAIN refused: 535 5.7.8 Authentication credentials invalid"}},
+    {"AUTH not offered",
+     true,
+     false,
+     {"A add m4", GREET, EHLO_C, EHLO_PIPE,
+      "E R m4 0 454 4.7.0 the server does not offer AUTH PLAIN (local)", "E D m4", "C QUIT",
+      "S 221 Bye", "E S error: the server does not offer AUTH PLAIN"}},
+    {"bad addresses never reach the wire",
+     false,
+     false,
+     {GREET, EHLO_C, EHLO_PIPE, "A add m7", "E R m7 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m7", "A add m6", "E R m6 0 553 5.1.3 Bad recipient address syntax (local)",
+      "E R m6 2 553 5.1.3 Bad recipient address syntax (local)",
+      "C MAIL FROM:<alice@alice.example> SIZE=3", "C RCPT TO:<roberto@roberto.example>", "C DATA",
+      "S 250 Ok\r\n250 Ok\r\n354 Go", "C x", "C .", "S 250 Ok", "E R m6 1 250 Ok", "E D m6",
+      QUIT_OK}},
+    {"a malformed reply",
+     false,
+     false,
+     {"A add m1", GREET, EHLO_C, "S hello?",
+      "E R m1 0 451 4.5.0 Protocol error: a malformed reply line (local)", "E D m1", "C QUIT",
+      "S 221 Bye", "E S error: protocol error: a malformed reply line"}},
+    {"a multi-line reply whose code changes",
+     false,
+     false,
+     {GREET, EHLO_C, "S 250-mx.roberto.example\r\n251 PIPELINING", "C QUIT", "S 221 Bye",
+      "E S error: protocol error: a malformed reply line"}},
+};
+
+typedef struct run {
+    smtp_client_t *c;
+    log_t log;
+    buf_t sent;
+} run_t;
+
+static void expect_prefix(buf_t *b, const char *want, const char *what, const char *name,
+                          size_t step)
+{
+    size_t n = strlen(want);
+    ck_assert_msg(b->len >= n && memcmp(b->data, want, n) == 0,
+                  "%s, step %zu: want %s \"%.*s\", have \"%s\"", name, step, what,
+                  (int)(n > 2 ? n - 2 : n), want, buf_cstr(b));
+    buf_consume(b, n);
+}
+
+static void run_step(run_t *r, const script_t *sc, size_t i)
+{
+    const char *st = sc->steps[i];
+    char want[1200];
+    switch (st[0]) {
+    case 'S':
+        ck_assert_msg(r->sent.len == 0, "%s, step %zu: sent too early: %s", sc->name, i,
+                      buf_cstr(&r->sent));
+        ck_assert_msg(r->log.events.len == 0, "%s, step %zu: unexpected events: %s", sc->name, i,
+                      buf_cstr(&r->log.events));
+        snprintf(want, sizeof want, "%s\r\n", st + 2);
+        smtp_client_feed(r->c, (const uint8_t *)want, strlen(want), &r->sent);
+        return;
+    case 'C':
+        snprintf(want, sizeof want, "%s\r\n", st + 2);
+        expect_prefix(&r->sent, want, "sent", sc->name, i);
+        return;
+    case 'E':
+        snprintf(want, sizeof want, "%s\n", st + 2);
+        expect_prefix(&r->log.events, want, "event", sc->name, i);
+        return;
+    case 'A':
+        if (strncmp(st, "A add ", 6) == 0)
+            add_fixture(r->c, fixture(st + 6), &r->sent);
+        else if (strcmp(st, "A finish") == 0)
+            smtp_client_finish(r->c, &r->sent);
+        else if (strcmp(st, "A lost") == 0)
+            smtp_client_connection_lost(r->c);
+        else
+            ck_abort_msg("bad step %s", st);
+        return;
+    default:
+        ck_abort_msg("bad step %s", st);
+    }
+}
+
+START_TEST(test_scripts)
+{
+    const script_t *sc = &scripts[_i];
+    run_t r = {0};
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example"};
+    if (sc->auth) {
+        cfg.user = "alice";
+        cfg.password = "wonderland";
+    }
+    smtp_client_hooks_t hooks = {
+        .ctx = &r.log,
+        .on_recipient_result = log_result,
+        .on_message_done = log_done,
+        .on_session_done = log_session,
+        .downgrade_8bit = sc->downgrade ? log_downgrade : NULL,
+    };
+    r.c = smtp_client_new(&cfg, &hooks);
+    for (size_t i = 0; i < ARRAY_LEN(sc->steps) && sc->steps[i]; i++)
+        run_step(&r, sc, i);
+    ck_assert_msg(r.sent.len == 0, "%s: sent at the end: %s", sc->name, buf_cstr(&r.sent));
+    ck_assert_msg(r.log.events.len == 0, "%s: events at the end: %s", sc->name,
+                  buf_cstr(&r.log.events));
+    smtp_client_free(r.c);
+    buf_free(&r.sent);
+    buf_free(&r.log.events);
+}
+END_TEST
+
+START_TEST(test_ehlo_info_and_states)
+{
+    log_t log = {0};
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example"};
+    smtp_client_hooks_t hooks = {.ctx = &log, .on_session_done = log_session};
+    smtp_client_t *c = smtp_client_new(&cfg, &hooks);
+    buf_t out = BUF_INIT;
+    ck_assert_str_eq(smtp_client_state_name(smtp_client_state(c)), "greeting");
+    const char *in = "220 hi\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 35882577\r\n"
+                     "250-8BITMIME\r\n250-AUTH PLAIN LOGIN\r\n250-X-UNKNOWN 1\r\n"
+                     "250 ENHANCEDSTATUSCODES\r\n";
+    smtp_client_feed(c, (const uint8_t *)in, strlen(in), &out);
+    const smtp_ehlo_info_t *info = smtp_client_server_info(c);
+    ck_assert_uint_eq(info->extensions, SMTP_EXT_PIPELINING | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME |
+                                            SMTP_EXT_AUTH | SMTP_EXT_ENHANCEDSTATUSCODES);
+    ck_assert_uint_eq(info->max_size, 35882577);
+    ck_assert_uint_eq(info->auth_mechs, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN);
+    ck_assert_int_eq(smtp_client_state(c), SMTP_CLIENT_READY);
+    ck_assert(!smtp_client_done(c));
+    smtp_client_finish(c, &out);
+    ck_assert_int_eq(smtp_client_state(c), SMTP_CLIENT_QUIT);
+    smtp_client_feed(c, (const uint8_t *)"221 bye\r\n", 9, &out);
+    ck_assert(smtp_client_done(c));
+    ck_assert_str_eq(buf_cstr(&out), "EHLO mail.alice.example\r\nQUIT\r\n");
+    smtp_client_free(c);
+    buf_free(&out);
+    buf_free(&log.events);
+}
+END_TEST
+
+/* --- a client wired to a server ------------------------------------------ */
+
+typedef struct mailbox {
+    buf_t stored; /* every message the server accepted, each followed by "|" */
+    int next_id;
+} mailbox_t;
+
+static smtp_reply_t box_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
+                               size_t len)
+{
+    mailbox_t *mb = ctx;
+    buf_printf(&mb->stored, "<%s>%s:", env->reverse_path, env->body_8bit ? "8" : "7");
+    buf_append(&mb->stored, data, len);
+    buf_putc(&mb->stored, '|');
+    return smtp_reply_make(250, "2.0.0", "Ok: queued as Q%d", ++mb->next_id);
+}
+
+static smtp_reply_t box_recipient(void *ctx, const char *address, const char *user)
+{
+    if (strcmp(address, "nobody@roberto.example") == 0)
+        return smtp_reply_make(550, "5.1.1", "User unknown");
+    return smtp_reply_make(250, "2.1.5", "Ok");
+}
+
+/* Moves bytes both ways, chunk octets at a time, until neither side has more to say. */
+static void pump(smtp_client_t *c, smtp_server_t *s, buf_t *to_server, buf_t *to_client,
+                 size_t chunk)
+{
+    while (to_server->len || to_client->len) {
+        size_t n = to_server->len < chunk ? to_server->len : chunk;
+        if (n) {
+            buf_t reply = BUF_INIT;
+            smtp_server_feed(s, to_server->data, n, &reply);
+            buf_consume(to_server, n);
+            buf_append(to_client, reply.data, reply.len);
+            buf_free(&reply);
+        }
+        n = to_client->len < chunk ? to_client->len : chunk;
+        if (n) {
+            buf_t cmd = BUF_INIT;
+            smtp_client_feed(c, to_client->data, n, &cmd);
+            buf_consume(to_client, n);
+            buf_append(to_server, cmd.data, cmd.len);
+            buf_free(&cmd);
+        }
+    }
+}
+
+static void wire_session(size_t chunk, buf_t *events, buf_t *stored)
+{
+    log_t log = {0};
+    mailbox_t mb = {0};
+    smtp_server_config_t scfg;
+    smtp_server_config_default(&scfg);
+    scfg.hostname = "mx.roberto.example";
+    smtp_server_hooks_t sh = {
+        .ctx = &mb, .check_recipient = box_recipient, .accept_message = box_accept};
+    smtp_server_t *s = smtp_server_new(&scfg, &sh);
+    smtp_client_config_t ccfg = {.helo_name = "mail.alice.example"};
+    smtp_client_hooks_t ch = {.ctx = &log,
+                              .on_recipient_result = log_result,
+                              .on_message_done = log_done,
+                              .on_session_done = log_session};
+    smtp_client_t *c = smtp_client_new(&ccfg, &ch);
+    buf_t to_server = BUF_INIT, to_client = BUF_INIT;
+    smtp_server_start(s, &to_client);
+    add_fixture(c, fixture("m1"), &to_server);
+    add_fixture(c, fixture("m2"), &to_server);
+    add_fixture(c, fixture("m3"), &to_server);
+    smtp_client_finish(c, &to_server);
+    pump(c, s, &to_server, &to_client, chunk);
+    ck_assert(smtp_client_done(c));
+    ck_assert(smtp_server_wants_close(s));
+    buf_append(events, log.events.data, log.events.len);
+    buf_append(stored, mb.stored.data, mb.stored.len);
+    smtp_client_free(c);
+    smtp_server_free(s);
+    buf_free(&to_server);
+    buf_free(&to_client);
+    buf_free(&log.events);
+    buf_free(&mb.stored);
+}
+
+START_TEST(test_client_to_server)
+{
+    buf_t events = BUF_INIT, stored = BUF_INIT;
+    wire_session(1 << 20, &events, &stored);
+    ck_assert_str_eq(buf_cstr(&events), "R m1 0 250 2.0.0 Ok: queued as Q1\n"
+                                        "D m1\n"
+                                        "R m2 1 550 5.1.1 User unknown\n"
+                                        "R m2 0 250 2.0.0 Ok: queued as Q2\n"
+                                        "R m2 2 250 2.0.0 Ok: queued as Q2\n"
+                                        "D m2\n"
+                                        "R m3 0 250 2.0.0 Ok: queued as Q3\n"
+                                        "D m3\n"
+                                        "S ok\n");
+    /* CRLF line ends, the leading dot intact, the 8-bit body sent as 8BITMIME. */
+    ck_assert_str_eq(
+        buf_cstr(&stored),
+        "<alice@alice.example>7:Subject: one\r\n\r\nHello\r\n|"
+        "<alice@alice.example>7:Subject: two\r\n\r\n.hidden dot\r\n|"
+        "<alice@alice.example>8:Subject: caf\xc3\xa9\r\n\r\nd\xc3\xa9j\xc3\xa0 vu\r\n|");
+    buf_t events1 = BUF_INIT, stored1 = BUF_INIT;
+    wire_session(1, &events1, &stored1);
+    ck_assert_str_eq(buf_cstr(&events1), buf_cstr(&events));
+    ck_assert_str_eq(buf_cstr(&stored1), buf_cstr(&stored));
+    buf_free(&events);
+    buf_free(&stored);
+    buf_free(&events1);
+    buf_free(&stored1);
+}
+END_TEST
+
+Suite *smtp_client_suite(void)
+{
+    Suite *s = suite_create("smtp_client");
+    TCase *tc = tcase_create("scripts");
+    tcase_add_loop_test(tc, test_scripts, 0, (int)ARRAY_LEN(scripts));
+    tcase_add_test(tc, test_ehlo_info_and_states);
+    suite_add_tcase(s, tc);
+    TCase *wire = tcase_create("wire");
+    tcase_add_test(wire, test_client_to_server);
+    suite_add_tcase(s, wire);
+    return s;
+}

@@ -1,0 +1,272 @@
+/* SMTP syntax pieces: paths and parameters, base64 and PLAIN, reply formatting and assembly. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/smtp_addr.h"
+#include "proto/smtp_auth.h"
+#include "proto/smtp_reply.h"
+
+/* --- paths, parameters, base64 ------------------------------------------- */
+
+typedef struct path_case {
+    const char *in;
+    bool allow_null, allow_postmaster;
+    smtp_path_status_t want;
+    const char *addr; /* on success */
+    const char *rest; /* on success */
+} path_case_t;
+
+static const path_case_t paths[] = {
+    {"<alice@alice.example>", false, false, SMTP_PATH_OK, "alice@alice.example", ""},
+    {"<alice@alice.example> SIZE=10", false, false, SMTP_PATH_OK, "alice@alice.example",
+     " SIZE=10"},
+    {"<>", true, false, SMTP_PATH_OK, "", ""},
+    {"<>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<Postmaster>", false, true, SMTP_PATH_OK, "Postmaster", ""},
+    {"<postmaster>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<@a.example,@b.example:joe@c.example>", false, false, SMTP_PATH_OK, "joe@c.example", ""},
+    {"<\"odd > name\"@x.example>", false, false, SMTP_PATH_OK, "\"odd > name\"@x.example", ""},
+    {"<first.last+tag@x.example>", false, false, SMTP_PATH_OK, "first.last+tag@x.example", ""},
+    {"<joe@[192.0.2.1]>", false, false, SMTP_PATH_OK, "joe@[192.0.2.1]", ""},
+    {"alice@alice.example", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<alice@alice.example", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<alice>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<.alice@x.example>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<al..ice@x.example>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<al ice@x.example>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<alice@x..example>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<alice@x_y.example>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<alice@>", false, false, SMTP_PATH_SYNTAX, NULL, NULL},
+    {"<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@x.example>", false, false,
+     SMTP_PATH_TOO_LONG, NULL, NULL},
+};
+
+START_TEST(test_paths)
+{
+    const path_case_t *c = &paths[_i];
+    char addr[SMTP_PATH_MAX + 1];
+    const char *rest = NULL, *why = NULL;
+    smtp_path_status_t st =
+        smtp_path_parse(c->in, c->allow_null, c->allow_postmaster, addr, &rest, &why);
+    ck_assert_msg(st == c->want, "%s: got status %d, want %d (%s)", c->in, st, c->want,
+                  why ? why : "");
+    if (st == SMTP_PATH_OK) {
+        ck_assert_str_eq(addr, c->addr);
+        ck_assert_str_eq(rest, c->rest);
+    } else {
+        ck_assert_ptr_nonnull(why);
+    }
+}
+END_TEST
+
+START_TEST(test_path_too_long)
+{
+    /* A 64-octet local part is fine; a path over 256 octets is not. */
+    buf_t in = BUF_INIT;
+    buf_putc(&in, '<');
+    for (int i = 0; i < 64; i++)
+        buf_putc(&in, 'a');
+    buf_puts(&in, "@");
+    for (int i = 0; i < 3; i++)
+        buf_puts(&in, "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghij.");
+    buf_puts(&in, "example>");
+    char addr[SMTP_PATH_MAX + 1];
+    const char *rest, *why;
+    ck_assert_int_eq(smtp_path_parse(buf_cstr(&in), false, false, addr, &rest, &why),
+                     SMTP_PATH_TOO_LONG);
+    buf_free(&in);
+    ck_assert_int_eq(
+        smtp_path_parse("<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "@x.example>",
+                        false, false, addr, &rest, &why),
+        SMTP_PATH_OK);
+}
+END_TEST
+
+START_TEST(test_params)
+{
+    const char *p = "SIZE=100  BODY=8BITMIME SMTPUTF8";
+    smtp_param_t prm;
+    ck_assert_int_eq(smtp_param_next(&p, &prm), 1);
+    ck_assert_str_eq(prm.keyword, "SIZE");
+    ck_assert_str_eq(prm.value, "100");
+    ck_assert_int_eq(smtp_param_next(&p, &prm), 1);
+    ck_assert_str_eq(prm.keyword, "BODY");
+    ck_assert_int_eq(smtp_param_next(&p, &prm), 1);
+    ck_assert_str_eq(prm.keyword, "SMTPUTF8");
+    ck_assert(!prm.has_value);
+    ck_assert_int_eq(smtp_param_next(&p, &prm), 0);
+    const char *bad[] = {"=1", "-X=1", "SIZE=", "A_B=1"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        const char *q = bad[i];
+        ck_assert_msg(smtp_param_next(&q, &prm) == -1, "%s should be refused", bad[i]);
+    }
+}
+END_TEST
+
+typedef struct b64_case {
+    const char *in;
+    bool ok;
+    const char *want;
+} b64_case_t;
+
+static const b64_case_t b64s[] = {
+    {"", true, ""},        {"=", true, ""},       {"YQ==", true, "a"},
+    {"YWI=", true, "ab"},  {"YWJj", true, "abc"}, {"Y", false, NULL},
+    {"YQ=", false, NULL},  {"Y===", false, NULL}, {"YQ==YWJj", false, NULL},
+    {"!!!!", false, NULL}, {"YW=j", false, NULL},
+};
+
+START_TEST(test_base64)
+{
+    const b64_case_t *c = &b64s[_i];
+    buf_t out = BUF_INIT;
+    buf_puts(&out, "kept");
+    bool ok = smtp_auth_b64_decode(c->in, &out);
+    ck_assert_msg(ok == c->ok, "\"%s\": got %d", c->in, ok);
+    if (ok) {
+        ck_assert_str_eq(buf_cstr(&out) + 4, c->want);
+        buf_t again = BUF_INIT;
+        smtp_auth_b64_encode(out.data + 4, out.len - 4, &again);
+        if (strcmp(c->in, "=") != 0)
+            ck_assert_str_eq(buf_cstr(&again), c->in);
+        buf_free(&again);
+    } else {
+        ck_assert_str_eq(buf_cstr(&out), "kept");
+    }
+    buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_plain_message)
+{
+    buf_t b64 = BUF_INIT, raw = BUF_INIT;
+    smtp_auth_plain_encode("alice", "wonderland", &b64);
+    ck_assert_str_eq(buf_cstr(&b64), "AGFsaWNlAHdvbmRlcmxhbmQ=");
+    ck_assert(smtp_auth_b64_decode(buf_cstr(&b64), &raw));
+    char *user, *password;
+    ck_assert(smtp_auth_plain_split(raw.data, raw.len, &user, &password));
+    ck_assert_str_eq(user, "alice");
+    ck_assert_str_eq(password, "wonderland");
+    free(user);
+    free(password);
+    static const struct {
+        const char *msg;
+        size_t len;
+        bool ok;
+    } splits[] = {
+        {"alice\0alice\0pw", 14, true}, /* authzid = authcid */
+        {"bob\0alice\0pw", 12, false},  /* acting for someone else */
+        {"\0\0pw", 4, false},           /* no user */
+        {"\0alice", 6, false},          /* no password part */
+        {"\0alice\0pw\0x", 11, false},  /* a third NUL */
+        {"\0alice\0", 7, true},         /* an empty password is a password */
+    };
+    for (size_t i = 0; i < ARRAY_LEN(splits); i++) {
+        bool ok =
+            smtp_auth_plain_split((const uint8_t *)splits[i].msg, splits[i].len, &user, &password);
+        ck_assert_msg(ok == splits[i].ok, "split %zu: got %d", i, ok);
+        if (ok) {
+            free(user);
+            free(password);
+        }
+    }
+    buf_free(&b64);
+    buf_free(&raw);
+}
+END_TEST
+
+/* --- replies --------------------------------------------------------------- */
+
+typedef struct asm_case {
+    const char *lines[5];
+    smtp_reply_asm_status_t want;
+    int code;
+    const char *enhanced;
+    const char *text;
+} asm_case_t;
+
+static const asm_case_t asms[] = {
+    {{"250 Ok"}, SMTP_ASM_DONE, 250, "", "Ok"},
+    {{"250"}, SMTP_ASM_DONE, 250, "", ""},
+    {{"550 5.1.1 User unknown"}, SMTP_ASM_DONE, 550, "5.1.1", "User unknown"},
+    {{"250 5.1.1 wrong class"}, SMTP_ASM_DONE, 250, "", "5.1.1 wrong class"},
+    {{"354 Go ahead"}, SMTP_ASM_DONE, 354, "", "Go ahead"},
+    {{"250-mx.example", "250-PIPELINING", "250 SIZE 100"},
+     SMTP_ASM_DONE,
+     250,
+     "",
+     "mx.example\nPIPELINING\nSIZE 100"},
+    {{"214-2.0.0 one", "214-2.0.0", "214 2.0.0 three"},
+     SMTP_ASM_DONE,
+     214,
+     "2.0.0",
+     "one\n\nthree"},
+    {{"250-a", "251 b"}, SMTP_ASM_BAD, 0, NULL, NULL},
+    {{"25"}, SMTP_ASM_BAD, 0, NULL, NULL},
+    {{"250:x"}, SMTP_ASM_BAD, 0, NULL, NULL},
+    {{"150 x"}, SMTP_ASM_BAD, 0, NULL, NULL},
+    {{"abc def"}, SMTP_ASM_BAD, 0, NULL, NULL},
+};
+
+START_TEST(test_reply_assembly)
+{
+    const asm_case_t *c = &asms[_i];
+    smtp_reply_asm_t a;
+    smtp_reply_asm_init(&a);
+    smtp_reply_t r = {0};
+    smtp_reply_asm_status_t st = SMTP_ASM_MORE;
+    for (size_t i = 0; c->lines[i]; i++) {
+        ck_assert_msg(st == SMTP_ASM_MORE, "%s: done too early", c->lines[0]);
+        st = smtp_reply_asm_line(&a, c->lines[i], strlen(c->lines[i]), &r);
+    }
+    ck_assert_msg(st == c->want, "%s: got %d, want %d", c->lines[0], st, c->want);
+    if (st == SMTP_ASM_DONE) {
+        ck_assert_int_eq(r.code, c->code);
+        ck_assert_str_eq(r.enhanced, c->enhanced);
+        ck_assert_str_eq(r.text, c->text);
+    }
+}
+END_TEST
+
+START_TEST(test_reply_format)
+{
+    buf_t out = BUF_INIT;
+    smtp_reply_t r = smtp_reply_make(250, NULL, "mx.example\nPIPELINING\nSIZE 100");
+    smtp_reply_format(&r, false, &out, NULL, NULL);
+    ck_assert_str_eq(buf_cstr(&out), "250-mx.example\r\n250-PIPELINING\r\n250 SIZE 100\r\n");
+    buf_reset(&out);
+    r = smtp_reply_make(550, "5.1.1", "User unknown");
+    smtp_reply_format(&r, true, &out, NULL, NULL);
+    smtp_reply_format(&r, false, &out, NULL, NULL);
+    r = smtp_reply_make(451, NULL, "Try later");
+    smtp_reply_format(&r, true, &out, NULL, NULL);
+    r = smtp_reply_make(354, "2.0.0", "Go");
+    smtp_reply_format(&r, true, &out, NULL, NULL);
+    r = smtp_reply_make(334, NULL, "%s", "");
+    smtp_reply_format(&r, true, &out, NULL, NULL);
+    ck_assert_str_eq(buf_cstr(&out), "550 5.1.1 User unknown\r\n550 User unknown\r\n"
+                                     "451 4.0.0 Try later\r\n354 Go\r\n334 \r\n");
+    buf_free(&out);
+}
+END_TEST
+
+Suite *smtp_syntax_suite(void)
+{
+    Suite *s = suite_create("smtp_syntax");
+    TCase *addr = tcase_create("addresses");
+    tcase_add_loop_test(addr, test_paths, 0, (int)ARRAY_LEN(paths));
+    tcase_add_test(addr, test_path_too_long);
+    tcase_add_test(addr, test_params);
+    suite_add_tcase(s, addr);
+    TCase *auth = tcase_create("auth");
+    tcase_add_loop_test(auth, test_base64, 0, (int)ARRAY_LEN(b64s));
+    tcase_add_test(auth, test_plain_message);
+    suite_add_tcase(s, auth);
+    TCase *replies = tcase_create("replies");
+    tcase_add_loop_test(replies, test_reply_assembly, 0, (int)ARRAY_LEN(asms));
+    tcase_add_test(replies, test_reply_format);
+    suite_add_tcase(s, replies);
+    return s;
+}
