@@ -1,0 +1,341 @@
+/*
+ * header: parse a header section into fields (RFC 5322 2.2), look fields up,
+ * and write them back folded (RFC 5322 2.2.3, 2.1.1).
+ */
+#include "mail/header.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail/codec.h"
+
+void header_init(header_t *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+void header_free(header_t *h)
+{
+    for (size_t i = 0; i < h->count; i++) {
+        free(h->fields[i].name);
+        free(h->fields[i].value);
+    }
+    free(h->fields);
+    memset(h, 0, sizeof *h);
+}
+
+static header_field_t *header_push(header_t *h)
+{
+    if (h->count == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 8;
+        h->fields = xrealloc(h->fields, h->cap * sizeof *h->fields);
+    }
+    header_field_t *f = &h->fields[h->count++];
+    memset(f, 0, sizeof *f);
+    return f;
+}
+
+/* --- parsing ------------------------------------------------------------- */
+
+/* The field being read: its name and its unfolded value so far. */
+typedef struct field_reader {
+    bool open;
+    bool keep; /* false once past HEADER_FIELDS_MAX */
+    size_t offset;
+    size_t name_len;
+    const uint8_t *name;
+    buf_t value;
+} field_reader_t;
+
+static bool is_wsp(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Trims the value and stores the field in h. */
+static void reader_close(field_reader_t *r, header_t *h, size_t end)
+{
+    if (!r->open)
+        return;
+    r->open = false;
+    if (!r->keep) {
+        buf_reset(&r->value);
+        return;
+    }
+    size_t start = 0, stop = r->value.len;
+    while (start < stop && is_wsp(r->value.data[start]))
+        start++;
+    while (stop > start && is_wsp(r->value.data[stop - 1]))
+        stop--;
+    header_field_t *f = header_push(h);
+    f->name = xstrndup((const char *)r->name, r->name_len);
+    f->value = xmalloc(stop - start + 1);
+    memcpy(f->value, r->value.data + start, stop - start);
+    f->value[stop - start] = '\0';
+    f->value_len = stop - start;
+    f->offset = r->offset;
+    f->length = end - r->offset;
+    buf_reset(&r->value);
+}
+
+static void reader_append(field_reader_t *r, header_t *h, const uint8_t *s, size_t n)
+{
+    if (!r->keep)
+        return;
+    if (r->value.len + n > HEADER_FIELD_MAX) {
+        h->defects |= HEADER_DEFECT_FIELD_TOO_LONG;
+        n = HEADER_FIELD_MAX - r->value.len;
+    }
+    buf_append(&r->value, s, n);
+}
+
+/*
+ * Length of the field name before the colon, or 0 when the line is no field:
+ * RFC 5322 2.2 names are printable ASCII but ":"; obsolete syntax (4.5.1) lets
+ * whitespace stand before the colon.
+ */
+static size_t field_name_length(const uint8_t *line, size_t n, size_t *colon)
+{
+    size_t i = 0;
+    while (i < n && line[i] > 32 && line[i] < 127 && line[i] != ':')
+        i++;
+    size_t name_len = i;
+    while (i < n && is_wsp(line[i]))
+        i++;
+    if (name_len == 0 || i >= n || line[i] != ':')
+        return 0;
+    *colon = i;
+    return name_len;
+}
+
+static bool has_8bit(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] & 0x80)
+            return true;
+    return false;
+}
+
+/* An mbox separator ("From alice@example Mon Sep  7 09:00:00 2026") is no field. */
+static size_t skip_mbox_from(const uint8_t *data, size_t len, header_t *h)
+{
+    if (len < 5 || memcmp(data, "From ", 5) != 0)
+        return 0;
+    h->defects |= HEADER_DEFECT_MBOX_FROM;
+    const uint8_t *nl = memchr(data, '\n', len);
+    return nl ? (size_t)(nl - data) + 1 : len;
+}
+
+/* Starts a field at line, or returns false when the line is no field. */
+static bool reader_open(field_reader_t *r, header_t *h, const uint8_t *data, size_t start,
+                        size_t content_end)
+{
+    size_t colon = 0;
+    size_t name_len = field_name_length(data + start, content_end - start, &colon);
+    if (name_len == 0)
+        return false;
+    r->open = true;
+    r->keep = h->count < HEADER_FIELDS_MAX;
+    if (!r->keep)
+        h->defects |= HEADER_DEFECT_TOO_MANY_FIELDS;
+    r->offset = start;
+    r->name = data + start;
+    r->name_len = name_len;
+    reader_append(r, h, data + start + colon + 1, content_end - start - colon - 1);
+    return true;
+}
+
+size_t header_parse(const uint8_t *data, size_t len, header_t *h)
+{
+    field_reader_t r = {false, true, 0, 0, NULL, BUF_INIT};
+    size_t pos = skip_mbox_from(data, len, h);
+    size_t body = len;
+    bool ended = false;
+    while (pos < len && !ended) {
+        const uint8_t *nl = memchr(data + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        size_t next = nl ? end + 1 : len;
+        size_t content_end = end;
+        if (content_end > pos && data[content_end - 1] == '\r')
+            content_end--;
+        else if (nl)
+            h->defects |= HEADER_DEFECT_BARE_LF;
+        if (has_8bit(data + pos, content_end - pos))
+            h->defects |= HEADER_DEFECT_8BIT;
+        if (content_end == pos) { /* the empty line: the body follows */
+            reader_close(&r, h, pos);
+            body = next;
+            ended = true;
+        } else if (is_wsp(data[pos])) {
+            if (r.open)
+                reader_append(&r, h, data + pos, content_end - pos);
+            else
+                h->defects |= HEADER_DEFECT_STRAY_CONTINUATION;
+            pos = next;
+        } else {
+            reader_close(&r, h, pos);
+            if (!reader_open(&r, h, data, pos, content_end)) {
+                h->defects |= HEADER_DEFECT_NO_COLON;
+                body = pos;
+                ended = true;
+            }
+            pos = next;
+        }
+    }
+    if (!ended) {
+        reader_close(&r, h, len);
+        h->defects |= HEADER_DEFECT_NO_END;
+    }
+    buf_free(&r.value);
+    return body;
+}
+
+/* --- lookup and building ------------------------------------------------- */
+
+size_t header_index(const header_t *h, const char *name, size_t from)
+{
+    for (size_t i = from; i < h->count; i++)
+        if (str_casecmp(h->fields[i].name, name) == 0)
+            return i;
+    return HEADER_NONE;
+}
+
+const header_field_t *header_find(const header_t *h, const char *name)
+{
+    size_t i = header_index(h, name, 0);
+    return i == HEADER_NONE ? NULL : &h->fields[i];
+}
+
+const char *header_get(const header_t *h, const char *name)
+{
+    const header_field_t *f = header_find(h, name);
+    return f ? f->value : NULL;
+}
+
+bool header_get_decoded(const header_t *h, const char *name, buf_t *out)
+{
+    const header_field_t *f = header_find(h, name);
+    if (!f)
+        return false;
+    codec_words_decode(f->value, f->value_len, out);
+    return true;
+}
+
+void header_add(header_t *h, const char *name, const char *value)
+{
+    header_field_t *f = header_push(h);
+    f->name = xstrdup(name);
+    f->value = xstrdup(value);
+    f->value_len = strlen(value);
+}
+
+void header_add_text(header_t *h, const char *name, const char *utf8)
+{
+    buf_t encoded = BUF_INIT;
+    size_t used = strlen(name) + 2;
+    codec_words_encode(utf8, strlen(utf8), used < HEADER_FOLD_AT ? HEADER_FOLD_AT - used : 0,
+                       &encoded);
+    header_add(h, name, buf_cstr(&encoded));
+    buf_free(&encoded);
+}
+
+size_t header_remove(header_t *h, const char *name)
+{
+    size_t kept = 0, removed = 0;
+    for (size_t i = 0; i < h->count; i++) {
+        if (str_casecmp(h->fields[i].name, name) == 0) {
+            free(h->fields[i].name);
+            free(h->fields[i].value);
+            removed++;
+        } else {
+            h->fields[kept++] = h->fields[i];
+        }
+    }
+    h->count = kept;
+    return removed;
+}
+
+/* --- folding ------------------------------------------------------------- */
+
+static bool is_fold_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+void header_fold(const char *name, const char *value, size_t value_len, buf_t *out)
+{
+    buf_puts(out, name);
+    buf_append(out, ": ", 2);
+    size_t column = strlen(name) + 2;
+    size_t i = 0;
+    while (i < value_len && is_fold_space(value[i]))
+        i++;
+    bool line_has_word = false;
+    while (i < value_len) {
+        /* one token: whitespace, then a word */
+        size_t ws = i;
+        while (i < value_len && is_fold_space(value[i]))
+            i++;
+        size_t word = i;
+        while (i < value_len && !is_fold_space(value[i]))
+            i++;
+        if (word == i)
+            break; /* trailing whitespace */
+        size_t token_len = i - ws;
+        if (line_has_word && ws < word && column + token_len > HEADER_FOLD_AT) {
+            buf_append(out, "\r\n", 2);
+            column = 0;
+        }
+        for (size_t k = ws; k < word; k++)
+            buf_putc(out, value[k] == '\t' ? '\t' : ' ');
+        buf_append(out, value + word, i - word);
+        column += token_len;
+        line_has_word = true;
+    }
+    buf_append(out, "\r\n", 2);
+}
+
+void header_write(const header_t *h, buf_t *out)
+{
+    for (size_t i = 0; i < h->count; i++)
+        header_fold(h->fields[i].name, h->fields[i].value, h->fields[i].value_len, out);
+}
+
+void header_unfold(const char *raw, size_t len, buf_t *out)
+{
+    size_t start = out->len;
+    for (size_t i = 0; i < len; i++) {
+        if (raw[i] == '\r' && i + 2 < len && raw[i + 1] == '\n' && is_wsp((uint8_t)raw[i + 2])) {
+            i++;
+            continue;
+        }
+        if (raw[i] == '\n' && i + 1 < len && is_wsp((uint8_t)raw[i + 1]))
+            continue;
+        buf_putc(out, (uint8_t)raw[i]);
+    }
+    size_t lead = start;
+    while (lead < out->len && is_fold_space((char)out->data[lead]))
+        lead++;
+    memmove(out->data + start, out->data + lead, out->len - lead);
+    out->len -= lead - start;
+    while (out->len > start && is_fold_space((char)out->data[out->len - 1]))
+        out->len--;
+    if (out->cap > 0)
+        out->data[out->len] = '\0';
+}
+
+static const char *const header_defect_names[] = {
+    "line without colon", "8-bit octets",       "field too long", "too many fields",
+    "no end of header",   "stray continuation", "bare LF",        "mbox From line",
+};
+
+void header_defects_describe(unsigned defects, buf_t *out)
+{
+    const char *sep = "";
+    for (size_t i = 0; i < ARRAY_LEN(header_defect_names); i++) {
+        if (defects & (1u << i)) {
+            buf_printf(out, "%s%s", sep, header_defect_names[i]);
+            sep = ", ";
+        }
+    }
+}

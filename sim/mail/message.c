@@ -1,0 +1,175 @@
+/*
+ * message: build a message from a user agent's pieces (RFC 5322 3.6 fields,
+ * a MIME body), and stamp it with trace fields on its way (RFC 5321 4.4).
+ */
+#include "mail/message.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mail/address.h"
+#include "mail/header.h"
+
+char *message_id_make(uint64_t counter, uint64_t seed, const char *host, char *out, size_t size)
+{
+    snprintf(out, size, "<%llu.%llx@%s>", (unsigned long long)counter, (unsigned long long)seed,
+             host && *host ? host : "localhost");
+    return out;
+}
+
+/* Parses each address (list) and writes them all as one field value; -1 if any was bad. */
+static int add_address_field(header_t *h, const char *name, const char *const *values, size_t count)
+{
+    if (count == 0)
+        return 0;
+    int rc = 0;
+    addr_list_t list;
+    addr_list_init(&list);
+    for (size_t i = 0; i < count; i++)
+        if (values[i] && addr_list_parse(values[i], strlen(values[i]), &list) != 0)
+            rc = -1;
+    buf_t text = BUF_INIT;
+    addr_list_format(&list, &text);
+    if (text.len > 0)
+        header_add(h, name, buf_cstr(&text));
+    buf_free(&text);
+    addr_list_free(&list);
+    return rc;
+}
+
+static int build_header(const message_spec_t *spec, header_t *h)
+{
+    char date[MESSAGE_DATE_MAX], id[256];
+    header_add(h, "Date", message_date_format(spec->date, spec->tz_minutes, date, sizeof date));
+    int rc = add_address_field(h, "From", &spec->from, spec->from ? 1 : 0);
+    if (add_address_field(h, "To", spec->to, spec->to_count) != 0)
+        rc = -1;
+    if (add_address_field(h, "Cc", spec->cc, spec->cc_count) != 0)
+        rc = -1;
+    if (add_address_field(h, "Reply-To", &spec->reply_to, spec->reply_to ? 1 : 0) != 0)
+        rc = -1;
+    if (spec->subject)
+        header_add_text(h, "Subject", spec->subject);
+    if (spec->message_id)
+        header_add(h, "Message-ID", spec->message_id);
+    else
+        header_add(h, "Message-ID",
+                   message_id_make(spec->counter, spec->seed, spec->host, id, sizeof id));
+    for (size_t i = 0; i < spec->field_count; i++)
+        header_add_text(h, spec->fields[i].name, spec->fields[i].value);
+    header_add(h, "MIME-Version", "1.0");
+    return rc;
+}
+
+/* The text, or text and html as multipart/alternative (RFC 2046 5.1.4). */
+static void build_text_entity(const message_spec_t *spec, buf_t *out)
+{
+    const char *text = spec->text ? spec->text : "";
+    if (!spec->html) {
+        mime_write_text(out, "plain", text, strlen(text), spec->allow_8bit);
+        return;
+    }
+    buf_t parts[2] = {BUF_INIT, BUF_INIT};
+    mime_write_text(&parts[0], "plain", text, strlen(text), spec->allow_8bit);
+    mime_write_text(&parts[1], "html", spec->html, strlen(spec->html), spec->allow_8bit);
+    mime_write_multipart(out, "alternative", parts, 2, spec->seed, spec->counter * 2 + 1);
+    buf_free(&parts[0]);
+    buf_free(&parts[1]);
+}
+
+/* The body entity: the text alone, or multipart/mixed with the attachments (RFC 2046 5.1.3). */
+static void build_body(const message_spec_t *spec, buf_t *out)
+{
+    if (spec->attachment_count == 0) {
+        build_text_entity(spec, out);
+        return;
+    }
+    size_t count = spec->attachment_count + 1;
+    buf_t *parts = xcalloc(count, sizeof *parts);
+    build_text_entity(spec, &parts[0]);
+    for (size_t i = 0; i < spec->attachment_count; i++)
+        mime_write_attachment(&parts[i + 1], &spec->attachments[i]);
+    mime_write_multipart(out, "mixed", parts, count, spec->seed, spec->counter * 2);
+    for (size_t i = 0; i < count; i++)
+        buf_free(&parts[i]);
+    free(parts);
+}
+
+int message_build(const message_spec_t *spec, buf_t *out)
+{
+    header_t h;
+    header_init(&h);
+    int rc = build_header(spec, &h);
+    header_write(&h, out);
+    header_free(&h);
+    build_body(spec, out); /* its Content-* fields end the header */
+    return rc;
+}
+
+/* --- trace fields -------------------------------------------------------- */
+
+void message_received_value(const message_received_t *r, buf_t *out)
+{
+    char date[MESSAGE_DATE_MAX];
+    buf_printf(out, "from %s (", r->helo && *r->helo ? r->helo : "unknown");
+    if (r->client_host && *r->client_host)
+        buf_printf(out, "%s ", r->client_host);
+    buf_printf(out, "[%s])", r->client_addr ? r->client_addr : "unknown");
+    buf_printf(out, " by %s with %s", r->by_host ? r->by_host : "localhost",
+               r->protocol ? r->protocol : "ESMTP");
+    if (r->id && *r->id)
+        buf_printf(out, " id %s", r->id);
+    if (r->for_rcpt && *r->for_rcpt)
+        buf_printf(out, " for <%s>", r->for_rcpt);
+    buf_printf(out, "; %s", message_date_format(r->time, r->tz_minutes, date, sizeof date));
+}
+
+void message_prepend_field(buf_t *message, const char *name, const char *value)
+{
+    buf_t out = BUF_INIT;
+    header_fold(name, value, strlen(value), &out);
+    buf_append(&out, message->data, message->len);
+    buf_free(message);
+    *message = out;
+}
+
+/*
+ * The layout most servers use, one clause a line, so that unfolding gives
+ * back message_received_value exactly:
+ *   Received: from HELO (HOST [ADDR])
+ *    by HOST with ESMTP id ID
+ *    for <RCPT>; DATE
+ */
+void message_prepend_received(buf_t *message, const message_received_t *r)
+{
+    buf_t value = BUF_INIT, out = BUF_INIT;
+    message_received_value(r, &value);
+    const char *text = buf_cstr(&value);
+    const char *by = strstr(text, ") by ");
+    const char *tail = by ? strstr(by, r->for_rcpt && *r->for_rcpt ? " for <" : "; ") : NULL;
+    if (!by || !tail) {
+        message_prepend_field(message, "Received", text);
+        buf_free(&value);
+        return;
+    }
+    if (*tail == ';')
+        tail++;
+    buf_puts(&out, "Received: ");
+    buf_append(&out, text, (size_t)(by - text) + 1);
+    buf_append(&out, "\r\n", 2);
+    buf_append(&out, by + 1, (size_t)(tail - by - 1));
+    buf_printf(&out, "\r\n%s\r\n", tail);
+    buf_append(&out, message->data, message->len);
+    buf_free(message);
+    buf_free(&value);
+    *message = out;
+}
+
+void message_prepend_return_path(buf_t *message, const char *reverse_path)
+{
+    buf_t value = BUF_INIT;
+    buf_printf(&value, "<%s>", reverse_path ? reverse_path : "");
+    message_prepend_field(message, "Return-Path", buf_cstr(&value));
+    buf_free(&value);
+}

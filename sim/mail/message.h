@@ -1,0 +1,112 @@
+/*
+ * message: an Internet message as RFC 5322 defines it, a header and a body,
+ * built from what a user agent knows (sender, recipients, subject, text,
+ * attachments) and stamped on its way by the servers it crosses (RFC 5321
+ * 4.4: a Received field at every hop, Return-Path at final delivery).
+ *
+ * Time is the simulation's virtual time. Virtual time 0 is the fixed epoch
+ * Mon, 07 Sep 2026 09:00:00 +0000 (MESSAGE_EPOCH_UNIX), so a run's Date
+ * fields are the same on every machine and every run. Message-IDs and MIME
+ * boundaries are made from a counter and a seed that the caller supplies.
+ *
+ * To read a message, parse it with mime_parse (mime.h): the root part's
+ * header is the message header.
+ */
+#ifndef MAILSIM_MAIL_MESSAGE_H
+#define MAILSIM_MAIL_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/time.h"
+#include "mail/mime.h"
+
+/* Unix time of virtual time 0: Mon, 07 Sep 2026 09:00:00 +0000. */
+#define MESSAGE_EPOCH_UNIX INT64_C(1788771600)
+/* Room for any date this module writes, with its NUL. */
+#define MESSAGE_DATE_MAX 40
+
+/*
+ * RFC 5322 3.3 date-time for virtual time t (seconds dropped below one), in a
+ * zone tz_minutes east of UTC: "Mon, 07 Sep 2026 12:00:00 +0300" for t = 0
+ * and tz_minutes = 180. out needs MESSAGE_DATE_MAX bytes. Returns out.
+ */
+char *message_date_format(sim_time_t t, int tz_minutes, char *out, size_t size);
+/* The same instant as an mbox "From " line writes it: "Mon Sep  7 09:00:00 2026" (UTC). */
+char *message_date_format_ctime(sim_time_t t, char *out, size_t size);
+/*
+ * Reads an RFC 5322 date-time (day name optional, seconds optional, numeric
+ * or obsolete named zones, two-digit years) into virtual time. Returns 0, or
+ * -1 when text is not a date.
+ */
+int message_date_parse(const char *text, sim_time_t *out);
+
+/* "<COUNTER.SEED@HOST>" with SEED in hex: the same pieces give the same ID. Returns out. */
+char *message_id_make(uint64_t counter, uint64_t seed, const char *host, char *out, size_t size);
+
+typedef struct message_field {
+    const char *name;
+    const char *value; /* UTF-8; written as RFC 2047 words when not ASCII */
+} message_field_t;
+
+typedef struct message_spec {
+    const char *from;      /* "Alice <alice@alice.example>" or a bare address */
+    const char *const *to; /* each an address or an address list */
+    size_t to_count;
+    const char *const *cc;
+    size_t cc_count;
+    const char *reply_to; /* NULL for none */
+    const char *subject;  /* UTF-8; NULL for none */
+    const char *text;     /* the body text, UTF-8; NULL means empty */
+    const char *html;     /* with text, makes multipart/alternative; NULL for none */
+    const mime_attachment_t *attachments;
+    size_t attachment_count;
+    const message_field_t *fields; /* more header fields, written after the usual ones */
+    size_t field_count;
+    sim_time_t date;        /* virtual time of the Date field */
+    int tz_minutes;         /* the sender's zone, minutes east of UTC */
+    const char *message_id; /* "<...>"; NULL makes one from counter, seed and host */
+    uint64_t counter;       /* also numbers the MIME boundaries */
+    uint64_t seed;
+    const char *host; /* the domain in a made Message-ID ("localhost" if NULL) */
+    bool allow_8bit;  /* 8bit text bodies; else quoted-printable for non-ASCII */
+} message_spec_t;
+
+/*
+ * Writes the whole message, CRLF line ends: Date, From, To, Cc, Reply-To,
+ * Subject, Message-ID, the extra fields, MIME-Version, then a single text
+ * part, a multipart/alternative (text and html), or a multipart/mixed with
+ * the text first and the attachments (base64) after. Bcc is not written
+ * (RFC 5322 3.6.3). Returns 0, or -1 when an address could not be read
+ * cleanly (the message is written all the same, with what was read).
+ */
+int message_build(const message_spec_t *spec, buf_t *out);
+
+/* One hop's trace information (RFC 5321 4.4). */
+typedef struct message_received {
+    const char *helo;        /* what the client said in HELO or EHLO */
+    const char *client_host; /* the client's name, or NULL when unknown */
+    const char *client_addr; /* "192.0.2.10" */
+    const char *by_host;     /* the receiving server */
+    const char *protocol;    /* "ESMTP", "ESMTPSA" (authenticated), "SMTP"... */
+    const char *id;          /* the receiving server's queue id, or NULL */
+    const char *for_rcpt;    /* the one recipient, or NULL when there were several */
+    sim_time_t time;
+    int tz_minutes;
+} message_received_t;
+
+/*
+ * The Received field's value: "from HELO (HOST [ADDR]) by HOST with ESMTP id
+ * ID for <RCPT>; DATE". Appends to out.
+ */
+void message_received_value(const message_received_t *r, buf_t *out);
+/* Puts a Received field, folded, in front of the message in message. */
+void message_prepend_received(buf_t *message, const message_received_t *r);
+/* Puts "Return-Path: <reverse_path>" in front ("<>" for the null sender of a bounce). */
+void message_prepend_return_path(buf_t *message, const char *reverse_path);
+/* Puts any field, folded, in front of the message. */
+void message_prepend_field(buf_t *message, const char *name, const char *value);
+
+#endif

@@ -1,0 +1,209 @@
+/* Header fields: parse, unfold, look up, fold at 78, and the defects of bad headers. */
+#include <check.h>
+#include <string.h>
+
+#include "mail/header.h"
+
+static size_t parse(const char *text, header_t *h)
+{
+    header_init(h);
+    return header_parse((const uint8_t *)text, strlen(text), h);
+}
+
+START_TEST(test_parse_fields)
+{
+    const char *msg = "From: Alice <alice@alice.example>\r\n"
+                      "To: roberto@roberto.example\r\n"
+                      "Subject: a subject that\r\n"
+                      " goes on\r\n"
+                      "\tand on  \r\n"
+                      "X-Empty:\r\n"
+                      "Received: one\r\n"
+                      "received: two\r\n"
+                      "\r\n"
+                      "Body line\r\n";
+    header_t h;
+    size_t body = parse(msg, &h);
+    ck_assert_str_eq(msg + body, "Body line\r\n");
+    ck_assert_uint_eq(h.count, 6);
+    ck_assert_uint_eq(h.defects, 0);
+    ck_assert_str_eq(header_get(&h, "SUBJECT"), "a subject that goes on\tand on");
+    ck_assert_str_eq(header_get(&h, "from"), "Alice <alice@alice.example>");
+    ck_assert_str_eq(header_get(&h, "X-Empty"), "");
+    ck_assert_ptr_null(header_get(&h, "Cc"));
+    size_t first = header_index(&h, "Received", 0);
+    size_t second = header_index(&h, "Received", first + 1);
+    ck_assert_str_eq(h.fields[first].value, "one");
+    ck_assert_str_eq(h.fields[second].value, "two");
+    ck_assert_uint_eq(header_index(&h, "Received", second + 1), HEADER_NONE);
+    /* offsets point at the field's own bytes, line ends included */
+    const header_field_t *s = header_find(&h, "Subject");
+    ck_assert_uint_eq(s->length, strlen("Subject: a subject that\r\n goes on\r\n\tand on  \r\n"));
+    ck_assert(strncmp(msg + s->offset, "Subject:", 8) == 0);
+    header_free(&h);
+}
+END_TEST
+
+START_TEST(test_build_remove_write)
+{
+    header_t h;
+    header_init(&h);
+    header_add(&h, "From", "alice@alice.example");
+    header_add(&h, "X-Tag", "1");
+    header_add(&h, "x-tag", "2");
+    header_add_text(&h, "Subject", "Γεια σου");
+    ck_assert_uint_eq(header_remove(&h, "X-TAG"), 2);
+    buf_t out = BUF_INIT;
+    header_write(&h, &out);
+    ck_assert_str_eq(buf_cstr(&out), "From: alice@alice.example\r\n"
+                                     "Subject: =?UTF-8?B?zpPOtc65zrEgz4POv8+F?=\r\n");
+    buf_reset(&out);
+    ck_assert(header_get_decoded(&h, "subject", &out));
+    ck_assert_str_eq(buf_cstr(&out), "Γεια σου");
+    buf_free(&out);
+    header_free(&h);
+}
+END_TEST
+
+/* Folding keeps lines within 78 where it can, and unfolding gives the value back. */
+START_TEST(test_fold_unfold_round_trip)
+{
+    const char *value = "this is a long value with many words that will certainly need to be "
+                        "folded more than once because it goes well past seventy-eight "
+                        "characters and then some more words";
+    buf_t out = BUF_INIT;
+    header_fold("Subject", value, strlen(value), &out);
+    const char *s = buf_cstr(&out);
+    size_t lines = 0;
+    for (const char *p = s; *p;) {
+        const char *crlf = strstr(p, "\r\n");
+        ck_assert_ptr_nonnull(crlf);
+        ck_assert_msg(crlf - p <= HEADER_FOLD_AT, "line %zu is %zu long", lines,
+                      (size_t)(crlf - p));
+        if (lines > 0)
+            ck_assert_msg(*p == ' ', "continuation line without leading space");
+        p = crlf + 2;
+        lines++;
+    }
+    ck_assert_uint_ge(lines, 3);
+    header_t h;
+    parse(s, &h);
+    ck_assert_str_eq(header_get(&h, "Subject"), value);
+    buf_t unfolded = BUF_INIT;
+    header_unfold(s + 8, out.len - 8, &unfolded);
+    ck_assert_str_eq(buf_cstr(&unfolded), value);
+    buf_free(&unfolded);
+    header_free(&h);
+    buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_fold_long_word_and_injection)
+{
+    char word[120];
+    memset(word, 'w', sizeof word - 1);
+    word[sizeof word - 1] = '\0';
+    buf_t out = BUF_INIT;
+    header_fold("X-Long", word, strlen(word), &out);
+    /* a word longer than a line cannot be folded: it stays whole on the first line */
+    ck_assert_uint_eq(out.len, strlen("X-Long: ") + strlen(word) + 2);
+    buf_reset(&out);
+    const char *evil = "hi\r\nBcc: victim@example";
+    header_fold("Subject", evil, strlen(evil), &out);
+    ck_assert_str_eq(buf_cstr(&out), "Subject: hi  Bcc: victim@example\r\n");
+    buf_free(&out);
+}
+END_TEST
+
+static const struct {
+    const char *text;
+    unsigned defects;
+    size_t fields;
+    const char *body;
+} bad_headers[] = {
+    /* a line with no colon: the header ends, and that line starts the body */
+    {"Subject: hi\r\nHello Roberto\r\n", HEADER_DEFECT_NO_COLON, 1, "Hello Roberto\r\n"},
+    {"Subject: hi\r\nNot a field: really\r\n\r\nx", HEADER_DEFECT_NO_COLON, 1,
+     "Not a field: really\r\n\r\nx"},
+    {"Subject: caf\xc3\xa9\r\n\r\nbody", HEADER_DEFECT_8BIT, 1, "body"},
+    {"Subject: no end", HEADER_DEFECT_NO_END, 1, ""},
+    {" stray\r\nSubject: x\r\n\r\n", HEADER_DEFECT_STRAY_CONTINUATION, 1, ""},
+    {"Subject: lf\nTo: a@b\n\nbody\n", HEADER_DEFECT_BARE_LF, 2, "body\n"},
+    {"From alice@example Mon Sep  7 09:00:00 2026\r\nSubject: x\r\n\r\n", HEADER_DEFECT_MBOX_FROM,
+     1, ""},
+    {"Subject : obsolete space\r\n\r\n", 0, 1, ""},
+    {"", HEADER_DEFECT_NO_END, 0, ""},
+    {"\r\nbody only", 0, 0, "body only"},
+    {": empty name\r\n\r\n", HEADER_DEFECT_NO_COLON, 0, ": empty name\r\n\r\n"},
+};
+
+START_TEST(test_bad_headers)
+{
+    header_t h;
+    size_t body = parse(bad_headers[_i].text, &h);
+    ck_assert_msg(h.defects == bad_headers[_i].defects, "case %d: defects %#x, want %#x", _i,
+                  h.defects, bad_headers[_i].defects);
+    ck_assert_msg(h.count == bad_headers[_i].fields, "case %d: %zu fields, want %zu", _i, h.count,
+                  bad_headers[_i].fields);
+    ck_assert_str_eq(bad_headers[_i].text + body, bad_headers[_i].body);
+    header_free(&h);
+}
+END_TEST
+
+/* An endless continuation: the field is cut at HEADER_FIELD_MAX, the rest still read. */
+START_TEST(test_endless_continuation)
+{
+    buf_t msg = BUF_INIT;
+    buf_puts(&msg, "Subject: start\r\n");
+    for (int i = 0; i < 120000; i++)
+        buf_puts(&msg, " more more\r\n");
+    header_t h;
+    header_init(&h);
+    size_t body = header_parse(msg.data, msg.len, &h);
+    ck_assert_uint_eq(body, msg.len);
+    ck_assert_uint_eq(h.count, 1);
+    ck_assert_uint_eq(h.defects, HEADER_DEFECT_FIELD_TOO_LONG | HEADER_DEFECT_NO_END);
+    ck_assert_uint_le(h.fields[0].value_len, HEADER_FIELD_MAX);
+    ck_assert(strncmp(h.fields[0].value, "start more more", 15) == 0);
+    header_free(&h);
+    buf_free(&msg);
+}
+END_TEST
+
+START_TEST(test_too_many_fields)
+{
+    buf_t msg = BUF_INIT;
+    for (int i = 0; i < HEADER_FIELDS_MAX + 10; i++)
+        buf_printf(&msg, "X-%d: v\r\n", i);
+    buf_puts(&msg, "\r\nbody");
+    header_t h;
+    header_init(&h);
+    size_t body = header_parse(msg.data, msg.len, &h);
+    ck_assert_str_eq((const char *)msg.data + body, "body");
+    ck_assert_uint_eq(h.count, HEADER_FIELDS_MAX);
+    ck_assert(h.defects & HEADER_DEFECT_TOO_MANY_FIELDS);
+    buf_t text = BUF_INIT;
+    header_defects_describe(h.defects, &text);
+    ck_assert_str_eq(buf_cstr(&text), "too many fields");
+    buf_free(&text);
+    header_free(&h);
+    buf_free(&msg);
+}
+END_TEST
+
+Suite *mail_header_suite(void)
+{
+    Suite *s = suite_create("mail_header");
+    TCase *tc = tcase_create("fields");
+    tcase_add_test(tc, test_parse_fields);
+    tcase_add_test(tc, test_build_remove_write);
+    tcase_add_test(tc, test_fold_unfold_round_trip);
+    tcase_add_test(tc, test_fold_long_word_and_injection);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("bad_input");
+    tcase_add_loop_test(tc, test_bad_headers, 0, (int)(sizeof bad_headers / sizeof bad_headers[0]));
+    tcase_add_test(tc, test_endless_continuation);
+    tcase_add_test(tc, test_too_many_fields);
+    suite_add_tcase(s, tc);
+    return s;
+}
