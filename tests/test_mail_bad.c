@@ -370,6 +370,20 @@ START_TEST(test_seeded_garbage)
 }
 END_TEST
 
+/* A megabyte of unclosed encoded words: copied as it is, in linear time. */
+START_TEST(test_unclosed_words)
+{
+    buf_t in = BUF_INIT, out = BUF_INIT;
+    while (in.len < (1u << 20))
+        buf_puts(&in, "=?x?B?a");
+    ck_assert_int_eq(codec_words_decode((const char *)in.data, in.len, &out), -1);
+    ck_assert_uint_eq(out.len, in.len);
+    ck_assert(memcmp(out.data, in.data, in.len) == 0);
+    buf_free(&in);
+    buf_free(&out);
+}
+END_TEST
+
 /* Content that already holds the natural boundary gets another one. */
 START_TEST(test_boundary_avoids_content)
 {
@@ -408,6 +422,7 @@ Suite *mail_bad_suite(void)
     tcase_add_test(tc, test_too_many_parts);
     tcase_add_test(tc, test_every_truncation);
     tcase_add_test(tc, test_seeded_garbage);
+    tcase_add_test(tc, test_unclosed_words);
     tcase_add_test(tc, test_boundary_avoids_content);
     suite_add_tcase(s, tc);
     return s;

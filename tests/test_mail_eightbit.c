@@ -190,6 +190,9 @@ START_TEST(test_bare_lf_exact)
     eightbit_downgrade((const uint8_t *)msg, strlen(msg), &out);
     assert_clean(&out);
     mime_part_t *root = mime_parse(out.data, out.len);
+    /* no MIME-Version before: one is added, or the new encoding would mean nothing */
+    ck_assert_str_eq(header_get(&root->header, "MIME-Version"), "1.0");
+    ck_assert_str_eq(header_get(&root->header, "Content-Transfer-Encoding"), "quoted-printable");
     mime_part_decode(root, &got);
     ck_assert_str_eq(buf_cstr(&got), "α\nβ\r\nγ \n");
     mime_free(root);

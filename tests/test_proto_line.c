@@ -167,6 +167,13 @@ START_TEST(test_nul_and_limits_change)
     ck_assert_int_eq(ln.kind, LINE_TOO_LONG);
     line_reader_take(&lr, (const uint8_t *)"abc\r\n", 5, &ln);
     ck_assert_int_eq(ln.kind, LINE_TEXT);
+    /* The limit grows in the middle of an over-long line: only what was kept is shown. */
+    line_reader_take(&lr, (const uint8_t *)"123456789", 9, &ln);
+    line_reader_set_max(&lr, 100);
+    line_reader_take(&lr, (const uint8_t *)"\r\n", 2, &ln);
+    ck_assert_int_eq(ln.kind, LINE_TOO_LONG);
+    ck_assert_uint_eq(ln.len, 4);
+    ck_assert_uint_eq(ln.full_len, 9);
     line_reader_take(&lr, (const uint8_t *)"par", 3, &ln);
     ck_assert(line_reader_pending(&lr));
     line_reader_reset(&lr);

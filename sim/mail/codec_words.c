@@ -200,8 +200,13 @@ typedef struct encoded_word {
     size_t total_len; /* from "=?" to "?=" inclusive */
 } encoded_word_t;
 
-/* Recognises "=?charset?e?text?=" at in[0]; false when it is not one. */
-static bool word_scan(const char *in, size_t len, encoded_word_t *w)
+/*
+ * Recognises "=?charset?e?text?=" at in[0]; false when it is not one. *dead
+ * marks where an earlier search for the closing "?=" met whitespace or the
+ * end: a search starting before it fails the same way, so it is not repeated
+ * (else a field full of "=?x?B?" would take quadratic time).
+ */
+static bool word_scan(const char *in, size_t len, const char **dead, encoded_word_t *w)
 {
     if (len < 8 || in[0] != '=' || in[1] != '?')
         return false;
@@ -221,9 +226,13 @@ static bool word_scan(const char *in, size_t len, encoded_word_t *w)
     if (!w->encoding)
         return false;
     size_t start = i + 3;
+    if (in + start < *dead)
+        return false;
     for (size_t j = start; j + 1 < len; j++) {
-        if (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n')
+        if (in[j] == ' ' || in[j] == '\t' || in[j] == '\r' || in[j] == '\n') {
+            *dead = in + j;
             return false;
+        }
         if (in[j] == '?' && in[j + 1] == '=') {
             w->text = in + start;
             w->text_len = j - start;
@@ -231,6 +240,7 @@ static bool word_scan(const char *in, size_t len, encoded_word_t *w)
             return true;
         }
     }
+    *dead = in + len;
     return false;
 }
 
@@ -304,10 +314,11 @@ int codec_words_decode(const char *in, size_t len, buf_t *out)
 {
     bool bad = false;
     word_run_t run = {BUF_INIT, CODEC_CHARSET_UTF8, false};
+    const char *dead = in;
     size_t i = 0;
     while (i < len) {
         encoded_word_t w;
-        if (in[i] == '=' && word_scan(in + i, len - i, &w)) {
+        if (in[i] == '=' && word_scan(in + i, len - i, &dead, &w)) {
             if (!run_add(&run, &w, out))
                 bad = true;
             i += w.total_len;
@@ -315,7 +326,7 @@ int codec_words_decode(const char *in, size_t len, buf_t *out)
             size_t j = i;
             while (j < len && is_lwsp(in[j]))
                 j++;
-            if (j > i && j < len && word_scan(in + j, len - j, &w))
+            if (j > i && j < len && word_scan(in + j, len - j, &dead, &w))
                 i = j;
             continue;
         }

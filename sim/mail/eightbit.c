@@ -103,6 +103,10 @@ static void rewrite_header(downgrade_t *dg, const mime_part_t *part, const char 
             continue;
         write_field(dg, part, f);
     }
+    /* a message without MIME-Version is not MIME (RFC 2045 4): the new encoding needs it */
+    bool is_message = !part->parent || part->parent->message == part;
+    if (cte && is_message && !header_find(&part->header, "MIME-Version"))
+        buf_puts(dg->out, "MIME-Version: 1.0\r\n");
     if (cte)
         buf_printf(dg->out, "Content-Transfer-Encoding: %s\r\n", cte);
     buf_append(dg->out, "\r\n", 2);

@@ -127,22 +127,15 @@ static void raw_param_name(raw_param_t *p, const char *name, size_t n)
     }
     p->base = lower_dup(name, (size_t)(star - name));
     const char *rest = star + 1, *end = name + n;
+    /* "name*" is extended; "name*2" a section; "name*2*" an extended section */
+    p->extended = true;
     if (rest < end && *rest >= '0' && *rest <= '9') {
         int section = 0;
         while (rest < end && *rest >= '0' && *rest <= '9' && section < 100000)
             section = section * 10 + (*rest++ - '0');
         p->section = section;
-        if (rest < end && *rest == '*') {
-            p->extended = true;
-            rest++;
-        }
-    } else if (rest < end && *rest == '*') {
-        rest = end; /* "name**": take it as extended */
-        p->extended = true;
-    } else {
-        p->extended = true;
+        p->extended = rest < end && *rest == '*';
     }
-    (void)rest;
 }
 
 /* One "; attribute = value" at lx->pos (just past the ";"); false when nothing was read. */

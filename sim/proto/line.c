@@ -67,6 +67,9 @@ static void keep_bytes(line_reader_t *lr, const uint8_t *p, size_t n)
     if (n == 0)
         return;
     size_t room = lr->max_len - 1 > lr->partial.len ? lr->max_len - 1 - lr->partial.len : 0;
+    /* Once a line has overflowed nothing more of it is kept, even if the limit grows. */
+    if (lr->overflow > 0)
+        room = 0;
     size_t keep = n < room ? n : room;
     buf_append(&lr->partial, p, keep);
     lr->overflow += n - keep;
@@ -77,20 +80,15 @@ static void finish_line(line_reader_t *lr, line_t *out)
 {
     size_t total = lr->partial.len + lr->overflow;
     size_t content = total - (lr->last_cr ? 1 : 0);
+    /* What was kept of the content: the CR is only in partial when nothing overflowed. */
+    size_t kept = lr->partial.len - (lr->last_cr && lr->overflow == 0 ? 1 : 0);
     size_t limit = lr->max_len - 2;
-    *out = (line_t){.bare_lf = !lr->last_cr};
-    if (content > limit) {
-        out->kind = LINE_TOO_LONG;
-        out->full_len = content;
-        lr->partial.len = limit;
-        lr->partial.data[limit] = '\0';
-    } else {
-        out->kind = LINE_TEXT;
-        out->full_len = content;
-        lr->partial.len = content;
-        if (lr->partial.data)
-            lr->partial.data[content] = '\0';
-    }
+    *out = (line_t){.bare_lf = !lr->last_cr, .full_len = content};
+    /* A line that lost octets is too long even if the limit grew since. */
+    out->kind = content > limit || content > kept ? LINE_TOO_LONG : LINE_TEXT;
+    lr->partial.len = kept < limit ? kept : limit;
+    if (lr->partial.data)
+        lr->partial.data[lr->partial.len] = '\0';
     out->text = buf_cstr(&lr->partial);
     out->len = lr->partial.len;
     lr->delivered = true;
