@@ -269,7 +269,7 @@ START_TEST(test_accounting_detects_loss)
     store_user_t *u = store_find_user(server_store(f.roberto_srv), "roberto");
     store_set_observer(server_store(f.roberto_srv), NULL, NULL);
     store_flags_change(store_inbox(u), 1, STORE_FLAGS_ADD, STORE_FLAG_DELETED, NULL, 0);
-    store_expunge(store_inbox(u), NULL, 0, NULL, NULL);
+    store_expunge(store_inbox(u), NULL, 0, NULL);
     buf_t out = BUF_INIT;
     ck_assert(!accounting_check(world_accounting(f.w), f.w, &out));
     ck_assert_msg(strstr(buf_cstr(&out), "roberto") != NULL, "%s", buf_cstr(&out));

@@ -194,24 +194,6 @@ static void on_session_done(void *ctx, bool ok, const char *error)
         tcp_close(sub->conn);
 }
 
-static void on_client_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
-{
-    submission_t *sub = ctx;
-    world_t *w = sub->agent->world;
-    if (dir == LINE_CLIENT_TO_SERVER || !sub->conn || !trace_enabled(&w->sim->trace))
-        return;
-    trace_event_t ev;
-    trace_event_init(&ev, sim_now(w->sim), TRACE_SMTP_REPLY, sub->agent->host_name);
-    host_t *peer = tcp_conn_remote(sub->conn);
-    ev.from = peer ? host_name(peer) : NULL;
-    ev.to = sub->agent->host_name;
-    ev.port = tcp_conn_service_port(sub->conn);
-    ev.session = (int64_t)tcp_conn_id(sub->conn);
-    ev.code = code;
-    ev.line = line;
-    node_emit(w, &ev);
-}
-
 static void on_connected(tcp_conn_t *c, void *ctx)
 {
     submission_t *sub = ctx;
@@ -225,7 +207,6 @@ static void on_connected(tcp_conn_t *c, void *ctx)
     };
     smtp_client_hooks_t hooks = {
         .ctx = sub,
-        .on_line = on_client_line,
         .on_recipient_result = on_rcpt,
         .on_message_done = on_message_done,
         .on_session_done = on_session_done,

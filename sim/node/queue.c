@@ -258,27 +258,6 @@ static void on_linger(void *arg)
 
 /* --- SMTP client hooks ---------------------------------------------------- */
 
-static void client_on_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
-{
-    outbound_t *o = ctx;
-    world_t *w = o->server->world;
-    if (!trace_enabled(&w->sim->trace) || !o->conn)
-        return;
-    if (dir == LINE_CLIENT_TO_SERVER)
-        return; /* the server's side traces the commands it reads */
-    trace_event_t ev;
-    trace_event_init(&ev, sim_now(w->sim), TRACE_SMTP_REPLY, o->server->host_name);
-    host_t *peer = tcp_conn_remote(o->conn);
-    ev.from = peer ? host_name(peer) : NULL;
-    ev.to = o->server->host_name;
-    ev.port = tcp_conn_service_port(o->conn);
-    ev.session = (int64_t)tcp_conn_id(o->conn);
-    ev.code = code;
-    ev.line = line;
-    (void)verb;
-    node_emit(w, &ev);
-}
-
 static void client_on_rcpt(void *ctx, void *msg_ctx, size_t index, const smtp_reply_t *reply,
                            bool from_server)
 {
@@ -374,7 +353,6 @@ static void conn_on_connected(tcp_conn_t *c, void *ctx)
     smtp_client_config_t cfg = {.helo_name = s->host_name};
     smtp_client_hooks_t hooks = {
         .ctx = o,
-        .on_line = client_on_line,
         .on_recipient_result = client_on_rcpt,
         .on_message_done = client_on_message_done,
         .on_session_done = client_on_session_done,

@@ -35,7 +35,7 @@ static void on_store_change(void *ctx, const store_change_t *c)
             accounting_mailbox_removed(w->acct, s, c->user_name, c->uid);
     if (!trace_enabled(&w->sim->trace))
         return;
-    trace_kind_t kind;
+    trace_kind_t kind = TRACE_MAILBOX_STORE;
     switch (c->kind) {
     case STORE_CHANGE_APPEND:
     case STORE_CHANGE_COPY: kind = TRACE_MAILBOX_STORE; break;
@@ -45,7 +45,6 @@ static void on_store_change(void *ctx, const store_change_t *c)
     case STORE_CHANGE_FOLDER_DELETE:
     case STORE_CHANGE_FOLDER_RENAME: kind = TRACE_MAILBOX_FOLDER; break;
     case STORE_CHANGE_FLAGS: return;
-    default: return;
     }
     trace_event_t ev;
     trace_event_init(&ev, sim_now(w->sim), kind, s->host_name);
@@ -94,6 +93,7 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
 
 void server_free(mail_server_t *s)
 {
+    smtp_service_free(s);
     queue_free_all(s);
     store_free(s->store);
     for (size_t i = 0; i < s->cfg.ndomains; i++)

@@ -77,7 +77,10 @@ static void arm_idle(smtp_session_t *ss)
     ss->idle_timer = sched_after(sched, SMTP_SERVER_IDLE_TIMEOUT, on_idle, ss);
 }
 
-/* Traces one command or reply line as smtp.command / smtp.reply. */
+/*
+ * Traces one command or reply line as smtp.command / smtp.reply, at the
+ * server: a command goes from the client to the server, a reply back.
+ */
 static void on_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
 {
     smtp_session_t *ss = ctx;
@@ -88,19 +91,15 @@ static void on_line(void *ctx, line_dir_t dir, const char *verb, int code, const
     bool command = dir == LINE_CLIENT_TO_SERVER;
     trace_event_init(&ev, sim_now(w->sim), command ? TRACE_SMTP_COMMAND : TRACE_SMTP_REPLY,
                      ss->server->host_name);
-    ev.from = ss->client_name;
-    ev.to = ss->server->host_name;
+    ev.from = command ? ss->client_name : ss->server->host_name;
+    ev.to = command ? ss->server->host_name : ss->client_name;
     ev.port = tcp_conn_service_port(ss->conn);
     ev.session = (int64_t)tcp_conn_id(ss->conn);
     ev.line = line;
-    if (command) {
-        ev.verb = verb;
-    } else {
-        ev.code = code;
-    }
-    /* Commands are traced at the server that reads them; the client's host sees replies. */
     if (command)
-        ev.host = ss->server->host_name;
+        ev.verb = verb;
+    else
+        ev.code = code;
     node_emit(w, &ev);
 }
 
@@ -159,7 +158,7 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
         label = label_buf;
     }
     char qid[32];
-    snprintf(qid, sizeof qid, "%llX", (unsigned long long)(s->next_queue_id * 2654435761u % 0xFFFFFFFFFu));
+    snprintf(qid, sizeof qid, "%08llX", (unsigned long long)s->next_queue_id++);
     char addr[32];
     addr_format(tcp_conn_remote_addr(ss->conn), addr, sizeof addr);
     message_received_t rcv = {
