@@ -386,7 +386,7 @@ scenario_t *scenario_load_string(const char *name, const char *json, size_t len,
     loader_t L = {0};
     L.name = name;
     L.diag = diag;
-    L.users.by_owner = true;
+    L.users.by_owner = L.clients_by_user.by_owner = true;
     L.hosts_complete = L.domains_complete = L.users_complete = true;
     buf_puts(&L.path, "$");
     size_t first_error = diag_count(diag);

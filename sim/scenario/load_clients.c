@@ -17,8 +17,10 @@ static const char *const access_names[] = {"pop3", "imap"};
 /* Keys that mean something only for a client with a user. */
 static const char *const user_only_keys[] = {"password", "server", "access", "keep"};
 
-/* Fills server, password and user index from the user's address. */
-static void resolve_user(loader_t *L, const cJSON *obj, scenario_client_t *c)
+/* Fills server, password and user index from the user's address, and
+ * records the client as one of that user's (whichever of the server's
+ * domains its address names). */
+static void resolve_user(loader_t *L, const cJSON *obj, scenario_client_t *c, size_t index)
 {
     size_t mark = path_push_key(L, "user");
     size_t server, user;
@@ -44,6 +46,10 @@ static void resolve_user(loader_t *L, const cJSON *obj, scenario_client_t *c)
     }
     c->server_index = server;
     c->user_index = user;
+    mark = path_push_key(L, "user");
+    name_index_add(L, &L->clients_by_user, srv->users[user].user, server, index,
+                   field(L, obj, "user", OPTIONAL));
+    path_pop(L, mark);
     if (!c->server)
         c->server = xstrdup(srv->host);
     if (!c->password)
@@ -86,16 +92,14 @@ static void load_client(loader_t *L, const cJSON *obj, size_t index, scenario_cl
     int access;
     if (get_enum(L, obj, "access", OPTIONAL, access_names, ARRAY_LEN(access_names), &access))
         c->access = (scenario_access_t)access;
-    if (get_bool(L, obj, "keep", OPTIONAL, &c->keep) && c->access == SCENARIO_ACCESS_IMAP) {
+    if (get_bool(L, obj, "keep", OPTIONAL, &c->keep) && c->keep &&
+        c->access == SCENARIO_ACCESS_IMAP) {
         size_t mark = path_push_key(L, "keep");
         load_error(L, field(L, obj, "keep", OPTIONAL),
                    "\"keep\" applies to POP3 access only; IMAP leaves mail on the server");
         path_pop(L, mark);
     }
-    resolve_user(L, obj, c);
-    size_t mark = path_push_key(L, "user");
-    name_index_add(L, &L->clients_by_user, c->user, 0, index, field(L, obj, "user", OPTIONAL));
-    path_pop(L, mark);
+    resolve_user(L, obj, c, index);
 }
 
 static void report_host(loader_t *L, const name_ref_t *dup, const name_ref_t *first)

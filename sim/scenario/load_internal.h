@@ -59,7 +59,8 @@ typedef struct loader {
     /* Names for references. An index is incomplete when part of its section
      * could not be read: then "unknown" errors against it are not reported,
      * since they would only echo the first error. */
-    name_index_t hosts, server_hosts, domains, users, clients_by_user, addresses, send_ids;
+    name_index_t hosts, server_hosts, domains, users, addresses, send_ids;
+    name_index_t clients_by_user; /* owner: server, name: the user's local part */
     bool hosts_complete, domains_complete, users_complete;
 } loader_t;
 

@@ -191,7 +191,8 @@ static void resolve_sender(loader_t *L, const cJSON *from, bool has_client,
     size_t server, user;
     size_t mark = path_push_key(L, "from");
     if (ref_user(L, from, send->from, &server, &user) && !has_client) {
-        const name_ref_t *r = name_index_find(&L->clients_by_user, 0, send->from);
+        const name_ref_t *r = name_index_find(&L->clients_by_user, server,
+                                              L->sc->servers[server].users[user].user);
         const char *host = r ? L->sc->clients[r->index].host : NULL;
         if (host)
             send->client = xstrdup(host);
