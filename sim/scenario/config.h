@@ -66,17 +66,17 @@ typedef struct scenario_mx_set {
 } scenario_mx_set_t;
 
 typedef struct scenario_dns {
-    sim_time_t latency;     /* default 5ms */
-    scenario_mx_set_t *mx;  /* overrides; other served domains get one MX */
-    size_t nmx;             /* (preference 10) pointing at their server */
+    sim_time_t latency;    /* default 5ms */
+    scenario_mx_set_t *mx; /* overrides; other served domains get one MX */
+    size_t nmx;            /* (preference 10) pointing at their server */
 } scenario_dns_t;
 
 /* ---- servers ------------------------------------------------------------ */
 
 typedef struct scenario_user {
-    char *user;     /* the local part: "roberto" */
+    char *user; /* the local part: "roberto" */
     char *password;
-    char *name;     /* display name, NULL when none */
+    char *name; /* display name, NULL when none */
 } scenario_user_t;
 
 typedef enum scenario_backoff {
@@ -85,11 +85,11 @@ typedef enum scenario_backoff {
 } scenario_backoff_t;
 
 typedef struct scenario_queue_policy {
-    sim_time_t retry;      /* default 30m, > 0 */
+    sim_time_t retry;           /* default 30m, > 0 */
     scenario_backoff_t backoff; /* default fixed */
-    sim_time_t max_retry;  /* default 4h, >= retry */
-    sim_time_t give_up;    /* default 5d: then bounce */
-    sim_time_t warn_after; /* 0: no delay warning (default) */
+    sim_time_t max_retry;       /* default 4h, >= retry */
+    sim_time_t give_up;         /* default 5d: then bounce */
+    sim_time_t warn_after;      /* 0: no delay warning (default) */
 } scenario_queue_policy_t;
 
 typedef enum scenario_relay {
@@ -99,11 +99,11 @@ typedef enum scenario_relay {
 } scenario_relay_t;
 
 /* SMTP service extensions a server may offer (EHLO keywords), as bits. */
-#define SCENARIO_SMTP_EXTENSIONS(X)                                                           \
-    X(PIPELINING, "PIPELINING")                                                               \
-    X(SIZE, "SIZE")                                                                           \
-    X(EIGHTBITMIME, "8BITMIME")                                                               \
-    X(ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES")                                             \
+#define SCENARIO_SMTP_EXTENSIONS(X)                                                                \
+    X(PIPELINING, "PIPELINING")                                                                    \
+    X(SIZE, "SIZE")                                                                                \
+    X(EIGHTBITMIME, "8BITMIME")                                                                    \
+    X(ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES")                                                  \
     X(SMTPUTF8, "SMTPUTF8")
 
 typedef enum scenario_smtp_extension_bit {
@@ -114,8 +114,8 @@ typedef enum scenario_smtp_extension_bit {
 } scenario_smtp_extension_bit_t;
 
 #define SCENARIO_EXT(id) (1u << SCENARIO_EXT_BIT_##id)
-#define SCENARIO_EXT_DEFAULT                                                                  \
-    (SCENARIO_EXT(PIPELINING) | SCENARIO_EXT(SIZE) | SCENARIO_EXT(EIGHTBITMIME) |             \
+#define SCENARIO_EXT_DEFAULT                                                                       \
+    (SCENARIO_EXT(PIPELINING) | SCENARIO_EXT(SIZE) | SCENARIO_EXT(EIGHTBITMIME) |                  \
      SCENARIO_EXT(ENHANCEDSTATUSCODES))
 
 /* "8BITMIME" for SCENARIO_EXT_BIT_EIGHTBITMIME; NULL past the end. */
@@ -129,27 +129,27 @@ typedef struct scenario_service {
 } scenario_service_t;
 
 typedef struct scenario_smtp {
-    bool offered;              /* default true */
-    uint16_t port;             /* default 25 */
-    uint64_t max_size;         /* bytes; default 10MB; 0: no limit (RFC 1870 "SIZE 0") */
-    scenario_relay_t relay;    /* default authenticated */
-    unsigned extensions;       /* SCENARIO_EXT bits; default SCENARIO_EXT_DEFAULT */
+    bool offered;           /* default true */
+    uint16_t port;          /* default 25 */
+    uint64_t max_size;      /* bytes; default 10MB; 0: no limit (RFC 1870 "SIZE 0") */
+    scenario_relay_t relay; /* default authenticated */
+    unsigned extensions;    /* SCENARIO_EXT bits; default SCENARIO_EXT_DEFAULT */
 } scenario_smtp_t;
 
 typedef struct scenario_server {
     char *host;
     uint32_t address;
-    bool address_given;        /* false: assigned by the loader */
-    char **domains;            /* may be empty (a pure relay) */
+    bool address_given; /* false: assigned by the loader */
+    char **domains;     /* may be empty (a pure relay) */
     size_t ndomains;
-    scenario_user_t *users;    /* each has an address in every domain */
+    scenario_user_t *users; /* each has an address in every domain */
     size_t nusers;
     scenario_queue_policy_t queue;
     scenario_smtp_t smtp;
     scenario_service_t submission; /* default 587 */
     scenario_service_t pop3;       /* default 110 */
     scenario_service_t imap;       /* default 143 */
-    uint64_t quota;            /* bytes per mailbox; 0: none (default) */
+    uint64_t quota;                /* bytes per mailbox; 0: none (default) */
 } scenario_server_t;
 
 /* ---- clients ------------------------------------------------------------ */
@@ -164,13 +164,13 @@ typedef struct scenario_client {
     uint32_t address;
     bool address_given;
     /* The rest is NULL / unused for a bare host (no "user" in the file). */
-    char *user;           /* full address: "roberto@roberto.example" */
-    char *password;       /* default: that user's */
-    char *server;         /* default: the server hosting the user's domain */
-    size_t server_index;  /* into scenario_t.servers */
-    size_t user_index;    /* into that server's users */
+    char *user;          /* full address: "roberto@roberto.example" */
+    char *password;      /* default: that user's */
+    char *server;        /* default: the server hosting the user's domain */
+    size_t server_index; /* into scenario_t.servers */
+    size_t user_index;   /* into that server's users */
     scenario_access_t access;
-    bool keep;            /* POP3: leave messages on the server */
+    bool keep; /* POP3: leave messages on the server */
 } scenario_client_t;
 
 /* ---- timeline ----------------------------------------------------------- */
@@ -198,25 +198,25 @@ typedef struct scenario_header {
 
 typedef struct scenario_attachment {
     char *name;
-    char *type;     /* default "application/octet-stream" */
-    char *text;     /* the content, or NULL when generated from size */
-    uint64_t size;  /* generated bytes (text == NULL), or strlen(text) */
+    char *type;    /* default "application/octet-stream" */
+    char *text;    /* the content, or NULL when generated from size */
+    uint64_t size; /* generated bytes (text == NULL), or strlen(text) */
 } scenario_attachment_t;
 
 typedef struct scenario_send {
-    char *id;           /* label for expectations, NULL when none */
-    char *from;         /* an address; "" is the null sender (only with via) */
+    char *id;   /* label for expectations, NULL when none */
+    char *from; /* an address; "" is the null sender (only with via) */
     char **to, **cc, **bcc;
     size_t nto, ncc, nbcc; /* at least one recipient in all */
-    char *subject;      /* default "" */
-    char *body;         /* default "" */
+    char *subject;         /* default "" */
+    char *body;            /* default "" */
     scenario_header_t *headers;
     size_t nheaders;
     scenario_attachment_t *attachments;
     size_t nattachments;
-    char *client;       /* the sending client's host (default: the client of `from`) */
-    char *via_host;     /* NULL: submit to the client's server, logged in */
-    uint16_t via_port;  /* with via_host: connect there, no login */
+    char *client;      /* the sending client's host (default: the client of `from`) */
+    char *via_host;    /* NULL: submit to the client's server, logged in */
+    uint16_t via_port; /* with via_host: connect there, no login */
 } scenario_send_t;
 
 typedef struct scenario_fetch {
@@ -237,8 +237,8 @@ typedef enum scenario_imap_op {
 typedef struct scenario_imap {
     char *client;
     scenario_imap_op_t op;
-    char *folder;  /* create, delete_folder: the folder; move: the target */
-    char *subject; /* move, flag, delete: which messages (decoded subject) */
+    char *folder;         /* create, delete_folder: the folder; move: the target */
+    char *subject;        /* move, flag, delete: which messages (decoded subject) */
     char **add, **remove; /* flag: flags to add and remove */
     size_t nadd, nremove;
 } scenario_imap_t;
@@ -284,7 +284,7 @@ typedef struct scenario_traffic {
     uint64_t messages;
     char **from; /* users of some server */
     size_t nfrom;
-    char **to;   /* addresses */
+    char **to; /* addresses */
     size_t nto;
     sim_time_t over; /* default 0: all at `at` */
     uint64_t size;   /* body bytes per message, default 2KB */
@@ -315,7 +315,7 @@ typedef struct scenario_field_match {
 } scenario_field_match_t;
 
 typedef struct scenario_match {
-    int kind; /* trace_kind_t, or -1 when "kind" is not given */
+    int kind;                       /* trace_kind_t, or -1 when "kind" is not given */
     scenario_field_match_t *fields; /* "kind" included, in file order */
     size_t nfields;
     char *contains; /* a substring of "line", NULL when none */
@@ -337,15 +337,15 @@ typedef enum scenario_check_kind {
 } scenario_check_kind_t;
 
 typedef struct scenario_mailbox_check {
-    char *user;   /* full address of a known user */
-    char *folder; /* default "INBOX" */
+    char *user;                                     /* full address of a known user */
+    char *folder;                                   /* default "INBOX" */
     char *subject, *from, *message, *body_contains; /* NULL: any */
-    scenario_header_t *headers; /* decoded value, name case-insensitive */
+    scenario_header_t *headers;                     /* decoded value, name case-insensitive */
     size_t nheaders;
 } scenario_mailbox_check_t;
 
 typedef struct scenario_queue_check {
-    char *host; /* a server */
+    char *host;                /* a server */
     char *message, *recipient; /* NULL: any */
 } scenario_queue_check_t;
 
@@ -363,10 +363,10 @@ typedef struct scenario_count {
 } scenario_count_t;
 
 typedef struct scenario_expect {
-    char *name;         /* unique */
-    int64_t points;     /* default 1 */
+    char *name;     /* unique */
+    int64_t points; /* default 1 */
     bool has_at;
-    sim_time_t at;      /* judge at this time instead of at the end */
+    sim_time_t at; /* judge at this time instead of at the end */
     scenario_check_kind_t kind;
     scenario_count_t count; /* unused for order */
     union {
@@ -383,8 +383,8 @@ typedef struct scenario_expect {
 /* ---- the scenario ------------------------------------------------------- */
 
 typedef struct scenario {
-    char *source;  /* the name the loader was given: "labs/lab3.json" */
-    char *id;      /* its base name without ".json": "lab3" */
+    char *source;                /* the name the loader was given: "labs/lab3.json" */
+    char *id;                    /* its base name without ".json": "lab3" */
     scenario_text_t title;       /* default: en = id */
     scenario_text_t description; /* may be empty */
     uint64_t seed;               /* default 1 */

@@ -24,7 +24,10 @@ typedef struct diag {
     size_t count, cap;
 } diag_t;
 
-#define DIAG_INIT {NULL, 0, 0}
+#define DIAG_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void diag_init(diag_t *d);
 /* Frees every line; the diag may be reused after diag_init. */

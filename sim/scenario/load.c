@@ -20,9 +20,8 @@
 #define NEAR_CHARS 20
 
 const char *const load_keys_scenario[] = {
-    "$schema", "title",   "description", "seed",      "until",  "network",
-    "dns",     "servers", "clients",     "timeline", "narration", "expect",
-    NULL,
+    "$schema", "title",   "description", "seed",      "until",  "network", "dns",
+    "servers", "clients", "timeline",    "narration", "expect", NULL,
 };
 
 const char *const load_keys_text[] = {"en", "el", NULL};
@@ -286,7 +285,7 @@ static void number_nodes(loader_t *L, const cJSON *node)
 
 static int ordinal_cmp(const void *pa, const void *pb)
 {
-    const struct node_ordinal *a = pa, *b = pb;
+    const node_ordinal_t *a = pa, *b = pb;
     uintptr_t x = (uintptr_t)a->node, y = (uintptr_t)b->node;
     return x < y ? -1 : x > y;
 }
@@ -438,8 +437,8 @@ scenario_t *scenario_load_file(const char *path, diag_t *diag)
     if (read_errno)
         diag_add(diag, 0, "mailsim: cannot read %s: %s", path, strerror(read_errno));
     else if (data.len > SCENARIO_MAX_FILE_SIZE)
-        diag_add(diag, 0, "mailsim: cannot read %s: larger than %u bytes; is it a scenario?",
-                 path, SCENARIO_MAX_FILE_SIZE);
+        diag_add(diag, 0, "mailsim: cannot read %s: larger than %u bytes; is it a scenario?", path,
+                 SCENARIO_MAX_FILE_SIZE);
     else
         sc = scenario_load_string(path, (const char *)data.data, data.len, diag);
     buf_free(&data);

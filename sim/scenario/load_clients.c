@@ -172,8 +172,7 @@ static uint32_t pool_next(address_pool_t *p)
     return 0;
 }
 
-static void assign(loader_t *L, address_pool_t *pool, uint32_t *address, bool given,
-                   bool *ok)
+static void assign(loader_t *L, address_pool_t *pool, uint32_t *address, bool given, bool *ok)
 {
     if (given || !*ok)
         return;

@@ -11,10 +11,9 @@
 
 /* The trace field names (core/trace.h trace_field_names) and "contains". */
 const char *const load_keys_match[] = {
-    "t",    "kind",    "host",      "from",    "to",   "port", "session", "verb", "code",
-    "status", "flags", "seq",       "ack",     "len",  "name", "type",    "message",
-    "recipient", "attempt", "user", "folder",  "uid",  "step", "line",    "text",
-    "contains",  NULL,
+    "t",       "kind",  "host",   "from", "to",   "port", "session", "verb",     "code",
+    "status",  "flags", "seq",    "ack",  "len",  "name", "type",    "message",  "recipient",
+    "attempt", "user",  "folder", "uid",  "step", "line", "text",    "contains", NULL,
 };
 const char *const load_keys_narration[] = {"step", "on", "say", NULL};
 const char *const load_keys_expect[] = {
@@ -179,8 +178,8 @@ void load_narration(loader_t *L, const cJSON *node)
 static bool value_user_address(loader_t *L, const cJSON *node, const char **out)
 {
     size_t server, user;
-    return value_address(L, node, out) && (ref_user(L, node, *out, &server, &user) ||
-                                           !L->domains_complete || !L->users_complete);
+    return value_address(L, node, out) &&
+           (ref_user(L, node, *out, &server, &user) || !L->domains_complete || !L->users_complete);
 }
 
 static bool value_server_host(loader_t *L, const cJSON *node, const char **out)
@@ -309,9 +308,9 @@ static void load_count(loader_t *L, const cJSON *obj, scenario_expect_t *e)
     for (size_t i = 0; i < ARRAY_LEN(count_keys); i++) {
         v[i] = field(L, obj, count_keys[i], OPTIONAL);
         if (v[i] && !(allowed & 1u << i)) {
-            char *msg = xasprintf("\"%s\" does not apply to %s %s check", count_keys[i],
-                                  e->kind == SCENARIO_CHECK_ORDER ? "an" : "a",
-                                  check_names[e->kind]);
+            char *msg =
+                xasprintf("\"%s\" does not apply to %s %s check", count_keys[i],
+                          e->kind == SCENARIO_CHECK_ORDER ? "an" : "a", check_names[e->kind]);
             count_error(L, obj, count_keys[i], msg);
             free(msg);
             bad++;
@@ -319,27 +318,30 @@ static void load_count(loader_t *L, const cJSON *obj, scenario_expect_t *e)
     }
     if (bad)
         return;
+    /* Each value first, then how they go together. */
     scenario_count_t *c = &e->count;
-    if (v[COUNT] && (v[MIN] || v[MAX]))
-        count_error(L, obj, "count", "give either \"count\" or \"min\"/\"max\", not both");
-    else if (v[NTH] && (v[COUNT] || v[MIN] || v[MAX]))
-        count_error(L, obj, "nth", "\"nth\" stands instead of \"count\", \"min\" and \"max\"");
-    else if (!v[NTH] != !v[BETWEEN])
-        load_error(L, obj, "\"nth\" and \"between\" go together: the nth match falls in the "
-                           "window [FROM, UNTIL]");
-    else if (v[COUNT] && get_int(L, obj, "count", REQUIRED, 0, COUNT_MAX, &c->min))
+    if (v[COUNT] && get_int(L, obj, "count", REQUIRED, 0, COUNT_MAX, &c->min))
         c->max = c->min;
-    if (!v[COUNT] && (v[MIN] || v[MAX])) {
+    if (!v[COUNT] && (v[MIN] || v[MAX]))
         c->min = 0;
-        get_int(L, obj, "min", OPTIONAL, 0, COUNT_MAX, &c->min);
-        if (get_int(L, obj, "max", OPTIONAL, 0, COUNT_MAX, &c->max) && c->max < c->min)
-            count_error(L, obj, "max", "\"max\" is less than \"min\"");
-    }
-    if (v[NTH] && v[BETWEEN] && !v[COUNT] && !v[MIN] && !v[MAX]) {
+    bool min_ok = get_int(L, obj, "min", OPTIONAL, 0, COUNT_MAX, &c->min);
+    bool max_ok = get_int(L, obj, "max", OPTIONAL, 0, COUNT_MAX, &c->max);
+    if (v[NTH]) {
         c->kind = SCENARIO_COUNT_NTH;
         get_int(L, obj, "nth", REQUIRED, 1, COUNT_MAX, &c->nth);
-        load_between_times(L, obj, c);
     }
+    if (v[BETWEEN])
+        load_between_times(L, obj, c);
+    if (v[COUNT] && (v[MIN] || v[MAX]))
+        count_error(L, obj, "count", "give either \"count\" or \"min\"/\"max\", not both");
+    if (v[NTH] && (v[COUNT] || v[MIN] || v[MAX]))
+        count_error(L, obj, "nth", "\"nth\" stands instead of \"count\", \"min\" and \"max\"");
+    if (!v[NTH] != !v[BETWEEN])
+        load_error(L, obj,
+                   "\"nth\" and \"between\" go together: the nth match falls in the "
+                   "window [FROM, UNTIL]");
+    if (min_ok && max_ok && c->max < c->min)
+        count_error(L, obj, "max", "\"max\" is less than \"min\"");
     if (v[CONTAINS]) {
         if (e->u.event.contains)
             count_error(L, obj, "contains",
@@ -366,8 +368,9 @@ static int find_check(loader_t *L, const cJSON *obj)
         found = (int)i;
     }
     if (found < 0)
-        load_error(L, obj, "no check; expected one of \"mailbox\", \"queue\", \"event\" or "
-                           "\"order\"");
+        load_error(L, obj,
+                   "no check; expected one of \"mailbox\", \"queue\", \"event\" or "
+                   "\"order\"");
     return found;
 }
 

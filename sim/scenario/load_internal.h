@@ -38,6 +38,12 @@ typedef struct name_index {
     bool by_owner; /* compare owner first (users per server) */
 } name_index_t;
 
+/* A node and its place in document order (pre-order, from 1). */
+typedef struct node_ordinal {
+    const cJSON *node;
+    size_t ordinal;
+} node_ordinal_t;
+
 #define LOAD_SCRATCH 4
 /* "did you mean" is not looked for among more names than this. */
 #define LOAD_SUGGEST_MAX_CANDIDATES 1000
@@ -47,12 +53,8 @@ typedef struct loader {
     diag_t *diag;
     scenario_t *sc;
     size_t nerrors;
-    buf_t path; /* the JSON path of the value being checked */
-    /* Document order of every node, sorted by node address. */
-    struct node_ordinal {
-        const cJSON *node;
-        size_t ordinal;
-    } *ordinals;
+    buf_t path;               /* the JSON path of the value being checked */
+    node_ordinal_t *ordinals; /* every node's place in the document, by address */
     size_t nordinals;
     buf_t scratch[LOAD_SCRATCH]; /* quoted strings for messages, used in turn */
     unsigned next_scratch;
@@ -150,16 +152,14 @@ const cJSON *get_name(loader_t *L, const cJSON *obj, const char *key, string_che
 bool get_checked_string(loader_t *L, const cJSON *obj, const char *key, presence_t p,
                         string_check_fn check, char **out);
 bool get_bool(loader_t *L, const cJSON *obj, const char *key, presence_t p, bool *out);
-bool get_int(loader_t *L, const cJSON *obj, const char *key, presence_t p, int64_t min,
-             int64_t max, int64_t *out);
-bool get_duration(loader_t *L, const cJSON *obj, const char *key, presence_t p,
-                  sim_time_t *out);
+bool get_int(loader_t *L, const cJSON *obj, const char *key, presence_t p, int64_t min, int64_t max,
+             int64_t *out);
+bool get_duration(loader_t *L, const cJSON *obj, const char *key, presence_t p, sim_time_t *out);
 bool get_size(loader_t *L, const cJSON *obj, const char *key, presence_t p, uint64_t *out);
 bool get_rate(loader_t *L, const cJSON *obj, const char *key, presence_t p, uint64_t *out);
 bool get_loss(loader_t *L, const cJSON *obj, const char *key, presence_t p, double *out);
 bool get_port(loader_t *L, const cJSON *obj, const char *key, presence_t p, uint16_t *out);
-bool get_text(loader_t *L, const cJSON *obj, const char *key, presence_t p,
-              scenario_text_t *out);
+bool get_text(loader_t *L, const cJSON *obj, const char *key, presence_t p, scenario_text_t *out);
 bool get_enum(loader_t *L, const cJSON *obj, const char *key, presence_t p,
               const char *const *names, size_t n, int *out);
 bool get_string_list(loader_t *L, const cJSON *obj, const char *key, presence_t p,
@@ -170,7 +170,7 @@ bool get_string_list(loader_t *L, const cJSON *obj, const char *key, presence_t 
 /* Records name as defined at the current path; the entry is valid until
  * the next add. */
 name_ref_t *name_index_add(loader_t *L, name_index_t *ix, const char *name, size_t owner,
-                    size_t index, const cJSON *node);
+                           size_t index, const cJSON *node);
 /* Reports a repeated name (dup) given its first definition. */
 typedef void (*name_dup_fn)(loader_t *L, const name_ref_t *dup, const name_ref_t *first);
 /* Sorts, then calls report (when not NULL) for each repeated name. */
@@ -186,8 +186,7 @@ const name_ref_t *ref_host(loader_t *L, const cJSON *node, const char *host);
 const name_ref_t *ref_server(loader_t *L, const cJSON *node, const char *host);
 const name_ref_t *ref_client(loader_t *L, const cJSON *node, const char *host);
 /* A full address of a user of some server; sets the server and user index. */
-bool ref_user(loader_t *L, const cJSON *node, const char *address, size_t *server,
-              size_t *user);
+bool ref_user(loader_t *L, const cJSON *node, const char *address, size_t *server, size_t *user);
 
 /* ---- sections ------------------------------------------------------------ */
 
@@ -218,15 +217,34 @@ void load_check_before_until(loader_t *L, const cJSON *obj, const char *key, sim
 bool load_match(loader_t *L, const cJSON *node, scenario_match_t *out);
 
 /* The key lists, for check_keys and scenario_keysets. */
-extern const char *const load_keys_scenario[], *const load_keys_text[],
-    *const load_keys_network[], *const load_keys_link[], *const load_keys_dns[],
-    *const load_keys_mx_record[], *const load_keys_server[], *const load_keys_user[],
-    *const load_keys_queue[], *const load_keys_smtp[], *const load_keys_service[],
-    *const load_keys_client[], *const load_keys_timeline_entry[], *const load_keys_send[],
-    *const load_keys_attachment[], *const load_keys_fetch[], *const load_keys_imap[],
-    *const load_keys_imap_move[], *const load_keys_imap_flag[], *const load_keys_imap_delete[],
-    *const load_keys_session[], *const load_keys_link_change[], *const load_keys_dns_change[],
-    *const load_keys_traffic[], *const load_keys_narration[], *const load_keys_expect[],
-    *const load_keys_mailbox_check[], *const load_keys_queue_check[], *const load_keys_match[];
+extern const char *const load_keys_scenario[];
+extern const char *const load_keys_text[];
+extern const char *const load_keys_network[];
+extern const char *const load_keys_link[];
+extern const char *const load_keys_dns[];
+extern const char *const load_keys_mx_record[];
+extern const char *const load_keys_server[];
+extern const char *const load_keys_user[];
+extern const char *const load_keys_queue[];
+extern const char *const load_keys_smtp[];
+extern const char *const load_keys_service[];
+extern const char *const load_keys_client[];
+extern const char *const load_keys_timeline_entry[];
+extern const char *const load_keys_send[];
+extern const char *const load_keys_attachment[];
+extern const char *const load_keys_fetch[];
+extern const char *const load_keys_imap[];
+extern const char *const load_keys_imap_move[];
+extern const char *const load_keys_imap_flag[];
+extern const char *const load_keys_imap_delete[];
+extern const char *const load_keys_session[];
+extern const char *const load_keys_link_change[];
+extern const char *const load_keys_dns_change[];
+extern const char *const load_keys_traffic[];
+extern const char *const load_keys_narration[];
+extern const char *const load_keys_expect[];
+extern const char *const load_keys_mailbox_check[];
+extern const char *const load_keys_queue_check[];
+extern const char *const load_keys_match[];
 
 #endif

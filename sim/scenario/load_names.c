@@ -149,8 +149,7 @@ static const char *suggest_user(loader_t *L, size_t server, const char *address)
     return s;
 }
 
-bool ref_user(loader_t *L, const cJSON *node, const char *address, size_t *server,
-              size_t *user)
+bool ref_user(loader_t *L, const cJSON *node, const char *address, size_t *server, size_t *user)
 {
     const char *at = strrchr(address, '@');
     if (!at)
@@ -168,8 +167,7 @@ bool ref_user(loader_t *L, const cJSON *node, const char *address, size_t *serve
     if (!u) {
         if (L->users_complete)
             load_error(L, node, "unknown user %s: %s has no such user%s", load_quote(L, address),
-                       L->sc->servers[d->index].host ? L->sc->servers[d->index].host
-                                                     : "its server",
+                       L->sc->servers[d->index].host ? L->sc->servers[d->index].host : "its server",
                        suggest_user(L, d->index, address));
         return false;
     }

@@ -10,8 +10,8 @@
 #include "scenario/load_internal.h"
 
 const char *const load_keys_send[] = {
-    "id",      "from",        "to",     "cc", "bcc", "subject", "body",
-    "headers", "attachments", "client", "via", NULL,
+    "id",   "from",    "to",          "cc",     "bcc", "subject",
+    "body", "headers", "attachments", "client", "via", NULL,
 };
 const char *const load_keys_attachment[] = {"name", "type", "size", "text", NULL};
 
@@ -19,8 +19,7 @@ const char *const load_keys_attachment[] = {"name", "type", "size", "text", NULL
 
 /* "to", "cc", "bcc": an address or a list of them. Unknown domains are fine:
  * mail to them bounces, which is what some labs are about. */
-static bool load_recipients(loader_t *L, const cJSON *obj, const char *key, char ***list,
-                            size_t *n)
+static bool load_recipients(loader_t *L, const cJSON *obj, const char *key, char ***list, size_t *n)
 {
     const cJSON *v = field(L, obj, key, OPTIONAL);
     if (!v)
@@ -38,8 +37,7 @@ static bool load_recipients(loader_t *L, const cJSON *obj, const char *key, char
     } else if (cJSON_IsArray(v)) {
         ok = value_string_list(L, v, value_address, list, n);
     } else {
-        load_error(L, v, "expected an address or a list of addresses, got %s",
-                   load_describe(v));
+        load_error(L, v, "expected an address or a list of addresses, got %s", load_describe(v));
         ok = false;
     }
     path_pop(L, mark);
@@ -185,14 +183,13 @@ static bool load_via(loader_t *L, const cJSON *node, scenario_send_t *send)
 
 /* Without via, the sender is a user; the message leaves from the client
  * named, or else from the first client of that user. */
-static void resolve_sender(loader_t *L, const cJSON *from, bool has_client,
-                           scenario_send_t *send)
+static void resolve_sender(loader_t *L, const cJSON *from, bool has_client, scenario_send_t *send)
 {
     size_t server, user;
     size_t mark = path_push_key(L, "from");
     if (ref_user(L, from, send->from, &server, &user) && !has_client) {
-        const name_ref_t *r = name_index_find(&L->clients_by_user, server,
-                                              L->sc->servers[server].users[user].user);
+        const name_ref_t *r =
+            name_index_find(&L->clients_by_user, server, L->sc->servers[server].users[user].user);
         const char *host = r ? L->sc->clients[r->index].host : NULL;
         if (host)
             send->client = xstrdup(host);

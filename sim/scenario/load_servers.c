@@ -9,12 +9,12 @@
 #include "scenario/load_internal.h"
 
 const char *const load_keys_server[] = {
-    "host", "address", "domains", "users", "queue", "smtp", "submission", "pop3", "imap", "quota",
-    NULL,
+    "host",       "address", "domains", "users", "queue", "smtp",
+    "submission", "pop3",    "imap",    "quota", NULL,
 };
 const char *const load_keys_user[] = {"user", "password", "name", NULL};
-const char *const load_keys_queue[] = {"retry", "backoff", "max_retry", "give_up", "warn_after",
-                                       NULL};
+const char *const load_keys_queue[] = {"retry",   "backoff",    "max_retry",
+                                       "give_up", "warn_after", NULL};
 const char *const load_keys_smtp[] = {"port", "max_size", "relay", "extensions", NULL};
 const char *const load_keys_service[] = {"port", NULL};
 
@@ -31,8 +31,8 @@ static void server_defaults(scenario_server_t *srv)
     srv->queue.max_retry = DEFAULT_MAX_RETRY;
     srv->queue.give_up = 5 * SIM_DAY;
     srv->queue.warn_after = 0;
-    srv->smtp = (scenario_smtp_t){true, 25, 10000000, SCENARIO_RELAY_AUTHENTICATED,
-                                  SCENARIO_EXT_DEFAULT};
+    srv->smtp =
+        (scenario_smtp_t){true, 25, 10000000, SCENARIO_RELAY_AUTHENTICATED, SCENARIO_EXT_DEFAULT};
     srv->submission = (scenario_service_t){true, 587};
     srv->pop3 = (scenario_service_t){true, 110};
     srv->imap = (scenario_service_t){true, 143};

@@ -9,8 +9,8 @@
 #include "scenario/load_internal.h"
 
 const char *const load_keys_timeline_entry[] = {
-    "at", "for", "send", "fetch", "imap", "session", "down", "up", "crash", "link", "dns",
-    "traffic", NULL,
+    "at", "for",   "send", "fetch", "imap",    "session", "down",
+    "up", "crash", "link", "dns",   "traffic", NULL,
 };
 const char *const load_keys_fetch[] = {"client", "protocol", "keep", "folder", NULL};
 const char *const load_keys_imap[] = {"client", "create", "delete_folder", "move", "flag",
@@ -19,8 +19,8 @@ const char *const load_keys_imap_move[] = {"subject", "to", NULL};
 const char *const load_keys_imap_flag[] = {"subject", "add", "remove", NULL};
 const char *const load_keys_imap_delete[] = {"subject", NULL};
 const char *const load_keys_session[] = {"client", "server", "port", "lines", NULL};
-const char *const load_keys_link_change[] = {"between", "latency", "bandwidth", "loss", "cut",
-                                             NULL};
+const char *const load_keys_link_change[] = {"between", "latency", "bandwidth",
+                                             "loss",    "cut",     NULL};
 const char *const load_keys_dns_change[] = {"remove_mx", "set_mx", NULL};
 const char *const load_keys_traffic[] = {"messages", "from", "to", "over", "size", NULL};
 
@@ -153,8 +153,9 @@ static void load_imap(loader_t *L, const cJSON *obj, scenario_action_t *a)
         }
     }
     if (found != 1) {
-        load_error(L, obj, "%s; expected one of \"create\", \"delete_folder\", \"move\", "
-                           "\"flag\" or \"delete\"",
+        load_error(L, obj,
+                   "%s; expected one of \"create\", \"delete_folder\", \"move\", "
+                   "\"flag\" or \"delete\"",
                    found ? "more than one IMAP operation" : "no IMAP operation");
         return;
     }
@@ -275,8 +276,8 @@ static void load_dns_change(loader_t *L, const cJSON *obj, scenario_action_t *a)
 static bool value_traffic_sender(loader_t *L, const cJSON *node, const char **out)
 {
     size_t server, user;
-    return value_address(L, node, out) && (ref_user(L, node, *out, &server, &user) ||
-                                           !L->domains_complete || !L->users_complete);
+    return value_address(L, node, out) &&
+           (ref_user(L, node, *out, &server, &user) || !L->domains_complete || !L->users_complete);
 }
 
 static void load_traffic(loader_t *L, const cJSON *obj, scenario_action_t *a)

@@ -112,8 +112,7 @@ const char *load_suggest(loader_t *L, const char *s, const char *const *candidat
         if (clen > SUGGEST_MAX_LEN)
             continue;
         size_t d = str_edit_distance(s, candidates[i]);
-        if (d < best_distance && (d <= typo_limit(clen) || is_swap(s, candidates[i])) &&
-            d < slen) {
+        if (d < best_distance && (d <= typo_limit(clen) || is_swap(s, candidates[i])) && d < slen) {
             best = candidates[i];
             best_distance = d;
         }
@@ -187,8 +186,7 @@ static size_t node_ordinal(const loader_t *L, const cJSON *node)
     return 0;
 }
 
-static void add_error(loader_t *L, const cJSON *node, const char *path, const char *fmt,
-                      va_list ap)
+static void add_error(loader_t *L, const cJSON *node, const char *path, const char *fmt, va_list ap)
 {
     buf_t msg = BUF_INIT;
     buf_vprintf(&msg, fmt, ap);

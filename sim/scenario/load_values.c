@@ -116,8 +116,7 @@ bool value_size(loader_t *L, const cJSON *node, uint64_t *out)
 bool value_rate(loader_t *L, const cJSON *node, uint64_t *out)
 {
     if (!cJSON_IsString(node)) {
-        load_error(L, node, "expected a bandwidth like \"100Mbit\", got %s",
-                   load_describe(node));
+        load_error(L, node, "expected a bandwidth like \"100Mbit\", got %s", load_describe(node));
         return false;
     }
     if (rate_parse(node->valuestring, out) == 0)
@@ -154,8 +153,6 @@ bool value_port(loader_t *L, const cJSON *node, uint16_t *out)
 
 /* ---- texts -------------------------------------------------------------- */
 
-static const char *const text_languages[] = {"en", "el"};
-
 bool value_text(loader_t *L, const cJSON *node, scenario_text_t *out)
 {
     if (cJSON_IsString(node)) {
@@ -166,8 +163,9 @@ bool value_text(loader_t *L, const cJSON *node, scenario_text_t *out)
         return true;
     }
     if (!cJSON_IsObject(node)) {
-        load_error(L, node, "expected a text (a string, or {\"en\": \"...\", \"el\": \"...\"}), "
-                            "got %s",
+        load_error(L, node,
+                   "expected a text (a string, or {\"en\": \"...\", \"el\": \"...\"}), "
+                   "got %s",
                    load_describe(node));
         return false;
     }
@@ -185,8 +183,7 @@ bool value_text(loader_t *L, const cJSON *node, scenario_text_t *out)
         const char *s;
         if (!slot) {
             load_error(L, m, "unknown language %s; texts have \"en\" and \"el\"%s",
-                       load_quote(L, m->string),
-                       load_suggest(L, m->string, text_languages, ARRAY_LEN(text_languages)));
+                       load_quote(L, m->string), load_suggest(L, m->string, load_keys_text, 2));
             ok = false;
         } else if (*slot) {
             load_error(L, m, "key %s appears twice in this object", load_quote(L, m->string));
@@ -299,8 +296,7 @@ bool value_user_name(loader_t *L, const cJSON *node, const char **out)
         return false;
     if (local_part_ok(*out, strlen(*out)))
         return true;
-    load_error(L, node,
-               "expected a user name like \"roberto\" (the part before @), got %s",
+    load_error(L, node, "expected a user name like \"roberto\" (the part before @), got %s",
                load_quote(L, *out));
     return false;
 }
@@ -413,15 +409,15 @@ bool value_string_list(loader_t *L, const cJSON *node, string_check_fn check, ch
 /* ---- fields ------------------------------------------------------------- */
 
 /* Looks key up, pushes it on the path and runs the reader in body. */
-#define WITH_FIELD(L, obj, key, presence, body)                                               \
-    do {                                                                                      \
-        const cJSON *v_ = field(L, obj, key, presence);                                       \
-        if (!v_)                                                                              \
-            return false;                                                                     \
-        size_t mark_ = path_push_key(L, key);                                                 \
-        bool ok_ = body;                                                                      \
-        path_pop(L, mark_);                                                                   \
-        return ok_;                                                                           \
+#define WITH_FIELD(L, obj, key, presence, body)                                                    \
+    do {                                                                                           \
+        const cJSON *v_ = field(L, obj, key, presence);                                            \
+        if (!v_)                                                                                   \
+            return false;                                                                          \
+        size_t mark_ = path_push_key(L, key);                                                      \
+        bool ok_ = body;                                                                           \
+        path_pop(L, mark_);                                                                        \
+        return ok_;                                                                                \
     } while (0)
 
 bool get_checked_string(loader_t *L, const cJSON *obj, const char *key, presence_t p,
@@ -468,14 +464,13 @@ bool get_bool(loader_t *L, const cJSON *obj, const char *key, presence_t p, bool
     WITH_FIELD(L, obj, key, p, value_bool(L, v_, out));
 }
 
-bool get_int(loader_t *L, const cJSON *obj, const char *key, presence_t p, int64_t min,
-             int64_t max, int64_t *out)
+bool get_int(loader_t *L, const cJSON *obj, const char *key, presence_t p, int64_t min, int64_t max,
+             int64_t *out)
 {
     WITH_FIELD(L, obj, key, p, value_int(L, v_, min, max, out));
 }
 
-bool get_duration(loader_t *L, const cJSON *obj, const char *key, presence_t p,
-                  sim_time_t *out)
+bool get_duration(loader_t *L, const cJSON *obj, const char *key, presence_t p, sim_time_t *out)
 {
     WITH_FIELD(L, obj, key, p, value_duration(L, v_, out));
 }
@@ -500,8 +495,7 @@ bool get_port(loader_t *L, const cJSON *obj, const char *key, presence_t p, uint
     WITH_FIELD(L, obj, key, p, value_port(L, v_, out));
 }
 
-bool get_text(loader_t *L, const cJSON *obj, const char *key, presence_t p,
-              scenario_text_t *out)
+bool get_text(loader_t *L, const cJSON *obj, const char *key, presence_t p, scenario_text_t *out)
 {
     WITH_FIELD(L, obj, key, p, value_text(L, v_, out));
 }
