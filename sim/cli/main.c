@@ -8,18 +8,45 @@
 #include <unistd.h>
 
 #include "core/version.h"
+#include "scenario/diag.h"
+#include "scenario/load.h"
 #include "walkthrough.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mailsim [walkthrough] [--lang en|el] [--segments]\n"
+            "       mailsim validate FILE...\n"
             "       mailsim --version | --help\n"
             "\n"
             "  walkthrough   Alice writes to Roberto: the lecture's steps, narrated,\n"
             "                with every event of the simulation (the default)\n"
             "  --lang L      narration language: en or el (default: from LANG)\n"
-            "  --segments    also show every TCP segment\n");
+            "  --segments    also show every TCP segment\n"
+            "  validate      check scenario files; every error is one line\n"
+            "                FILE: JSON.PATH: what is wrong (exit 0 valid, 2 not)\n");
+}
+
+/* mailsim validate FILE...: exit 0 when every file is valid, 2 otherwise. */
+static int cmd_validate(int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "mailsim validate: name at least one scenario file\n");
+        return 2;
+    }
+    int status = 0;
+    for (int i = 0; i < argc; i++) {
+        diag_t diag;
+        diag_init(&diag);
+        scenario_t *sc = scenario_load_file(argv[i], &diag);
+        if (!sc || diag_count(&diag) > 0) {
+            diag_print(&diag, stderr);
+            status = 2;
+        }
+        scenario_free(sc);
+        diag_free(&diag);
+    }
+    return status;
 }
 
 static const char *default_lang(void)
@@ -30,6 +57,8 @@ static const char *default_lang(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "validate") == 0)
+        return cmd_validate(argc - 2, argv + 2);
     walkthrough_options_t opt = {.lang = default_lang()};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
