@@ -182,39 +182,6 @@ void trace_emit(trace_bus_t *bus, const trace_event_t *ev)
         bus->subs[i].fn(bus->subs[i].ctx, ev);
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0 when invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    unsigned cp = c & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 void json_put_string_n(buf_t *out, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -237,7 +204,8 @@ void json_put_string_n(buf_t *out, const char *s, size_t n)
             buf_putc(out, (int)c);
             i++;
         } else {
-            size_t len = utf8_seq_len(p + i, n - i);
+            uint32_t cp;
+            size_t len = utf8_decode(s + i, n - i, &cp);
             if (len == 0) {
                 /* Not UTF-8: the byte is shown as U+FFFD so the output stays valid JSON. */
                 buf_puts(out, "\xef\xbf\xbd");

@@ -40,6 +40,12 @@ int str_ncasecmp(const char *a, const char *b, size_t n);
 bool str_has_prefix_ci(const char *s, const char *prefix);
 /* Copies at most size-1 bytes of src and a NUL (size > 0); returns strlen(src). */
 size_t str_copy(char *dst, size_t size, const char *src);
+/*
+ * Decodes one UTF-8 character at s (at most n bytes) into *cp and returns its
+ * length, or 0 when the bytes are not valid UTF-8 (RFC 3629 4: no overlong
+ * forms, no surrogates, nothing past U+10FFFF). n must be at least 1.
+ */
+size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t str_edit_distance(const char *a, const char *b);
 

@@ -120,12 +120,6 @@ static inline const char *report_str(const char *s)
  */
 const char *report_accounting_text(const run_result_t *r);
 
-/*
- * Decodes the UTF-8 sequence at s (n > 0 bytes left) into *cp: its length,
- * or 0 when the bytes there are not UTF-8. For the writers that must keep
- * their output valid (JUnit's XML, the text report's terminal safety).
- */
-size_t report_utf8_decode(const char *s, size_t n, uint32_t *cp);
 
 /* The wall time a report shows: stats.wall_ms with opt->wall_clock, else 0. */
 int64_t report_wall_ms(const run_result_t *r, const report_options_t *opt);

@@ -35,7 +35,7 @@ static void xml_put(buf_t *out, const char *s, bool attr)
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t len = report_utf8_decode(s + i, n - i, &cp);
+        size_t len = utf8_decode(s + i, n - i, &cp);
         if (len == 0) {
             buf_puts(out, "\xef\xbf\xbd");
             i++;

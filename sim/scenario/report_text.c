@@ -91,7 +91,7 @@ static void put_safe(const text_ctx_t *c, const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t len = report_utf8_decode(s + i, n - i, &cp);
+        size_t len = utf8_decode(s + i, n - i, &cp);
         if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             buf_putc(c->out, cp == '\t' && len ? ' ' : '?');
             i += len ? len : 1;
