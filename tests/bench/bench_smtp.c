@@ -22,7 +22,7 @@
 #include "node/world.h"
 
 #define CLIENTS 1000u
-#define TOTAL 50000u
+#define TOTAL 25000u
 #define USERS 4u
 #define BODY_BYTES 2048u
 #define POLL (SIM_MS) /* how often finished clients are given their next send */
