@@ -282,7 +282,13 @@ mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint
     m->refs = 1;
     m->label = xstrdup(label);
     m->reverse_path = xstrdup(reverse_path);
-    buf_append(&m->data, data, len);
+    /* Exactly its size, not buf's next power of two: a queue may hold thousands. */
+    m->data.data = xmalloc(len + 1);
+    if (len)
+        memcpy(m->data.data, data, len);
+    m->data.data[len] = '\0';
+    m->data.len = len;
+    m->data.cap = len + 1;
     return m;
 }
 

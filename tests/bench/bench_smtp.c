@@ -1,0 +1,185 @@
+/*
+ * SMTP throughput: complete simulated transactions per wall-clock second.
+ * One receiving mail server (one domain, four users) and 1,000 plain SMTP
+ * client hosts; each keeps one send in flight (EHLO to QUIT with a 2 KB
+ * body, no AUTH, to port 25), and a new send starts as soon as the last one
+ * got its final reply, until TOTAL transactions are done. A transaction is
+ * the TCP handshake and close, the SMTP dialogue and delivery into a
+ * mailbox. Tracing is off. Only the run is timed, not the world building.
+ * The mailboxes and the accounting are checked afterwards: a broken run
+ * prints an error and exits 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "mail/store.h"
+#include "node/accounting.h"
+#include "node/agent.h"
+#include "node/server.h"
+#include "node/world.h"
+
+#define CLIENTS 1000u
+#define TOTAL 25000u
+#define USERS 4u
+#define BODY_BYTES 2048u
+#define POLL (SIM_MS) /* how often finished clients are given their next send */
+
+static const char *const users[USERS] = {"ann", "bob", "cat", "dan"};
+static const char *const rcpts[USERS] = {"ann@bench.example", "bob@bench.example",
+                                         "cat@bench.example", "dan@bench.example"};
+
+typedef struct client {
+    user_agent_t *agent;
+    size_t sent; /* sends started; done when agent_outcome_count catches up */
+} client_t;
+
+static client_t clients[CLIENTS];
+static char body[BODY_BYTES + 1];
+static unsigned issued;
+static unsigned total = TOTAL; /* bench_smtp N: a shorter run, for profiling */
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 2 KB of text in 64-octet lines (63 characters and LF). */
+static void make_body(void)
+{
+    for (size_t i = 0; i < BODY_BYTES; i++)
+        body[i] = (i % 64 == 63) ? '\n' : (char)('a' + (i / 64 + i) % 26);
+    body[BODY_BYTES] = '\0';
+}
+
+static mail_server_t *build_world(world_t *w)
+{
+    server_config_t cfg;
+    server_config_default(&cfg);
+    const char *domain = "bench.example";
+    cfg.host = "mx.bench.example";
+    cfg.addr = 0xC6336414u;
+    cfg.domains = &domain;
+    cfg.ndomains = 1;
+    char err[200];
+    mail_server_t *s = world_add_server(w, &cfg, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "bench_smtp: server: %s\n", err);
+        exit(1);
+    }
+    for (size_t i = 0; i < USERS; i++)
+        if (!server_add_user(s, users[i], "pw", users[i], err, sizeof err)) {
+            fprintf(stderr, "bench_smtp: user: %s\n", err);
+            exit(1);
+        }
+    for (uint32_t i = 0; i < CLIENTS; i++) {
+        char host[64];
+        snprintf(host, sizeof host, "client%u.example", i);
+        /* 10.0.0.0/8: clear of the server and of world_next_free_addr's ranges. */
+        clients[i].agent = world_add_agent(w, host, 0x0A000001u + i, NULL, NULL, NULL, err,
+                                           sizeof err);
+        if (!clients[i].agent) {
+            fprintf(stderr, "bench_smtp: client: %s\n", err);
+            exit(1);
+        }
+    }
+    return s;
+}
+
+static void send_one(client_t *c)
+{
+    const char *to = rcpts[issued % USERS];
+    agent_send_t m = {
+        .from = "sender@client.example",
+        .to = &to,
+        .nto = 1,
+        .subject = "bench",
+        .body = body,
+        .via_host = "mx.bench.example",
+        .via_port = 25,
+    };
+    char err[200];
+    if (!agent_send(c->agent, &m, err, sizeof err)) {
+        fprintf(stderr, "bench_smtp: send: %s\n", err);
+        exit(1);
+    }
+    c->sent++;
+    issued++;
+}
+
+/* Gives every client whose last send has its reply the next one. */
+static void refill(void)
+{
+    for (size_t i = 0; i < CLIENTS && issued < total; i++)
+        if (agent_outcome_count(clients[i].agent) == clients[i].sent)
+            send_one(&clients[i]);
+}
+
+static void run(world_t *w)
+{
+    refill();
+    while (issued < total) {
+        world_run_until(w, world_now(w) + POLL);
+        refill();
+    }
+    world_run_until(w, SIM_TIME_NEVER);
+}
+
+/* Every outcome a 250, every message in a mailbox, the accounting clean. */
+static bool verify(world_t *w, mail_server_t *s)
+{
+    bool ok = true;
+    size_t outcomes = 0;
+    for (size_t i = 0; i < CLIENTS; i++) {
+        user_agent_t *a = clients[i].agent;
+        outcomes += agent_outcome_count(a);
+        for (size_t j = 0; j < agent_outcome_count(a); j++) {
+            const agent_outcome_t *o = agent_outcome_at(a, j);
+            if (o->code != 250 && ok) {
+                fprintf(stderr, "bench_smtp: %s got %d %s\n", agent_host_name(a), o->code,
+                        o->text);
+                ok = false;
+            }
+        }
+    }
+    size_t stored = 0;
+    for (size_t i = 0; i < USERS; i++)
+        stored += store_folder_msg_count(store_inbox(store_find_user(server_store(s), users[i])));
+    if (outcomes != total || stored != total) {
+        fprintf(stderr, "bench_smtp: %zu replies and %zu messages stored, want %u\n", outcomes,
+                stored, total);
+        ok = false;
+    }
+    buf_t out = BUF_INIT;
+    if (!accounting_check(world_accounting(w), w, &out)) {
+        fprintf(stderr, "bench_smtp: accounting: %s\n", buf_cstr(&out));
+        ok = false;
+    }
+    buf_free(&out);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && atoi(argv[1]) > 0)
+        total = (unsigned)atoi(argv[1]);
+    make_body();
+    world_t *w = world_new(1);
+    mail_server_t *s = build_world(w);
+    double t0 = wall_seconds();
+    run(w);
+    double dt = wall_seconds() - t0;
+    if (!verify(w, s)) {
+        world_free(w);
+        return 1;
+    }
+    fprintf(stderr, "bench_smtp: %u transactions, %u connections, %.1f s virtual, %.3f s wall\n",
+            total, CLIENTS, (double)world_now(w) / 1e6, dt);
+    printf("BENCH smtp_tx_per_s %.0f tx/s\n", (double)total / dt);
+    world_free(w);
+    return 0;
+}
