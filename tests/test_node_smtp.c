@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "net/dns.h"
 #include "net/net.h"
+#include "net/tcp.h"
 #include "node/accounting.h"
 #include "node_fixture.h"
 #include "proto/smtp_ext.h"
@@ -278,6 +279,49 @@ START_TEST(test_accounting_detects_loss)
 }
 END_TEST
 
+typedef struct silent_client {
+    buf_t got;
+    sim_time_t closed_at;
+} silent_client_t;
+
+static void silent_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    buf_append(&((silent_client_t *)ctx)->got, data, len);
+}
+
+static void silent_peer_closed(tcp_conn_t *c, void *ctx)
+{
+    tcp_close(c);
+}
+
+static void silent_closed(tcp_conn_t *c, void *ctx)
+{
+    ((silent_client_t *)ctx)->closed_at = 1;
+}
+
+START_TEST(test_idle_client_gets_421_after_5_minutes)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    silent_client_t sc = {BUF_INIT, 0};
+    tcp_callbacks_t cb = {.on_data = silent_data, .on_peer_closed = silent_peer_closed,
+                          .on_closed = silent_closed};
+    tcp_connect(world_net(f.w), agent_host(f.roberto_pc), host_addr(server_host(f.roberto_srv)),
+                25, &cb, &sc);
+    world_run_until(f.w, 4 * SIM_MIN);
+    ck_assert_msg(strstr(buf_cstr(&sc.got), "220 ") == buf_cstr(&sc.got), "%s", buf_cstr(&sc.got));
+    ck_assert_ptr_null(strstr(buf_cstr(&sc.got), "421"));
+    world_run_until(f.w, 6 * SIM_MIN);
+    ck_assert_msg(strstr(buf_cstr(&sc.got), "\r\n421 4.4.2") != NULL, "%s", buf_cstr(&sc.got));
+    sim_time_t t = recorder_time(&f.rec, TRACE_SMTP_REPLY, "mail.roberto.example", 1);
+    ck_assert_msg(t >= 5 * SIM_MIN && t < 5 * SIM_MIN + SIM_SEC, "421 at %lld", (long long)t);
+    world_run_until(f.w, 10 * SIM_MIN);
+    ck_assert_int_eq(sc.closed_at, 1);
+    buf_free(&sc.got);
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -293,6 +337,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_give_up_after_lifetime);
     tcase_add_test(tc, test_crash_keeps_queue);
     tcase_add_test(tc, test_accounting_detects_loss);
+    tcase_add_test(tc, test_idle_client_gets_421_after_5_minutes);
     suite_add_tcase(s, tc);
     return s;
 }
