@@ -24,11 +24,7 @@ static mail_server_t *add_server(world_t *w, const char *host, const char *domai
                                  uint32_t addr, unsigned ext)
 {
     server_config_t cfg;
-    server_config_default(&cfg);
-    cfg.host = host;
-    cfg.addr = addr;
-    cfg.domains = &domain;
-    cfg.ndomains = 1;
+    server_config_for_domain(&cfg, host, addr, &domain);
     cfg.extensions = ext;
     char err[200];
     mail_server_t *s = world_add_server(w, &cfg, err, sizeof err);

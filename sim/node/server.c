@@ -25,6 +25,16 @@ void server_config_default(server_config_t *cfg)
     cfg->relay = RELAY_AUTHENTICATED;
 }
 
+void server_config_for_domain(server_config_t *cfg, const char *host, uint32_t addr,
+                              const char *const *domain)
+{
+    server_config_default(cfg);
+    cfg->host = host;
+    cfg->addr = addr;
+    cfg->domains = domain;
+    cfg->ndomains = 1;
+}
+
 /* The store tells what changed; the trace bus hears it as mailbox.* events. */
 static void on_store_change(void *ctx, const store_change_t *c)
 {

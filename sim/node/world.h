@@ -48,6 +48,9 @@ typedef struct server_config {
 } server_config_t;
 
 void server_config_default(server_config_t *cfg);
+/* The defaults, for one host serving one domain; *domain must outlive cfg. */
+void server_config_for_domain(server_config_t *cfg, const char *host, uint32_t addr,
+                              const char *const *domain);
 
 world_t *world_new(uint64_t seed);
 void world_free(world_t *w);

@@ -34,11 +34,7 @@ static void fail(const char *what, const char *err)
 static mail_server_t *add_server(world_t *w, const char *host, const char *domain, uint32_t addr)
 {
     server_config_t cfg;
-    server_config_default(&cfg);
-    cfg.host = host;
-    cfg.addr = addr;
-    cfg.domains = &domain;
-    cfg.ndomains = 1;
+    server_config_for_domain(&cfg, host, addr, &domain);
     char err[200];
     mail_server_t *s = world_add_server(w, &cfg, err, sizeof err);
     if (!s)

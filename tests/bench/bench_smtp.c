@@ -59,12 +59,8 @@ static void make_body(void)
 static mail_server_t *build_world(world_t *w)
 {
     server_config_t cfg;
-    server_config_default(&cfg);
     const char *domain = "bench.example";
-    cfg.host = "mx.bench.example";
-    cfg.addr = 0xC6336414u;
-    cfg.domains = &domain;
-    cfg.ndomains = 1;
+    server_config_for_domain(&cfg, "mx.bench.example", 0xC6336414u, &domain);
     char err[200];
     mail_server_t *s = world_add_server(w, &cfg, err, sizeof err);
     if (!s) {
