@@ -322,6 +322,20 @@ START_TEST(test_idle_client_gets_421_after_5_minutes)
 }
 END_TEST
 
+START_TEST(test_postmaster_always_accepted)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    fixture_send(&f, "pm", "postmaster@roberto.example", "abuse report", "see below\n");
+    world_run_until(f.w, SIM_HOUR);
+    /* Roberto's server has no postmaster user: its first user reads that mail. */
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_BOUNCE, NULL), 0);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -338,6 +352,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_crash_keeps_queue);
     tcase_add_test(tc, test_accounting_detects_loss);
     tcase_add_test(tc, test_idle_client_gets_421_after_5_minutes);
+    tcase_add_test(tc, test_postmaster_always_accepted);
     suite_add_tcase(s, tc);
     return s;
 }

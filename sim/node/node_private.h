@@ -101,6 +101,7 @@ const char *address_domain(const char *address);
 void reply_format(const smtp_reply_t *reply, char *out, size_t size);
 
 /* server.c */
+store_user_t *server_find_recipient(const mail_server_t *s, const char *address);
 bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user);
 /*
  * Takes a message the server has accepted (its final 250, or a bounce it

@@ -161,6 +161,22 @@ static bool listed_as_mx(const mail_server_t *s, const char *domain)
     return false;
 }
 
+/*
+ * RFC 5321 4.5.1: every server takes mail for postmaster. Without a user of
+ * that name, the first user of the server reads the postmaster's mail.
+ */
+store_user_t *server_find_recipient(const mail_server_t *s, const char *address)
+{
+    store_user_t *u = store_find_user(s->store, address);
+    if (u || store_user_count(s->store) == 0)
+        return u;
+    const char *at = strrchr(address, '@');
+    size_t local_len = at ? (size_t)(at - address) : strlen(address);
+    if (local_len == 10 && str_ncasecmp(address, "postmaster", 10) == 0)
+        return store_user_at(s->store, 0);
+    return NULL;
+}
+
 bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user)
 {
     if (auth_user)
@@ -176,9 +192,7 @@ bool server_relay_allowed(const mail_server_t *s, const char *domain, const char
 bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record)
 {
     world_t *w = s->world;
-    store_user_t *u = store_find_user(s->store, rcpt);
-    if (!u && str_casecmp(rcpt, "postmaster") == 0 && store_user_count(s->store) > 0)
-        u = store_find_user(s->store, "postmaster");
+    store_user_t *u = server_find_recipient(s, rcpt);
     const char *why = NULL;
     const char *status = "5.1.1";
     uint32_t uid = 0;

@@ -129,7 +129,7 @@ static smtp_reply_t hook_check_recipient(void *ctx, const char *address, const c
     if (!*domain)
         return smtp_reply_make(550, "5.1.3", "Bad recipient address syntax");
     if (server_hosts_domain(s, domain)) {
-        store_user_t *u = store_find_user(s->store, address);
+        store_user_t *u = server_find_recipient(s, address);
         if (!u)
             return smtp_reply_make(550, "5.1.1", "<%s>: Recipient address rejected: no such user",
                                    address);
