@@ -336,6 +336,31 @@ START_TEST(test_postmaster_always_accepted)
 }
 END_TEST
 
+START_TEST(test_hand_typed_smtp_session)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    const char *lines[] = {"HELO student-pc", "MAIL FROM:<student@school.example>",
+                           "RCPT TO:<roberto@roberto.example>", "DATA", "Subject: typed by hand",
+                           "", "Hello from telnet.", ".", "QUIT"};
+    char err[200];
+    ck_assert(agent_session(f.alice_pc, "mail.roberto.example", 25, lines, 9, err, sizeof err));
+    world_run_until(f.w, 10 * SIM_MIN);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    const char *verbs[] = {"HELO", "MAIL", "RCPT", "DATA", "QUIT"};
+    size_t v = 0;
+    for (size_t i = 0; i < f.rec.n && v < 5; i++) {
+        const trace_event_t *ev = f.rec.events[i];
+        if (ev->kind == TRACE_SMTP_COMMAND && ev->port == 25 && ev->verb &&
+            strcmp(ev->verb, verbs[v]) == 0)
+            v++;
+    }
+    ck_assert_uint_eq(v, 5);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -353,6 +378,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_accounting_detects_loss);
     tcase_add_test(tc, test_idle_client_gets_421_after_5_minutes);
     tcase_add_test(tc, test_postmaster_always_accepted);
+    tcase_add_test(tc, test_hand_typed_smtp_session);
     suite_add_tcase(s, tc);
     return s;
 }

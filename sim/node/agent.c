@@ -75,6 +75,11 @@ void agent_free(user_agent_t *a)
     free(a);
 }
 
+world_t *agent_world(const user_agent_t *a)
+{
+    return a->world;
+}
+
 const char *agent_host_name(const user_agent_t *a)
 {
     return a->host_name;

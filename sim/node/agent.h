@@ -57,6 +57,14 @@ mail_server_t *agent_server(const user_agent_t *a);
 
 /* Composes and submits now. false and a message when it cannot even start. */
 bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen);
+/*
+ * A hand-typed session: connects from the agent's host to server_host:port
+ * and sends each line (without CRLF) once the reply to the previous one is
+ * complete, then closes. The server traces the dialogue.
+ */
+bool agent_session(user_agent_t *a, const char *server_host, uint16_t port,
+                   const char *const *lines, size_t nlines, char *err, size_t errlen);
+
 size_t agent_outcome_count(const user_agent_t *a);
 const agent_outcome_t *agent_outcome_at(const user_agent_t *a, size_t i);
 

@@ -100,6 +100,9 @@ const char *address_domain(const char *address);
 /* "550 5.1.1 text" on one line, cut to fit out. */
 void reply_format(const smtp_reply_t *reply, char *out, size_t size);
 
+/* agent.c */
+world_t *agent_world(const user_agent_t *a);
+
 /* server.c */
 store_user_t *server_find_recipient(const mail_server_t *s, const char *address);
 bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user);
