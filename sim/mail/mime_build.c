@@ -19,18 +19,17 @@
 static void normalise_line_ends(const char *text, size_t len, buf_t *out)
 {
     buf_reserve(out, len + len / 32 + 2);
-    out->data[out->len] = 0; /* buf_reserve leaves a fresh buffer unterminated */
+    size_t start = 0;
     for (size_t i = 0; i < len; i++) {
-        if (text[i] == '\r') {
-            buf_append(out, "\r\n", 2);
-            if (i + 1 < len && text[i + 1] == '\n')
-                i++;
-        } else if (text[i] == '\n') {
-            buf_append(out, "\r\n", 2);
-        } else {
-            buf_putc(out, (unsigned char)text[i]);
-        }
+        if (text[i] != '\r' && text[i] != '\n')
+            continue;
+        buf_append(out, text + start, i - start); /* the run up to the line end, at once */
+        buf_append(out, "\r\n", 2);
+        if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
+            i++;
+        start = i + 1;
     }
+    buf_append(out, text + start, len - start);
 }
 
 typedef struct text_shape {
