@@ -1,12 +1,14 @@
 /*
- * mailsim: the command line. Sub-commands are added as the layers beneath
- * them land; this file parses the command line and dispatches.
+ * mailsim: the command line. This file parses the first word and
+ * dispatches: run, list and validate each have their own file; anything
+ * else is the narrated walkthrough (walkthrough.c), the default.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "core/version.h"
 #include "scenario/diag.h"
 #include "scenario/load.h"
@@ -14,21 +16,39 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mailsim [walkthrough] [--lang en|el] [--segments]\n"
-            "       mailsim validate FILE...\n"
-            "       mailsim --version | --help\n"
-            "\n"
-            "  walkthrough   Alice writes to Roberto: the lecture's steps, narrated,\n"
-            "                with every event of the simulation (the default)\n"
-            "  --lang L      narration language: en or el (default: from LANG)\n"
-            "  --segments    also show every TCP segment\n"
-            "  validate      check scenario files; every error is one line\n"
-            "                FILE: JSON.PATH: what is wrong (exit 0 valid, 2 not)\n");
+    fprintf(out, "usage: mailsim [walkthrough] [--lang en|el] [--segments]\n"
+                 "       mailsim run [OPTION]... [FILE]...\n"
+                 "       mailsim list [--lang en|el]\n"
+                 "       mailsim validate FILE...\n"
+                 "       mailsim --version | --help\n"
+                 "\n"
+                 "  walkthrough   Alice writes to Roberto: the lecture's steps, narrated,\n"
+                 "                with every event of the simulation (the default)\n"
+                 "  --lang L      narration language: en or el (default: from LANG)\n"
+                 "  --segments    also show every TCP segment\n"
+                 "  run           run scenario files headless and report how each went\n"
+                 "                (exit 0 passed, 1 failed, 2 bad input); with no file, the\n"
+                 "                built-in walkthrough scenario; `mailsim run --help` for options\n"
+                 "  list          the built-in and shipped scenarios, with their titles\n"
+                 "  validate      check scenario files; every error is one line\n"
+                 "                FILE: JSON.PATH: what is wrong (exit 0 valid, 2 not)\n");
 }
 
-/* mailsim validate FILE...: exit 0 when every file is valid, 2 otherwise. */
-static int cmd_validate(int argc, char **argv)
+const char *cli_default_lang(void)
+{
+    const char *lang = getenv("LANG");
+    return lang && strncmp(lang, "el", 2) == 0 ? "el" : "en";
+}
+
+bool cli_lang_ok(const char *cmd, const char *lang)
+{
+    if (strcmp(lang, "en") == 0 || strcmp(lang, "el") == 0)
+        return true;
+    fprintf(stderr, "%s: --lang: expected en or el, got \"%s\"\n", cmd, lang);
+    return false;
+}
+
+int cmd_validate(int argc, char **argv)
 {
     if (argc < 1) {
         fprintf(stderr, "mailsim validate: name at least one scenario file\n");
@@ -49,17 +69,9 @@ static int cmd_validate(int argc, char **argv)
     return status;
 }
 
-static const char *default_lang(void)
+static int cmd_walkthrough(int argc, char **argv)
 {
-    const char *lang = getenv("LANG");
-    return lang && strncmp(lang, "el", 2) == 0 ? "el" : "en";
-}
-
-int main(int argc, char **argv)
-{
-    if (argc > 1 && strcmp(argv[1], "validate") == 0)
-        return cmd_validate(argc - 2, argv + 2);
-    walkthrough_options_t opt = {.lang = default_lang()};
+    walkthrough_options_t opt = {.lang = cli_default_lang()};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--version") == 0) {
@@ -74,10 +86,8 @@ int main(int argc, char **argv)
             opt.segments = true;
         } else if (strcmp(a, "--lang") == 0 && i + 1 < argc) {
             opt.lang = argv[++i];
-            if (strcmp(opt.lang, "en") != 0 && strcmp(opt.lang, "el") != 0) {
-                fprintf(stderr, "mailsim: --lang: expected en or el, got \"%s\"\n", opt.lang);
+            if (!cli_lang_ok("mailsim", opt.lang))
                 return 2;
-            }
         } else {
             fprintf(stderr, "mailsim: unknown argument \"%s\"\n", a);
             usage(stderr);
@@ -86,4 +96,15 @@ int main(int argc, char **argv)
     }
     opt.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
     return walkthrough_run(&opt, stdout) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "validate") == 0)
+        return cmd_validate(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "list") == 0)
+        return cmd_list(argc - 2, argv + 2);
+    return cmd_walkthrough(argc, argv);
 }

@@ -30,6 +30,21 @@ void expect_engine_results(expect_engine_t *e, run_result_t *r);
 /* Unsubscribes and frees. */
 void expect_engine_free(expect_engine_t *e);
 
+/*
+ * Whether expectation i (in scenario order) has been judged yet; when it has,
+ * *passed and *detail (borrowed until expect_engine_free; either may be NULL)
+ * tell how. For the TUI and tests: an `at` judgment happens mid-run.
+ */
+bool expect_engine_judged(const expect_engine_t *e, size_t i, bool *passed, const char **detail);
+/*
+ * The engine's memory, for tests and benchmarks: how many trace event copies
+ * it holds (at most one per mailbox check: the bounce of its mail), and how
+ * many events passed its kind filter (an event of a kind no check names is
+ * dropped before any field is compared).
+ */
+size_t expect_engine_kept(const expect_engine_t *e);
+uint64_t expect_engine_examined(const expect_engine_t *e);
+
 /* True when ev matches every field of m (strings exactly, numbers as numbers) and its contains. */
 bool scenario_match_event(const scenario_match_t *m, const trace_event_t *ev);
 

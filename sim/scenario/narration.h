@@ -17,6 +17,8 @@ typedef struct narrator narrator_t;
 narrator_t *narrator_new(const scenario_t *sc, sim_t *sim, const char *lang);
 /* How many steps were reached so far. */
 size_t narrator_reached(const narrator_t *n);
+/* Whether the step numbered step (its "step" in the file) was reached. */
+bool narrator_step_reached(const narrator_t *n, int64_t step);
 /* Unsubscribes and frees. */
 void narrator_free(narrator_t *n);
 
