@@ -431,6 +431,25 @@ START_TEST(test_states)
 }
 END_TEST
 
+START_TEST(test_line_break_in_password)
+{
+    log_t log = {0};
+    pop3_client_config_t cfg = {.user = "roberto", .password = "x\r\nDELE 1"};
+    pop3_client_hooks_t hooks = {.ctx = &log, .on_done = log_done};
+    pop3_client_t *c = pop3_client_new(&cfg, &hooks);
+    buf_t out = BUF_INIT;
+    const char *in = "+OK hi\r\n+OK bye\r\n";
+    pop3_client_feed(c, (const uint8_t *)in, strlen(in), &out);
+    ck_assert_str_eq(buf_cstr(&out), "QUIT\r\n");
+    ck_assert_str_eq(buf_cstr(&log.events),
+                     "D error: the user name or password holds a line break; it cannot be sent "
+                     "[messages 0, retrieved 0, skipped 0, deleted 0, octets 0]\n");
+    pop3_client_free(c);
+    buf_free(&out);
+    buf_free(&log.events);
+}
+END_TEST
+
 /* --- a client wired to a server ------------------------------------------- */
 
 typedef struct drop_msg {
@@ -714,6 +733,7 @@ Suite *pop3_client_suite(void)
     tcase_add_loop_test(tc, test_scripts, 0, (int)ARRAY_LEN(scripts));
     tcase_add_test(tc, test_script_digest);
     tcase_add_test(tc, test_states);
+    tcase_add_test(tc, test_line_break_in_password);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");
     tcase_set_timeout(wire, 30);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/store.h"
 #include "proto/pop3_server.h"
 
 /* --- a fake maildrop behind the hooks ------------------------------------ */
@@ -544,6 +545,7 @@ START_TEST(test_states_and_user)
     feed_str(s, "QUIT\r\n", &out);
     ck_assert_int_eq(pop3_server_state(s), POP3_SERVER_CLOSED);
     ck_assert(pop3_server_wants_close(s));
+    ck_assert_str_eq(pop3_server_user(s), "roberto");
     /* new -> authorization -> authorization-pass -> transaction -> update -> closed */
     ck_assert_int_eq(fs.states, 5);
     ck_assert_str_eq(pop3_server_state_name(POP3_SERVER_USER), "authorization-pass");
@@ -664,9 +666,10 @@ START_TEST(test_connection_lost_before_login)
     fake_store_t st;
     store_init(&st);
     buf_t out = BUF_INIT;
-    pop3_server_t *s = run(&fs, &st, true, "USER roberto\r\n", &out);
+    pop3_server_t *s = run(&fs, &st, true, "USER roberto\r\nPASS guess\r\nUSER roberto\r\n", &out);
     pop3_server_connection_lost(s);
     ck_assert_str_eq(buf_cstr(&st.log), "");
+    ck_assert_ptr_null(pop3_server_user(s));
     session_free(s, &fs);
     buf_free(&out);
     buf_free(&st.log);
@@ -940,6 +943,189 @@ START_TEST(test_helpers)
 }
 END_TEST
 
+/* --- the hooks on top of store.h's maildrop -------------------------------- */
+
+/* What a node does: one session's hooks over store_maildrop_*. */
+typedef struct store_session {
+    store_t *store;
+    store_maildrop_id_t id;
+    char uidl[STORE_UIDL_SIZE];
+} store_session_t;
+
+static bool ss_password(void *ctx, const char *user, const char *password)
+{
+    store_user_t *u = store_find_user(((store_session_t *)ctx)->store, user);
+    return u && store_user_check_password(u, password);
+}
+
+static const char *ss_secret(void *ctx, const char *user)
+{
+    store_user_t *u = store_find_user(((store_session_t *)ctx)->store, user);
+    return u ? store_user_password(u) : NULL;
+}
+
+static pop3_open_result_t ss_open(void *ctx, const char *user)
+{
+    store_session_t *ss = ctx;
+    store_user_t *u = store_find_user(ss->store, user);
+    if (!u)
+        return POP3_OPEN_FAILED;
+    switch (store_maildrop_open(ss->store, u, &ss->id)) {
+    case STORE_OK:
+        return POP3_OPEN_OK;
+    case STORE_LOCKED:
+        return POP3_OPEN_LOCKED;
+    default:
+        return POP3_OPEN_FAILED;
+    }
+}
+
+static void ss_stat(void *ctx, pop3_maildrop_stat_t *out)
+{
+    store_session_t *ss = ctx;
+    store_maildrop_stat_t st = {0, 0, 0};
+    store_maildrop_stat(ss->store, ss->id, &st);
+    *out = (pop3_maildrop_stat_t){st.messages, st.live, st.live_octets};
+}
+
+static pop3_msg_status_t ss_status(store_err_t err)
+{
+    switch (err) {
+    case STORE_OK:
+        return POP3_MSG_OK;
+    case STORE_MSG_DELETED:
+        return POP3_MSG_DELETED;
+    default:
+        return POP3_MSG_NONE;
+    }
+}
+
+static pop3_msg_status_t ss_message(void *ctx, uint32_t n, pop3_msg_info_t *out)
+{
+    store_session_t *ss = ctx;
+    store_maildrop_msg_t m;
+    store_err_t err = store_maildrop_msg(ss->store, ss->id, n, &m);
+    if (err == STORE_OK || err == STORE_MSG_DELETED) {
+        memcpy(ss->uidl, m.uidl, sizeof ss->uidl);
+        *out = (pop3_msg_info_t){m.size, ss->uidl, m.data, m.size};
+    }
+    return ss_status(err);
+}
+
+static pop3_msg_status_t ss_dele(void *ctx, uint32_t n)
+{
+    store_session_t *ss = ctx;
+    return ss_status(store_maildrop_delete(ss->store, ss->id, n));
+}
+
+static void ss_rset(void *ctx)
+{
+    store_session_t *ss = ctx;
+    store_maildrop_reset(ss->store, ss->id);
+}
+
+static bool ss_commit(void *ctx, uint32_t *deleted)
+{
+    store_session_t *ss = ctx;
+    return store_maildrop_commit(ss->store, ss->id, deleted) == STORE_OK;
+}
+
+static void ss_rollback(void *ctx)
+{
+    store_session_t *ss = ctx;
+    store_maildrop_rollback(ss->store, ss->id);
+}
+
+static pop3_server_t *store_server(store_session_t *ss, store_t *store, buf_t *out)
+{
+    *ss = (store_session_t){.store = store};
+    pop3_server_config_t cfg = {.hostname = "pop.roberto.example", .timestamp = RFC_TIMESTAMP};
+    pop3_server_hooks_t hooks = {
+        .ctx = ss,
+        .check_password = ss_password,
+        .apop_secret = ss_secret,
+        .open_maildrop = ss_open,
+        .stat = ss_stat,
+        .message = ss_message,
+        .dele = ss_dele,
+        .rset = ss_rset,
+        .commit = ss_commit,
+        .rollback = ss_rollback,
+    };
+    pop3_server_t *s = pop3_server_new(&cfg, &hooks);
+    pop3_server_start(s, out);
+    buf_reset(out);
+    return s;
+}
+
+static store_t *roberto_store(store_user_t **u)
+{
+    store_t *store = store_new();
+    ck_assert_int_eq(store_add_domain(store, "roberto.example"), STORE_OK);
+    ck_assert_int_eq(store_add_user(store, "roberto", "secret", NULL, 0, u), STORE_OK);
+    ck_assert_int_eq(store_deliver(*u, M1, strlen(M1), 0, "m1", NULL), STORE_OK);
+    ck_assert_int_eq(store_deliver(*u, M2, strlen(M2), 0, "m2", NULL), STORE_OK);
+    return store;
+}
+
+START_TEST(test_on_the_store)
+{
+    store_user_t *u;
+    store_t *store = roberto_store(&u);
+    store_session_t ss1, ss2;
+    buf_t out1 = BUF_INIT, out2 = BUF_INIT;
+    pop3_server_t *s1 = store_server(&ss1, store, &out1);
+    pop3_server_t *s2 = store_server(&ss2, store, &out2);
+    feed_str(s1, "USER roberto@roberto.example\r\nPASS secret\r\nUIDL\r\nDELE 1\r\nRETR 2\r\n",
+             &out1);
+    feed_str(s2, LOGIN, &out2);
+    ck_assert_str_eq(buf_cstr(&out1),
+                     R_USER "+OK roberto@roberto.example's maildrop has 2 messages (94 octets)\r\n"
+                            "+OK unique-id listing follows\r\n1 0000000100000001\r\n"
+                            "2 0000000100000002\r\n.\r\n" R_DELE(
+                                "1") "+OK 36 octets\r\n"
+                                     "Subject: two\r\n\r\n..hidden\r\nline 2\r\n..\r\n.\r\n");
+    ck_assert_str_eq(buf_cstr(&out2),
+                     R_USER "-ERR [IN-USE] maildrop already locked: another session is open\r\n");
+    ck_assert(store_user_maildrop_locked(u));
+    /* The first session is lost: nothing deleted, the lock gone. */
+    pop3_server_connection_lost(s1);
+    ck_assert(!store_user_maildrop_locked(u));
+    ck_assert_uint_eq(store_folder_msg_count(store_inbox(u)), 2);
+    /* The second one gets in, deletes, and QUIT commits. */
+    buf_reset(&out2);
+    feed_str(s2, LOGIN "DELE 1\r\nQUIT\r\n", &out2);
+    ck_assert_str_eq(
+        buf_cstr(&out2),
+        R_USER "+OK roberto's maildrop has 2 messages (94 octets)\r\n" R_DELE(
+            "1") "+OK pop.roberto.example POP3 server signing off (1 deleted, 1 message "
+                 "left)\r\n");
+    ck_assert_uint_eq(store_folder_msg_count(store_inbox(u)), 1);
+    ck_assert_str_eq(store_msg_label(store_msg_by_seq(store_inbox(u), 1)), "m2");
+    ck_assert(!store_user_maildrop_locked(u));
+    pop3_server_free(s1);
+    pop3_server_free(s2);
+    /* APOP with the store's password as the shared secret; then the host crashes. */
+    store_session_t ss3;
+    buf_t out3 = BUF_INIT;
+    pop3_server_t *s3 = store_server(&ss3, store, &out3);
+    char digest[MD5_HEX_SIZE], line[100];
+    pop3_apop_digest(RFC_TIMESTAMP, "secret", digest);
+    snprintf(line, sizeof line, "APOP roberto %s\r\nDELE 1\r\n", digest);
+    feed_str(s3, line, &out3);
+    store_crash(store);
+    feed_str(s3, "QUIT\r\n", &out3);
+    ck_assert_str_eq(buf_cstr(&out3), "+OK roberto's maildrop has 1 message (36 octets)\r\n" R_DELE(
+                                          "1") "-ERR some deleted messages not removed\r\n");
+    ck_assert_uint_eq(store_folder_msg_count(store_inbox(u)), 1);
+    pop3_server_free(s3);
+    store_free(store);
+    buf_free(&out1);
+    buf_free(&out2);
+    buf_free(&out3);
+}
+END_TEST
+
 Suite *pop3_server_suite(void)
 {
     Suite *s = suite_create("pop3_server");
@@ -962,6 +1148,7 @@ Suite *pop3_server_suite(void)
     tcase_add_test(ends, test_shutdown);
     tcase_add_test(ends, test_second_session_in_use);
     tcase_add_test(ends, test_uidl_stable);
+    tcase_add_test(ends, test_on_the_store);
     suite_add_tcase(s, ends);
     TCase *pipe = tcase_create("pipelining");
     tcase_set_timeout(pipe, 30);

@@ -177,6 +177,12 @@ static void on_greeting(pop3_client_t *c, pop3_status_t st, const char *text, co
         end_session(c);
         return;
     }
+    /* A line break in a credential would end the command line early and inject another. */
+    if (strpbrk(c->user, "\r\n") || strpbrk(c->password, "\r\n")) {
+        note_error(c, "the user name or password holds a line break; it cannot be sent");
+        quit(c, out);
+        return;
+    }
     char timestamp[POP3_TIMESTAMP_MAX];
     if (c->apop && pop3_greeting_timestamp(text, timestamp, sizeof timestamp)) {
         char digest[MD5_HEX_SIZE];

@@ -214,7 +214,7 @@ pop3_server_state_t pop3_server_state(const pop3_server_t *s)
 
 const char *pop3_server_user(const pop3_server_t *s)
 {
-    return s->state == POP3_SERVER_TRANSACTION || s->state == POP3_SERVER_UPDATE ? s->user : NULL;
+    return s->logged_in ? s->user : NULL;
 }
 
 /* --- commands ------------------------------------------------------------ */

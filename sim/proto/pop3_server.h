@@ -153,7 +153,10 @@ void pop3_server_shutdown(pop3_server_t *s, buf_t *out);
 bool pop3_server_wants_close(const pop3_server_t *s);
 pop3_server_state_t pop3_server_state(const pop3_server_t *s);
 const char *pop3_server_state_name(pop3_server_state_t st);
-/* The logged-in user (from TRANSACTION on), or NULL; valid while the engine lives. */
+/*
+ * The user who logged in (TRANSACTION and after, even once closed), or NULL
+ * when no login succeeded; valid while the engine lives.
+ */
 const char *pop3_server_user(const pop3_server_t *s);
 
 #endif

@@ -166,6 +166,7 @@ static void login(pop3_server_t *s, const char *user, buf_t *out)
         s->user = xstrdup(user);
     }
     s->maildrop_open = true;
+    s->logged_in = true;
     pop3_server_set_state(s, POP3_SERVER_TRANSACTION);
     pop3_maildrop_stat_t st;
     pop3_server_stat(s, &st);

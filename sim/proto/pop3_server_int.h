@@ -15,7 +15,8 @@ struct pop3_server {
     pop3_server_hooks_t hooks;
     pop3_server_state_t state;
     line_reader_t reader;
-    char *user;         /* USER's name in the USER state; the login in TRANSACTION */
+    char *user;         /* USER's name in the USER state; the login once logged in */
+    bool logged_in;     /* the credentials were right and the maildrop opened */
     bool maildrop_open; /* open_maildrop succeeded and nothing has closed it yet */
     bool closing;
 };
