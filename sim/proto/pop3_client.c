@@ -281,6 +281,28 @@ static void retrieved(pop3_client_t *c, buf_t *out)
 
 /* --- responses ------------------------------------------------------------ */
 
+static void on_retr(pop3_client_t *c, bool ok, const char *line, buf_t *out)
+{
+    if (ok) {
+        c->in_block = true;
+        return;
+    }
+    /* One message refused is no reason to leave the others on the server. */
+    note_error(c, "RETR %u refused: %s", (unsigned)c->list[c->next].msgno, line);
+    c->next++;
+    next_message(c, out);
+}
+
+static void on_dele(pop3_client_t *c, bool ok, const char *line, buf_t *out)
+{
+    if (ok)
+        c->counts.deleted++;
+    else
+        note_error(c, "DELE %u refused: %s", (unsigned)c->list[c->next].msgno, line);
+    c->next++;
+    next_message(c, out);
+}
+
 /* A status line, in a state that waits for one. */
 static void handle_status(pop3_client_t *c, const char *line, buf_t *out)
 {
@@ -302,7 +324,6 @@ static void handle_status(pop3_client_t *c, const char *line, buf_t *out)
         return;
     }
     bool ok = st == POP3_STATUS_OK;
-    char what[64];
     switch (c->state) {
     case POP3_CLIENT_GREETING:
         on_greeting(c, st, text, line, out);
@@ -340,22 +361,10 @@ static void handle_status(pop3_client_t *c, const char *line, buf_t *out)
             fail(c, out, "LIST refused", line);
         return;
     case POP3_CLIENT_RETR:
-        if (ok) {
-            c->in_block = true;
-            return;
-        }
-        snprintf(what, sizeof what, "RETR %u refused", (unsigned)c->list[c->next].msgno);
-        note_error(c, "%s: %s", what, line);
-        c->next++;
-        next_message(c, out);
+        on_retr(c, ok, line, out);
         return;
     case POP3_CLIENT_DELE:
-        if (ok)
-            c->counts.deleted++;
-        else
-            note_error(c, "DELE %u refused: %s", (unsigned)c->list[c->next].msgno, line);
-        c->next++;
-        next_message(c, out);
+        on_dele(c, ok, line, out);
         return;
     case POP3_CLIENT_QUIT:
         /* RFC 1939 6: -ERR here means some deletions did not happen. */
