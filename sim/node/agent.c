@@ -16,21 +16,9 @@
 #include "net/tcp.h"
 #include "node/node_private.h"
 
-struct user_agent {
-    world_t *world;
-    host_t *host;
-    char *host_name;
-    char *user;
-    char *password;
-    mail_server_t *server;
-    agent_outcome_t *outcomes;
-    size_t noutcomes, outcomes_cap;
-    char **labels; /* keeps outcome ids alive */
-    size_t nlabels;
-};
-
 /* One submission in progress. */
 typedef struct submission {
+    agent_task_t task; /* first: the agent's list of what is in progress */
     user_agent_t *agent;
     char *label;
     char **rcpts;
@@ -63,8 +51,32 @@ user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char 
     return a;
 }
 
+void agent_task_add(user_agent_t *a, agent_task_t *t, void (*dispose)(agent_task_t *))
+{
+    t->dispose = dispose;
+    t->next = a->tasks;
+    if (t->next)
+        t->next->pprev = &t->next;
+    t->pprev = &a->tasks;
+    a->tasks = t;
+}
+
+void agent_task_remove(agent_task_t *t)
+{
+    *t->pprev = t->next;
+    if (t->next)
+        t->next->pprev = t->pprev;
+}
+
 void agent_free(user_agent_t *a)
 {
+    /* What is still in progress goes too; the net frees its connections. */
+    while (a->tasks) {
+        agent_task_t *t = a->tasks;
+        agent_task_remove(t);
+        t->dispose(t);
+    }
+    agent_fetch_free_state(a);
     free(a->host_name);
     free(a->user);
     free(a->password);
@@ -142,8 +154,9 @@ static void record_outcome(submission_t *sub, size_t index, int code, const char
     }
 }
 
-static void submission_free(submission_t *sub)
+static void submission_dispose(agent_task_t *t)
 {
+    submission_t *sub = (submission_t *)t;
     free(sub->label);
     for (size_t i = 0; i < sub->nrcpts; i++)
         free(sub->rcpts[i]);
@@ -153,6 +166,12 @@ static void submission_free(submission_t *sub)
     buf_free(&sub->message);
     free(sub->reverse_path);
     free(sub);
+}
+
+static void submission_free(submission_t *sub)
+{
+    agent_task_remove(&sub->task);
+    submission_dispose(&sub->task);
 }
 
 /* Every recipient without a result gets this one (the connection failed). */
@@ -392,6 +411,7 @@ bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen
                     msgid, sizeof msgid);
     submission_t *sub = xcalloc(1, sizeof *sub);
     sub->agent = a;
+    agent_task_add(a, &sub->task, submission_dispose);
     sub->label = xstrdup(m->id ? m->id : msgid);
     sub->reverse_path = bare_address(from);
     world_register_label(w, msgid, sub->label);

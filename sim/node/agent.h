@@ -65,6 +65,15 @@ bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen
 bool agent_session(user_agent_t *a, const char *server_host, uint16_t port,
                    const char *const *lines, size_t nlines, char *err, size_t errlen);
 
+/*
+ * Reads new mail with POP3 (the lecture's step 6): retrieves the new messages
+ * into the agent's own store and deletes them on the server, or with keep
+ * leaves them there and fetches only what it has not fetched before.
+ */
+bool agent_fetch(user_agent_t *a, bool keep, char *err, size_t errlen);
+/* The agent's own store (what it fetched), or NULL before its first fetch. */
+store_t *agent_local_store(const user_agent_t *a);
+
 size_t agent_outcome_count(const user_agent_t *a);
 const agent_outcome_t *agent_outcome_at(const user_agent_t *a, size_t i);
 

@@ -56,7 +56,7 @@ typedef struct queue_entry {
 } queue_entry_t;
 
 typedef struct outbound outbound_t;
-typedef struct smtp_session smtp_session_t;
+typedef struct service_conn service_conn_t;
 
 struct mail_server {
     world_t *world;
@@ -68,8 +68,8 @@ struct mail_server {
     queue_entry_t **queue;
     size_t nqueue, queue_cap;
     outbound_t *outbound;      /* live deliveries, linked */
-    smtp_session_t *sessions;  /* live inbound sessions, linked */
-    void *listeners[2];        /* the SMTP and submission listeners */
+    service_conn_t *sessions;  /* live inbound sessions of every service, linked */
+    void *listeners[4];        /* SMTP, submission, POP3, IMAP */
     size_t nlisteners;
     uint64_t next_queue_id;
 };
@@ -100,8 +100,37 @@ const char *address_domain(const char *address);
 /* "550 5.1.1 text" on one line, cut to fit out. */
 void reply_format(const smtp_reply_t *reply, char *out, size_t size);
 
+/* Something an agent has in progress (a submission, a fetch, a typed session). */
+typedef struct agent_task agent_task_t;
+struct agent_task {
+    agent_task_t *next;
+    agent_task_t **pprev;
+    void (*dispose)(agent_task_t *t); /* frees it without touching its connection */
+};
+
+struct user_agent {
+    world_t *world;
+    host_t *host;
+    char *host_name;
+    char *user;
+    char *password;
+    mail_server_t *server;
+    agent_outcome_t *outcomes;
+    size_t noutcomes, outcomes_cap;
+    char **labels; /* keeps outcome ids alive */
+    size_t nlabels;
+    agent_task_t *tasks;
+    store_t *local;    /* the agent's own store: what it fetched */
+    char **seen_uidls; /* POP3 keep: what was fetched before */
+    size_t nseen;
+};
+
 /* agent.c */
 world_t *agent_world(const user_agent_t *a);
+void agent_task_add(user_agent_t *a, agent_task_t *t, void (*dispose)(agent_task_t *));
+void agent_task_remove(agent_task_t *t);
+/* agent_fetch.c */
+void agent_fetch_free_state(user_agent_t *a);
 
 /* server.c */
 store_user_t *server_find_recipient(const mail_server_t *s, const char *address);
@@ -115,10 +144,9 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
 /* Local delivery of one recipient; false when it failed (then it was bounced). */
 bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record);
 
-/* smtp_service.c */
+/* smtp_service.c, pop3_service.c */
 void smtp_service_listen(mail_server_t *s);
-void smtp_service_crash(mail_server_t *s);
-void smtp_service_free(mail_server_t *s);
+void pop3_service_listen(mail_server_t *s);
 
 /* queue.c */
 void queue_add(mail_server_t *s, mail_msg_t *msg, const char *domain, const char *const *rcpts,

@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "mail/message.h"
 #include "node/node_private.h"
+#include "node/service.h"
 
 void server_config_default(server_config_t *cfg)
 {
@@ -98,12 +99,13 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
     store_set_observer(s->store, on_store_change, s);
     s->next_queue_id = 1;
     smtp_service_listen(s);
+    pop3_service_listen(s);
     return s;
 }
 
 void server_free(mail_server_t *s)
 {
-    smtp_service_free(s);
+    service_free_all(s);
     queue_free_all(s);
     store_free(s->store);
     for (size_t i = 0; i < s->cfg.ndomains; i++)

@@ -18,6 +18,7 @@
 typedef enum session_proto { PROTO_SMTP, PROTO_POP3, PROTO_IMAP } session_proto_t;
 
 typedef struct typed_session {
+    agent_task_t task; /* first: the agent's list of what is in progress */
     user_agent_t *agent;
     session_proto_t proto;
     char **lines;
@@ -32,13 +33,20 @@ typedef struct typed_session {
     char tag[64];          /* IMAP: the tag of the command sent */
 } typed_session_t;
 
-static void typed_free(typed_session_t *t)
+static void typed_dispose(agent_task_t *task)
 {
+    typed_session_t *t = (typed_session_t *)task;
     for (size_t i = 0; i < t->nlines; i++)
         free(t->lines[i]);
     free(t->lines);
     buf_free(&t->in);
     free(t);
+}
+
+static void typed_free(typed_session_t *t)
+{
+    agent_task_remove(&t->task);
+    typed_dispose(&t->task);
 }
 
 static bool pop3_block_command(const char *line)
@@ -162,6 +170,7 @@ bool agent_session(user_agent_t *a, const char *server_host, uint16_t port,
     }
     typed_session_t *t = xcalloc(1, sizeof *t);
     t->agent = a;
+    agent_task_add(a, &t->task, typed_dispose);
     t->proto = PROTO_SMTP;
     mail_server_t *s = world_server_by_host(w, server_host);
     if (s && port == s->cfg.pop3_port)

@@ -1,9 +1,9 @@
 /*
  * smtp_service: the SMTP (port 25) and submission (port 587) services of a
- * mail server. Each accepted TCP connection gets an SMTP server engine; this
- * file carries bytes between the two, keeps the 5-minute idle timer, traces
- * every command and reply, and answers the engine's hooks from the store
- * and the relay policy.
+ * mail server, on the shared service frame (service.h), which carries the
+ * bytes and keeps the 5-minute idle timer. This file makes an SMTP server
+ * engine per connection, traces every command and reply, and answers the
+ * engine's hooks from the store and the relay policy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,78 +15,14 @@
 #include "net/tcp.h"
 #include "node/node_private.h"
 
-struct smtp_session {
-    smtp_session_t *next;
-    smtp_session_t **pprev; /* the pointer to this one: unlinking is O(1) with 1,000 sessions */
+#include "node/service.h"
+
+/* One SMTP session: the engine and the connection it serves. */
+typedef struct smtp_session {
+    service_conn_t *sc;
     mail_server_t *server;
-    tcp_conn_t *conn;
     smtp_server_t *engine;
-    bool submission;
-    sched_id_t idle_timer;
-    sim_time_t last_activity; /* the idle timer fires 5 minutes after this */
-    char *client_name;
-    buf_t out;
-};
-
-typedef struct listener {
-    mail_server_t *server;
-    bool submission;
-} listener_t;
-
-static void session_unlink(smtp_session_t *ss)
-{
-    *ss->pprev = ss->next;
-    if (ss->next)
-        ss->next->pprev = ss->pprev;
-}
-
-static void session_free(smtp_session_t *ss)
-{
-    sched_cancel(ss->server->world->sim->sched, ss->idle_timer);
-    session_unlink(ss);
-    smtp_server_free(ss->engine);
-    buf_free(&ss->out);
-    free(ss->client_name);
-    free(ss);
-}
-
-static void session_flush(smtp_session_t *ss)
-{
-    if (ss->out.len && ss->conn) {
-        tcp_send(ss->conn, ss->out.data, ss->out.len);
-        buf_reset(&ss->out);
-    }
-    if (ss->conn && smtp_server_wants_close(ss->engine)) {
-        tcp_close(ss->conn);
-    }
-}
-
-/*
- * The idle timer is not moved on every chunk of input: that would leave one
- * cancelled event per chunk in the scheduler's heap for five minutes. It
- * stays put; when it fires early it re-arms for the time still left.
- */
-static void on_idle(void *arg)
-{
-    smtp_session_t *ss = arg;
-    sched_t *sched = ss->server->world->sim->sched;
-    sim_time_t due = ss->last_activity + SMTP_SERVER_IDLE_TIMEOUT;
-    if (sched_now(sched) < due) {
-        ss->idle_timer = sched_at(sched, due, on_idle, ss);
-        return;
-    }
-    ss->idle_timer = 0;
-    smtp_server_timeout(ss->engine, &ss->out);
-    session_flush(ss);
-}
-
-static void arm_idle(smtp_session_t *ss)
-{
-    sched_t *sched = ss->server->world->sim->sched;
-    ss->last_activity = sched_now(sched);
-    if (!ss->idle_timer)
-        ss->idle_timer = sched_after(sched, SMTP_SERVER_IDLE_TIMEOUT, on_idle, ss);
-}
+} smtp_session_t;
 
 /*
  * Traces one command or reply line as smtp.command / smtp.reply, at the
@@ -96,16 +32,18 @@ static void on_line(void *ctx, line_dir_t dir, const char *verb, int code, const
 {
     smtp_session_t *ss = ctx;
     world_t *w = ss->server->world;
-    if (!trace_enabled(&w->sim->trace) || !ss->conn)
+    tcp_conn_t *conn = service_conn_tcp(ss->sc);
+    if (!trace_enabled(&w->sim->trace) || !conn)
         return;
     trace_event_t ev;
     bool command = dir == LINE_CLIENT_TO_SERVER;
     trace_event_init(&ev, sim_now(w->sim), command ? TRACE_SMTP_COMMAND : TRACE_SMTP_REPLY,
                      ss->server->host_name);
-    ev.from = command ? ss->client_name : ss->server->host_name;
-    ev.to = command ? ss->server->host_name : ss->client_name;
-    ev.port = tcp_conn_service_port(ss->conn);
-    ev.session = (int64_t)tcp_conn_id(ss->conn);
+    const char *client = service_conn_client(ss->sc);
+    ev.from = command ? client : ss->server->host_name;
+    ev.to = command ? ss->server->host_name : client;
+    ev.port = tcp_conn_service_port(conn);
+    ev.session = (int64_t)tcp_conn_id(conn);
     ev.line = line;
     if (command)
         ev.verb = verb;
@@ -171,10 +109,11 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
     char qid[32];
     snprintf(qid, sizeof qid, "%08llX", (unsigned long long)s->next_queue_id++);
     char addr[32];
-    addr_format(tcp_conn_remote_addr(ss->conn), addr, sizeof addr);
+    tcp_conn_t *conn = service_conn_tcp(ss->sc);
+    addr_format(conn ? tcp_conn_remote_addr(conn) : 0, addr, sizeof addr);
     message_received_t rcv = {
         .helo = env->helo,
-        .client_host = ss->client_name,
+        .client_host = service_conn_client(ss->sc),
         .client_addr = addr,
         .by_host = s->host_name,
         .protocol = env->auth_user ? "ESMTPSA" : "ESMTP",
@@ -193,51 +132,17 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
     return smtp_reply_make(250, "2.0.0", "Ok: queued as %s", qid);
 }
 
-static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
 {
-    smtp_session_t *ss = ctx;
-    arm_idle(ss);
-    smtp_server_feed(ss->engine, data, len, &ss->out);
-    session_flush(ss);
-}
-
-static void on_peer_closed(tcp_conn_t *c, void *ctx)
-{
-    tcp_close(c);
-}
-
-static void on_gone(tcp_conn_t *c, void *ctx)
-{
-    session_free(ctx);
-}
-
-static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
-{
-    session_free(ctx);
-}
-
-static const tcp_callbacks_t session_callbacks = {
-    .on_data = on_data,
-    .on_peer_closed = on_peer_closed,
-    .on_closed = on_gone,
-    .on_error = on_error,
-};
-
-static void on_accept(tcp_conn_t *c, void *ctx)
-{
-    listener_t *l = ctx;
-    mail_server_t *s = l->server;
+    mail_server_t *s = service_conn_server(sc);
     smtp_session_t *ss = xcalloc(1, sizeof *ss);
+    ss->sc = sc;
     ss->server = s;
-    ss->conn = c;
-    ss->submission = l->submission;
-    host_t *peer = tcp_conn_remote(c);
-    ss->client_name = xstrdup(peer ? host_name(peer) : "unknown");
     smtp_server_config_t cfg;
     smtp_server_config_default(&cfg);
     cfg.hostname = s->host_name;
     cfg.extensions = s->cfg.extensions;
-    cfg.submission = l->submission;
+    cfg.submission = arg != NULL;
     cfg.max_size = s->cfg.max_size;
     smtp_server_hooks_t hooks = {
         .ctx = ss,
@@ -247,54 +152,44 @@ static void on_accept(tcp_conn_t *c, void *ctx)
         .on_line = on_line,
     };
     ss->engine = smtp_server_new(&cfg, &hooks);
-    ss->next = s->sessions;
-    if (ss->next)
-        ss->next->pprev = &ss->next;
-    ss->pprev = &s->sessions;
-    s->sessions = ss;
-    tcp_conn_set_callbacks(c, &session_callbacks, ss);
-    arm_idle(ss);
-    smtp_server_start(ss->engine, &ss->out);
-    session_flush(ss);
+    smtp_server_start(ss->engine, out);
+    return ss;
 }
+
+static void smtp_feed(void *engine, const uint8_t *data, size_t len, buf_t *out)
+{
+    smtp_server_feed(((smtp_session_t *)engine)->engine, data, len, out);
+}
+
+static void smtp_timeout(void *engine, buf_t *out)
+{
+    smtp_server_timeout(((smtp_session_t *)engine)->engine, out);
+}
+
+static bool smtp_wants_close(const void *engine)
+{
+    return smtp_server_wants_close(((const smtp_session_t *)engine)->engine);
+}
+
+static void smtp_free(void *engine)
+{
+    smtp_session_t *ss = engine;
+    smtp_server_free(ss->engine);
+    free(ss);
+}
+
+static const service_ops_t smtp_ops = {
+    .idle_timeout = SMTP_SERVER_IDLE_TIMEOUT,
+    .open = smtp_open,
+    .feed = smtp_feed,
+    .timeout = smtp_timeout,
+    .wants_close = smtp_wants_close,
+    .free = smtp_free,
+};
 
 void smtp_service_listen(mail_server_t *s)
 {
-    /* The listeners live as long as the server: two per server, kept in static storage of the server. */
-    if (s->cfg.smtp_port) {
-        listener_t *l = xcalloc(1, sizeof *l);
-        l->server = s;
-        tcp_listen(s->world->net, s->host, s->cfg.smtp_port, on_accept, l);
-        s->listeners[s->nlisteners++] = l;
-    }
-    if (s->cfg.submission_port) {
-        listener_t *l = xcalloc(1, sizeof *l);
-        l->server = s;
-        l->submission = true;
-        tcp_listen(s->world->net, s->host, s->cfg.submission_port, on_accept, l);
-        s->listeners[s->nlisteners++] = l;
-    }
-}
-
-void smtp_service_free(mail_server_t *s)
-{
-    while (s->sessions) {
-        smtp_session_t *ss = s->sessions;
-        ss->conn = NULL;
-        session_free(ss);
-    }
-    for (size_t i = 0; i < s->nlisteners; i++)
-        free(s->listeners[i]);
-    s->nlisteners = 0;
-}
-
-void smtp_service_crash(mail_server_t *s)
-{
-    /* net_host_crash already failed every connection, which freed its session. */
-    while (s->sessions) {
-        smtp_session_t *ss = s->sessions;
-        tcp_abort(ss->conn);
-        ss->conn = NULL;
-        session_free(ss);
-    }
+    static int submission_marker;
+    service_listen(s, s->cfg.smtp_port, &smtp_ops, NULL);
+    service_listen(s, s->cfg.submission_port, &smtp_ops, &submission_marker);
 }

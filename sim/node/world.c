@@ -10,6 +10,7 @@
 
 #include "core/util.h"
 #include "node/node_private.h"
+#include "node/service.h"
 
 world_t *world_new(uint64_t seed)
 {
@@ -240,7 +241,7 @@ void world_host_crash(world_t *w, const char *host)
     mail_server_t *s = world_server_by_host(w, host);
     net_host_crash(w->net, h);
     if (s) {
-        smtp_service_crash(s);
+        service_crash_all(s);
         queue_crash(s);
         store_crash(s->store);
     }

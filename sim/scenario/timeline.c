@@ -281,6 +281,33 @@ static void traffic_free(tl_traffic_t *g)
     free(g);
 }
 
+/* ---- reading mail and typed sessions --------------------------------------- */
+
+static bool run_fetch(timeline_t *t, size_t index, const scenario_fetch_t *f)
+{
+    user_agent_t *a = world_agent_by_host(t->w, f->client);
+    char err[256];
+    if (!a || !agent_fetch(a, f->keep, err, sizeof err)) {
+        tl_notice(t, index, "fetch: %s; it is skipped", a ? err : "no such client");
+        t->skipped++;
+        return false;
+    }
+    return true;
+}
+
+static bool run_session(timeline_t *t, size_t index, const scenario_session_t *s)
+{
+    user_agent_t *a = world_agent_by_host(t->w, s->client);
+    char err[256];
+    if (!a || !agent_session(a, s->server, s->port, (const char *const *)s->lines, s->nlines, err,
+                             sizeof err)) {
+        tl_notice(t, index, "session: %s; it is skipped", a ? err : "no such client");
+        t->skipped++;
+        return false;
+    }
+    return true;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static void entry_fire(void *arg)
@@ -294,8 +321,19 @@ static void entry_fire(void *arg)
         run_send(t, e->index, &a->u.send);
         break;
     case SCENARIO_ACTION_FETCH:
-    case SCENARIO_ACTION_IMAP:
+        if (a->u.fetch.protocol == SCENARIO_ACCESS_IMAP) {
+            tl_notice(t, e->index, "fetch over IMAP is not simulated yet; it is skipped");
+            t->skipped++;
+            return;
+        }
+        if (!run_fetch(t, e->index, &a->u.fetch))
+            return;
+        break;
     case SCENARIO_ACTION_SESSION:
+        if (!run_session(t, e->index, &a->u.session))
+            return;
+        break;
+    case SCENARIO_ACTION_IMAP:
         tl_notice(t, e->index, "%s is not simulated yet; it is skipped",
                   scenario_action_name(a->kind));
         t->skipped++;

@@ -21,11 +21,8 @@ out=$("$MAILSIM" run 2>"$tmp/builtin.err"); rc=$?
 check "run with no file: exit 0 (got $rc)" "$([ "$rc" = 0 ]; echo $?)"
 printf '%s\n' "$out" | grep -q '^alice-to-roberto: Alice writes to Roberto (seed 1)$'
 check "run with no file runs the built-in walkthrough ($(printf '%s' "$out" | head -1))" $?
-printf '%s\n' "$out" | grep -q '^score 7/7$'; check "the walkthrough scores 7/7" $?
-grep -qx 'builtin/alice-to-roberto.json: $.timeline\[1\]: fetch is not simulated yet; it is skipped' \
-    "$tmp/builtin.err"
-check "the skipped fetch is said on stderr ($(head -2 "$tmp/builtin.err" | tr '\n' ' '))" $?
-[ "$(wc -l <"$tmp/builtin.err")" = 1 ]; check "said once" $?
+printf '%s\n' "$out" | grep -q '^score 10/10$'; check "the walkthrough scores 10/10" $?
+[ ! -s "$tmp/builtin.err" ]; check "nothing on stderr: every action runs ($(head -2 "$tmp/builtin.err" | tr '\n' ' '))" $?
 "$MAILSIM" run "$WALK" >"$tmp/walk.txt" 2>/dev/null; rc=$?
 [ "$rc" = 0 ]; check "run $WALK: exit 0 (got $rc)" $?
 grep -q $'\033' "$tmp/walk.txt"; [ $? -ne 0 ]; check "no escape codes when not a terminal" $?
@@ -44,8 +41,8 @@ python3 - "$tmp/walk.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["scenario"] == "alice-to-roberto" and r["seed"] == 1, r
-assert r["passed"] is True and r["score"] == 7 and r["max_score"] == 7, r
-assert [e["max_points"] for e in r["expectations"]] == [3, 1, 1, 2], r
+assert r["passed"] is True and r["score"] == 10 and r["max_score"] == 10, r
+assert [e["max_points"] for e in r["expectations"]] == [3, 2, 1, 1, 1, 2], r
 assert r["stats"]["virtual_us"] == 3 * 3600 * 10**6 and r["stats"]["wall_ms"] == 0, r
 assert r["stats"]["delivered"] == 1 and r["stats"]["queued"] == 0 and r["stats"]["events"] > 50, r
 assert r["accounting"] == {"ok": True}, r
@@ -57,14 +54,14 @@ root = ET.fromstring(sys.stdin.buffer.read())
 suite = root.find("testsuite")
 assert root.tag == "testsuites" and suite.get("name") == "alice-to-roberto", root
 cases = suite.findall("testcase")
-assert len(cases) == 5 and cases[-1].get("name") == "accounting", [c.get("name") for c in cases]
+assert len(cases) == 7 and cases[-1].get("name") == "accounting", [c.get("name") for c in cases]
 assert root.get("failures") == "0", root.attrib
 '
 check "--format junit parses as XML with a test case per expectation and accounting" $?
 "$MAILSIM" run --format gradescope "$WALK" 2>/dev/null | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-assert r["score"] == 7 and len(r["tests"]) == 5, r
+assert r["score"] == 10 and len(r["tests"]) == 7, r
 assert all(t["status"] == "passed" for t in r["tests"]), r
 assert "execution_time" not in r, r
 '
@@ -128,7 +125,7 @@ check "--pcap: tshark reads the same SMTP commands as the log ($(wc -l <"$tmp/lo
 "$MAILSIM" run --log "$tmp/walk.log" "$WALK" >/dev/null 2>&1
 head -1 "$tmp/walk.log" | grep -q '^0:00:00.000000 alice-pc  *user.send '
 check "--log defaults to text lines ($(head -1 "$tmp/walk.log"))" $?
-[ "$(grep -c ' walkthrough.step ' "$tmp/walk.log")" = 5 ]; check "the log records steps 1-5" $?
+[ "$(grep -c ' walkthrough.step ' "$tmp/walk.log")" = 6 ]; check "the log records steps 1-6" $?
 
 # --- failing and invalid scenarios ------------------------------------------------
 out=$("$MAILSIM" run "$DIR/roberto-down.json" 2>/dev/null); rc=$?
@@ -163,7 +160,7 @@ python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert [x["scenario"] for x in r["runs"]] == ["alice-to-roberto", "roberto-down"], r
-assert r["passed"] is False and r["score"] == 8 and r["max_score"] == 10, r
+assert r["passed"] is False and r["score"] == 11 and r["max_score"] == 13, r
 ' "$tmp/two.json"
 check "two files: one JSON report with both runs" $?
 [ -s "$tmp/logs/alice-to-roberto-run.jsonl" ] && [ -s "$tmp/logs/roberto-down-run.jsonl" ] &&

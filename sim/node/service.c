@@ -1,0 +1,195 @@
+/*
+ * service: listeners and per-connection sessions of a mail server's
+ * protocol services, with the idle timer and the session list.
+ */
+#include "node/service.h"
+
+#include <stdlib.h>
+
+#include "core/util.h"
+#include "node/node_private.h"
+
+struct service_conn {
+    service_conn_t *next;
+    service_conn_t **pprev; /* the pointer to this one: unlinking is O(1) with 1,000 sessions */
+    mail_server_t *server;
+    const service_ops_t *ops;
+    void *engine;
+    tcp_conn_t *conn;
+    sched_id_t idle_timer;
+    sim_time_t last_activity; /* the idle timer fires idle_timeout after this */
+    char *client_name;
+    buf_t out;
+};
+
+typedef struct service_listener {
+    mail_server_t *server;
+    const service_ops_t *ops;
+    void *arg;
+} service_listener_t;
+
+mail_server_t *service_conn_server(const service_conn_t *sc)
+{
+    return sc->server;
+}
+
+tcp_conn_t *service_conn_tcp(const service_conn_t *sc)
+{
+    return sc->conn;
+}
+
+const char *service_conn_client(const service_conn_t *sc)
+{
+    return sc->client_name;
+}
+
+buf_t *service_conn_out(service_conn_t *sc)
+{
+    return &sc->out;
+}
+
+static void conn_free(service_conn_t *sc)
+{
+    sched_cancel(sc->server->world->sim->sched, sc->idle_timer);
+    *sc->pprev = sc->next;
+    if (sc->next)
+        sc->next->pprev = sc->pprev;
+    sc->ops->free(sc->engine);
+    buf_free(&sc->out);
+    free(sc->client_name);
+    free(sc);
+}
+
+void service_conn_flush(service_conn_t *sc)
+{
+    if (sc->out.len && sc->conn) {
+        tcp_send(sc->conn, sc->out.data, sc->out.len);
+        buf_reset(&sc->out);
+    }
+    if (sc->conn && sc->ops->wants_close(sc->engine))
+        tcp_close(sc->conn);
+}
+
+/*
+ * The idle timer is not moved on every chunk of input: that would leave one
+ * cancelled event per chunk in the scheduler's heap for the whole timeout.
+ * It stays put; when it fires early it re-arms for the time still left.
+ */
+static void on_idle(void *arg)
+{
+    service_conn_t *sc = arg;
+    sched_t *sched = sc->server->world->sim->sched;
+    sim_time_t due = sc->last_activity + sc->ops->idle_timeout;
+    if (sched_now(sched) < due) {
+        sc->idle_timer = sched_at(sched, due, on_idle, sc);
+        return;
+    }
+    sc->idle_timer = 0;
+    sc->ops->timeout(sc->engine, &sc->out);
+    service_conn_flush(sc);
+    /* An engine with nothing to say still ends the session. */
+    if (sc->conn)
+        tcp_close(sc->conn);
+}
+
+static void touch(service_conn_t *sc)
+{
+    sched_t *sched = sc->server->world->sim->sched;
+    sc->last_activity = sched_now(sched);
+    if (!sc->idle_timer)
+        sc->idle_timer = sched_after(sched, sc->ops->idle_timeout, on_idle, sc);
+}
+
+static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    service_conn_t *sc = ctx;
+    touch(sc);
+    sc->ops->feed(sc->engine, data, len, &sc->out);
+    service_conn_flush(sc);
+}
+
+static void on_peer_closed(tcp_conn_t *c, void *ctx)
+{
+    tcp_close(c);
+}
+
+static void on_gone(tcp_conn_t *c, void *ctx)
+{
+    service_conn_t *sc = ctx;
+    sc->conn = NULL;
+    if (sc->ops->lost)
+        sc->ops->lost(sc->engine);
+    conn_free(sc);
+}
+
+static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
+{
+    on_gone(c, ctx);
+}
+
+static const tcp_callbacks_t conn_callbacks = {
+    .on_data = on_data,
+    .on_peer_closed = on_peer_closed,
+    .on_closed = on_gone,
+    .on_error = on_error,
+};
+
+static void on_accept(tcp_conn_t *c, void *ctx)
+{
+    service_listener_t *l = ctx;
+    mail_server_t *s = l->server;
+    service_conn_t *sc = xcalloc(1, sizeof *sc);
+    sc->server = s;
+    sc->ops = l->ops;
+    sc->conn = c;
+    host_t *peer = tcp_conn_remote(c);
+    sc->client_name = xstrdup(peer ? host_name(peer) : "unknown");
+    sc->next = s->sessions;
+    if (sc->next)
+        sc->next->pprev = &sc->next;
+    sc->pprev = &s->sessions;
+    s->sessions = sc;
+    tcp_conn_set_callbacks(c, &conn_callbacks, sc);
+    touch(sc);
+    sc->engine = l->ops->open(sc, l->arg, &sc->out);
+    service_conn_flush(sc);
+}
+
+void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, void *arg)
+{
+    if (!port)
+        return;
+    if (s->nlisteners == ARRAY_LEN(s->listeners))
+        panic("service_listen: %s has too many services", s->host_name);
+    service_listener_t *l = xcalloc(1, sizeof *l);
+    *l = (service_listener_t){s, ops, arg};
+    tcp_listen(s->world->net, s->host, port, on_accept, l);
+    s->listeners[s->nlisteners++] = l;
+}
+
+void service_crash_all(mail_server_t *s)
+{
+    /* net_host_crash already failed every connection, which freed its session. */
+    while (s->sessions) {
+        service_conn_t *sc = s->sessions;
+        tcp_conn_t *c = sc->conn;
+        sc->conn = NULL;
+        if (c)
+            tcp_abort(c);
+        if (sc->ops->lost)
+            sc->ops->lost(sc->engine);
+        conn_free(sc);
+    }
+}
+
+void service_free_all(mail_server_t *s)
+{
+    while (s->sessions) {
+        service_conn_t *sc = s->sessions;
+        sc->conn = NULL;
+        conn_free(sc);
+    }
+    for (size_t i = 0; i < s->nlisteners; i++)
+        free(s->listeners[i]);
+    s->nlisteners = 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * service: what every server-side protocol service of a mail server shares.
+ * A listener per port; for each accepted TCP connection, an engine made by
+ * the service's ops; bytes carried between the two; the idle timer; and the
+ * end of sessions when the connection closes, breaks or the host crashes.
+ * The SMTP, submission and POP3 services are each a const service_ops_t.
+ */
+#ifndef MAILSIM_NODE_SERVICE_H
+#define MAILSIM_NODE_SERVICE_H
+
+#include "core/buf.h"
+#include "net/tcp.h"
+#include "node/world.h"
+
+typedef struct service_conn service_conn_t;
+
+typedef struct service_ops {
+    sim_time_t idle_timeout;
+    /* A new connection: makes the engine (returned) and appends its greeting to out. */
+    void *(*open)(service_conn_t *sc, void *arg, buf_t *out);
+    void (*feed)(void *engine, const uint8_t *data, size_t len, buf_t *out);
+    /* idle_timeout of silence: the engine's last words, if any. */
+    void (*timeout)(void *engine, buf_t *out);
+    bool (*wants_close)(const void *engine);
+    /* The connection broke or the host crashed (may be NULL). */
+    void (*lost)(void *engine);
+    void (*free)(void *engine);
+} service_ops_t;
+
+/* Listens on port; arg is handed to ops->open. */
+void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, void *arg);
+/* The host crashed: every session is lost at once, without a word. */
+void service_crash_all(mail_server_t *s);
+/* The server goes away: sessions and listeners are freed. */
+void service_free_all(mail_server_t *s);
+
+mail_server_t *service_conn_server(const service_conn_t *sc);
+/* NULL once the connection is gone. */
+tcp_conn_t *service_conn_tcp(const service_conn_t *sc);
+const char *service_conn_client(const service_conn_t *sc);
+/* Sends what the engine appended, and closes when the engine is done. */
+void service_conn_flush(service_conn_t *sc);
+buf_t *service_conn_out(service_conn_t *sc);
+
+#endif
