@@ -361,6 +361,75 @@ START_TEST(test_hand_typed_smtp_session)
 }
 END_TEST
 
+START_TEST(test_full_mailbox_bounces_at_final_server)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    store_user_set_quota(store_find_user(server_store(f.roberto_srv), "roberto"), 1500);
+    fixture_send(&f, "m1", "roberto@roberto.example", "one", "fits\n");
+    world_run_until(f.w, 10 * SIM_MIN);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    /* The next one is accepted at RCPT (the box is not yet full) but no longer fits. */
+    char big[2000];
+    memset(big, 'x', sizeof big - 2);
+    big[sizeof big - 2] = '\n';
+    big[sizeof big - 1] = 0;
+    fixture_send(&f, "m2", "roberto@roberto.example", "two", big);
+    world_run_until(f.w, SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_BOUNCE, "mail.roberto.example"), 1);
+    ck_assert_uint_eq(inbox_count(f.alice_srv, "alice"), 1);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+static void mute_accept(tcp_conn_t *c, void *ctx)
+{
+    static const tcp_callbacks_t mute = {0};
+    tcp_conn_set_callbacks(c, &mute, NULL);
+}
+
+START_TEST(test_client_gives_up_on_a_silent_server)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    char err[200];
+    user_agent_t *tarpit = world_add_agent(f.w, "tarpit", 0xCB007163u, NULL, NULL, NULL, err,
+                                           sizeof err);
+    ck_assert_msg(tarpit != NULL, "%s", err);
+    ck_assert_int_eq(tcp_listen(world_net(f.w), agent_host(tarpit), 25, mute_accept, NULL), 0);
+    const char *to = "someone@tarpit.example";
+    agent_send_t m = {.id = "t", .to = &to, .nto = 1, .subject = "hello?", .body = "x\n",
+                      .via_host = "tarpit", .via_port = 25};
+    ck_assert(agent_send(f.alice_pc, &m, err, sizeof err));
+    world_run_until(f.w, 9 * SIM_MIN);
+    ck_assert_uint_eq(agent_outcome_count(f.alice_pc), 0);
+    world_run_until(f.w, 11 * SIM_MIN);
+    ck_assert_uint_eq(agent_outcome_count(f.alice_pc), 1);
+    const agent_outcome_t *o = agent_outcome_at(f.alice_pc, 0);
+    ck_assert_int_eq(o->code, 451);
+    ck_assert_msg(strstr(o->text, "10 minutes") != NULL, "%s", o->text);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_world_freed_mid_flight)
+{
+    /* Under ASan this proves nothing in progress leaks when the world goes. */
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    fixture_send(&f, "m1", "roberto@roberto.example", "a", "1\n");
+    char err[200];
+    ck_assert(agent_fetch(f.roberto_pc, false, err, sizeof err));
+    const char *lines[] = {"HELO x", "QUIT"};
+    ck_assert(agent_session(f.roberto_pc, "mail.roberto.example", 25, lines, 2, err, sizeof err));
+    world_run_until(f.w, 50 * SIM_MS);
+    ck_assert_uint_eq(agent_outcome_count(f.alice_pc), 0);
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -379,6 +448,9 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_idle_client_gets_421_after_5_minutes);
     tcase_add_test(tc, test_postmaster_always_accepted);
     tcase_add_test(tc, test_hand_typed_smtp_session);
+    tcase_add_test(tc, test_full_mailbox_bounces_at_final_server);
+    tcase_add_test(tc, test_client_gives_up_on_a_silent_server);
+    tcase_add_test(tc, test_world_freed_mid_flight);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,7 @@
 #include "mail/mime.h"
 #include "net/tcp.h"
 #include "node/node_private.h"
+#include "node/watchdog.h"
 
 /* One submission in progress. */
 typedef struct submission {
@@ -30,6 +31,7 @@ typedef struct submission {
     char *reverse_path;
     bool reported;
     size_t results;
+    watchdog_t silence; /* the server has gone quiet */
 } submission_t;
 
 user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char *user,
@@ -157,6 +159,7 @@ static void record_outcome(submission_t *sub, size_t index, int code, const char
 static void submission_dispose(agent_task_t *t)
 {
     submission_t *sub = (submission_t *)t;
+    watchdog_stop(&sub->silence);
     free(sub->label);
     for (size_t i = 0; i < sub->nrcpts; i++)
         free(sub->rcpts[i]);
@@ -218,10 +221,21 @@ static void on_session_done(void *ctx, bool ok, const char *error)
         tcp_close(sub->conn);
 }
 
+static void on_silence(void *arg)
+{
+    submission_t *sub = arg;
+    tcp_conn_t *c = sub->conn;
+    sub->conn = NULL;
+    tcp_abort(c);
+    fail_rest(sub, 451, "no answer from the server for 10 minutes");
+    submission_free(sub);
+}
+
 static void on_connected(tcp_conn_t *c, void *ctx)
 {
     submission_t *sub = ctx;
     user_agent_t *a = sub->agent;
+    watchdog_start(&sub->silence, a->world->sim->sched, CLIENT_SILENCE_TIMEOUT, on_silence, sub);
     bool via = tcp_conn_service_port(c) != (a->server ? a->server->cfg.submission_port : 0) ||
                !a->server || tcp_conn_remote(c) != a->server->host;
     smtp_client_config_t cfg = {
@@ -251,6 +265,7 @@ static void on_connected(tcp_conn_t *c, void *ctx)
 static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
 {
     submission_t *sub = ctx;
+    watchdog_touch(&sub->silence);
     if (sub->client) {
         smtp_client_feed(sub->client, data, len, &sub->out);
         sub_flush(sub);

@@ -14,6 +14,7 @@
 #include "mail/header.h"
 #include "net/tcp.h"
 #include "node/node_private.h"
+#include "node/watchdog.h"
 #include "proto/pop3_client.h"
 
 typedef struct fetch {
@@ -23,11 +24,13 @@ typedef struct fetch {
     pop3_client_t *client;
     buf_t out;
     bool keep;
+    watchdog_t silence; /* the server has gone quiet */
 } fetch_t;
 
 static void fetch_dispose(agent_task_t *t)
 {
     fetch_t *f = (fetch_t *)t;
+    watchdog_stop(&f->silence);
     pop3_client_free(f->client);
     buf_free(&f->out);
     free(f);
@@ -144,6 +147,7 @@ static void flush(fetch_t *f)
 static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
 {
     fetch_t *f = ctx;
+    watchdog_touch(&f->silence);
     pop3_client_feed(f->client, data, len, &f->out);
     flush(f);
 }
@@ -170,7 +174,25 @@ static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
     on_gone(ctx);
 }
 
+static void on_silence(void *arg)
+{
+    fetch_t *f = arg;
+    tcp_conn_t *c = f->conn;
+    f->conn = NULL;
+    if (c)
+        tcp_abort(c);
+    on_gone(f);
+}
+
+static void on_connected(tcp_conn_t *c, void *ctx)
+{
+    fetch_t *f = ctx;
+    watchdog_start(&f->silence, f->agent->world->sim->sched, CLIENT_SILENCE_TIMEOUT, on_silence,
+                   f);
+}
+
 static const tcp_callbacks_t fetch_callbacks = {
+    .on_connected = on_connected,
     .on_data = on_data,
     .on_peer_closed = on_peer_closed,
     .on_closed = on_closed,

@@ -13,6 +13,13 @@
 #include "proto/smtp_client.h"
 #include "proto/smtp_server.h"
 
+/*
+ * A client gives up on a server that has said nothing for this long; RFC
+ * 5321 4.5.3.2 asks for at least 5 minutes per step and 10 for the end of
+ * DATA, so one 10-minute limit covers every step.
+ */
+#define CLIENT_SILENCE_TIMEOUT (10 * SIM_MIN)
+
 /* A message as one server holds it: its bytes (with this hop's trace fields) and envelope. */
 typedef struct mail_msg {
     int refs;

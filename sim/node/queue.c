@@ -15,6 +15,7 @@
 #include "mail/eightbit.h"
 #include "net/tcp.h"
 #include "node/node_private.h"
+#include "node/watchdog.h"
 
 /* A session that ran out of messages waits this long for more before QUIT. */
 #define OUTBOUND_LINGER (1 * SIM_SEC)
@@ -43,6 +44,7 @@ struct outbound {
     buf_t out;
     sched_id_t linger;
     size_t unfinished; /* messages handed to the client, not yet done */
+    watchdog_t silence; /* the server has gone quiet */
     char last_error[200];
     int last_code;
 };
@@ -178,6 +180,7 @@ static void outbound_free(outbound_t *o)
             break;
         }
     sched_cancel(s->world->sim->sched, o->linger);
+    watchdog_stop(&o->silence);
     if (o->query)
         dns_cancel(s->world->dns, o->query);
     for (size_t i = 0; i < o->nhosts; i++)
@@ -345,11 +348,24 @@ static int client_downgrade(void *ctx, const uint8_t *in, size_t len, buf_t *out
 
 static void try_next_host(outbound_t *o);
 
+static void conn_gone(outbound_t *o, const char *why);
+
+static void on_silence(void *arg)
+{
+    outbound_t *o = arg;
+    tcp_conn_t *c = o->conn;
+    o->conn = NULL;
+    if (c)
+        tcp_abort(c);
+    conn_gone(o, "no answer from the server for 10 minutes");
+}
+
 static void conn_on_connected(tcp_conn_t *c, void *ctx)
 {
     outbound_t *o = ctx;
     mail_server_t *s = o->server;
     o->state = OUT_SESSION;
+    watchdog_start(&o->silence, s->world->sim->sched, CLIENT_SILENCE_TIMEOUT, on_silence, o);
     smtp_client_config_t cfg = {.helo_name = s->host_name};
     smtp_client_hooks_t hooks = {
         .ctx = o,
@@ -371,6 +387,7 @@ static void conn_on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *c
     outbound_t *o = ctx;
     if (!o->client)
         return;
+    watchdog_touch(&o->silence);
     smtp_client_feed(o->client, data, len, &o->out);
     outbound_flush(o);
 }

@@ -219,6 +219,15 @@ bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, s
         w->stats.delivered++;
         return true;
     }
+    if (trace_enabled(&w->sim->trace)) {
+        trace_event_t ev;
+        trace_event_init(&ev, sim_now(w->sim), TRACE_QUEUE_BOUNCE, s->host_name);
+        ev.message = msg->label;
+        ev.recipient = rcpt;
+        ev.code = atoi(why);
+        ev.text = why;
+        node_emit(w, &ev);
+    }
     bounce_rcpt_t b = {rcpt, status, why, NULL};
     accounting_set(w->acct, record, msg->reverse_path[0] ? ACCT_BOUNCED : ACCT_DISCARDED);
     w->stats.bounced++;

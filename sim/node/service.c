@@ -8,6 +8,7 @@
 
 #include "core/util.h"
 #include "node/node_private.h"
+#include "node/watchdog.h"
 
 struct service_conn {
     service_conn_t *next;
@@ -16,8 +17,7 @@ struct service_conn {
     const service_ops_t *ops;
     void *engine;
     tcp_conn_t *conn;
-    sched_id_t idle_timer;
-    sim_time_t last_activity; /* the idle timer fires idle_timeout after this */
+    watchdog_t idle;
     char *client_name;
     buf_t out;
 };
@@ -50,7 +50,7 @@ buf_t *service_conn_out(service_conn_t *sc)
 
 static void conn_free(service_conn_t *sc)
 {
-    sched_cancel(sc->server->world->sim->sched, sc->idle_timer);
+    watchdog_stop(&sc->idle);
     *sc->pprev = sc->next;
     if (sc->next)
         sc->next->pprev = sc->pprev;
@@ -70,21 +70,9 @@ void service_conn_flush(service_conn_t *sc)
         tcp_close(sc->conn);
 }
 
-/*
- * The idle timer is not moved on every chunk of input: that would leave one
- * cancelled event per chunk in the scheduler's heap for the whole timeout.
- * It stays put; when it fires early it re-arms for the time still left.
- */
 static void on_idle(void *arg)
 {
     service_conn_t *sc = arg;
-    sched_t *sched = sc->server->world->sim->sched;
-    sim_time_t due = sc->last_activity + sc->ops->idle_timeout;
-    if (sched_now(sched) < due) {
-        sc->idle_timer = sched_at(sched, due, on_idle, sc);
-        return;
-    }
-    sc->idle_timer = 0;
     sc->ops->timeout(sc->engine, &sc->out);
     service_conn_flush(sc);
     /* An engine with nothing to say still ends the session. */
@@ -92,18 +80,10 @@ static void on_idle(void *arg)
         tcp_close(sc->conn);
 }
 
-static void touch(service_conn_t *sc)
-{
-    sched_t *sched = sc->server->world->sim->sched;
-    sc->last_activity = sched_now(sched);
-    if (!sc->idle_timer)
-        sc->idle_timer = sched_after(sched, sc->ops->idle_timeout, on_idle, sc);
-}
-
 static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
 {
     service_conn_t *sc = ctx;
-    touch(sc);
+    watchdog_touch(&sc->idle);
     sc->ops->feed(sc->engine, data, len, &sc->out);
     service_conn_flush(sc);
 }
@@ -150,7 +130,7 @@ static void on_accept(tcp_conn_t *c, void *ctx)
     sc->pprev = &s->sessions;
     s->sessions = sc;
     tcp_conn_set_callbacks(c, &conn_callbacks, sc);
-    touch(sc);
+    watchdog_start(&sc->idle, s->world->sim->sched, l->ops->idle_timeout, on_idle, sc);
     sc->engine = l->ops->open(sc, l->arg, &sc->out);
     service_conn_flush(sc);
 }

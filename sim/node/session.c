@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "net/tcp.h"
 #include "node/node_private.h"
+#include "node/watchdog.h"
 
 typedef enum session_proto { PROTO_SMTP, PROTO_POP3, PROTO_IMAP } session_proto_t;
 
@@ -31,11 +32,13 @@ typedef struct typed_session {
     bool in_data;          /* SMTP: after 354, lines go without waiting, up to "." */
     bool closing;          /* every line sent and answered */
     char tag[64];          /* IMAP: the tag of the command sent */
+    watchdog_t silence;    /* the server has gone quiet */
 } typed_session_t;
 
 static void typed_dispose(agent_task_t *task)
 {
     typed_session_t *t = (typed_session_t *)task;
+    watchdog_stop(&t->silence);
     for (size_t i = 0; i < t->nlines; i++)
         free(t->lines[i]);
     free(t->lines);
@@ -119,6 +122,7 @@ static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
     typed_session_t *t = ctx;
     if (t->closing)
         return;
+    watchdog_touch(&t->silence);
     buf_append(&t->in, data, len);
     while (!t->closing) {
         uint8_t *nl = memchr(t->in.data, '\n', t->in.len);
@@ -152,7 +156,25 @@ static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
     typed_free(ctx);
 }
 
+static void on_silence(void *arg)
+{
+    typed_session_t *t = arg;
+    tcp_conn_t *c = t->conn;
+    t->conn = NULL;
+    if (c)
+        tcp_abort(c);
+    typed_free(t);
+}
+
+static void on_connected(tcp_conn_t *c, void *ctx)
+{
+    typed_session_t *t = ctx;
+    watchdog_start(&t->silence, t->agent->world->sim->sched, CLIENT_SILENCE_TIMEOUT, on_silence,
+                   t);
+}
+
 static const tcp_callbacks_t typed_callbacks = {
+    .on_connected = on_connected,
     .on_data = on_data,
     .on_peer_closed = on_peer_closed,
     .on_closed = on_closed,
