@@ -430,6 +430,26 @@ START_TEST(test_world_freed_mid_flight)
 }
 END_TEST
 
+START_TEST(test_two_recipients_one_transaction)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    char err[200];
+    ck_assert(server_add_user(f.roberto_srv, "maria", "olive", "Μαρία", err, sizeof err));
+    const char *to[] = {"roberto@roberto.example", "maria@roberto.example"};
+    agent_send_t m = {.id = "m1", .to = to, .nto = 2, .subject = "both", .body = "hi\n"};
+    ck_assert(agent_send(f.alice_pc, &m, err, sizeof err));
+    world_run_until(f.w, 3 * SIM_HOUR);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "maria"), 1);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_RELAY, "mail.alice.example"), 2);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_DEFER, NULL), 0);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_ATTEMPT, "mail.alice.example"), 2);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -451,6 +471,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_full_mailbox_bounces_at_final_server);
     tcase_add_test(tc, test_client_gives_up_on_a_silent_server);
     tcase_add_test(tc, test_world_freed_mid_flight);
+    tcase_add_test(tc, test_two_recipients_one_transaction);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -60,6 +60,8 @@ typedef struct queue_entry {
     int last_code;
     char last_error[200];
     sched_id_t timer;
+    size_t *handed; /* the client's recipient i is rcpts[handed[i]] (this attempt's) */
+    size_t nhanded;
 } queue_entry_t;
 
 typedef struct outbound outbound_t;

@@ -82,6 +82,7 @@ static void queue_remove(mail_server_t *s, queue_entry_t *e)
     for (size_t r = 0; r < e->nrcpts; r++)
         free(e->rcpts[r].address);
     free(e->rcpts);
+    free(e->handed);
     free(e->domain);
     mail_msg_unref(e->msg);
     free(e);
@@ -232,9 +233,15 @@ static void hand_to_client(outbound_t *o, queue_entry_t *e)
 {
     const char **rcpts = xcalloc(e->nrcpts, sizeof *rcpts);
     size_t n = 0;
-    for (size_t r = 0; r < e->nrcpts; r++)
-        if (e->rcpts[r].state == RCPT_IN_FLIGHT)
+    free(e->handed);
+    e->handed = xcalloc(e->nrcpts, sizeof *e->handed);
+    for (size_t r = 0; r < e->nrcpts; r++) {
+        if (e->rcpts[r].state == RCPT_IN_FLIGHT) {
+            e->handed[n] = r;
             rcpts[n++] = e->rcpts[r].address;
+        }
+    }
+    e->nhanded = n;
     smtp_client_message_t m = {
         .ctx = e,
         .reverse_path = e->msg->reverse_path,
@@ -267,17 +274,10 @@ static void client_on_rcpt(void *ctx, void *msg_ctx, size_t index, const smtp_re
     outbound_t *o = ctx;
     queue_entry_t *e = msg_ctx;
     world_t *w = o->server->world;
-    size_t seen = 0;
-    queue_rcpt_t *r = NULL;
-    for (size_t i = 0; i < e->nrcpts; i++) {
-        if (e->rcpts[i].state != RCPT_IN_FLIGHT)
-            continue;
-        if (seen++ == index) {
-            r = &e->rcpts[i];
-            break;
-        }
-    }
-    if (!r)
+    if (index >= e->nhanded)
+        return;
+    queue_rcpt_t *r = &e->rcpts[e->handed[index]];
+    if (r->state != RCPT_IN_FLIGHT)
         return;
     char text[256];
     reply_format(reply, text, sizeof text);
