@@ -122,14 +122,19 @@ void imap_apply_store(imap_server_t *s, imap_args_t *a, buf_t *out, imap_result_
         return;
     bool gone = false;
     for (size_t k = 0; k < n; k++) {
+        if (imap_view_msg(s, idx[k]))
+            store_flags_change(s->view.folder, s->view.msgs[idx[k]].uid, a->op, a->flags.system,
+                               (const char *const *)a->flags.keywords, a->flags.keyword_count);
+    }
+    /* A new keyword is named in FLAGS before a FETCH shows it. */
+    imap_view_announce_keywords(s, out);
+    for (size_t k = 0; k < n; k++) {
         uint32_t i = idx[k];
-        if (!imap_view_msg(s, i)) {
+        const store_msg_t *m = imap_view_msg(s, i);
+        if (!m) {
             gone = true;
             continue;
         }
-        store_flags_change(s->view.folder, s->view.msgs[i].uid, a->op, a->flags.system,
-                           (const char *const *)a->flags.keywords, a->flags.keyword_count);
-        const store_msg_t *m = imap_view_msg(s, i);
         /* RFC 3501 6.4.6: .SILENT: the client trusts its change; nothing is echoed. */
         if (a->silent) {
             imap_view_flags(s, i, m, NULL);

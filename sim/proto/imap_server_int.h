@@ -107,7 +107,10 @@ int64_t imap_view_find(const imap_server_t *s, uint32_t uid);
  */
 bool imap_view_resolve(const imap_server_t *s, const imap_seqset_t *set, bool uid, uint32_t **out,
                        size_t *n_out);
-/* Appends "(\Seen kw...)" for message m at view index i (r may be NULL), and records it as reported. */
+/* Sends FLAGS again when a message has a keyword it did not name (RFC 3501 7.2.6). */
+void imap_view_announce_keywords(imap_server_t *s, buf_t *out);
+/* Appends "(\Seen kw...)" for message m at view index i and records it as reported (r may
+ * be NULL: only recorded). */
 void imap_view_flags(imap_server_t *s, uint32_t i, const store_msg_t *m, imap_resp_t *r);
 
 /* --- commands ----------------------------------------------------------- */

@@ -197,7 +197,7 @@ static void sync_expunges(imap_server_t *s, buf_t *out)
     v->count = kept;
 }
 
-static void sync_flags(imap_server_t *s, buf_t *out)
+void imap_view_announce_keywords(imap_server_t *s, buf_t *out)
 {
     imap_view_t *v = &s->view;
     bool new_keywords = false;
@@ -209,6 +209,12 @@ static void sync_flags(imap_server_t *s, buf_t *out)
     /* RFC 3501 7.2.6: FLAGS names every keyword the folder uses. */
     if (new_keywords)
         send_flags_list(s, out, false);
+}
+
+static void sync_flags(imap_server_t *s, buf_t *out)
+{
+    imap_view_t *v = &s->view;
+    imap_view_announce_keywords(s, out);
     for (uint32_t i = 0; i < v->count; i++) {
         const store_msg_t *m = imap_view_msg(s, i);
         if (!m)
