@@ -426,7 +426,7 @@ static void command_line(imap_server_t *s, const line_t *ln, buf_t *out)
     int64_t n = imap_literal_marker(ln->text, ln->len, &non_sync);
     if (n < 0) {
         if (s->refused)
-            imap_tagged(s, out, "BAD", "%s", s->refused);
+            imap_tagged(s, out, s->refused_status, "%s", s->refused);
         else
             execute(s, out);
         return;
@@ -438,8 +438,10 @@ static void command_line(imap_server_t *s, const line_t *ln, buf_t *out)
         imap_tagged(s, out, status, "%s", why); /* the client sends no data */
         return;
     }
-    if (why)
+    if (why) {
         s->refused = why;
+        s->refused_status = status;
+    }
     s->assembling = true;
     if (!non_sync)
         imap_resp_reset(&s->resp), imap_resp_printf(&s->resp, "+ Ready for literal data"),

@@ -52,7 +52,8 @@ struct imap_server {
     /* The command being assembled: its lines joined by CRLF, literals inline. */
     buf_t cmd;
     bool assembling;     /* a line ending in a literal was read; more is to come */
-    const char *refused; /* the command's literal was refused: its BAD text */
+    const char *refused; /* the command's literal was refused: the reply's text */
+    const char *refused_status; /* and its status, BAD or NO */
     bool discarding;     /* reading a refused literal's bytes without keeping them */
     char tag[IMAP_TAG_MAX + 1]; /* the command's tag, "*" when it had none */
     char verb[32];              /* its name for tracing, "" when none */
