@@ -56,7 +56,8 @@ typedef struct fetch_case {
     "(NIL NIL \"a\" \"x.example\")(NIL NIL \"b\" \"y.example\")(NIL NIL NIL NIL)) "                \
     "NIL NIL NIL \"<1.abc@alice.example>\")"
 #define BOB "((NIL NIL \"bob\" \"b.example\"))"
-#define ASCII_5 "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)"
+#define ASCII_5                                                                                    \
+    "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 5 1 NIL NIL NIL NIL)"
 #define BS_FORWARD                                                                                 \
     "((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 9 1 NIL NIL NIL NIL)"        \
     "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 41 "                                             \
@@ -64,9 +65,9 @@ typedef struct fetch_case {
     "\"MIXED\" (\"BOUNDARY\" \"B\") NIL NIL NIL)"
 
 static const fetch_case_t fetch_cases[] = {
-    {"a FETCH 1 BODYSTRUCTURE\r\n",
-     "* 1 FETCH (BODYSTRUCTURE (" BS_TEXT BS_PDF " \"MIXED\" (\"BOUNDARY\" \"XYZ\") NIL NIL NIL))\r\n"
-     "a OK FETCH completed\r\n"},
+    {"a FETCH 1 BODYSTRUCTURE\r\n", "* 1 FETCH (BODYSTRUCTURE (" BS_TEXT BS_PDF
+                                    " \"MIXED\" (\"BOUNDARY\" \"XYZ\") NIL NIL NIL))\r\n"
+                                    "a OK FETCH completed\r\n"},
     {"a FETCH 1 BODY\r\n",
      "* 1 FETCH (BODY ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 39 2)"
      "(\"APPLICATION\" \"PDF\" (\"NAME\" \"report.pdf\") NIL NIL \"BASE64\" 12) \"MIXED\"))\r\n"
@@ -147,7 +148,7 @@ END_TEST
 /* --- SEARCH --------------------------------------------------------------- */
 
 #define M2                                                                                         \
-    "Subject: =?UTF-8?B?zpXPgc6zzrHPg86vzrXPgg==?=\r\n"                                           \
+    "Subject: =?UTF-8?B?zpXPgc6zzrHPg86vzrXPgg==?=\r\n"                                            \
     "From: =?UTF-8?B?zp3Or866zr/Pgg==?= <nikos@uni.example>\r\n"                                   \
     "To: roberto@roberto.example\r\n"                                                              \
     "Cc: alice@alice.example\r\n"                                                                  \
@@ -156,7 +157,9 @@ END_TEST
     "Content-Transfer-Encoding: 8bit\r\n"                                                          \
     "\r\n"                                                                                         \
     "Καλημέρα Roberto\r\n"
-#define M3 "Subject: hi\r\nFrom: bob@b.example\r\nBcc: secret@x.example\r\nX-Priority: 1\r\n\r\nhello\r\n"
+#define M3                                                                                         \
+    "Subject: hi\r\nFrom: bob@b.example\r\nBcc: secret@x.example\r\nX-Priority: "                  \
+    "1\r\n\r\nhello\r\n"
 #define M4                                                                                         \
     "Subject: Re: Lab report\r\nFrom: Alice <alice@alice.example>\r\n"                             \
     "To: roberto@roberto.example\r\nDate: Wed, 16 Sep 2026 10:00:00 +0000\r\n\r\nThanks!\r\n"
@@ -271,9 +274,11 @@ START_TEST(test_uid_search)
     imap_session_login(&c, "INBOX");
     imap_io(&c, "a STORE 1 +FLAGS.SILENT (\\Deleted)\r\nb EXPUNGE\r\nc STORE 2 +FLAGS.SILENT "
                 "(\\Seen)\r\n");
-    ck_assert_str_eq(imap_io(&c, "d UID SEARCH SEEN\r\n"), "* SEARCH 3\r\nd OK UID SEARCH completed\r\n");
+    ck_assert_str_eq(imap_io(&c, "d UID SEARCH SEEN\r\n"),
+                     "* SEARCH 3\r\nd OK UID SEARCH completed\r\n");
     ck_assert_str_eq(imap_io(&c, "e SEARCH SEEN\r\n"), "* SEARCH 2\r\ne OK SEARCH completed\r\n");
-    ck_assert_str_eq(imap_io(&c, "f SEARCH UID 3:4\r\n"), "* SEARCH 2 3\r\nf OK SEARCH completed\r\n");
+    ck_assert_str_eq(imap_io(&c, "f SEARCH UID 3:4\r\n"),
+                     "* SEARCH 2 3\r\nf OK SEARCH completed\r\n");
     imap_session_close(&c);
     imap_world_free(&w);
 }
@@ -293,7 +298,8 @@ START_TEST(test_search_syntax)
     ck_assert_str_eq(imap_io(&c, "a SEARCH (SEEN\r\n"),
                      "a BAD SEARCH: a search group must end with )\r\n");
     ck_assert_str_eq(imap_io(&c, "a SEARCH OR SEEN\r\n"), "a BAD SEARCH: a space was expected\r\n");
-    ck_assert_str_eq(imap_io(&c, "a SEARCH LARGER x\r\n"), "a BAD SEARCH: a number was expected\r\n");
+    ck_assert_str_eq(imap_io(&c, "a SEARCH LARGER x\r\n"),
+                     "a BAD SEARCH: a number was expected\r\n");
     /* Nesting past the limit is refused, not recursed into. */
     char deep[1200] = "a SEARCH ";
     for (int i = 0; i < 100; i++)

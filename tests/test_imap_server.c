@@ -28,7 +28,8 @@ typedef struct cmd_case {
 
 static const cmd_case_t cases[] = {
     /* any state */
-    {"capability", NOAUTH, "a CAPABILITY\r\n", "* CAPABILITY " CAPS "\r\na OK CAPABILITY completed\r\n"},
+    {"capability", NOAUTH, "a CAPABILITY\r\n",
+     "* CAPABILITY " CAPS "\r\na OK CAPABILITY completed\r\n"},
     {"capability selected", SEL, "a capability\r\n",
      "* CAPABILITY " CAPS "\r\na OK CAPABILITY completed\r\n"},
     {"capability takes no argument", NOAUTH, "a CAPABILITY x\r\n",
@@ -52,8 +53,8 @@ static const cmd_case_t cases[] = {
      "a BAD LOGIN: a space was expected\r\n"},
     {"login twice", AUTH, "a LOGIN roberto secret\r\n",
      "a BAD Command not valid in this state: already logged in\r\n"},
-    {"authenticate with initial response", NOAUTH,
-     "a AUTHENTICATE PLAIN AHJvYmVydG8Ac2VjcmV0\r\n", "a OK AUTHENTICATE completed\r\n"},
+    {"authenticate with initial response", NOAUTH, "a AUTHENTICATE PLAIN AHJvYmVydG8Ac2VjcmV0\r\n",
+     "a OK AUTHENTICATE completed\r\n"},
     {"authenticate with continuation", NOAUTH, "a AUTHENTICATE PLAIN\r\nAHJvYmVydG8Ac2VjcmV0\r\n",
      "+ \r\na OK AUTHENTICATE completed\r\n"},
     {"authenticate wrong password", NOAUTH, "a AUTHENTICATE PLAIN\r\nAHJvYmVydG8Ad3Jvbmc=\r\n",
@@ -77,7 +78,8 @@ static const cmd_case_t cases[] = {
      SELECT_INBOX_2_RECENT "* OK [PERMANENTFLAGS ()] Flags permitted\r\n"
                            "a OK [READ-ONLY] EXAMINE completed\r\n"},
     {"select before login", NOAUTH, "a SELECT INBOX\r\n", "a " NOT_LOGGED},
-    {"select missing folder", AUTH, "a SELECT Nowhere\r\n", "a NO [NONEXISTENT] No such folder\r\n"},
+    {"select missing folder", AUTH, "a SELECT Nowhere\r\n",
+     "a NO [NONEXISTENT] No such folder\r\n"},
     {"failed select deselects", SEL, "a SELECT Nowhere\r\nb FETCH 1 FLAGS\r\n",
      "a NO [NONEXISTENT] No such folder\r\nb " NOT_SELECTED},
     {"select empty folder", AUTH, "a SELECT Archive\r\n",
@@ -90,7 +92,8 @@ static const cmd_case_t cases[] = {
      "a OK CREATE completed\r\n* LIST (\\HasChildren) \"/\" \"Work\"\r\n"
      "* LIST (\\HasNoChildren) \"/\" \"Work/2026\"\r\nb OK LIST completed\r\n"},
     {"create with a trailing separator", AUTH, "a CREATE Drafts/\r\nb LIST \"\" Drafts\r\n",
-     "a OK CREATE completed\r\n* LIST (\\HasNoChildren) \"/\" \"Drafts\"\r\nb OK LIST completed\r\n"},
+     "a OK CREATE completed\r\n* LIST (\\HasNoChildren) \"/\" \"Drafts\"\r\nb OK LIST "
+     "completed\r\n"},
     {"create existing", AUTH, "a CREATE Archive\r\n",
      "a NO [ALREADYEXISTS] Folder already exists\r\n"},
     {"create inbox", SEL, "a CREATE inbox\r\n", "a NO [ALREADYEXISTS] Folder already exists\r\n"},
@@ -99,7 +102,8 @@ static const cmd_case_t cases[] = {
      "a BAD Mailbox name is not valid modified UTF-7 (RFC 3501 5.1.3): base64 run not "
      "closed with \"-\"\r\n"},
     {"delete", AUTH, "a DELETE Archive\r\nb LIST \"\" *\r\n",
-     "a OK DELETE completed\r\n* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\nb OK LIST completed\r\n"},
+     "a OK DELETE completed\r\n* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\nb OK LIST "
+     "completed\r\n"},
     {"delete inbox", AUTH, "a DELETE INBOX\r\n", "a NO [CANNOT] INBOX cannot be deleted\r\n"},
     {"delete missing", AUTH, "a DELETE Nowhere\r\n", "a NO [NONEXISTENT] No such folder\r\n"},
     {"delete before login", NOAUTH, "a DELETE Archive\r\n", "a " NOT_LOGGED},
@@ -146,13 +150,15 @@ static const cmd_case_t cases[] = {
     /* selected */
     {"check", SEL, "a CHECK\r\n", "a OK CHECK completed\r\n"},
     {"check not selected", AUTH, "a CHECK\r\n", "a " NOT_SELECTED},
-    {"close", SEL, "a STORE 1 +FLAGS.SILENT (\\Deleted)\r\nb CLOSE\r\nc STATUS INBOX (MESSAGES)\r\n",
+    {"close", SEL,
+     "a STORE 1 +FLAGS.SILENT (\\Deleted)\r\nb CLOSE\r\nc STATUS INBOX (MESSAGES)\r\n",
      "a OK STORE completed\r\nb OK CLOSE completed\r\n"
      "* STATUS \"INBOX\" (MESSAGES 1)\r\nc OK STATUS completed\r\n"},
     {"close read-only keeps messages", EXAM, "a CLOSE\r\nb STATUS INBOX (MESSAGES)\r\n",
      "a OK CLOSE completed\r\n* STATUS \"INBOX\" (MESSAGES 2)\r\nb OK STATUS completed\r\n"},
     {"close not selected", AUTH, "a CLOSE\r\n", "a " NOT_SELECTED},
-    {"unselect", SEL, "a UNSELECT\r\nb NOOP\r\n", "a OK UNSELECT completed\r\nb OK NOOP completed\r\n"},
+    {"unselect", SEL, "a UNSELECT\r\nb NOOP\r\n",
+     "a OK UNSELECT completed\r\nb OK NOOP completed\r\n"},
     {"expunge", SEL, "a STORE 2 +FLAGS.SILENT (\\Deleted)\r\nb EXPUNGE\r\n",
      "a OK STORE completed\r\n* 2 EXPUNGE\r\nb OK EXPUNGE completed\r\n"},
     {"expunge read-only", EXAM, "a EXPUNGE\r\n",
@@ -207,7 +213,8 @@ static const cmd_case_t cases[] = {
      "a BAD STORE: STORE seq [+|-]FLAGS[.SILENT] (flags)\r\n"},
     {"store not selected", AUTH, "a STORE 1 +FLAGS (\\Seen)\r\n", "a " NOT_SELECTED},
     {"copy", SEL, "a COPY 1:2 Archive\r\n", "a OK [COPYUID 2 1:2 1:2] COPY completed\r\n"},
-    {"copy from read-only", EXAM, "a COPY 2 Archive\r\n", "a OK [COPYUID 2 2 1] COPY completed\r\n"},
+    {"copy from read-only", EXAM, "a COPY 2 Archive\r\n",
+     "a OK [COPYUID 2 2 1] COPY completed\r\n"},
     {"copy to a missing folder", SEL, "a COPY 1 Nowhere\r\n",
      "a NO [TRYCREATE] No such mailbox\r\n"},
     {"copy not selected", AUTH, "a COPY 1 Archive\r\n", "a " NOT_SELECTED},
@@ -230,7 +237,8 @@ static const cmd_case_t cases[] = {
      "a BAD UID: a command (FETCH, STORE, COPY, MOVE, SEARCH, EXPUNGE) was expected\r\n"},
     {"empty line", NOAUTH, "\r\n", "* BAD Empty command line\r\n"},
     {"tag only", NOAUTH, "a\r\n", "* BAD Invalid tag (RFC 3501 2.2.1: tag SP command)\r\n"},
-    {"tag with a plus", NOAUTH, "a+ NOOP\r\n", "* BAD Invalid tag (RFC 3501 2.2.1: tag SP command)\r\n"},
+    {"tag with a plus", NOAUTH, "a+ NOOP\r\n",
+     "* BAD Invalid tag (RFC 3501 2.2.1: tag SP command)\r\n"},
     {"two spaces", NOAUTH, "a  NOOP\r\n", "a BAD Missing command name\r\n"},
     {"trailing text", AUTH, "a SELECT INBOX x\r\n",
      "a BAD SELECT: unexpected text after the arguments\r\n"},
@@ -292,7 +300,8 @@ START_TEST(test_greeting)
     ck_assert_int_eq(imap_server_state(c.s), IMAP_SERVER_NOT_AUTHENTICATED);
     imap_session_close(&c);
     imap_session_open(&c, &w, 0);
-    ck_assert_str_eq(buf_cstr(&c.out), "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] mailsim IMAP4rev1 ready\r\n");
+    ck_assert_str_eq(buf_cstr(&c.out),
+                     "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] mailsim IMAP4rev1 ready\r\n");
     imap_session_close(&c);
     imap_world_free(&w);
 }

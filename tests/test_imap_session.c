@@ -18,13 +18,12 @@
 
 /* --- literals ----------------------------------------------------------- */
 
-static const char script[] =
-    "a LOGIN {7}\r\nroberto {6}\r\nsecret\r\n"
-    "b SELECT INBOX\r\n"
-    "c APPEND INBOX (\\Seen) {13+}\r\nHello, world!\r\n"
-    "d FETCH 2 BODY[]\r\n"
-    "e SEARCH SUBJECT {2}\r\nhi\r\n"
-    "f LOGOUT\r\n";
+static const char script[] = "a LOGIN {7}\r\nroberto {6}\r\nsecret\r\n"
+                             "b SELECT INBOX\r\n"
+                             "c APPEND INBOX (\\Seen) {13+}\r\nHello, world!\r\n"
+                             "d FETCH 2 BODY[]\r\n"
+                             "e SEARCH SUBJECT {2}\r\nhi\r\n"
+                             "f LOGOUT\r\n";
 
 static char *run_split(const size_t *cuts, size_t ncuts)
 {
@@ -123,10 +122,11 @@ START_TEST(test_garbage)
 {
     rng_t r;
     rng_seed(&r, 3501);
-    static const char *const words[] = {"a ",     "FETCH ", "1:* ",  "(",      ")",     "{3}\r\n",
-                                        "{2+}\r\n", "\"",   "\\",    "BODY[",  "]",     "<0.5>",
-                                        "\r\n",   " ",      "UID ",  "SEARCH ", "OR ",   "NOT ",
-                                        "STORE ", "FLAGS ", "IDLE\r\n", "DONE\r\n", "*",  "SELECT INBOX\r\n"};
+    static const char *const words[] = {
+        "a ",       "FETCH ", "1:* ",     "(",        ")",   "{3}\r\n",
+        "{2+}\r\n", "\"",     "\\",       "BODY[",    "]",   "<0.5>",
+        "\r\n",     " ",      "UID ",     "SEARCH ",  "OR ", "NOT ",
+        "STORE ",   "FLAGS ", "IDLE\r\n", "DONE\r\n", "*",   "SELECT INBOX\r\n"};
     for (int round = 0; round < 60; round++) {
         imap_world_t w;
         imap_world_init(&w);
@@ -182,10 +182,12 @@ START_TEST(test_greek_folders)
     imap_io(&c, "e SELECT INBOX\r\n");
     ck_assert_str_eq(imap_io(&c, "f COPY 1 \"&A6MDxwO,A7sDrg-/2026\"\r\n"),
                      "f OK [COPYUID 2 1 1] COPY completed\r\n");
-    ck_assert_str_eq(imap_io(&c, "g STATUS &A6MDxwO,A7sDrg-/2026 (MESSAGES)\r\n"),
-                     "* STATUS \"&A6MDxwO,A7sDrg-/2026\" (MESSAGES 1)\r\ng OK STATUS completed\r\n");
-    ck_assert_str_eq(imap_io(&c, "h LIST \"\" &A6MDxwO,A7sDrg-/%\r\n"),
-                     "* LIST (\\HasNoChildren) \"/\" \"&A6MDxwO,A7sDrg-/2026\"\r\nh OK LIST completed\r\n");
+    ck_assert_str_eq(
+        imap_io(&c, "g STATUS &A6MDxwO,A7sDrg-/2026 (MESSAGES)\r\n"),
+        "* STATUS \"&A6MDxwO,A7sDrg-/2026\" (MESSAGES 1)\r\ng OK STATUS completed\r\n");
+    ck_assert_str_eq(
+        imap_io(&c, "h LIST \"\" &A6MDxwO,A7sDrg-/%\r\n"),
+        "* LIST (\\HasNoChildren) \"/\" \"&A6MDxwO,A7sDrg-/2026\"\r\nh OK LIST completed\r\n");
     imap_session_close(&c);
     imap_world_free(&w);
 }
@@ -206,7 +208,7 @@ START_TEST(test_expunge_numbering)
     ck_assert_str_eq(imap_io(&c, "a STORE 3:4,7,11 +FLAGS.SILENT (\\Deleted)\r\n"),
                      "a OK STORE completed\r\n");
     ck_assert_str_eq(imap_io(&c, "b EXPUNGE\r\n"), "* 3 EXPUNGE\r\n* 3 EXPUNGE\r\n* 5 EXPUNGE\r\n"
-                                                  "* 8 EXPUNGE\r\nb OK EXPUNGE completed\r\n");
+                                                   "* 8 EXPUNGE\r\nb OK EXPUNGE completed\r\n");
     ck_assert_str_eq(imap_io(&c, "c UID SEARCH ALL\r\n"),
                      "* SEARCH 1 2 5 6 8 9 10\r\nc OK UID SEARCH completed\r\n");
     imap_session_close(&c);
@@ -226,35 +228,40 @@ START_TEST(test_copy_move_append)
     imap_session_open(&c, &w, IMAP_CAP_DEFAULT);
     imap_session_login(&c, "INBOX");
     imap_io(&c, "a STORE 2 +FLAGS.SILENT (\\Flagged $Work)\r\n");
-    ck_assert_str_eq(imap_io(&c, "b COPY 2,4 Archive\r\n"), "b OK [COPYUID 2 2,4 1:2] COPY completed\r\n");
-    ck_assert_str_eq(imap_io(&c, "c UID MOVE 1:3 Archive\r\n"),
-                     "* OK [COPYUID 2 1:3 3:5] Moved\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n"
-                     "c OK MOVE completed\r\n");
+    ck_assert_str_eq(imap_io(&c, "b COPY 2,4 Archive\r\n"),
+                     "b OK [COPYUID 2 2,4 1:2] COPY completed\r\n");
+    ck_assert_str_eq(
+        imap_io(&c, "c UID MOVE 1:3 Archive\r\n"),
+        "* OK [COPYUID 2 1:3 3:5] Moved\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n"
+        "c OK MOVE completed\r\n");
     ck_assert_str_eq(imap_io(&c, "d FETCH 1:* (UID FLAGS)\r\n"),
                      "* 1 FETCH (UID 4 FLAGS (\\Recent))\r\nd OK FETCH completed\r\n");
     /* APPEND into the selected folder: the new message is announced at once. */
     ck_assert_str_eq(imap_io(&c, "e APPEND INBOX {5}\r\nfresh\r\n"),
                      "+ Ready for literal data\r\n* 2 EXISTS\r\n* 2 RECENT\r\n"
                      "e OK [APPENDUID 1 5] APPEND completed\r\n");
-    ck_assert_str_eq(imap_io(&c, "f APPEND Archive (\\Seen) \"07-Sep-2026 11:00:00 +0200\" {2}\r\nhi\r\n"),
-                     "+ Ready for literal data\r\nf OK [APPENDUID 2 6] APPEND completed\r\n");
+    ck_assert_str_eq(
+        imap_io(&c, "f APPEND Archive (\\Seen) \"07-Sep-2026 11:00:00 +0200\" {2}\r\nhi\r\n"),
+        "+ Ready for literal data\r\nf OK [APPENDUID 2 6] APPEND completed\r\n");
     const char *got = imap_io(&c, "g SELECT Archive\r\n");
     ck_assert_msg(strstr(got, "* 6 EXISTS\r\n* 6 RECENT\r\n* OK [UNSEEN 1]"), "got %s", got);
     ck_assert_msg(strstr(got, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)\r\n"),
                   "got %s", got);
-    ck_assert_str_eq(imap_io(&c, "h FETCH 1:* (UID FLAGS INTERNALDATE)\r\n"),
-                     "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent $Work) INTERNALDATE \"07-Sep-2026 "
-                     "09:00:01 +0000\")\r\n"
-                     "* 2 FETCH (UID 2 FLAGS (\\Recent) INTERNALDATE \"07-Sep-2026 09:00:03 +0000\")\r\n"
-                     "* 3 FETCH (UID 3 FLAGS (\\Recent) INTERNALDATE \"07-Sep-2026 09:00:00 +0000\")\r\n"
-                     "* 4 FETCH (UID 4 FLAGS (\\Flagged \\Recent $Work) INTERNALDATE \"07-Sep-2026 "
-                     "09:00:01 +0000\")\r\n"
-                     "* 5 FETCH (UID 5 FLAGS (\\Recent) INTERNALDATE \"07-Sep-2026 09:00:02 +0000\")\r\n"
-                     "* 6 FETCH (UID 6 FLAGS (\\Seen \\Recent) INTERNALDATE \"07-Sep-2026 09:00:00 "
-                     "+0000\")\r\nh OK FETCH completed\r\n");
+    ck_assert_str_eq(
+        imap_io(&c, "h FETCH 1:* (UID FLAGS INTERNALDATE)\r\n"),
+        "* 1 FETCH (UID 1 FLAGS (\\Flagged \\Recent $Work) INTERNALDATE \"07-Sep-2026 "
+        "09:00:01 +0000\")\r\n"
+        "* 2 FETCH (UID 2 FLAGS (\\Recent) INTERNALDATE \"07-Sep-2026 09:00:03 +0000\")\r\n"
+        "* 3 FETCH (UID 3 FLAGS (\\Recent) INTERNALDATE \"07-Sep-2026 09:00:00 +0000\")\r\n"
+        "* 4 FETCH (UID 4 FLAGS (\\Flagged \\Recent $Work) INTERNALDATE \"07-Sep-2026 "
+        "09:00:01 +0000\")\r\n"
+        "* 5 FETCH (UID 5 FLAGS (\\Recent) INTERNALDATE \"07-Sep-2026 09:00:02 +0000\")\r\n"
+        "* 6 FETCH (UID 6 FLAGS (\\Seen \\Recent) INTERNALDATE \"07-Sep-2026 09:00:00 "
+        "+0000\")\r\nh OK FETCH completed\r\n");
     imap_io(&c, "i SELECT INBOX\r\n");
-    ck_assert_str_eq(imap_io(&c, "j FETCH 2 INTERNALDATE\r\n"),
-                     "* 2 FETCH (INTERNALDATE \"08-Sep-2026 09:00:00 +0000\")\r\nj OK FETCH completed\r\n");
+    ck_assert_str_eq(
+        imap_io(&c, "j FETCH 2 INTERNALDATE\r\n"),
+        "* 2 FETCH (INTERNALDATE \"08-Sep-2026 09:00:00 +0000\")\r\nj OK FETCH completed\r\n");
     imap_session_close(&c);
     imap_world_free(&w);
 }
@@ -288,7 +295,8 @@ START_TEST(test_idle_updates)
     /* Out of IDLE, nothing goes out until a command. */
     imap_world_deliver(&w, MSG, 3);
     ck_assert_str_eq(imap_notify(&a), "");
-    ck_assert_str_eq(imap_io(&a, "n NOOP\r\n"), "* 3 EXISTS\r\n* 3 RECENT\r\nn OK NOOP completed\r\n");
+    ck_assert_str_eq(imap_io(&a, "n NOOP\r\n"),
+                     "* 3 EXISTS\r\n* 3 RECENT\r\nn OK NOOP completed\r\n");
     imap_session_close(&a);
     imap_session_close(&b);
     imap_world_free(&w);
@@ -313,12 +321,15 @@ START_TEST(test_recent_to_exactly_one)
     ck_assert_ptr_nonnull(strstr(imap_io(&b, "x SELECT INBOX\r\n"), "* 0 RECENT\r\n"));
     imap_world_deliver(&w, MSG, 1);
     /* Whoever hears of the new message first holds its \Recent. */
-    ck_assert_str_eq(imap_io(&b, "n NOOP\r\n"), "* 2 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
-    ck_assert_str_eq(imap_io(&a, "n NOOP\r\n"), "* 2 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
+    ck_assert_str_eq(imap_io(&b, "n NOOP\r\n"),
+                     "* 2 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
+    ck_assert_str_eq(imap_io(&a, "n NOOP\r\n"),
+                     "* 2 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
     ck_assert_str_eq(imap_io(&a, "s SEARCH RECENT\r\n"), "* SEARCH 1\r\ns OK SEARCH completed\r\n");
     ck_assert_str_eq(imap_io(&b, "s SEARCH RECENT\r\n"), "* SEARCH 2\r\ns OK SEARCH completed\r\n");
     /* The read-only session still shows the first as it saw it, but B took the second. */
-    ck_assert_str_eq(imap_io(&e, "n NOOP\r\n"), "* 2 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
+    ck_assert_str_eq(imap_io(&e, "n NOOP\r\n"),
+                     "* 2 EXISTS\r\n* 1 RECENT\r\nn OK NOOP completed\r\n");
     ck_assert_str_eq(imap_io(&e, "s SEARCH RECENT\r\n"), "* SEARCH 1\r\ns OK SEARCH completed\r\n");
     imap_session_close(&a);
     imap_session_close(&b);
@@ -342,7 +353,8 @@ START_TEST(test_two_sessions_flags_and_expunge)
     /* A flag change in one session is a FETCH FLAGS at the other's next NOOP. */
     ck_assert_str_eq(imap_io(&a, "a STORE 2 +FLAGS (\\Flagged)\r\n"),
                      "* 2 FETCH (FLAGS (\\Flagged \\Recent))\r\na OK STORE completed\r\n");
-    ck_assert_str_eq(imap_io(&b, "b NOOP\r\n"), "* 2 FETCH (FLAGS (\\Flagged))\r\nb OK NOOP completed\r\n");
+    ck_assert_str_eq(imap_io(&b, "b NOOP\r\n"),
+                     "* 2 FETCH (FLAGS (\\Flagged))\r\nb OK NOOP completed\r\n");
     ck_assert_str_eq(imap_io(&b, "b NOOP\r\n"), "b OK NOOP completed\r\n");
     /* An expunge in one: the other's FETCH, STORE and SEARCH keep the old numbers. */
     imap_io(&a, "a STORE 1 +FLAGS.SILENT (\\Deleted)\r\n");
@@ -357,7 +369,8 @@ START_TEST(test_two_sessions_flags_and_expunge)
     ck_assert_str_eq(imap_io(&b, "f NOOP\r\n"), "* 1 EXPUNGE\r\nf OK NOOP completed\r\n");
     ck_assert_str_eq(imap_io(&b, "g FETCH 1:* UID\r\n"),
                      "* 1 FETCH (UID 2)\r\n* 2 FETCH (UID 3)\r\ng OK FETCH completed\r\n");
-    ck_assert_str_eq(imap_io(&a, "h NOOP\r\n"), "* 2 FETCH (FLAGS (\\Seen \\Recent))\r\nh OK NOOP completed\r\n");
+    ck_assert_str_eq(imap_io(&a, "h NOOP\r\n"),
+                     "* 2 FETCH (FLAGS (\\Seen \\Recent))\r\nh OK NOOP completed\r\n");
     /* CLOSE in one session expunges silently; the other hears at its NOOP. */
     imap_io(&a, "i STORE 1 +FLAGS.SILENT (\\Deleted)\r\n");
     ck_assert_str_eq(imap_io(&a, "j CLOSE\r\n"), "j OK CLOSE completed\r\n");

@@ -101,8 +101,8 @@ static bool parse_login(imap_parser_t *ps, imap_args_t *a)
 static void log_in(imap_server_t *s, const char *user, const char *password, const char *what,
                    imap_result_t *res)
 {
-    store_user_t *u = s->hooks.authenticate ? s->hooks.authenticate(s->hooks.ctx, user, password)
-                                            : NULL;
+    store_user_t *u =
+        s->hooks.authenticate ? s->hooks.authenticate(s->hooks.ctx, user, password) : NULL;
     if (!u) {
         /* RFC 5530 3: AUTHENTICATIONFAILED names the cause without saying which part was wrong. */
         imap_result_set(res, "NO", "[AUTHENTICATIONFAILED] Authentication failed");

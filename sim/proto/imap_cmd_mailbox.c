@@ -54,7 +54,8 @@ bool imap_parse_append(imap_parser_t *ps, imap_args_t *a)
 {
     if (!imap_parse_mailbox(ps, a) || !imap_parse_sp(ps))
         return false;
-    if (imap_parse_peek(ps) == '(' && !(imap_parse_flags(ps, false, &a->flags) && imap_parse_sp(ps)))
+    if (imap_parse_peek(ps) == '(' &&
+        !(imap_parse_flags(ps, false, &a->flags) && imap_parse_sp(ps)))
         return false;
     if (imap_parse_peek(ps) == '"') {
         if (!imap_parse_date_time(ps, &a->date) || !imap_parse_sp(ps))
@@ -315,7 +316,9 @@ void imap_apply_append(imap_server_t *s, imap_args_t *a, buf_t *out, imap_result
     store_append_t msg = {
         .data = a->data,
         .size = a->data_len,
-        .internal_date = a->has_date ? a->date : s->hooks.now ? s->hooks.now(s->hooks.ctx) : 0,
+        .internal_date = a->has_date    ? a->date
+                         : s->hooks.now ? s->hooks.now(s->hooks.ctx)
+                                        : 0,
         .flags = a->flags.system,
         .keywords = (const char *const *)a->flags.keywords,
         .keyword_count = a->flags.keyword_count,

@@ -73,8 +73,7 @@ void imap_apply_unselect(imap_server_t *s, imap_args_t *a, buf_t *out, imap_resu
 }
 
 /* The view indices named by a's set into *idx, or false with res set to BAD. */
-static bool resolve(imap_server_t *s, imap_args_t *a, imap_result_t *res, uint32_t **idx,
-                    size_t *n)
+static bool resolve(imap_server_t *s, imap_args_t *a, imap_result_t *res, uint32_t **idx, size_t *n)
 {
     if (imap_view_resolve(s, &a->set, a->uid, idx, n))
         return true;

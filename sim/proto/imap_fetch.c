@@ -265,7 +265,7 @@ static void header_fields(const mime_part_t *part, const fetch_att_t *a, bool no
         bool named = false;
         for (size_t k = 0; k < a->field_count && !named; k++)
             named = str_casecmp(hf->name, a->fields[k]) == 0;
-        if (named != not)
+        if (named != not )
             buf_append(out, part->data + part->offset + hf->offset, hf->length);
     }
     buf_append(out, "\r\n", 2);
@@ -339,7 +339,8 @@ static void write_att(imap_server_t *s, imap_resp_t *r, uint32_t i, const store_
         imap_view_flags(s, i, m, r);
         return;
     case FA_INTERNALDATE:
-        imap_resp_printf(r, "INTERNALDATE \"%s\"", imap_date_format(store_msg_internal_date(m), date));
+        imap_resp_printf(r, "INTERNALDATE \"%s\"",
+                         imap_date_format(store_msg_internal_date(m), date));
         return;
     case FA_RFC822_SIZE:
         imap_resp_printf(r, "RFC822.SIZE %zu", store_msg_size(m));
@@ -380,8 +381,8 @@ static void fetch_one(imap_server_t *s, const imap_fetch_t *f, uint32_t i, buf_t
     bool add_flags = false;
     /* RFC 3501 6.4.5: BODY[...] and RFC822(.TEXT) set \Seen, which FETCH then reports. */
     if (f->sets_seen && !s->view.read_only && !(store_msg_flags(m) & STORE_FLAG_SEEN)) {
-        store_flags_change(s->view.folder, store_msg_uid(m), STORE_FLAGS_ADD, STORE_FLAG_SEEN,
-                           NULL, 0);
+        store_flags_change(s->view.folder, store_msg_uid(m), STORE_FLAGS_ADD, STORE_FLAG_SEEN, NULL,
+                           0);
         m = imap_view_msg(s, i);
         add_flags = true;
         for (size_t k = 0; k < f->count; k++)
@@ -425,7 +426,8 @@ void imap_apply_fetch(imap_server_t *s, imap_args_t *a, buf_t *out, imap_result_
     free(idx);
     /* RFC 2180 4.1.3: a message another session expunged cannot be fetched any more. */
     if (gone)
-        imap_result_set(res, "NO", "[EXPUNGEISSUED] Some of the requested messages no longer exist");
+        imap_result_set(res, "NO",
+                        "[EXPUNGEISSUED] Some of the requested messages no longer exist");
     else
         imap_result_set(res, "OK", "%sFETCH completed", a->uid ? "UID " : "");
 }

@@ -68,15 +68,24 @@ static uint32_t fold_cp(uint32_t c)
     if (c >= 0x400 && c <= 0x40f)
         return c + 0x50;
     switch (c) {
-    case 0x386: return 0x3ac; /* Ά ά */
-    case 0x388: return 0x3ad;
-    case 0x389: return 0x3ae;
-    case 0x38a: return 0x3af;
-    case 0x38c: return 0x3cc;
-    case 0x38e: return 0x3cd;
-    case 0x38f: return 0x3ce;
-    case 0x3c2: return 0x3c3; /* final sigma matches sigma */
-    default: return c;
+    case 0x386:
+        return 0x3ac; /* Ά ά */
+    case 0x388:
+        return 0x3ad;
+    case 0x389:
+        return 0x3ae;
+    case 0x38a:
+        return 0x3af;
+    case 0x38c:
+        return 0x3cc;
+    case 0x38e:
+        return 0x3cd;
+    case 0x38f:
+        return 0x3ce;
+    case 0x3c2:
+        return 0x3c3; /* final sigma matches sigma */
+    default:
+        return c;
     }
 }
 
@@ -286,7 +295,8 @@ static bool parse_key(imap_parser_t *ps, skey_t *parent, int depth)
     for (size_t i = 0; i < word.len; i++)
         if (word.data[i] >= 'a' && word.data[i] <= 'z')
             word.data[i] -= 32;
-    ok = ok ? parse_named_key(ps, parent, buf_cstr(&word), depth) : fail(ps, "a search key was expected");
+    ok = ok ? parse_named_key(ps, parent, buf_cstr(&word), depth)
+            : fail(ps, "a search key was expected");
     buf_free(&word);
     return ok;
 }

@@ -141,8 +141,7 @@ void imap_resp_nstring(imap_resp_t *r, const char *str)
         imap_resp_string(r, str, strlen(str));
 }
 
-void imap_resp_send(imap_server_t *s, imap_resp_t *r, buf_t *out, const char *tag,
-                    const char *word)
+void imap_resp_send(imap_server_t *s, imap_resp_t *r, buf_t *out, const char *tag, const char *word)
 {
     buf_append(out, r->wire.data, r->wire.len);
     buf_append(out, "\r\n", 2);
@@ -292,18 +291,15 @@ static void start_command(imap_server_t *s, const char *line, size_t len)
     if (n == 0 || n > IMAP_TAG_MAX || (n < len && line[n] != ' '))
         str_copy(s->tag, sizeof s->tag, "*");
     else
-        memcpy(s->tag, line, n), s->tag[n] = '\0';
+        str_copy(s->tag, n + 1, line);
+    /* The command name, upper-cased; after "UID" the next word too ("UID FETCH"). */
     size_t v = 0;
-    for (size_t i = n + 1, words = 0; i < len && words < 2 && v + 1 < sizeof s->verb; i++) {
-        if (line[i] == ' ') {
-            if (words == 0 && strcmp(s->verb, "UID") == 0)
-                s->verb[v++] = ' ', words++;
-            else
-                break;
-        } else {
-            s->verb[v++] = (char)toupper((unsigned char)line[i]);
-        }
-        s->verb[v] = '\0';
+    bool after_uid = false;
+    for (size_t i = n + 1; i < len && v + 1 < sizeof s->verb; i++) {
+        if (line[i] == ' ' && (after_uid || v != 3 || memcmp(s->verb, "UID", 3) != 0))
+            break;
+        after_uid |= line[i] == ' ';
+        s->verb[v++] = (char)toupper((unsigned char)line[i]);
     }
     s->verb[v] = '\0';
 }
@@ -360,8 +356,9 @@ static void execute(imap_server_t *s, buf_t *out)
     } else {
         bool uid = str_casecmp(buf_cstr(&word), "UID") == 0;
         if (uid && (!imap_parse_sp(&ps) || !imap_parse_atom(&ps, &word))) {
-            imap_tagged(s, out, "BAD", "UID: a command (FETCH, STORE, COPY, MOVE, SEARCH, "
-                                       "EXPUNGE) was expected");
+            imap_tagged(s, out, "BAD",
+                        "UID: a command (FETCH, STORE, COPY, MOVE, SEARCH, "
+                        "EXPUNGE) was expected");
             buf_free(&word);
             return;
         }
@@ -443,9 +440,11 @@ static void command_line(imap_server_t *s, const line_t *ln, buf_t *out)
         s->refused_status = status;
     }
     s->assembling = true;
-    if (!non_sync)
-        imap_resp_reset(&s->resp), imap_resp_printf(&s->resp, "+ Ready for literal data"),
-            imap_resp_send(s, &s->resp, out, "+", NULL);
+    if (!non_sync) {
+        imap_resp_reset(&s->resp);
+        imap_resp_printf(&s->resp, "+ Ready for literal data");
+        imap_resp_send(s, &s->resp, out, "+", NULL);
+    }
     line_reader_expect_bytes(&s->reader, (uint64_t)n);
 }
 

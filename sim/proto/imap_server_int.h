@@ -51,10 +51,10 @@ struct imap_server {
     bool closing;
     /* The command being assembled: its lines joined by CRLF, literals inline. */
     buf_t cmd;
-    bool assembling;     /* a line ending in a literal was read; more is to come */
-    const char *refused; /* the command's literal was refused: the reply's text */
+    bool assembling;            /* a line ending in a literal was read; more is to come */
+    const char *refused;        /* the command's literal was refused: the reply's text */
     const char *refused_status; /* and its status, BAD or NO */
-    bool discarding;     /* reading a refused literal's bytes without keeping them */
+    bool discarding;            /* reading a refused literal's bytes without keeping them */
     char tag[IMAP_TAG_MAX + 1]; /* the command's tag, "*" when it had none */
     char verb[32];              /* its name for tracing, "" when none */
     imap_resp_t resp;           /* scratch for one response line */
@@ -144,8 +144,7 @@ typedef struct imap_result {
     bool no_sync; /* the command reported everything itself (SELECT, CLOSE, LOGOUT) */
 } imap_result_t;
 
-void imap_result_set(imap_result_t *res, const char *status, const char *fmt, ...)
-    MS_PRINTF(3, 4);
+void imap_result_set(imap_result_t *res, const char *status, const char *fmt, ...) MS_PRINTF(3, 4);
 
 /* Which states a command is valid in (bits of 1 << imap_server_state_t). */
 #define IMAP_IN(st) (1u << IMAP_SERVER_##st)
