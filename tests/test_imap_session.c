@@ -267,6 +267,43 @@ START_TEST(test_copy_move_append)
 }
 END_TEST
 
+/* The session that docs/imap.md shows, line for line. */
+START_TEST(test_docs_transcript)
+{
+    static const struct {
+        const char *in, *want;
+    } steps[] = {
+        {"a3 FETCH 1 (ENVELOPE)\r\n",
+         "* 1 FETCH (ENVELOPE (\"Mon, 07 Sep 2026 12:00:00 +0300\" "
+         "\"Lab report\" ((\"Alice\" NIL \"alice\" \"alice.example\"))"},
+        {"a5 FETCH 1 BODY[1]\r\n",
+         "* 1 FETCH (BODY[1] {39}\r\nHello Roberto,\r\nthe report is "
+         "attached. FLAGS (\\Seen \\Recent))\r\na5 OK FETCH completed\r\n"},
+        {"a6 CREATE \"&A6MDxwO,A7sDrg-\"\r\n", "a6 OK CREATE completed\r\n"},
+        {"a7 COPY 1 \"&A6MDxwO,A7sDrg-\"\r\n", "a7 OK [COPYUID 2 1 1] COPY completed\r\n"},
+        {"a8 STORE 1 +FLAGS (\\Deleted)\r\n",
+         "* 1 FETCH (FLAGS (\\Seen \\Deleted \\Recent))\r\na8 OK STORE completed\r\n"},
+        {"a9 EXPUNGE\r\n", "* 1 EXPUNGE\r\na9 OK EXPUNGE completed\r\n"},
+        {"b1 LOGOUT\r\n", "* BYE imap.roberto.example IMAP4rev1 server logging out\r\n"
+                          "b1 OK LOGOUT completed\r\n"},
+    };
+    imap_world_t w;
+    imap_world_init(&w);
+    imap_world_deliver(&w, imap_fixture_multipart, 0);
+    imap_world_deliver(&w, MSG, 60);
+    imap_session_t c;
+    imap_session_open(&c, &w, IMAP_CAP_DEFAULT);
+    imap_session_login(&c, "INBOX");
+    for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+        const char *got = imap_io(&c, steps[i].in);
+        ck_assert_msg(strncmp(got, steps[i].want, strlen(steps[i].want)) == 0, "%s got:\n%s",
+                      steps[i].in, got);
+    }
+    imap_session_close(&c);
+    imap_world_free(&w);
+}
+END_TEST
+
 /* --- several sessions ------------------------------------------------------ */
 
 START_TEST(test_idle_updates)
@@ -399,6 +436,7 @@ Suite *imap_session_suite(void)
     tcase_add_test(msgs, test_greek_folders);
     tcase_add_test(msgs, test_expunge_numbering);
     tcase_add_test(msgs, test_copy_move_append);
+    tcase_add_test(msgs, test_docs_transcript);
     suite_add_tcase(s, msgs);
     TCase *multi = tcase_create("sessions");
     tcase_add_test(multi, test_idle_updates);
