@@ -26,8 +26,9 @@ assert s.get("$schema") == "../docs/scenario.schema.json", "names the schema"
 for text in [s["title"], s["description"]] + [n["say"] for n in s.get("narration", [])]:
     assert isinstance(text, dict) and text.get("en") and text.get("el"), text
 assert s.get("expect"), "has expectations"
+assert s.get("narration"), "has narration"
 PY
-    check "$name: names the schema, English and Greek texts, expectations" $?
+    check "$name: names the schema, English and Greek texts, narration, expectations" $?
     for i in 1 2; do
         "$MAILSIM" run --format json --log "$tmp/$name$i.jsonl" --log-format jsonl \
             --pcap "$tmp/$name$i.pcap" "$f" >"$tmp/$name$i.json" 2>"$tmp/$name$i.err"
@@ -39,6 +40,9 @@ import json,sys
 r=json.load(open(sys.argv[1]))
 print("".join(" ["+e["name"]+": "+e["detail"]+"]" for e in r["expectations"] if not e["passed"]))' "$tmp/${name}1.json" 2>/dev/null)" $?
     [ ! -s "$tmp/${name}1.err" ]; check "$name: nothing on stderr ($(head -1 "$tmp/${name}1.err"))" $?
+    steps=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["narration"]))' "$f")
+    reached=$(grep -c '"kind":"walkthrough.step"' "$tmp/${name}1.jsonl")
+    [ "$steps" = "$reached" ]; check "$name: every narration step is reached ($reached of $steps)" $?
     cmp -s "$tmp/${name}1.json" "$tmp/${name}2.json" && cmp -s "$tmp/${name}1.jsonl" "$tmp/${name}2.jsonl" &&
         cmp -s "$tmp/${name}1.pcap" "$tmp/${name}2.pcap"
     check "$name: two runs give identical reports, logs and pcaps" $?
