@@ -6,6 +6,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "net/tcp.h"
 #include "node/accounting.h"
 #include "node_fixture.h"
 #include "proto/smtp_ext.h"
@@ -122,6 +123,42 @@ START_TEST(test_wrong_password)
 }
 END_TEST
 
+typedef struct idle_client {
+    buf_t got;
+    bool closed;
+} idle_client_t;
+
+static void idle_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    buf_append(&((idle_client_t *)ctx)->got, data, len);
+}
+
+static void idle_peer_closed(tcp_conn_t *c, void *ctx)
+{
+    ((idle_client_t *)ctx)->closed = true;
+    tcp_close(c);
+}
+
+START_TEST(test_auto_logout_after_10_idle_minutes)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    idle_client_t ic = {BUF_INIT, false};
+    tcp_callbacks_t cb = {.on_data = idle_data, .on_peer_closed = idle_peer_closed};
+    tcp_conn_t *c = tcp_connect(world_net(f.w), agent_host(f.roberto_pc),
+                                host_addr(server_host(f.roberto_srv)), 110, &cb, &ic);
+    world_run_until(f.w, SIM_MIN);
+    ck_assert_msg(strncmp(buf_cstr(&ic.got), "+OK", 3) == 0, "%s", buf_cstr(&ic.got));
+    tcp_send(c, "USER roberto\r\n", 14);
+    world_run_until(f.w, 10 * SIM_MIN);
+    ck_assert(!ic.closed);
+    world_run_until(f.w, 12 * SIM_MIN);
+    ck_assert(ic.closed);
+    buf_free(&ic.got);
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_pop3_suite(void)
 {
     Suite *s = suite_create("node_pop3");
@@ -131,6 +168,7 @@ Suite *node_pop3_suite(void)
     tcase_add_test(tc, test_keep_fetches_only_new);
     tcase_add_test(tc, test_cut_off_before_quit_deletes_nothing);
     tcase_add_test(tc, test_wrong_password);
+    tcase_add_test(tc, test_auto_logout_after_10_idle_minutes);
     suite_add_tcase(s, tc);
     return s;
 }
