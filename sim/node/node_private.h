@@ -95,6 +95,8 @@ struct world {
     /* Message-ID -> label, so every hop names a message by its send id. */
     char **label_ids, **label_names;
     size_t nlabels, labels_cap;
+    size_t *label_slots; /* hash index into the two arrays, + 1 (0: empty) */
+    size_t label_slots_cap;
     uint64_t message_counter;
     world_stats_t stats;
 };

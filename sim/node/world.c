@@ -41,6 +41,7 @@ void world_free(world_t *w)
     }
     free(w->label_ids);
     free(w->label_names);
+    free(w->label_slots);
     accounting_free(w->acct);
     dns_free(w->dns);
     net_free(w->net);
@@ -96,6 +97,34 @@ const char *address_domain(const char *address)
     return at ? at + 1 : "";
 }
 
+/* FNV-1a: Message-IDs are short and distinct; the label index is a hash table. */
+static uint64_t label_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot holding message_id, or the empty slot where it would go. */
+static size_t label_slot(const world_t *w, const char *message_id)
+{
+    size_t mask = w->label_slots_cap - 1;
+    size_t i = (size_t)label_hash(message_id) & mask;
+    while (w->label_slots[i] && strcmp(w->label_ids[w->label_slots[i] - 1], message_id) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void label_index_grow(world_t *w)
+{
+    free(w->label_slots);
+    w->label_slots_cap = w->label_slots_cap ? w->label_slots_cap * 2 : 64;
+    w->label_slots = xcalloc(w->label_slots_cap, sizeof *w->label_slots);
+    for (size_t i = 0; i < w->nlabels; i++)
+        w->label_slots[label_slot(w, w->label_ids[i])] = i + 1;
+}
+
 void world_register_label(world_t *w, const char *message_id, const char *label)
 {
     if (w->nlabels == w->labels_cap) {
@@ -106,14 +135,18 @@ void world_register_label(world_t *w, const char *message_id, const char *label)
     w->label_ids[w->nlabels] = xstrdup(message_id);
     w->label_names[w->nlabels] = xstrdup(label);
     w->nlabels++;
+    if (w->nlabels * 2 > w->label_slots_cap)
+        label_index_grow(w);
+    else
+        w->label_slots[label_slot(w, message_id)] = w->nlabels; /* the latest wins */
 }
 
 const char *world_label_for(const world_t *w, const char *message_id)
 {
-    for (size_t i = w->nlabels; i-- > 0;)
-        if (strcmp(w->label_ids[i], message_id) == 0)
-            return w->label_names[i];
-    return message_id;
+    if (!w->label_slots_cap)
+        return message_id;
+    size_t slot = w->label_slots[label_slot(w, message_id)];
+    return slot ? w->label_names[slot - 1] : message_id;
 }
 
 size_t world_server_count(const world_t *w)

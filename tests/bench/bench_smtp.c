@@ -173,8 +173,11 @@ int main(int argc, char **argv)
         world_free(w);
         return 1;
     }
-    fprintf(stderr, "bench_smtp: %u transactions, %u connections, %.1f s virtual, %.3f s wall\n",
-            total, CLIENTS, (double)world_now(w) / 1e6, dt);
+    fprintf(stderr,
+            "bench_smtp: %u transactions, %u connections, %.1f s virtual, %.3f s wall, "
+            "%.0f scheduler events per transaction\n",
+            total, CLIENTS, (double)world_now(w) / 1e6, dt,
+            (double)sched_events_run(world_sim(w)->sched) / total);
     printf("BENCH smtp_tx_per_s %.0f tx/s\n", (double)total / dt);
     world_free(w);
     return 0;
