@@ -465,7 +465,8 @@ static void login(imap_client_t *c, buf_t *out)
 {
     /* A line break in a credential would end the command early and inject another. */
     if (strpbrk(c->user, "\r\n") || strpbrk(c->password, "\r\n")) {
-        client_fail(c, out, "the user name or password holds a line break; it cannot be sent");
+        client_note_error(c, "the user name or password holds a line break; it cannot be sent");
+        logout(c, out);
         return;
     }
     begin_command(c, "LOGIN");

@@ -200,7 +200,11 @@ void client_handle_response(imap_client_t *c, buf_t *out)
     buf_t tag = BUF_INIT, word = BUF_INIT;
     read_word(&ps, &tag);
     const char *t = buf_cstr(&tag);
-    if (strcmp(t, "+") == 0) {
+    if (c->state == IMAP_CLIENT_GREETING && strcmp(t, "*") != 0) {
+        trace_response(c, t, NULL);
+        client_fail(c, out, "protocol error: not an IMAP greeting \"%.80s\"",
+                    buf_cstr(&c->resp_trace));
+    } else if (strcmp(t, "+") == 0) {
         trace_response(c, "+", NULL);
         client_on_continuation(c, out);
     } else if (!imap_parse_sp(&ps)) {
@@ -222,10 +226,13 @@ void client_handle_response(imap_client_t *c, buf_t *out)
         trace_response(c, t, buf_cstr(&word));
         const char *text = (const char *)ps.p;
         text += *text == ' ';
-        if (strcmp(t, c->tag) != 0 || c->state == IMAP_CLIENT_GREETING)
+        if (strcmp(t, c->tag) != 0)
             client_fail(c, out, "protocol error: a reply tagged %.20s, not %s", t, c->tag);
-        else
+        else {
+            /* RFC 3501 7.1: a tagged OK may carry the capabilities after LOGIN. */
+            read_caps_code(c, text);
             client_on_tagged(c, buf_cstr(&word), text, out);
+        }
     }
     buf_free(&tag);
     buf_free(&word);
