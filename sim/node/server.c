@@ -44,6 +44,8 @@ static void on_store_change(void *ctx, const store_change_t *c)
     if (c->kind == STORE_CHANGE_DELETE || c->kind == STORE_CHANGE_EXPUNGE)
         if (c->folder && strcmp(c->folder, "INBOX") == 0)
             accounting_mailbox_removed(w->acct, s, c->user_name, c->uid);
+    /* Every IMAP session of the user hears of it; an idling one at once (RFC 2177). */
+    imap_service_notify(s, c->user);
     if (!trace_enabled(&w->sim->trace))
         return;
     trace_kind_t kind = TRACE_MAILBOX_STORE;
@@ -100,6 +102,7 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
     s->next_queue_id = 1;
     smtp_service_listen(s);
     pop3_service_listen(s);
+    imap_service_listen(s);
     return s;
 }
 
