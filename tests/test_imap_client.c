@@ -45,8 +45,8 @@ static void log_done(void *ctx, bool ok, const char *error, const imap_client_co
                " [found %u, fetched %u, stored %u, moved %u, expunged %u, created %u, deleted %u, "
                "news %u, octets %llu]\n",
                (unsigned)n->found, (unsigned)n->fetched, (unsigned)n->stored, (unsigned)n->moved,
-               (unsigned)n->expunged, (unsigned)n->created, (unsigned)n->deleted,
-               (unsigned)n->news, (unsigned long long)n->octets);
+               (unsigned)n->expunged, (unsigned)n->created, (unsigned)n->deleted, (unsigned)n->news,
+               (unsigned long long)n->octets);
 }
 
 /* --- scripts -------------------------------------------------------------- */
@@ -77,14 +77,38 @@ typedef struct script {
     ", deleted " #d ", news " #w ", octets " #o "]"
 #define NONE COUNTS(0, 0, 0, 0, 0, 0, 0, 0, 0)
 
-#define Q_SELECT(f) {IMAP_STEP_SELECT, f, NULL, NULL, NULL}
-#define Q_UNSEEN {IMAP_STEP_SEARCH_UNSEEN, NULL, NULL, NULL, NULL}
-#define Q_SUBJECT(t) {IMAP_STEP_SEARCH_SUBJECT, NULL, t, NULL, NULL}
-#define Q_FETCH {IMAP_STEP_FETCH, NULL, NULL, NULL, NULL}
-#define Q_MOVE(f) {IMAP_STEP_MOVE, f, NULL, NULL, NULL}
-#define Q_STORE(a, r) {IMAP_STEP_STORE, NULL, NULL, a, r}
-#define Q_EXPUNGE {IMAP_STEP_EXPUNGE, NULL, NULL, NULL, NULL}
-#define Q_IDLE {IMAP_STEP_IDLE, NULL, NULL, NULL, NULL}
+#define Q_SELECT(f)                                                                                \
+    {                                                                                              \
+        IMAP_STEP_SELECT, f, NULL, NULL, NULL                                                      \
+    }
+#define Q_UNSEEN                                                                                   \
+    {                                                                                              \
+        IMAP_STEP_SEARCH_UNSEEN, NULL, NULL, NULL, NULL                                            \
+    }
+#define Q_SUBJECT(t)                                                                               \
+    {                                                                                              \
+        IMAP_STEP_SEARCH_SUBJECT, NULL, t, NULL, NULL                                              \
+    }
+#define Q_FETCH                                                                                    \
+    {                                                                                              \
+        IMAP_STEP_FETCH, NULL, NULL, NULL, NULL                                                    \
+    }
+#define Q_MOVE(f)                                                                                  \
+    {                                                                                              \
+        IMAP_STEP_MOVE, f, NULL, NULL, NULL                                                        \
+    }
+#define Q_STORE(a, r)                                                                              \
+    {                                                                                              \
+        IMAP_STEP_STORE, NULL, NULL, a, r                                                          \
+    }
+#define Q_EXPUNGE                                                                                  \
+    {                                                                                              \
+        IMAP_STEP_EXPUNGE, NULL, NULL, NULL, NULL                                                  \
+    }
+#define Q_IDLE                                                                                     \
+    {                                                                                              \
+        IMAP_STEP_IDLE, NULL, NULL, NULL, NULL                                                     \
+    }
 
 /* The literal of "Γεια σου": 15 octets of UTF-8. */
 #define GREEK "Γεια σου"
@@ -119,7 +143,8 @@ static const script_t scripts[] = {
      {Q_SELECT("INBOX")},
      {GREET, "C a1 LOGIN roberto secret", "S a1 NO [AUTHENTICATIONFAILED] Invalid credentials",
       LOGOUT("a2"),
-      "E D error: wrong user name or password: NO [AUTHENTICATIONFAILED] Invalid credentials" NONE}},
+      "E D error: wrong user name or password: NO [AUTHENTICATIONFAILED] Invalid "
+      "credentials" NONE}},
     {"a password that needs quotes",
      "a b\"c\\",
      {{0}},
@@ -150,10 +175,10 @@ static const script_t scripts[] = {
      {Q_SELECT("INBOX"), Q_SUBJECT("report"), Q_MOVE("Archive")},
      {"S * OK [CAPABILITY IMAP4rev1 UIDPLUS] ready", LOGIN, SELECT_INBOX,
       "C a3 UID SEARCH SUBJECT report", "S * SEARCH 3 4 5\r\na3 OK", "C a4 UID COPY 3:5 Archive",
-      "S a4 OK [COPYUID 2 3:5 1:3] COPY completed",
-      "C a5 UID STORE 3:5 +FLAGS.SILENT (\\Deleted)", "S a5 OK STORE completed",
-      "C a6 UID EXPUNGE 3:5", "S * 1 EXPUNGE\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\na6 OK",
-      LOGOUT("a7"), "E D ok" COUNTS(3, 0, 0, 3, 3, 0, 0, 0, 0)}},
+      "S a4 OK [COPYUID 2 3:5 1:3] COPY completed", "C a5 UID STORE 3:5 +FLAGS.SILENT (\\Deleted)",
+      "S a5 OK STORE completed", "C a6 UID EXPUNGE 3:5",
+      "S * 1 EXPUNGE\r\n* 1 EXPUNGE\r\n* 1 EXPUNGE\r\na6 OK", LOGOUT("a7"),
+      "E D ok" COUNTS(3, 0, 0, 3, 3, 0, 0, 0, 0)}},
     {"neither MOVE nor UIDPLUS nor LITERAL+: EXPUNGE, and the literal waits for \"+\"",
      NULL,
      {Q_SELECT("INBOX"), Q_SUBJECT(GREEK), Q_MOVE("Σχολή")},
@@ -168,7 +193,7 @@ static const script_t scripts[] = {
      {GREET_BARE, LOGIN, SELECT_INBOX, "C a3 UID SEARCH SUBJECT x", "S * SEARCH 1\r\na3 OK",
       "C a4 UID COPY 1 Nowhere", "S a4 NO [TRYCREATE] No such mailbox", LOGOUT("a5"),
       "E D error: UID COPY refused: NO [TRYCREATE] No such mailbox" COUNTS(1, 0, 0, 0, 0, 0, 0, 0,
-                                                                             0)}},
+                                                                           0)}},
     {"flags added, then removed",
      NULL,
      {Q_SELECT("INBOX"), Q_SUBJECT("x"), Q_STORE("\\Flagged $Work", "\\Seen")},
@@ -207,8 +232,8 @@ static const script_t scripts[] = {
     {"PREAUTH: no LOGIN",
      NULL,
      {Q_SELECT("INBOX")},
-     {"S * PREAUTH [CAPABILITY IMAP4rev1] welcome", "C a1 SELECT INBOX", "S a1 OK",
-      LOGOUT("a2"), "E D ok" NONE}},
+     {"S * PREAUTH [CAPABILITY IMAP4rev1] welcome", "C a1 SELECT INBOX", "S a1 OK", LOGOUT("a2"),
+      "E D ok" NONE}},
     {"the greeting is BYE",
      NULL,
      {Q_SELECT("INBOX")},

@@ -59,9 +59,8 @@ static const char *last_result(const recorder_t *r, const char *host)
 static user_agent_t *add_phone(fixture_t *f)
 {
     char err[200];
-    user_agent_t *a = world_add_agent(f->w, "roberto-phone", 0xC6336465u,
-                                      "roberto@roberto.example", "secret", f->roberto_srv, err,
-                                      sizeof err);
+    user_agent_t *a = world_add_agent(f->w, "roberto-phone", 0xC6336465u, "roberto@roberto.example",
+                                      "secret", f->roberto_srv, err, sizeof err);
     ck_assert_msg(a != NULL, "%s", err);
     return a;
 }
@@ -82,7 +81,8 @@ START_TEST(test_fetch_leaves_mail_on_the_server_seen)
     ck_assert_ptr_nonnull(copy);
     ck_assert_str_eq(store_msg_label(copy), "m1");
     ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
-    const store_msg_t *m = store_msg_by_seq(store_inbox(store_user_at(server_store(f.roberto_srv), 0)), 1);
+    const store_msg_t *m =
+        store_msg_by_seq(store_inbox(store_user_at(server_store(f.roberto_srv), 0)), 1);
     ck_assert(store_msg_flags(m) & STORE_FLAG_SEEN);
     ck_assert_uint_eq(recorder_count(&f.rec, TRACE_USER_FETCH, "roberto-pc"), 1);
     ck_assert_uint_eq(recorder_count(&f.rec, TRACE_MAILBOX_DELETE, NULL), 0);
@@ -97,9 +97,8 @@ START_TEST(test_fetch_leaves_mail_on_the_server_seen)
         }
     }
     /* The password crossed the wire in clear, to port 143; the reply names its command. */
-    ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_COMMAND, "LOGIN", NULL,
-                                  "a1 LOGIN roberto secret"),
-                      1);
+    ck_assert_uint_eq(
+        count_lines(&f.rec, TRACE_IMAP_COMMAND, "LOGIN", NULL, "a1 LOGIN roberto secret"), 1);
     ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_RESPONSE, "LOGIN", "OK", NULL), 1);
     ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_RESPONSE, "FETCH", "*", NULL), 1);
     ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_RESPONSE, NULL, "+", NULL), 0);
@@ -167,9 +166,9 @@ START_TEST(test_move_by_greek_subject_into_a_greek_folder)
     ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_COMMAND, "UID SEARCH", NULL,
                                   "a4 UID SEARCH CHARSET UTF-8 SUBJECT {8+}"),
                       1);
-    ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_COMMAND, "UID MOVE", NULL,
-                                  "a5 UID MOVE 1 &A6MDxwO,A7sDrg-"),
-                      1);
+    ck_assert_uint_eq(
+        count_lines(&f.rec, TRACE_IMAP_COMMAND, "UID MOVE", NULL, "a5 UID MOVE 1 &A6MDxwO,A7sDrg-"),
+        1);
     ck_assert_uint_eq(recorder_count(&f.rec, TRACE_MAILBOX_EXPUNGE, "mail.roberto.example"), 1);
     /* Moving it out of INBOX is its owner's doing: nothing is lost. */
     ck_assert(accounting_ok(f.w));
@@ -193,8 +192,12 @@ START_TEST(test_flags_added_and_removed)
     world_run_until(f.w, 10 * SIM_MIN);
     const char *add[] = {"\\Flagged", "$Work", "\\Seen"};
     const char *remove[] = {"\\Seen"};
-    agent_imap_op_t op = {.kind = AGENT_IMAP_FLAG, .subject = "report", .add = add, .nadd = 3,
-                          .remove = remove, .nremove = 1};
+    agent_imap_op_t op = {.kind = AGENT_IMAP_FLAG,
+                          .subject = "report",
+                          .add = add,
+                          .nadd = 3,
+                          .remove = remove,
+                          .nremove = 1};
     imap(f.roberto_pc, &op, 1);
     world_run_until(f.w, 20 * SIM_MIN);
     const store_msg_t *m = store_msg_by_seq(server_folder(&f, "INBOX"), 1);
@@ -207,7 +210,8 @@ START_TEST(test_flags_added_and_removed)
     ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_COMMAND, "UID STORE", NULL,
                                   "a5 UID STORE 1 -FLAGS (\\Seen)"),
                       1);
-    ck_assert_str_eq(last_result(&f.rec, "roberto-pc"), "IMAP session done: found 1, flag changes 2");
+    ck_assert_str_eq(last_result(&f.rec, "roberto-pc"),
+                     "IMAP session done: found 1, flag changes 2");
     /* A flag that is no flag is refused before anything is sent. */
     const char *bad[] = {"(\\Seen)"};
     agent_imap_op_t wrong = {.kind = AGENT_IMAP_FLAG, .subject = "report", .add = bad, .nadd = 1};
@@ -300,7 +304,8 @@ START_TEST(test_an_idling_session_hears_new_mail)
     sim_time_t stored = recorder_time(&f.rec, TRACE_MAILBOX_STORE, "mail.roberto.example", 0);
     ck_assert_int_gt(stored, SIM_MIN);
     ck_assert_int_eq(untagged_time(&f.rec, "* 1 EXISTS", "roberto-pc"), stored);
-    ck_assert_str_eq(last_result(&f.rec, "roberto-pc"), "IMAP session done: updates while idling 1");
+    ck_assert_str_eq(last_result(&f.rec, "roberto-pc"),
+                     "IMAP session done: updates while idling 1");
     fixture_free(&f);
 }
 END_TEST
@@ -337,15 +342,15 @@ START_TEST(test_typed_session_and_a_wrong_password)
     ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_RESPONSE, "LOGOUT", "OK", NULL), 1);
     ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_RESPONSE, "BYE", "*", NULL), 1);
     /* A client with the wrong password is refused, and says so. */
-    user_agent_t *intruder = world_add_agent(f.w, "intruder", 0xCB007105u,
-                                             "roberto@roberto.example", "guess", f.roberto_srv,
-                                             err, sizeof err);
+    user_agent_t *intruder =
+        world_add_agent(f.w, "intruder", 0xCB007105u, "roberto@roberto.example", "guess",
+                        f.roberto_srv, err, sizeof err);
     ck_assert_msg(intruder != NULL, "%s", err);
     ck_assert(agent_fetch_imap(intruder, NULL, err, sizeof err));
     world_run_until(f.w, 12 * SIM_MIN);
-    ck_assert_msg(strstr(last_result(&f.rec, "intruder"),
-                         "IMAP failed: wrong user name or password: NO"),
-                  "%s", last_result(&f.rec, "intruder"));
+    ck_assert_msg(
+        strstr(last_result(&f.rec, "intruder"), "IMAP failed: wrong user name or password: NO"),
+        "%s", last_result(&f.rec, "intruder"));
     ck_assert_uint_eq(recorder_count(&f.rec, TRACE_USER_FETCH, "intruder"), 0);
     fixture_free(&f);
 }

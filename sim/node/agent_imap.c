@@ -64,8 +64,8 @@ static void hook_message(void *ctx, const char *folder, uint32_t uid, const uint
     header_parse(data, len, &h);
     const char *msgid = header_get(&h, "Message-ID");
     const char *label = msgid ? world_label_for(w, msgid) : NULL;
-    store_append_t m = {.data = data, .size = len, .internal_date = sim_now(w->sim),
-                        .label = label};
+    store_append_t m = {
+        .data = data, .size = len, .internal_date = sim_now(w->sim), .label = label};
     store_append(local_folder(a, folder), &m, NULL);
     if (trace_enabled(&w->sim->trace)) {
         trace_event_t ev;
@@ -86,10 +86,14 @@ static void summary(const imap_client_counts_t *n, char *text, size_t size)
         const char *what;
         uint32_t count;
     } parts[] = {
-        {"found", n->found},          {"fetched", n->fetched},
-        {"flag changes", n->stored},  {"moved", n->moved},
-        {"expunged", n->expunged},    {"folders created", n->created},
-        {"folders deleted", n->deleted}, {"updates while idling", n->news},
+        {"found", n->found},
+        {"fetched", n->fetched},
+        {"flag changes", n->stored},
+        {"moved", n->moved},
+        {"expunged", n->expunged},
+        {"folders created", n->created},
+        {"folders deleted", n->deleted},
+        {"updates while idling", n->news},
     };
     size_t used = (size_t)snprintf(text, size, "IMAP session done:");
     bool any = false;
@@ -274,8 +278,7 @@ static bool add_op(imap_client_t *c, const agent_imap_op_t *op, char *err, size_
     return false;
 }
 
-bool agent_imap(user_agent_t *a, const agent_imap_op_t *ops, size_t nops, char *err,
-                size_t errlen)
+bool agent_imap(user_agent_t *a, const agent_imap_op_t *ops, size_t nops, char *err, size_t errlen)
 {
     if (!a->user || !a->server) {
         snprintf(err, errlen, "%s has no mailbox to read", a->host_name);

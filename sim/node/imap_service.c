@@ -27,7 +27,7 @@ typedef struct imap_session {
     service_conn_t *sc;
     mail_server_t *server;
     imap_server_t *engine;
-    bool continued;                /* the last client line ended in a literal's "{n}" */
+    bool continued;                  /* the last client line ended in a literal's "{n}" */
     char last_tag[IMAP_TAG_MAX + 1]; /* the last command's tag and name, for its reply */
     char last_verb[32];
 } imap_session_t;
@@ -70,8 +70,7 @@ static void line_fields(imap_session_t *is, line_dir_t dir, const char *tag, con
     }
 }
 
-static void on_line(void *ctx, line_dir_t dir, const char *tag, const char *word,
-                    const char *line)
+static void on_line(void *ctx, line_dir_t dir, const char *tag, const char *word, const char *line)
 {
     imap_session_t *is = ctx;
     world_t *w = is->server->world;

@@ -36,8 +36,8 @@
 #define IMAP_CLIENT_LITERAL_MAX ((uint64_t)50 * 1000 * 1000)
 
 #define IMAP_CLIENT_STATES(X)                                                                      \
-    X(GREETING, "greeting")     /* waiting for the server's greeting */                           \
-    X(CAPABILITY, "capability") /* CAPABILITY sent: the greeting named none */                    \
+    X(GREETING, "greeting")     /* waiting for the server's greeting */                            \
+    X(CAPABILITY, "capability") /* CAPABILITY sent: the greeting named none */                     \
     X(LOGIN, "login")           /* LOGIN sent */                                                   \
     X(STEP, "step")             /* a queued step's command sent, waiting for its tagged reply */   \
     X(IDLE, "idle")             /* IDLE sent: "+", then news, then DONE and the tagged reply */    \
@@ -66,10 +66,10 @@ typedef enum imap_client_step_kind {
 
 typedef struct imap_client_step {
     imap_client_step_kind_t kind;
-    const char *folder;  /* SELECT, CREATE, DELETE_FOLDER, MOVE: UTF-8 ("Σχολή") */
-    const char *text;    /* SEARCH_SUBJECT: UTF-8 */
-    const char *add;     /* STORE: flags to add, space-separated ("\\Flagged $Work"), or NULL */
-    const char *remove;  /* STORE: flags to remove, or NULL */
+    const char *folder; /* SELECT, CREATE, DELETE_FOLDER, MOVE: UTF-8 ("Σχολή") */
+    const char *text;   /* SEARCH_SUBJECT: UTF-8 */
+    const char *add;    /* STORE: flags to add, space-separated ("\\Flagged $Work"), or NULL */
+    const char *remove; /* STORE: flags to remove, or NULL */
 } imap_client_step_t;
 
 typedef struct imap_client_config {
@@ -79,15 +79,15 @@ typedef struct imap_client_config {
 
 /* What a session did, for on_done. */
 typedef struct imap_client_counts {
-    uint32_t found;     /* UIDs the searches found, in all */
-    uint32_t fetched;   /* messages handed to on_message */
-    uint32_t stored;    /* STORE commands answered OK */
-    uint32_t moved;     /* messages moved (or copied, marked and expunged) */
-    uint32_t expunged;  /* EXPUNGE responses to this client's own EXPUNGE or MOVE */
-    uint32_t created;   /* folders created */
-    uint32_t deleted;   /* folders deleted */
-    uint32_t news;      /* EXISTS, EXPUNGE or FETCH heard while idling */
-    uint64_t octets;    /* of the fetched messages */
+    uint32_t found;    /* UIDs the searches found, in all */
+    uint32_t fetched;  /* messages handed to on_message */
+    uint32_t stored;   /* STORE commands answered OK */
+    uint32_t moved;    /* messages moved (or copied, marked and expunged) */
+    uint32_t expunged; /* EXPUNGE responses to this client's own EXPUNGE or MOVE */
+    uint32_t created;  /* folders created */
+    uint32_t deleted;  /* folders deleted */
+    uint32_t news;     /* EXISTS, EXPUNGE or FETCH heard while idling */
+    uint64_t octets;   /* of the fetched messages */
 } imap_client_counts_t;
 
 /* Traces one protocol line: tag ("a3", "*", "+") and the command or response name. */

@@ -189,8 +189,7 @@ static void untagged(imap_client_t *c, imap_parser_t *ps, const char *word, bool
 static void trace_response(imap_client_t *c, const char *tag, const char *word)
 {
     if (c->hooks.on_line)
-        c->hooks.on_line(c->hooks.ctx, LINE_SERVER_TO_CLIENT, tag, word,
-                         buf_cstr(&c->resp_trace));
+        c->hooks.on_line(c->hooks.ctx, LINE_SERVER_TO_CLIENT, tag, word, buf_cstr(&c->resp_trace));
 }
 
 void client_handle_response(imap_client_t *c, buf_t *out)
@@ -216,9 +215,9 @@ void client_handle_response(imap_client_t *c, buf_t *out)
         bool numbered = imap_parse_number(&ps, false, &n) && imap_parse_sp(&ps);
         read_word(&ps, &word);
         for (size_t i = 0; i < word.len; i++)
-            word.data[i] = (uint8_t)(word.data[i] >= 'a' && word.data[i] <= 'z'
-                                         ? word.data[i] - 'a' + 'A'
-                                         : word.data[i]);
+            word.data[i] =
+                (uint8_t)(word.data[i] >= 'a' && word.data[i] <= 'z' ? word.data[i] - 'a' + 'A'
+                                                                     : word.data[i]);
         trace_response(c, "*", buf_cstr(&word));
         untagged(c, &ps, buf_cstr(&word), numbered, out);
     } else {
@@ -259,7 +258,8 @@ static void response_line(imap_client_t *c, const line_t *ln, buf_t *out)
         buf_reset(&c->resp_trace);
         return;
     }
-    if ((uint64_t)n > IMAP_CLIENT_LITERAL_MAX || c->resp.len + (uint64_t)n > IMAP_CLIENT_LITERAL_MAX) {
+    if ((uint64_t)n > IMAP_CLIENT_LITERAL_MAX ||
+        c->resp.len + (uint64_t)n > IMAP_CLIENT_LITERAL_MAX) {
         /* The bytes cannot be skipped politely: the session ends here. */
         client_note_error(c, "protocol error: a literal of %lld octets, over the limit",
                           (long long)n);
