@@ -381,6 +381,21 @@ START_TEST(test_renaming_inbox_is_its_owners_doing)
 }
 END_TEST
 
+/* Sessions still open when the world goes leave nothing behind (ASan's leak check). */
+START_TEST(test_world_freed_in_the_middle_of_sessions)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    agent_imap_op_t idle = {.kind = AGENT_IMAP_IDLE};
+    imap(f.roberto_pc, &idle, 1);
+    agent_imap_op_t create = {.kind = AGENT_IMAP_CREATE, .folder = "A"};
+    imap(add_phone(&f), &create, 1);
+    world_run_until(f.w, 60 * SIM_MS);
+    ck_assert_uint_eq(count_lines(&f.rec, TRACE_IMAP_COMMAND, "LOGIN", NULL, NULL), 2);
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_imap_suite(void)
 {
     Suite *s = suite_create("node_imap");
@@ -396,6 +411,7 @@ Suite *node_imap_suite(void)
     tcase_add_test(tc, test_idle_without_news_ends_after_ten_minutes);
     tcase_add_test(tc, test_typed_session_and_a_wrong_password);
     tcase_add_test(tc, test_renaming_inbox_is_its_owners_doing);
+    tcase_add_test(tc, test_world_freed_in_the_middle_of_sessions);
     suite_add_tcase(s, tc);
     return s;
 }

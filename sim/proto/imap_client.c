@@ -311,6 +311,17 @@ static void put_flags(imap_client_t *c, const char *flags)
     put_raw(c, " (%s)", flags);
 }
 
+/* RFC 4315 2.1: UID EXPUNGE leaves other clients' \Deleted messages alone. */
+static void begin_expunge(imap_client_t *c)
+{
+    if (c->caps & CLIENT_CAP_UIDPLUS) {
+        begin_command(c, "UID EXPUNGE");
+        put_selection(c);
+    } else {
+        begin_command(c, "EXPUNGE");
+    }
+}
+
 /* The step's command for its phase; false when there is nothing to send. */
 static bool step_command(imap_client_t *c, const client_step_t *s, buf_t *out)
 {
@@ -378,23 +389,17 @@ static bool step_command(imap_client_t *c, const client_step_t *s, buf_t *out)
             put_selection(c);
             put_raw(c, " +FLAGS.SILENT (\\Deleted)");
         } else {
-            goto expunge;
+            begin_expunge(c);
         }
         break;
     case IMAP_STEP_EXPUNGE:
-    expunge:
-        /* RFC 4315 2.1: UID EXPUNGE leaves others' \Deleted messages alone. */
-        if (c->caps & CLIENT_CAP_UIDPLUS) {
-            begin_command(c, "UID EXPUNGE");
-            put_selection(c);
-        } else {
-            begin_command(c, "EXPUNGE");
-        }
+        begin_expunge(c);
         break;
     case IMAP_STEP_IDLE:
         if (!(c->caps & CLIENT_CAP_IDLE))
             return false;
         c->idling = c->done_sent = false;
+        c->news_before_idle = c->counts.news;
         begin_command(c, "IDLE");
         next = IMAP_CLIENT_IDLE;
         break;
@@ -525,6 +530,15 @@ void client_on_tagged(imap_client_t *c, const char *status, const char *text, bu
     }
 }
 
+static void send_done(imap_client_t *c, buf_t *out)
+{
+    /* RFC 2177 3: DONE ends IDLE; the tagged reply to IDLE follows. */
+    c->done_sent = true;
+    buf_append(out, "DONE\r\n", 6);
+    if (c->hooks.on_line)
+        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, c->tag, NULL, "DONE");
+}
+
 void client_on_continuation(imap_client_t *c, buf_t *out)
 {
     if (c->cmd_sent < c->cmd.len) {
@@ -533,18 +547,12 @@ void client_on_continuation(imap_client_t *c, buf_t *out)
     }
     if (c->state == IMAP_CLIENT_IDLE && !c->idling) {
         c->idling = true;
+        /* RFC 2177 3: what was pending came before "+": that is news already. */
+        if (c->counts.news > c->news_before_idle)
+            send_done(c, out);
         return;
     }
     client_fail(c, out, "protocol error: a \"+\" that nothing waited for");
-}
-
-static void send_done(imap_client_t *c, buf_t *out)
-{
-    /* RFC 2177 3: DONE ends IDLE; the tagged reply to IDLE follows. */
-    c->done_sent = true;
-    buf_append(out, "DONE\r\n", 6);
-    if (c->hooks.on_line)
-        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, c->tag, NULL, "DONE");
 }
 
 void client_on_news(imap_client_t *c, buf_t *out)

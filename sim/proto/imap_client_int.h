@@ -55,9 +55,10 @@ struct imap_client {
     unsigned phase;     /* STORE: add then remove; MOVE without MOVE: copy, mark, expunge */
     uint32_t *sel;      /* the selection: UIDs the last SEARCH found */
     size_t nsel, cap_sel;
-    char *selected; /* the folder selected (UTF-8), or NULL */
-    bool idling;    /* IDLE answered "+" */
-    bool done_sent; /* DONE sent */
+    char *selected;            /* the folder selected (UTF-8), or NULL */
+    bool idling;               /* IDLE answered "+" */
+    bool done_sent;            /* DONE sent */
+    uint32_t news_before_idle; /* counts.news when IDLE was sent */
 
     imap_client_counts_t counts;
     char *error; /* the first thing that went wrong, or NULL */
