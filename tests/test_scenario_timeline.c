@@ -3,8 +3,9 @@
  * ties in file order; down and crash with `for` come back; link changes
  * keep the properties not given; DNS changes; sends from a client through
  * its server or straight to HOST:PORT; the traffic generator sends N
- * messages, evenly spread and the same for one seed; fetch, imap and
- * session are skipped with one notice each.
+ * messages, evenly spread and the same for one seed; fetch (POP3 and
+ * IMAP), imap and session run, or are skipped with one notice each when
+ * they cannot start.
  */
 #include <check.h>
 #include <stdio.h>
@@ -267,7 +268,7 @@ START_TEST(test_send_and_via)
 }
 END_TEST
 
-START_TEST(test_fetch_and_session_run_imap_is_said_once)
+START_TEST(test_fetch_imap_and_session_run)
 {
     fixture_t f;
     fixture_open(&f,
@@ -275,15 +276,50 @@ START_TEST(test_fetch_and_session_run_imap_is_said_once)
                  " {\"at\": \"1m\", \"fetch\": {\"client\": \"roberto-pc\"}},"
                  " {\"at\": \"2m\", \"imap\": {\"client\": \"roberto-pc\", \"create\": \"Σχολή\"}},"
                  " {\"at\": \"3m\", \"session\": {\"client\": \"mallory\", \"server\": "
-                 "\"mail.roberto.example\", \"port\": 110, \"lines\": [\"QUIT\"]}}]}",
+                 "\"mail.roberto.example\", \"port\": 110, \"lines\": [\"QUIT\"]}},"
+                 " {\"at\": \"4m\", \"fetch\": {\"client\": \"roberto-pc\", \"protocol\": \"imap\","
+                 "   \"folder\": \"Σχολή\"}}]}",
                  1);
-    world_run_until(f.w, 90 * SIM_SEC);
+    world_run_until(f.w, SIM_HOUR);
     ck_assert_str_eq(buf_cstr(&f.notices), "");
+    ck_assert_uint_eq(timeline_actions_skipped(f.tl), 0);
+    ck_assert_uint_eq(timeline_actions_run(f.tl), 4);
+    const char *ev = events(&f);
+    ck_assert_msg(count_lines_with(ev, "mailbox.folder mail.roberto.example "
+                                                            "user=roberto\n") == 1,
+                  "events:\n%s", ev);
+    /* Two IMAP sessions: the create at 2m, the fetch of the new folder at 4m. */
+    ck_assert_uint_eq(count_lines_with(ev, "imap.command mail.roberto.example verb=LOGOUT "
+                                           "port=143\n"),
+                      2);
+    ck_assert_uint_eq(count_lines_with(ev, "imap.command mail.roberto.example verb=SELECT "
+                                           "port=143\n"),
+                      1);
+    fixture_close(&f);
+}
+END_TEST
+
+START_TEST(test_imap_without_the_service_is_said_once)
+{
+    fixture_t f;
+    fixture_open(&f,
+                 "{\"servers\": [{\"host\": \"mail.roberto.example\", \"domains\": "
+                 "[\"roberto.example\"], \"imap\": false,"
+                 " \"users\": [{\"user\": \"roberto\", \"password\": \"secret\"}]}],"
+                 "\"clients\": [{\"host\": \"roberto-pc\", \"user\": \"roberto@roberto.example\","
+                 " \"access\": \"imap\"}],"
+                 "\"timeline\": ["
+                 " {\"at\": \"1m\", \"fetch\": {\"client\": \"roberto-pc\"}},"
+                 " {\"at\": \"2m\", \"imap\": {\"client\": \"roberto-pc\", \"create\": \"A\"}}]}",
+                 1);
     world_run_until(f.w, SIM_HOUR);
     ck_assert_str_eq(buf_cstr(&f.notices),
-                     "lab.json: $.timeline[1]: imap is not simulated yet; it is skipped\n");
-    ck_assert_uint_eq(timeline_actions_skipped(f.tl), 1);
-    ck_assert_uint_eq(timeline_actions_run(f.tl), 2);
+                     "lab.json: $.timeline[0]: fetch: mail.roberto.example offers no IMAP "
+                     "service; it is skipped\n"
+                     "lab.json: $.timeline[1]: imap: mail.roberto.example offers no IMAP "
+                     "service; it is skipped\n");
+    ck_assert_uint_eq(timeline_actions_skipped(f.tl), 2);
+    ck_assert_uint_eq(timeline_actions_run(f.tl), 0);
     fixture_close(&f);
 }
 END_TEST
@@ -412,7 +448,8 @@ Suite *scenario_timeline_suite(void)
     tcase_add_test(tc, test_link_cut_keeps_other_properties);
     tcase_add_test(tc, test_dns_remove_and_set_mx);
     tcase_add_test(tc, test_send_and_via);
-    tcase_add_test(tc, test_fetch_and_session_run_imap_is_said_once);
+    tcase_add_test(tc, test_fetch_imap_and_session_run);
+    tcase_add_test(tc, test_imap_without_the_service_is_said_once);
     tcase_add_test(tc, test_traffic_generator);
     tcase_add_test(tc, test_traffic_deterministic_per_seed);
     tcase_add_test(tc, test_client_password);

@@ -71,6 +71,41 @@ bool agent_session(user_agent_t *a, const char *server_host, uint16_t port,
  * leaves them there and fetches only what it has not fetched before.
  */
 bool agent_fetch(user_agent_t *a, bool keep, char *err, size_t errlen);
+/*
+ * Work on the mailbox over IMAP (RFC 3501), in one session: log in, run the
+ * operations in order, log out. The mail stays on the server: a fetch
+ * copies the messages of a folder that are not \Seen yet into the agent's
+ * own store (a folder of the same name) and the server marks them \Seen.
+ * Operations by subject work on the INBOX messages whose subject contains
+ * the text (IMAP SEARCH SUBJECT: case-insensitive, decoded). The first
+ * NO or BAD ends the session (user.result says why).
+ */
+typedef enum agent_imap_kind {
+    AGENT_IMAP_FETCH,         /* folder (NULL: INBOX): the new messages into the agent's store */
+    AGENT_IMAP_CREATE,        /* folder */
+    AGENT_IMAP_DELETE_FOLDER, /* folder, with its messages */
+    AGENT_IMAP_MOVE,          /* subject -> folder */
+    AGENT_IMAP_FLAG,          /* subject: add, then remove ("\Flagged", "$Work") */
+    AGENT_IMAP_DELETE,        /* subject: \Deleted, then expunged */
+    AGENT_IMAP_IDLE,          /* folder (NULL: INBOX): wait for news (RFC 2177), at most 10 min */
+} agent_imap_kind_t;
+
+typedef struct agent_imap_op {
+    agent_imap_kind_t kind;
+    const char *folder; /* UTF-8 */
+    const char *subject;
+    const char *const *add;
+    size_t nadd;
+    const char *const *remove;
+    size_t nremove;
+} agent_imap_op_t;
+
+/* Starts the session now; false and a message when it cannot even start. Everything is copied. */
+bool agent_imap(user_agent_t *a, const agent_imap_op_t *ops, size_t nops, char *err,
+                size_t errlen);
+/* Reads new mail of a folder (NULL: INBOX) over IMAP: agent_imap with one AGENT_IMAP_FETCH. */
+bool agent_fetch_imap(user_agent_t *a, const char *folder, char *err, size_t errlen);
+
 /* The agent's own store (what it fetched), or NULL before its first fetch. */
 store_t *agent_local_store(const user_agent_t *a);
 

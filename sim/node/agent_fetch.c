@@ -58,16 +58,15 @@ store_t *agent_local_store(const user_agent_t *a)
     return a->local;
 }
 
-/* The login name: the part of the address before "@". */
-static char *login_name(const char *address)
+char *agent_login_name(const char *address)
 {
     const char *at = strrchr(address, '@');
     return xstrndup(address, at ? (size_t)(at - address) : strlen(address));
 }
 
-static store_user_t *local_user(user_agent_t *a)
+store_user_t *agent_local_user(user_agent_t *a)
 {
-    char *name = login_name(a->user);
+    char *name = agent_login_name(a->user);
     if (!a->local) {
         a->local = store_new();
         store_add_domain(a->local, address_domain(a->user));
@@ -98,7 +97,7 @@ static void hook_message(void *ctx, uint32_t msgno, const char *uidl, const uint
     header_parse(data, len, &h);
     const char *msgid = header_get(&h, "Message-ID");
     const char *label = msgid ? world_label_for(w, msgid) : NULL;
-    store_deliver(local_user(a), data, len, sim_now(w->sim), label, NULL);
+    store_deliver(agent_local_user(a), data, len, sim_now(w->sim), label, NULL);
     if (uidl) {
         a->seen_uidls = xrealloc(a->seen_uidls, (a->nseen + 1) * sizeof *a->seen_uidls);
         a->seen_uidls[a->nseen++] = xstrdup(uidl);
@@ -209,12 +208,12 @@ bool agent_fetch(user_agent_t *a, bool keep, char *err, size_t errlen)
         snprintf(err, errlen, "%s offers no POP3 service", a->server->host_name);
         return false;
     }
-    local_user(a);
+    agent_local_user(a);
     fetch_t *f = xcalloc(1, sizeof *f);
     f->agent = a;
     f->keep = keep;
     agent_task_add(a, &f->task, fetch_dispose);
-    char *name = login_name(a->user);
+    char *name = agent_login_name(a->user);
     pop3_client_config_t cfg = {.user = name, .password = a->password ? a->password : "",
                                 .keep = keep};
     pop3_client_hooks_t hooks = {

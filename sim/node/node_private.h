@@ -142,6 +142,10 @@ void agent_task_add(user_agent_t *a, agent_task_t *t, void (*dispose)(agent_task
 void agent_task_remove(agent_task_t *t);
 /* agent_fetch.c */
 void agent_fetch_free_state(user_agent_t *a);
+/* The login name: the part of the address before "@"; the caller frees it. */
+char *agent_login_name(const char *address);
+/* The agent's user in its own store (made at the first fetch, POP3 or IMAP). */
+store_user_t *agent_local_user(user_agent_t *a);
 
 /* server.c */
 store_user_t *server_find_recipient(const mail_server_t *s, const char *address);
@@ -155,9 +159,12 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
 /* Local delivery of one recipient; false when it failed (then it was bounced). */
 bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record);
 
-/* smtp_service.c, pop3_service.c */
+/* smtp_service.c, pop3_service.c, imap_service.c */
 void smtp_service_listen(mail_server_t *s);
 void pop3_service_listen(mail_server_t *s);
+void imap_service_listen(mail_server_t *s);
+/* The store changed for user: each of the user's IMAP sessions is told, and what it says is sent. */
+void imap_service_notify(mail_server_t *s, const store_user_t *user);
 
 /* queue.c */
 void queue_add(mail_server_t *s, mail_msg_t *msg, const char *domain, const char *const *rcpts,

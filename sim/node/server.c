@@ -36,14 +36,33 @@ void server_config_for_domain(server_config_t *cfg, const char *host, uint32_t a
     cfg->ndomains = 1;
 }
 
+/*
+ * RFC 3501 6.3.5: renaming INBOX moves every message in it to the new name
+ * and leaves INBOX empty, keeping its UIDNEXT: each UID below that is gone
+ * from INBOX by its owner's doing.
+ */
+static void inbox_renamed(mail_server_t *s, const char *user_name)
+{
+    store_user_t *u = store_find_user(s->store, user_name);
+    uint32_t next = u ? store_folder_uidnext(store_inbox(u)) : 1;
+    for (uint32_t uid = 1; uid < next; uid++)
+        accounting_mailbox_removed(s->world->acct, s, user_name, uid);
+}
+
 /* The store tells what changed; the trace bus hears it as mailbox.* events. */
 static void on_store_change(void *ctx, const store_change_t *c)
 {
     mail_server_t *s = ctx;
     world_t *w = s->world;
+    /* A message leaves INBOX by POP3 delete, IMAP expunge or move (its source half). */
     if (c->kind == STORE_CHANGE_DELETE || c->kind == STORE_CHANGE_EXPUNGE)
         if (c->folder && strcmp(c->folder, "INBOX") == 0)
             accounting_mailbox_removed(w->acct, s, c->user_name, c->uid);
+    if (c->kind == STORE_CHANGE_FOLDER_RENAME && c->old_folder &&
+        strcmp(c->old_folder, "INBOX") == 0)
+        inbox_renamed(s, c->user_name);
+    /* Every IMAP session of the user hears of it; an idling one at once (RFC 2177). */
+    imap_service_notify(s, c->user);
     if (!trace_enabled(&w->sim->trace))
         return;
     trace_kind_t kind = TRACE_MAILBOX_STORE;
@@ -100,6 +119,7 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
     s->next_queue_id = 1;
     smtp_service_listen(s);
     pop3_service_listen(s);
+    imap_service_listen(s);
     return s;
 }
 

@@ -147,6 +147,16 @@ void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, v
     s->listeners[s->nlisteners++] = l;
 }
 
+void service_each(mail_server_t *s, const service_ops_t *ops,
+                  void (*fn)(service_conn_t *sc, void *engine, void *arg), void *arg)
+{
+    for (service_conn_t *sc = s->sessions, *next; sc; sc = next) {
+        next = sc->next;
+        if (sc->ops == ops && sc->conn)
+            fn(sc, sc->engine, arg);
+    }
+}
+
 void service_crash_all(mail_server_t *s)
 {
     /* net_host_crash already failed every connection, which freed its session. */

@@ -3,7 +3,7 @@
  * A listener per port; for each accepted TCP connection, an engine made by
  * the service's ops; bytes carried between the two; the idle timer; and the
  * end of sessions when the connection closes, breaks or the host crashes.
- * The SMTP, submission and POP3 services are each a const service_ops_t.
+ * The SMTP, submission, POP3 and IMAP services are each a const service_ops_t.
  */
 #ifndef MAILSIM_NODE_SERVICE_H
 #define MAILSIM_NODE_SERVICE_H
@@ -33,6 +33,13 @@ void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, v
 void service_crash_all(mail_server_t *s);
 /* The server goes away: sessions and listeners are freed. */
 void service_free_all(mail_server_t *s);
+
+/*
+ * Calls fn for each live session of the server whose service is ops, with
+ * the engine ops->open made. fn may flush its session but must not free it.
+ */
+void service_each(mail_server_t *s, const service_ops_t *ops,
+                  void (*fn)(service_conn_t *sc, void *engine, void *arg), void *arg);
 
 mail_server_t *service_conn_server(const service_conn_t *sc);
 /* NULL once the connection is gone. */

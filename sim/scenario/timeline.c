@@ -287,8 +287,35 @@ static bool run_fetch(timeline_t *t, size_t index, const scenario_fetch_t *f)
 {
     user_agent_t *a = world_agent_by_host(t->w, f->client);
     char err[256];
-    if (!a || !agent_fetch(a, f->keep, err, sizeof err)) {
+    /* IMAP leaves the mail on the server whatever keep says. */
+    bool started = a && (f->protocol == SCENARIO_ACCESS_IMAP
+                             ? agent_fetch_imap(a, f->folder, err, sizeof err)
+                             : agent_fetch(a, f->keep, err, sizeof err));
+    if (!started) {
         tl_notice(t, index, "fetch: %s; it is skipped", a ? err : "no such client");
+        t->skipped++;
+        return false;
+    }
+    return true;
+}
+
+/* One scenario imap action: one IMAP session of the client. */
+static bool run_imap(timeline_t *t, size_t index, const scenario_imap_t *m)
+{
+    user_agent_t *a = world_agent_by_host(t->w, m->client);
+    agent_imap_op_t op = {.folder = m->folder, .subject = m->subject,
+                          .add = (const char *const *)m->add, .nadd = m->nadd,
+                          .remove = (const char *const *)m->remove, .nremove = m->nremove};
+    switch (m->op) {
+    case SCENARIO_IMAP_CREATE: op.kind = AGENT_IMAP_CREATE; break;
+    case SCENARIO_IMAP_DELETE_FOLDER: op.kind = AGENT_IMAP_DELETE_FOLDER; break;
+    case SCENARIO_IMAP_MOVE: op.kind = AGENT_IMAP_MOVE; break;
+    case SCENARIO_IMAP_FLAG: op.kind = AGENT_IMAP_FLAG; break;
+    case SCENARIO_IMAP_DELETE: op.kind = AGENT_IMAP_DELETE; break;
+    }
+    char err[256];
+    if (!a || !agent_imap(a, &op, 1, err, sizeof err)) {
+        tl_notice(t, index, "imap: %s; it is skipped", a ? err : "no such client");
         t->skipped++;
         return false;
     }
@@ -321,11 +348,6 @@ static void entry_fire(void *arg)
         run_send(t, e->index, &a->u.send);
         break;
     case SCENARIO_ACTION_FETCH:
-        if (a->u.fetch.protocol == SCENARIO_ACCESS_IMAP) {
-            tl_notice(t, e->index, "fetch over IMAP is not simulated yet; it is skipped");
-            t->skipped++;
-            return;
-        }
         if (!run_fetch(t, e->index, &a->u.fetch))
             return;
         break;
@@ -334,10 +356,9 @@ static void entry_fire(void *arg)
             return;
         break;
     case SCENARIO_ACTION_IMAP:
-        tl_notice(t, e->index, "%s is not simulated yet; it is skipped",
-                  scenario_action_name(a->kind));
-        t->skipped++;
-        return;
+        if (!run_imap(t, e->index, &a->u.imap))
+            return;
+        break;
     case SCENARIO_ACTION_DOWN:
         world_host_down(t->w, a->u.host.host);
         break;

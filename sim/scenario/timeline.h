@@ -14,8 +14,11 @@
  * order. A sender without a client of its own sends from a generator host
  * "USER-traffic.DOMAIN" made for it.
  *
- * fetch, imap and session are not simulated yet (POP3 and IMAP come later):
- * when one comes due, one notice line says so and it is skipped.
+ * fetch: the client reads its mail with POP3 (agent_fetch) or IMAP
+ * (agent_fetch_imap, the folder's unseen messages). imap: one IMAP session
+ * for the operation (agent_imap). session: the lines typed by hand. An
+ * action that cannot start (no such client, no such service) gets one
+ * notice line and is skipped.
  */
 #ifndef MAILSIM_SCENARIO_TIMELINE_H
 #define MAILSIM_SCENARIO_TIMELINE_H
