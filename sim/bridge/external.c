@@ -95,7 +95,7 @@ void external_trace(bridge_pipe_t *p, bool to_real, const uint8_t *data, size_t 
             continue;
         }
         if (part->len && part->data[part->len - 1] == '\r')
-            part->len--;
+            part->data[--part->len] = '\0'; /* buf_cstr reads up to the NUL */
         on_line(p, to_real, buf_cstr(part));
         buf_reset(part);
     }
