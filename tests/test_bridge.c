@@ -241,8 +241,8 @@ START_TEST(test_map_errors)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err[0] = '\0';
         ck_assert_int_eq(bridge_map(t.b, cases[i].addr, 0, cases[i].host, 25, err, sizeof err), -1);
-        ck_assert_msg(strstr(err, cases[i].want), "case %zu: got \"%s\", want \"%s\" in it", i,
-                      err, cases[i].want);
+        ck_assert_msg(strstr(err, cases[i].want), "case %zu: got \"%s\", want \"%s\" in it", i, err,
+                      cases[i].want);
     }
     ck_assert_uint_eq(bridge_map_count(t.b), 0);
     bench_free(&t);
@@ -451,7 +451,8 @@ START_TEST(test_external_server)
     real.fd = -1;
     for (int i = 0; i < 400 && !sc.closed && !sc.failed; i++)
         turn(&t);
-    ck_assert_str_eq(buf_cstr(&sc.got), "220 real.example ESMTP\r\n250 ok\r\n354 go\r\n221 bye\r\n");
+    ck_assert_str_eq(buf_cstr(&sc.got),
+                     "220 real.example ESMTP\r\n250 ok\r\n354 go\r\n221 bye\r\n");
     ck_assert_msg(sc.closed && !sc.failed, "closed %d failed %d", sc.closed, sc.failed);
     /* The lines are traced at the external host; the message text is not. */
     ck_assert_uint_eq(recorder_count(&t.f.rec, TRACE_SMTP_COMMAND, "mx.ext.example"), 3);
@@ -494,8 +495,8 @@ START_TEST(test_external_unreachable)
     ck_assert_ptr_nonnull(strstr(err, "not a loopback address"));
     sim_client_t sc = {0};
     net_t *net = world_net(t.f.w);
-    tcp_connect(net, net_host_by_name(net, "mail.alice.example"), host_addr(ext), 25,
-                &sc_callbacks, &sc);
+    tcp_connect(net, net_host_by_name(net, "mail.alice.example"), host_addr(ext), 25, &sc_callbacks,
+                &sc);
     for (int i = 0; i < 400 && !sc.failed; i++)
         turn(&t);
     ck_assert(sc.failed);

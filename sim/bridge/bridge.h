@@ -41,11 +41,11 @@ typedef int64_t (*bridge_clock_fn)(void *ctx);
 typedef void (*bridge_notice_fn)(void *ctx, const char *line);
 
 typedef struct bridge_limits {
-    size_t max_conns;    /* live real connections, both directions; more are closed at once */
-    size_t max_line;     /* bytes from a real peer without a line feed */
-    uint64_t max_bytes;  /* bytes one real peer may send in all (a message and its session) */
-    int64_t idle_us;     /* wall-clock silence of a real peer before it is closed */
-    size_t max_pending;  /* bytes waiting for a real peer that does not read */
+    size_t max_conns;   /* live real connections, both directions; more are closed at once */
+    size_t max_line;    /* bytes from a real peer without a line feed */
+    uint64_t max_bytes; /* bytes one real peer may send in all (a message and its session) */
+    int64_t idle_us;    /* wall-clock silence of a real peer before it is closed */
+    size_t max_pending; /* bytes waiting for a real peer that does not read */
 } bridge_limits_t;
 
 #define BRIDGE_DEFAULT_MAX_CONNS 64
@@ -55,8 +55,8 @@ typedef struct bridge_limits {
 #define BRIDGE_DEFAULT_MAX_PENDING (4 * 1024 * 1024)
 
 typedef struct bridge_options {
-    double speed;     /* virtual seconds per wall-clock second, > 0 (1: real time) */
-    bool listen_any;  /* maps may listen on any address, not only loopback */
+    double speed;    /* virtual seconds per wall-clock second, > 0 (1: real time) */
+    bool listen_any; /* maps may listen on any address, not only loopback */
     bridge_limits_t limits;
     bridge_clock_fn clock; /* NULL: CLOCK_MONOTONIC */
     void *clock_ctx;
@@ -102,14 +102,14 @@ void bridge_run(bridge_t *b, const volatile sig_atomic_t *stop, sim_time_t until
 sim_time_t bridge_virtual_now(const bridge_t *b);
 
 typedef struct bridge_stats {
-    uint64_t accepted;       /* real connections accepted by maps */
-    uint64_t outbound;       /* real connections made to external servers */
-    uint64_t refused;        /* closed at once: too many connections */
-    uint64_t limited;        /* closed for breaking a limit (line, bytes, idle, pending) */
-    uint64_t bytes_in;       /* from real peers into the simulation */
-    uint64_t bytes_out;      /* from the simulation to real peers */
-    size_t live;             /* real connections open now */
-    size_t peers;            /* hosts made for real peers */
+    uint64_t accepted;  /* real connections accepted by maps */
+    uint64_t outbound;  /* real connections made to external servers */
+    uint64_t refused;   /* closed at once: too many connections */
+    uint64_t limited;   /* closed for breaking a limit (line, bytes, idle, pending) */
+    uint64_t bytes_in;  /* from real peers into the simulation */
+    uint64_t bytes_out; /* from the simulation to real peers */
+    size_t live;        /* real connections open now */
+    size_t peers;       /* hosts made for real peers */
 } bridge_stats_t;
 
 void bridge_stats(const bridge_t *b, bridge_stats_t *out);

@@ -29,21 +29,21 @@ struct bridge_pipe {
     bridge_pipe_t *next;
     bridge_pipe_t **pprev;
     bridge_t *b;
-    int fd;          /* -1 once the real side is closed */
+    int fd;           /* -1 once the real side is closed */
     tcp_conn_t *conn; /* NULL once the simulated side is gone */
-    bool outbound;   /* to an external server (else from a map's listener) */
-    bool connecting; /* outbound: the real connect() is in progress */
-    bool sim_ready;  /* the simulated connection is established */
-    bool real_eof;   /* the real peer will send no more */
-    bool sim_eof;    /* the simulated peer will send no more: shut the real side once flushed */
-    bool real_shut;  /* shutdown(SHUT_WR) done */
-    bool reset;      /* the simulated side failed: the real side ends with a reset */
-    buf_t pending;   /* from the simulation, for the real peer */
+    bool outbound;    /* to an external server (else from a map's listener) */
+    bool connecting;  /* outbound: the real connect() is in progress */
+    bool sim_ready;   /* the simulated connection is established */
+    bool real_eof;    /* the real peer will send no more */
+    bool sim_eof;     /* the simulated peer will send no more: shut the real side once flushed */
+    bool real_shut;   /* shutdown(SHUT_WR) done */
+    bool reset;       /* the simulated side failed: the real side ends with a reset */
+    buf_t pending;    /* from the simulation, for the real peer */
     size_t pending_off;
     size_t line_run;   /* bytes from the real peer since its last line feed */
     uint64_t bytes_in; /* from the real peer in all */
     int64_t last_active;
-    char label[64];        /* "127.0.0.1:53422 (real-1)" */
+    char label[64];          /* "127.0.0.1:53422 (real-1)" */
     bridge_tracer_t *tracer; /* outbound only */
 };
 

@@ -111,8 +111,8 @@ static bool parse_map(const char *v, serve_map_t *m)
     const char *port = colon ? colon + 1 : listen;
     unsigned long long p;
     const char *target_colon = strrchr(eq + 1, ':');
-    bool ok = parse_uint(port, 65535, &p) && target_colon && target_colon > eq + 1 &&
-              target_colon[1];
+    bool ok =
+        parse_uint(port, 65535, &p) && target_colon && target_colon > eq + 1 && target_colon[1];
     if (ok) {
         m->listen_addr = colon ? xstrndup(listen, (size_t)(colon - listen)) : xstrdup("127.0.0.1");
         m->listen_port = (uint16_t)p;
@@ -257,8 +257,7 @@ static bool map_port(const scenario_t *sc, const serve_map_t *m, uint16_t *out)
         if (strcmp(m->service, services[i].name) != 0)
             continue;
         if (!services[i].offered) {
-            fprintf(stderr, "mailsim serve: --map: %s offers no %s service\n", m->host,
-                    m->service);
+            fprintf(stderr, "mailsim serve: --map: %s offers no %s service\n", m->host, m->service);
             return false;
         }
         *out = services[i].port;
@@ -374,8 +373,9 @@ static bool serve_run(const serve_args_t *a, const scenario_t *sc, run_t *run)
     bool ok = wire_externals(b, sc) && wire_maps(b, a, sc);
     if (ok) {
         sim_time_t until = a->has_until ? a->until : sc->until_given ? sc->until : SIM_TIME_NEVER;
-        fprintf(stderr, "mailsim serve: %s running at speed %g; Ctrl-C or SIGTERM stops it and "
-                        "writes the report\n",
+        fprintf(stderr,
+                "mailsim serve: %s running at speed %g; Ctrl-C or SIGTERM stops it and "
+                "writes the report\n",
                 sc->id, bopt.speed);
         install_signals();
         bridge_run(b, &stop_requested, until);
@@ -400,8 +400,7 @@ static scenario_t *load_scenario(const serve_args_t *a)
         sc = scenario_load_file(a->file, &diag);
     } else {
         char *name = builtin_source_name(&builtin_scenarios[0]);
-        sc = scenario_load_string(name, builtin_scenarios[0].json, builtin_scenarios[0].len,
-                                  &diag);
+        sc = scenario_load_string(name, builtin_scenarios[0].json, builtin_scenarios[0].len, &diag);
         free(name);
     }
     if (diag_count(&diag) > 0) {

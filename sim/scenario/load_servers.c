@@ -10,7 +10,7 @@
 #include "scenario/load_internal.h"
 
 const char *const load_keys_server[] = {
-    "host",       "address", "domains", "users", "queue", "smtp",
+    "host",       "address", "domains", "users", "queue",    "smtp",
     "submission", "pop3",    "imap",    "quota", "external", NULL,
 };
 const char *const load_keys_user[] = {"user", "password", "name", NULL};
@@ -243,8 +243,8 @@ static void load_domains(loader_t *L, const cJSON *node, size_t server, scenario
 /* ---- external servers --------------------------------------------------- */
 
 /* The keys that describe a simulated server's insides; a real server has its own. */
-static const char *const simulated_only_keys[] = {"users", "queue",      "smtp", "submission",
-                                                  "pop3",  "imap",       "quota"};
+static const char *const simulated_only_keys[] = {"users", "queue", "smtp", "submission",
+                                                  "pop3",  "imap",  "quota"};
 
 /* "127.0.0.1:2526" into *addr and *port; false when s is not that form. */
 static bool parse_host_port(const char *s, uint32_t *addr, uint16_t *port)
@@ -278,8 +278,9 @@ static void load_external(loader_t *L, const cJSON *obj, scenario_server_t *srv)
                        load_quote(L, s));
         /* RFC 1122 3.2.1.3: 127.0.0.0/8 is this machine; mailsim reaches no further. */
         else if ((srv->external_addr >> 24) != 127)
-            load_error(L, v, "an external server is reached over loopback: the address must be "
-                             "127.0.0.1 (or another of 127.0.0.0/8), got %s",
+            load_error(L, v,
+                       "an external server is reached over loopback: the address must be "
+                       "127.0.0.1 (or another of 127.0.0.0/8), got %s",
                        load_quote(L, s));
         else
             srv->external = xstrdup(s);
@@ -290,8 +291,9 @@ static void load_external(loader_t *L, const cJSON *obj, scenario_server_t *srv)
         if (!k)
             continue;
         mark = path_push_key(L, simulated_only_keys[i]);
-        load_error(L, k, "\"%s\" does not apply to an external server: the real server at %s "
-                         "has its own",
+        load_error(L, k,
+                   "\"%s\" does not apply to an external server: the real server at %s "
+                   "has its own",
                    simulated_only_keys[i], srv->external);
         path_pop(L, mark);
     }
