@@ -225,6 +225,33 @@ START_TEST(test_refused_in_the_simulation)
 }
 END_TEST
 
+/* With peer_host, real peers appear as a host the scenario declared. */
+START_TEST(test_peer_as_a_declared_host)
+{
+    bench_t t;
+    bench_init(&t, NULL);
+    bridge_options_t opt;
+    bridge_options_default(&opt);
+    opt.peer_host = "no-such-pc";
+    ck_assert_ptr_null(bridge_new(t.f.w, &opt));
+    bridge_free(t.b);
+    opt.peer_host = "alice-pc";
+    opt.clock = fake_clock;
+    opt.clock_ctx = &t;
+    opt.notice = keep_notice;
+    opt.notice_ctx = &t;
+    t.b = bridge_new(t.f.w, &opt);
+    ck_assert_ptr_nonnull(t.b);
+    peer_t c = {.fd = dial(map(&t, "mail.roberto.example", 25))};
+    ck_assert(wait_for(&t, &c, "220"));
+    ck_assert_uint_eq(recorder_count(&t.f.rec, TRACE_TCP_CONNECT, "alice-pc"), 1);
+    ck_assert_ptr_null(net_host_by_name(world_net(t.f.w), "real-1"));
+    ck_assert_ptr_nonnull(strstr(t.notices, "127.0.0.1 is alice-pc"));
+    peer_free(&c);
+    bench_free(&t);
+}
+END_TEST
+
 START_TEST(test_map_errors)
 {
     bench_t t;
@@ -515,6 +542,7 @@ Suite *bridge_suite(void)
     tcase_add_test(tc, test_smtp_session_through_a_map);
     tcase_add_test(tc, test_pop3_and_half_close);
     tcase_add_test(tc, test_refused_in_the_simulation);
+    tcase_add_test(tc, test_peer_as_a_declared_host);
     tcase_add_test(tc, test_map_errors);
     tcase_add_test(tc, test_connection_limit);
     tcase_add_test(tc, test_line_and_byte_limits);

@@ -81,6 +81,14 @@ bridge_t *bridge_new(world_t *w, const bridge_options_t *opt)
         b->opt.clock = monotonic_us;
     if (!(b->opt.speed > 0))
         b->opt.speed = 1.0;
+    if (b->opt.peer_host) {
+        b->peer_host = net_host_by_name(b->net, b->opt.peer_host);
+        b->opt.peer_host = NULL; /* not kept: the host's own name is */
+        if (!b->peer_host) {
+            free(b);
+            return NULL;
+        }
+    }
     b->wall0 = bridge_wall(b);
     b->virt0 = sched_now(b->sched);
     b->next_peer_number = 1;
@@ -180,8 +188,8 @@ static host_t *peer_host(bridge_t *b, uint32_t addr)
     for (size_t i = 0; i < b->npeers; i++)
         if (b->peers[i].real_addr == addr)
             return b->peers[i].host;
-    uint32_t sim_addr = world_next_free_addr(b->w);
-    host_t *h = NULL;
+    host_t *h = b->peer_host;
+    uint32_t sim_addr = h ? host_addr(h) : world_next_free_addr(b->w);
     while (sim_addr && !h && b->next_peer_number < 100000) {
         char name[32];
         snprintf(name, sizeof name, "real-%u", b->next_peer_number++);
@@ -189,7 +197,8 @@ static host_t *peer_host(bridge_t *b, uint32_t addr)
     }
     if (!h)
         return NULL;
-    dns_set_a(world_dns(b->w), host_name(h), sim_addr);
+    if (!b->peer_host)
+        dns_set_a(world_dns(b->w), host_name(h), sim_addr);
     b->peers = xrealloc(b->peers, (b->npeers + 1) * sizeof *b->peers);
     b->peers[b->npeers++] = (bridge_peer_t){addr, h};
     b->stats.peers = b->npeers;

@@ -57,6 +57,10 @@ typedef struct bridge_limits {
 typedef struct bridge_options {
     double speed;    /* virtual seconds per wall-clock second, > 0 (1: real time) */
     bool listen_any; /* maps may listen on any address, not only loopback */
+    /* Every real peer appears as this host of the world (a bare client the
+     * scenario declares, so expectations can name it); NULL: a host is made
+     * per peer address, "real-1", "real-2", ... */
+    const char *peer_host;
     bridge_limits_t limits;
     bridge_clock_fn clock; /* NULL: CLOCK_MONOTONIC */
     void *clock_ctx;
@@ -67,7 +71,8 @@ typedef struct bridge_options {
 /* Speed 1, loopback only, the default limits, the real clock. */
 void bridge_options_default(bridge_options_t *opt);
 
-/* A bridge on w's network, its clock started now. The caller frees it. */
+/* A bridge on w's network, its clock started now (opt's strings are copied).
+ * NULL when opt->peer_host is not a host of w. The caller frees it. */
 bridge_t *bridge_new(world_t *w, const bridge_options_t *opt);
 void bridge_free(bridge_t *b);
 

@@ -73,6 +73,7 @@ struct bridge {
     net_t *net;
     sched_t *sched;
     bridge_options_t opt;
+    host_t *peer_host; /* opt.peer_host's host, or NULL */
     int64_t wall0;
     sim_time_t virt0;
     bridge_map_entry_t *maps;

@@ -63,6 +63,9 @@ static void serve_usage(FILE *out)
             "                     port 0 picks a free one) and connect each client to\n"
             "                     HOST's PORT in the simulation (a number, or smtp,\n"
             "                     submission, pop3, imap for the server's own); repeatable\n"
+            "  --as HOST          real clients appear as HOST, a bare client of the\n"
+            "                     scenario that expectations can name (default: a host\n"
+            "                     per client address, real-1, real-2, ...)\n"
             "  --speed X          virtual seconds per real second (default 1)\n"
             "  --listen-any       allow maps on addresses other than loopback\n"
             "  --max-connections N  real connections at once (default %d)\n"
@@ -133,6 +136,8 @@ static int set_bridge_option(serve_args_t *a, const char *name, const char *v)
                                "127.0.0.1:2525=mail.roberto.example:25, got \"%s\"",
                                v);
         a->nmaps++;
+    } else if (strcmp(name, "as") == 0) {
+        a->bridge.peer_host = v;
     } else if (strcmp(name, "speed") == 0) {
         char *end;
         a->bridge.speed = strtod(v, &end);
@@ -370,6 +375,10 @@ static bool serve_run(const serve_args_t *a, const scenario_t *sc, run_t *run)
     bridge_options_t bopt = a->bridge;
     bopt.notice = serve_notice;
     bridge_t *b = bridge_new(run_world(run), &bopt);
+    if (!b) {
+        fprintf(stderr, "mailsim serve: --as: no host %s in the scenario\n", bopt.peer_host);
+        return false;
+    }
     bool ok = wire_externals(b, sc) && wire_maps(b, a, sc);
     if (ok) {
         sim_time_t until = a->has_until ? a->until : sc->until_given ? sc->until : SIM_TIME_NEVER;
