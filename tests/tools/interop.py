@@ -19,6 +19,7 @@ import os
 import poplib
 import random
 import re
+import shutil
 import signal
 import smtplib
 import socket
@@ -390,6 +391,10 @@ def main():
             proc.kill()
             proc.wait()
         ctl.stop()
+        if FAILS:
+            print(f"interop: the files of this run are kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     print(f"interop: {PASSES} checks passed, {len(FAILS)} failed")
     return 1 if FAILS else 0
 
