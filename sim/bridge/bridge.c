@@ -257,6 +257,9 @@ static void accept_all(bridge_t *b, bridge_map_entry_t *m)
 sim_time_t bridge_virtual_now(const bridge_t *b)
 {
     double elapsed = (double)(bridge_wall(b) - b->wall0) * b->opt.speed;
+    /* A huge speed running for hours must not overflow the clock. */
+    if (elapsed > 4e18)
+        elapsed = 4e18;
     sim_time_t v = b->virt0 + (sim_time_t)elapsed;
     sim_time_t now = sched_now(b->sched);
     return v > now ? v : now;
