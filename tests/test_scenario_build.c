@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mail/store.h"
+#include "net/tcp.h"
 #include "node/agent.h"
 #include "node/server.h"
 #include "proto/smtp_ext.h"
@@ -247,6 +248,40 @@ START_TEST(test_extension_bits)
 }
 END_TEST
 
+/* An external server is a bare host that mail is routed to: its address, an
+ * A record and its domains' MX, and no service and no world server. */
+START_TEST(test_external_server_is_a_routed_host)
+{
+    scenario_t *sc = load_ok(
+        "{\"servers\": ["
+        "  {\"host\": \"mail.alice.example\", \"domains\": [\"alice.example\"],"
+        "   \"users\": [{\"user\": \"alice\", \"password\": \"a\"}]},"
+        "  {\"host\": \"mx.student.example\", \"address\": \"203.0.113.9\","
+        "   \"domains\": [\"student.example\"], \"external\": \"127.0.0.1:2526\"}]}");
+    const scenario_server_t *ext = &sc->servers[1];
+    ck_assert_str_eq(ext->external, "127.0.0.1:2526");
+    ck_assert_uint_eq(ext->external_addr, 0x7F000001u);
+    ck_assert_uint_eq(ext->external_port, 2526);
+    ck_assert_ptr_null(sc->servers[0].external);
+    notices_t notices = {0};
+    world_t *w = build_ok(sc, &notices);
+    host_t *h = net_host_by_name(world_net(w), "mx.student.example");
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(host_addr(h), 0xCB007109u);
+    ck_assert_ptr_null(world_server_by_host(w, "mx.student.example"));
+    ck_assert_uint_eq(world_server_count(w), 1);
+    ck_assert(!tcp_is_listening(world_net(w), h, 25));
+    dns_answer_t ans;
+    ck_assert_int_eq(dns_lookup_now(world_dns(w), "student.example", DNS_MX, &ans), DNS_OK);
+    ck_assert_uint_eq(ans.nmx, 1);
+    ck_assert_str_eq(ans.mx[0].host, "mx.student.example");
+    ck_assert_int_eq(dns_lookup_now(world_dns(w), "mx.student.example", DNS_A, &ans), DNS_OK);
+    ck_assert_uint_eq(ans.addrs[0], 0xCB007109u);
+    world_free(w);
+    scenario_free(sc);
+}
+END_TEST
+
 Suite *scenario_build_suite(void)
 {
     Suite *s = suite_create("scenario_build");
@@ -258,6 +293,7 @@ Suite *scenario_build_suite(void)
     tcase_add_test(tc, test_network_and_links);
     tcase_add_test(tc, test_seed_is_the_worlds);
     tcase_add_test(tc, test_extension_bits);
+    tcase_add_test(tc, test_external_server_is_a_routed_host);
     suite_add_tcase(s, tc);
     return s;
 }

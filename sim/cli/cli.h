@@ -10,6 +10,8 @@
 
 /* mailsim run [OPTION]... [FILE]...: 0 all passed, 1 one failed, 2 bad input. */
 int cmd_run(int argc, char **argv);
+/* mailsim serve [OPTION]... [FILE] --map ...: real time, real sockets; exit codes as run. */
+int cmd_serve(int argc, char **argv);
 /* mailsim list [--lang en|el]: the built-in and shipped scenarios with their titles. */
 int cmd_list(int argc, char **argv);
 /* mailsim validate FILE...: 0 every file valid, 2 otherwise. */

@@ -18,6 +18,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: mailsim [walkthrough] [--lang en|el] [--segments]\n"
                  "       mailsim run [OPTION]... [FILE]...\n"
+                 "       mailsim serve [OPTION]... [FILE] --map [ADDR:]PORT=HOST:PORT...\n"
                  "       mailsim list [--lang en|el]\n"
                  "       mailsim validate FILE...\n"
                  "       mailsim --version | --help\n"
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 2, argv + 2);
     if (argc > 1 && strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (argc > 1 && strcmp(argv[1], "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
     if (argc > 1 && strcmp(argv[1], "list") == 0)
         return cmd_list(argc - 2, argv + 2);
     return cmd_walkthrough(argc, argv);

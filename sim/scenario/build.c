@@ -1,9 +1,9 @@
 /*
  * build: scenario_t to world_t, part by part, in an order that lets each part
  * find what it needs: the network's defaults first, then the servers (each
- * adds its host, A record and one MX per domain), the MX overrides that
- * replace those records, the clients, and last the links, which name hosts
- * of both kinds.
+ * adds its host, A record and one MX per domain; an external server only
+ * those), the MX overrides that replace those records, the clients, and
+ * last the links, which name hosts of both kinds.
  */
 #include "scenario/build.h"
 
@@ -113,9 +113,30 @@ static void notice_missing_ext(builder_t *b, size_t index, unsigned missing)
     }
 }
 
+/*
+ * A server a real one plays (mailsim serve): only a host, its A record and
+ * its domains' MX records, so mail for those domains is routed to it. No
+ * service listens on it here; the bridge (sim/bridge/external.h) does.
+ */
+static bool build_external(builder_t *b, const scenario_server_t *s)
+{
+    if (!net_host_add(world_net(b->w), s->host, s->address)) {
+        snprintf(b->err, b->errlen, "host %s or its address is already taken", s->host);
+        return false;
+    }
+    dns_set_a(world_dns(b->w), s->host, s->address);
+    for (size_t i = 0; i < s->ndomains; i++) {
+        dns_mx_t mx = {s->host, 10};
+        dns_set_mx(world_dns(b->w), s->domains[i], &mx, 1);
+    }
+    return true;
+}
+
 static bool build_server(builder_t *b, size_t index)
 {
     const scenario_server_t *s = &b->sc->servers[index];
+    if (s->external)
+        return build_external(b, s);
     server_config_t cfg;
     unsigned missing;
     scenario_server_config(s, &cfg, &missing);

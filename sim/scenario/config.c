@@ -164,6 +164,7 @@ static void free_match(scenario_match_t *m)
 static void free_server(scenario_server_t *s)
 {
     free(s->host);
+    free(s->external);
     free_strings(s->domains, s->ndomains);
     for (size_t u = 0; u < s->nusers; u++) {
         free(s->users[u].user);

@@ -150,6 +150,13 @@ typedef struct scenario_server {
     scenario_service_t pop3;       /* default 110 */
     scenario_service_t imap;       /* default 143 */
     uint64_t quota;                /* bytes per mailbox; 0: none (default) */
+    /* "external": a real server plays this host (mailsim serve): the
+     * simulated MTAs' connections to its port 25 go to external_addr:
+     * external_port over loopback. NULL when the server is simulated; an
+     * external server has no users, queue or services of its own. */
+    char *external; /* as written: "127.0.0.1:2526" */
+    uint32_t external_addr;
+    uint16_t external_port;
 } scenario_server_t;
 
 /* ---- clients ------------------------------------------------------------ */

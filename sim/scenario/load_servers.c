@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/net.h"
 #include "scenario/load_internal.h"
 
 const char *const load_keys_server[] = {
-    "host",       "address", "domains", "users", "queue", "smtp",
-    "submission", "pop3",    "imap",    "quota", NULL,
+    "host",       "address", "domains", "users", "queue",    "smtp",
+    "submission", "pop3",    "imap",    "quota", "external", NULL,
 };
 const char *const load_keys_user[] = {"user", "password", "name", NULL};
 const char *const load_keys_queue[] = {"retry",   "backoff",    "max_retry",
@@ -239,6 +240,65 @@ static void load_domains(loader_t *L, const cJSON *node, size_t server, scenario
     }
 }
 
+/* ---- external servers --------------------------------------------------- */
+
+/* The keys that describe a simulated server's insides; a real server has its own. */
+static const char *const simulated_only_keys[] = {"users", "queue", "smtp", "submission",
+                                                  "pop3",  "imap",  "quota"};
+
+/* "127.0.0.1:2526" into *addr and *port; false when s is not that form. */
+static bool parse_host_port(const char *s, uint32_t *addr, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || colon - s > 15 || !colon[1] ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 5)
+        return false;
+    char host[16];
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    long p = strtol(colon + 1, NULL, 10);
+    if (addr_parse(host, addr) != 0 || p < 1 || p > 65535)
+        return false;
+    *port = (uint16_t)p;
+    return true;
+}
+
+static void load_external(loader_t *L, const cJSON *obj, scenario_server_t *srv)
+{
+    const cJSON *v = field(L, obj, "external", OPTIONAL);
+    if (!v)
+        return;
+    size_t mark = path_push_key(L, "external");
+    const char *s;
+    if (value_string(L, v, &s)) {
+        if (!parse_host_port(s, &srv->external_addr, &srv->external_port))
+            load_error(L, v,
+                       "expected the loopback address and port of the real server, like "
+                       "\"127.0.0.1:2526\", got %s",
+                       load_quote(L, s));
+        /* RFC 1122 3.2.1.3: 127.0.0.0/8 is this machine; mailsim reaches no further. */
+        else if ((srv->external_addr >> 24) != 127)
+            load_error(L, v,
+                       "an external server is reached over loopback: the address must be "
+                       "127.0.0.1 (or another of 127.0.0.0/8), got %s",
+                       load_quote(L, s));
+        else
+            srv->external = xstrdup(s);
+    }
+    path_pop(L, mark);
+    for (size_t i = 0; srv->external && i < ARRAY_LEN(simulated_only_keys); i++) {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(obj, simulated_only_keys[i]);
+        if (!k)
+            continue;
+        mark = path_push_key(L, simulated_only_keys[i]);
+        load_error(L, k,
+                   "\"%s\" does not apply to an external server: the real server at %s "
+                   "has its own",
+                   simulated_only_keys[i], srv->external);
+        path_pop(L, mark);
+    }
+}
+
 /* ---- one server --------------------------------------------------------- */
 
 static void add_host(loader_t *L, const cJSON *node, const char *host, size_t index)
@@ -325,6 +385,7 @@ static void load_server(loader_t *L, const cJSON *obj, size_t index, scenario_se
     }
     check_ports(L, obj, srv);
     get_size(L, obj, "quota", OPTIONAL, &srv->quota);
+    load_external(L, obj, srv);
 }
 
 /* ---- the section -------------------------------------------------------- */

@@ -176,35 +176,72 @@ static int64_t clock_ms(const run_options_t *opt)
     return opt->clock ? opt->clock(opt->clock_ctx) : 0;
 }
 
-run_status_t run_scenario(const scenario_t *sc, const run_options_t *opt, diag_t *diag,
-                          run_result_t *r)
+struct run {
+    runner_t rn;
+    run_result_t *r;
+    int64_t started;
+};
+
+run_status_t run_begin(const scenario_t *sc, const run_options_t *opt, diag_t *diag,
+                       run_result_t *r, run_t **out)
 {
     static const run_options_t defaults;
-    runner_t rn = {.sc = sc, .opt = opt ? opt : &defaults};
-    opt = rn.opt;
+    *out = NULL;
+    run_t *run = xcalloc(1, sizeof *run);
+    runner_t *rn = &run->rn;
+    rn->sc = sc;
+    rn->opt = opt ? opt : &defaults;
+    opt = rn->opt;
     memset(r, 0, sizeof *r);
-    int64_t started = clock_ms(opt);
-    if (!open_outputs(&rn, diag)) {
-        close_outputs(&rn);
+    run->started = clock_ms(opt);
+    if (!open_outputs(rn, diag)) {
+        close_outputs(rn);
+        free(run);
         return RUN_BAD_INPUT;
     }
     uint64_t seed = opt->has_seed ? opt->seed : sc->seed;
-    result_init(&rn, seed, r);
+    result_init(rn, seed, r);
     char err[512];
-    rn.w = scenario_build(sc, seed, opt->notice, opt->notice_ctx, err, sizeof err);
-    if (!rn.w) {
+    rn->w = scenario_build(sc, seed, opt->notice, opt->notice_ctx, err, sizeof err);
+    if (!rn->w) {
         r->error = xasprintf("the world could not be built: %s", err);
-        close_outputs(&rn);
+        close_outputs(rn);
+        free(run);
         return RUN_DONE;
     }
-    attach(&rn);
-    run_events(&rn, opt->has_until ? opt->until : sc->until, opt->has_until || sc->until_given);
-    judge(&rn, r);
-    detach(&rn);
-    close_outputs(&rn);
-    world_free(rn.w);
+    attach(rn);
+    *out = run;
+    return RUN_DONE;
+}
+
+world_t *run_world(const run_t *run)
+{
+    return run->rn.w;
+}
+
+void run_end(run_t *run, run_result_t *r)
+{
+    runner_t *rn = &run->rn;
+    judge(rn, r);
+    detach(rn);
+    close_outputs(rn);
+    world_free(rn->w);
     r->passed = all_passed(r);
-    r->stats.wall_ms = clock_ms(opt) - started;
+    r->stats.wall_ms = clock_ms(rn->opt) - run->started;
+    free(run);
+}
+
+run_status_t run_scenario(const scenario_t *sc, const run_options_t *opt, diag_t *diag,
+                          run_result_t *r)
+{
+    run_t *run;
+    run_status_t st = run_begin(sc, opt, diag, r, &run);
+    if (!run)
+        return st;
+    opt = run->rn.opt;
+    run_events(&run->rn, opt->has_until ? opt->until : sc->until,
+               opt->has_until || sc->until_given);
+    run_end(run, r);
     return RUN_DONE;
 }
 

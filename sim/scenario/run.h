@@ -58,6 +58,23 @@ typedef enum run_status {
 run_status_t run_scenario(const scenario_t *sc, const run_options_t *opt, diag_t *diag,
                           run_result_t *r);
 
+/*
+ * The same run in three steps, for a front end that drives the world itself
+ * (mailsim serve, in real time). run_begin does everything run_scenario does
+ * before the first event: outputs opened, world built, watchers attached,
+ * timeline scheduled. It returns RUN_BAD_INPUT as run_scenario does; on
+ * RUN_DONE, *out is the run, or NULL when the world could not be built (then
+ * *r is already complete, with its error). The caller then runs the world's
+ * scheduler as it likes and calls run_end, which judges, fills *r (the same r
+ * given to run_begin), closes the outputs and frees the world and the run.
+ */
+typedef struct run run_t;
+run_status_t run_begin(const scenario_t *sc, const run_options_t *opt, diag_t *diag,
+                       run_result_t *r, run_t **out);
+/* The world of a run begun and not yet ended; the run owns it. */
+world_t *run_world(const run_t *run);
+void run_end(run_t *run, run_result_t *r);
+
 /* Loads path and runs it: an invalid file is RUN_BAD_INPUT with its error lines in diag. */
 run_status_t run_file(const char *path, const run_options_t *opt, diag_t *diag, run_result_t *r);
 
