@@ -4,18 +4,19 @@
 Real clients talk to simulated servers through --map: Python's smtplib
 (EHLO, a pipelined transaction, several recipients with one rejected, AUTH
 PLAIN on submission), poplib (USER/PASS, STAT, LIST, UIDL, TOP, RETR, DELE,
-QUIT), curl (smtp:// and pop3://) and swaks; a client sending garbage is cut
+QUIT), imaplib (LOGIN, LIST, CREATE with a Greek name, SELECT, APPEND,
+SEARCH, FETCH BODY[] and BODYSTRUCTURE, STORE, COPY, EXPUNGE, IDLE), curl
+(smtp://, pop3:// and imap://) and swaks; a client sending garbage is cut
 off without holding up the others. The other way, the simulated MTA
 delivers to Python's aiosmtpd, a real server playing an "external" host.
 At the end SIGTERM stops mailsim, whose report, log and capture are checked.
-
-IMAP is not checked: the simulated servers do not offer an IMAP service yet.
 
 usage: interop.py MAILSIM   (exit 0: every check passed, 1: a check failed)
 Every wait is bounded, and the whole script stops itself after 90 seconds.
 """
 import json
 import os
+import imaplib
 import poplib
 import random
 import re
@@ -109,6 +110,7 @@ def start_serve(mailsim, scenario_path, tmp):
             "--map", "127.0.0.1:0=mail.roberto.example:smtp",
             "--map", "127.0.0.1:0=mail.roberto.example:pop3",
             "--map", "127.0.0.1:0=mail.alice.example:submission",
+            "--map", "127.0.0.1:0=mail.roberto.example:imap",
             "--format", "json", "--output", os.path.join(tmp, "report.json"),
             "--log", os.path.join(tmp, "serve.log"), "--pcap", os.path.join(tmp, "serve.pcap"),
             "--max-connections", "16", "--as", "student-pc"]
@@ -116,12 +118,12 @@ def start_serve(mailsim, scenario_path, tmp):
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
     ports = {}
     deadline = time.time() + 10
-    while time.time() < deadline and len(ports) < 3 and proc.poll() is None:
+    while time.time() < deadline and len(ports) < 4 and proc.poll() is None:
         err.seek(0)
         for m in re.finditer(r"127\.0\.0\.1:(\d+) -> (\S+):(\d+)", err.read()):
             ports[(m.group(2), int(m.group(3)))] = int(m.group(1))
         time.sleep(0.05)
-    if len(ports) < 3:
+    if len(ports) < 4:
         err.seek(0)
         proc.kill()
         raise SystemExit(f"interop: mailsim serve did not print its maps: {err.read()}")
@@ -255,6 +257,82 @@ def poplib_checks(port):
         check("poplib: a wrong password is refused with -ERR", str(e).startswith("b'-ERR"), e)
 
 
+SCHOOL = '"&A6MDxwO,A7sDrg-"'  # "Σχολή" in modified UTF-7 (RFC 3501 5.1.3)
+
+
+def imaplib_checks(imap_port, smtp_port):
+    M = imaplib.IMAP4("127.0.0.1", imap_port, timeout=10)
+    check("imaplib: greeting OK", M.welcome.startswith(b"* OK"), M.welcome)
+    eq("imaplib LOGIN", M.login("roberto", "secret")[0], "OK")
+    typ, boxes = M.list()
+    check("imaplib LIST shows INBOX", typ == "OK" and any(b'"INBOX"' in b or b" INBOX" in b
+                                                          for b in boxes), boxes)
+    eq("imaplib CREATE with a Greek name", M.create(SCHOOL)[0], "OK")
+    typ, boxes = M.list()
+    check("imaplib LIST shows Σχολή in modified UTF-7", any(b"&A6MDxwO,A7sDrg-" in b for b in boxes),
+          boxes)
+    typ, data = M.select("INBOX")
+    eq("imaplib SELECT INBOX", typ, "OK")
+    before = int(data[0])
+    msg = ("From: s@example.org\r\nTo: roberto@roberto.example\r\nSubject: imaplib append\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\n"
+           "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           "AAEC\r\n--b--\r\n").encode()
+    typ, data = M.append("INBOX", None, None, msg)
+    check("imaplib APPEND answers APPENDUID", typ == "OK" and b"APPENDUID" in data[0], data)
+    typ, data = M.search("UTF-8", "SUBJECT", '"imaplib append"')
+    nums = data[0].split()
+    check("imaplib SEARCH finds the appended message", typ == "OK" and len(nums) == 1, data)
+    num = nums[-1] if nums else b"1"
+    typ, data = M.fetch(num, "(BODY[] BODYSTRUCTURE)")
+    blob = b"".join(x if isinstance(x, bytes) else b"".join(x) for x in data if x)
+    check("imaplib FETCH BODY[] returns the message", msg in blob, blob[:200])
+    check("imaplib FETCH BODYSTRUCTURE describes a multipart/mixed",
+          b'"MIXED"' in blob.upper() and b'"APPLICATION" "OCTET-STREAM"' in blob.upper(), blob[-300:])
+    typ, data = M.store(num, "+FLAGS", "(\\Flagged)")
+    check("imaplib STORE +FLAGS", typ == "OK" and b"\\Flagged" in data[0], data)
+    eq("imaplib COPY into Σχολή", M.copy(num, SCHOOL)[0], "OK")
+    typ, data = M.status(SCHOOL, "(MESSAGES)")
+    check("Σχολή now holds the copy", typ == "OK" and b"MESSAGES 1" in data[0], data)
+    M.store(num, "+FLAGS", "(\\Deleted)")
+    typ, data = M.expunge()
+    check("imaplib EXPUNGE removes it from INBOX", typ == "OK" and data[0] == num, data)
+    # IDLE (RFC 2177): new mail reaches an idling client at once.
+    tag = M._new_tag().decode()
+    M.send(f"{tag} IDLE\r\n".encode())
+    cont = M.readline()
+    check("IDLE: the server says it is idling", cont.startswith(b"+"), cont)
+    s = smtplib.SMTP("127.0.0.1", smtp_port, timeout=10)
+    s.sendmail("s@example.org", ["roberto@roberto.example"],
+               "Subject: while idling\r\n\r\nping\r\n")
+    s.quit()
+    seen = b""
+    deadline = time.time() + 10
+    while time.time() < deadline and b"EXISTS" not in seen:
+        seen += M.readline()
+    check("IDLE: the new message is announced with EXISTS", b"EXISTS" in seen, seen)
+    M.send(b"DONE\r\n")
+    done = M.readline()
+    while done.startswith(b"*"):
+        done = M.readline()
+    check("IDLE: DONE ends it with OK", done.startswith(tag.encode() + b" OK"), done)
+    eq("imaplib LOGOUT", M.logout()[0], "BYE")
+    return before
+
+
+def curl_imap_checks(imap_port):
+    r = run(["curl", "-sS", "--max-time", "15", f"imap://roberto:secret@127.0.0.1:{imap_port}/"])
+    check("curl imap:// lists the folders", r.returncode == 0 and b"INBOX" in r.stdout,
+          (r.returncode, r.stdout[:200], r.stderr[:200]))
+    r = run(["curl", "-sS", "--max-time", "15",
+             f"imap://roberto:secret@127.0.0.1:{imap_port}/INBOX;UID=1"])
+    check("curl imap:// fetches message UID 1", r.returncode == 0 and b"Subject:" in r.stdout,
+          (r.returncode, r.stdout[:200], r.stderr[:200]))
+    r = run(["curl", "-sS", "--max-time", "15", f"imap://roberto:bad@127.0.0.1:{imap_port}/"])
+    check("curl imap:// with a wrong password fails", r.returncode != 0, r.returncode)
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, timeout=20, **kw)
 
@@ -341,10 +419,13 @@ def main():
         smtp_port = ports[("mail.roberto.example", 25)]
         pop_port = ports[("mail.roberto.example", 110)]
         sub_port = ports[("mail.alice.example", 587)]
+        imap_port = ports[("mail.roberto.example", 143)]
         smtplib_checks(smtp_port, sub_port)
         pipelined_check(smtp_port)
         curl_checks(smtp_port, pop_port, tmp)
         swaks_checks(smtp_port, sub_port)
+        curl_imap_checks(imap_port)
+        imaplib_checks(imap_port, smtp_port)
         poplib_checks(pop_port)
         garbage_check(smtp_port)
         got = wait_until(lambda: len(collector.envelopes) >= 2, 15)
