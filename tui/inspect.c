@@ -219,9 +219,13 @@ static void inspect_host(const tui_model_t *m, const tui_ref_t *ref, tui_rows_t 
         return;
     host_t *h = net_host_at(net, ref->index);
     char addr[16];
-    tui_rows_add(out, TUI_TONE_HEADING, "%s: %s %s",
-                 tui_text(TUI_T_INSPECT_HOST, tui_model_lang(m)), host_name(h),
-                 addr_format(host_addr(h), addr, sizeof addr));
+    const char *lang = tui_model_lang(m);
+    tui_text_id_t role = world_server_by_host(w, host_name(h))  ? TUI_T_ROLE_SERVER
+                         : world_agent_by_host(w, host_name(h)) ? TUI_T_ROLE_CLIENT
+                                                                : TUI_T_ROLE_OTHER;
+    tui_rows_add(out, TUI_TONE_HEADING, "%s: %s %s (%s, %s)", tui_text(TUI_T_INSPECT_HOST, lang),
+                 host_name(h), addr_format(host_addr(h), addr, sizeof addr), tui_text(role, lang),
+                 tui_text(host_is_up(h) ? TUI_T_HOST_UP : TUI_T_HOST_DOWN, lang));
     mail_server_t *s = world_server_by_host(w, host_name(h));
     if (!s)
         return;

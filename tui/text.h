@@ -15,8 +15,8 @@
     X(TITLE_MAILBOXES, "Mailboxes", "Θυρίδες")                                                     \
     X(TITLE_LOG, "Events", "Συμβάντα")                                                             \
     X(TITLE_HELP, "Keys", "Πλήκτρα")                                                               \
-    X(HOST_UP, "up", "ενεργός")                                                                    \
-    X(HOST_DOWN, "DOWN", "ΕΚΤΟΣ")                                                                  \
+    X(HOST_UP, "up", "πάνω")                                                                       \
+    X(HOST_DOWN, "DOWN", "ΚΑΤΩ")                                                                   \
     X(ROLE_SERVER, "mail server", "mail server")                                                   \
     X(ROLE_CLIENT, "user agent", "mail client")                                                    \
     X(ROLE_OTHER, "host", "υπολογιστής")                                                           \
@@ -29,8 +29,7 @@
     X(CONN_REFUSED, "refused", "απορρίφθηκε")                                                      \
     X(CONN_TIMEOUT, "timed out", "έληξε ο χρόνος")                                                 \
     X(NOTES, "Notes", "Σημειώσεις")                                                                \
-    X(NO_SESSION, "No session yet: the lines of a connection show here.",                          \
-      "Καμία συνεδρία ακόμη: εδώ εμφανίζεται ο διάλογος μιας σύνδεσης.")                           \
+    X(NO_SESSION, "(no session yet)", "(καμία συνεδρία ακόμη)")                                    \
     X(SESSION, "session", "συνεδρία")                                                              \
     X(NO_LINES, "(no lines yet)", "(καμία γραμμή ακόμη)")                                          \
     X(QUEUE_EMPTY, "empty", "άδεια")                                                               \
@@ -56,12 +55,12 @@
     X(NO_STEPS, "no narration in this scenario: Space steps, r runs",                              \
       "το σενάριο δεν έχει αφήγηση: Space ένα βήμα, r εκτέλεση")                                   \
     X(PAUSED, "paused", "παύση")                                                                   \
-    X(RUNNING, "running", "εκτέλεση")                                                              \
+    X(RUNNING, "running", "τρέχει")                                                                \
     X(SEEKING, "working", "υπολογισμός")                                                           \
     X(FINISHED, "finished", "τέλος")                                                               \
     X(EVENTS, "events", "συμβάντα")                                                                \
-    X(HINTS, "Spc step  n next  r run  b back  Tab pane  ? help  q quit",                          \
-      "Spc βήμα  n επόμενο  r τρέξε  b πίσω  Tab  ? βοήθεια  q έξοδος")                            \
+    X(HINTS, "Spc step  n next  r run  b back  ? help  q quit",                                    \
+      "Spc βήμα  n επόμενο  r τρέξε  b πίσω  ? βοήθεια  q έξοδος")                                 \
     X(PROMPT_FILTER,                                                                               \
       "filter (host=H kind=K -kind=K word): ", "φίλτρο (host=H kind=K -kind=K λέξη): ")            \
     X(PROMPT_TIME, "go to time (10m, 1h30m): ", "μετάβαση στο χρόνο (10m, 1h30m): ")               \

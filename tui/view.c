@@ -73,16 +73,6 @@ const char *tui_view_service(int64_t port, char *buf, size_t n)
     }
 }
 
-static const char *host_role(const tui_model_t *m, const char *name)
-{
-    world_t *w = tui_model_world(m);
-    if (world_server_by_host(w, name))
-        return tui_text(TUI_T_ROLE_SERVER, tui_model_lang(m));
-    if (world_agent_by_host(w, name))
-        return tui_text(TUI_T_ROLE_CLIENT, tui_model_lang(m));
-    return tui_text(TUI_T_ROLE_OTHER, tui_model_lang(m));
-}
-
 static tui_text_id_t conn_state_text(tui_conn_state_t s)
 {
     switch (s) {
@@ -130,10 +120,11 @@ static bool conn_is_open(tui_conn_state_t s)
 static void view_connection(const tui_model_t *m, const tui_session_t *s, tui_rows_t *out)
 {
     char port[24];
+    /* Service and state first: they still show when a narrow pane clips the row. */
     tui_row_t *row =
-        tui_rows_add(out, conn_tone(s->state), " #%" PRId64 " %s > %s %s %s", s->id, s->client,
-                     s->server, tui_view_service(s->port, port, sizeof port),
-                     tui_text(conn_state_text(s->state), tui_model_lang(m)));
+        tui_rows_add(out, conn_tone(s->state), " #%" PRId64 " %s %s: %s > %s", s->id,
+                     tui_view_service(s->port, port, sizeof port),
+                     tui_text(conn_state_text(s->state), tui_model_lang(m)), s->client, s->server);
     row->ref = (tui_ref_t){TUI_REF_SESSION, 0, 0, 0, s->id};
 }
 
@@ -145,10 +136,9 @@ void tui_view_network(const tui_model_t *m, tui_rows_t *out)
         host_t *h = net_host_at(net, i);
         char addr[16];
         bool up = host_is_up(h);
-        tui_row_t *row = tui_rows_add(out, up ? TUI_TONE_NORMAL : TUI_TONE_BAD, "%s %s %s (%s)",
-                                      host_name(h), addr_format(host_addr(h), addr, sizeof addr),
+        tui_row_t *row = tui_rows_add(out, up ? TUI_TONE_NORMAL : TUI_TONE_BAD, "%-4s %s %s",
                                       tui_text(up ? TUI_T_HOST_UP : TUI_T_HOST_DOWN, lang),
-                                      host_role(m, host_name(h)));
+                                      host_name(h), addr_format(host_addr(h), addr, sizeof addr));
         row->ref = (tui_ref_t){TUI_REF_HOST, i, 0, 0, 0};
     }
     tui_rows_add(out, TUI_TONE_HEADING, "%s", tui_text(TUI_T_CONNECTIONS, lang));

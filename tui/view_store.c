@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -56,16 +57,15 @@ void tui_view_queues(const tui_model_t *m, tui_rows_t *out)
         for (size_t j = 0; server_queue_at(s, j, &q); j++) {
             buf_reset(&b);
             tui_view_countdown(m, q.in_flight, q.next_attempt, &b);
-            tui_row_t *row =
-                tui_rows_add(out, TUI_TONE_NORMAL, " %s > %s  %s %u  %s", q.message, q.recipient,
-                             tui_text(TUI_T_QUEUE_TRY, lang), q.attempts, buf_cstr(&b));
+            tui_row_t *row = tui_rows_add(out, TUI_TONE_NORMAL, " %s > %s", q.message, q.recipient);
             row->ref = (tui_ref_t){TUI_REF_QUEUE, i, j, 0, 0};
-            if (q.last_code || q.last_error) {
-                row = tui_rows_add(out, TUI_TONE_DIM, "   %s: %d %s",
-                                   tui_text(TUI_T_QUEUE_LAST, lang), q.last_code,
-                                   q.last_error ? q.last_error : "");
-                row->ref = (tui_ref_t){TUI_REF_QUEUE, i, j, 0, 0};
-            }
+            if (q.last_code)
+                buf_printf(&b, ", %s %d", tui_text(TUI_T_QUEUE_LAST, lang), q.last_code);
+            if (q.last_error && *q.last_error)
+                buf_printf(&b, "%s %s", q.last_code ? "" : ",", q.last_error);
+            row = tui_rows_add(out, TUI_TONE_DIM, "   %s %u, %s", tui_text(TUI_T_QUEUE_TRY, lang),
+                               q.attempts, buf_cstr(&b));
+            row->ref = (tui_ref_t){TUI_REF_QUEUE, i, j, 0, 0};
         }
     }
     buf_free(&b);
@@ -128,17 +128,18 @@ static void view_message(const store_msg_t *msg, size_t store, size_t user, size
     buf_free(&subject);
 }
 
-static void view_folder(const tui_model_t *m, store_folder_t *f, size_t store, size_t user,
-                        size_t folder, tui_rows_t *out)
+/* A folder's line: "  INBOX: 1 message", or after its user's name when prefix is given. */
+static void view_folder(const tui_model_t *m, const char *prefix, store_folder_t *f, size_t store,
+                        size_t user, size_t folder, tui_rows_t *out)
 {
     const char *lang = tui_model_lang(m);
     uint32_t n = store_folder_msg_count(f);
     if (n == 0) {
-        tui_rows_add(out, TUI_TONE_NORMAL, "  %s: %s", store_folder_name(f),
+        tui_rows_add(out, TUI_TONE_NORMAL, "%s%s: %s", prefix, store_folder_name(f),
                      tui_text(TUI_T_MAILBOX_EMPTY, lang));
         return;
     }
-    tui_rows_add(out, TUI_TONE_NORMAL, "  %s: %" PRIu32 " %s", store_folder_name(f), n,
+    tui_rows_add(out, TUI_TONE_NORMAL, "%s%s: %" PRIu32 " %s", prefix, store_folder_name(f), n,
                  tui_text(n == 1 ? TUI_T_MESSAGE : TUI_T_MESSAGES, lang));
     uint32_t first = n > MESSAGES_SHOWN ? n - MESSAGES_SHOWN + 1 : 1;
     if (first > 1)
@@ -175,12 +176,20 @@ void tui_view_mailboxes(const tui_model_t *m, tui_rows_t *out)
         for (size_t ui = 0; ui < store_user_count(st); ui++) {
             store_user_t *u = store_user_at(st, ui);
             const char *display = store_user_display_name(u);
-            if (strcmp(display, store_user_name(u)) != 0)
-                tui_rows_add(out, TUI_TONE_NORMAL, " %s (%s)", store_user_name(u), display);
-            else
-                tui_rows_add(out, TUI_TONE_NORMAL, " %s", store_user_name(u));
-            for (size_t fi = 0; fi < store_folder_count(u); fi++)
-                view_folder(m, store_folder_at(u, fi), si, ui, fi, out);
+            char *name = strcmp(display, store_user_name(u)) != 0
+                             ? xasprintf(" %s (%s)", store_user_name(u), display)
+                             : xasprintf(" %s", store_user_name(u));
+            /* One folder (a POP3 user's INBOX) shares its user's line. */
+            if (store_folder_count(u) == 1) {
+                char *prefix = xasprintf("%s ", name);
+                view_folder(m, prefix, store_folder_at(u, 0), si, ui, 0, out);
+                free(prefix);
+            } else {
+                tui_rows_add(out, TUI_TONE_NORMAL, "%s", name);
+                for (size_t fi = 0; fi < store_folder_count(u); fi++)
+                    view_folder(m, "  ", store_folder_at(u, fi), si, ui, fi, out);
+            }
+            free(name);
             view_removed(m, host, store_user_name(u), out);
         }
     }
