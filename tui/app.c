@@ -55,10 +55,12 @@ void tui_app_inspect(tui_app_t *app, const tui_ref_t *ref)
     tui_rows_t rows;
     tui_rows_init(&rows);
     tui_inspect(app->m, ref, &rows);
-    const char *title = rows.count ? rows.items[0].text : "";
-    char *t = xstrdup(title);
-    tui_app_popup(app, t, &rows);
-    free(t);
+    /* The first row says what this is: it becomes the title. */
+    char *title = rows.items[0].text;
+    memmove(rows.items, rows.items + 1, (rows.count - 1) * sizeof *rows.items);
+    rows.count--;
+    tui_app_popup(app, title, &rows);
+    free(title);
 }
 
 static void show_help(tui_app_t *app)

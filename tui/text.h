@@ -59,8 +59,8 @@
     X(SEEKING, "working", "υπολογισμός")                                                           \
     X(FINISHED, "finished", "τέλος")                                                               \
     X(EVENTS, "events", "συμβάντα")                                                                \
-    X(HINTS, "Spc step  n next  r run  b back  ? help  q quit",                                    \
-      "Spc βήμα  n επόμενο  r τρέξε  b πίσω  ? βοήθεια  q έξοδος")                                 \
+    X(HINTS, "? help  q quit  Spc step  n next  r run  b back",                                    \
+      "? βοήθεια  q έξοδος  Spc βήμα  n επόμενο  r τρέξε  b πίσω")                                 \
     X(PROMPT_FILTER,                                                                               \
       "filter (host=H kind=K -kind=K word): ", "φίλτρο (host=H kind=K -kind=K λέξη): ")            \
     X(PROMPT_TIME, "go to time (10m, 1h30m): ", "μετάβαση στο χρόνο (10m, 1h30m): ")               \
