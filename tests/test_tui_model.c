@@ -399,8 +399,9 @@ START_TEST(mailboxes_show_what_pop3_removed)
     tui_rows_reset(&rows);
     tui_view_mailboxes(m, &rows);
     text = rows_text(&rows);
-    ck_assert_msg(strstr(text, " roberto (Ρομπέρτο) INBOX: empty\n  removed by POP3: INBOX 1 (m1) 0:10:00."),
-                  "got:\n%s", text);
+    ck_assert_msg(
+        strstr(text, " roberto (Ρομπέρτο) INBOX: empty\n  removed by POP3: INBOX 1 (m1) 0:10:00."),
+        "got:\n%s", text);
     ck_assert_msg(strstr(text, "roberto-pc (fetched by the client)\n roberto INBOX: 1 message"),
                   "got:\n%s", text);
     free(text);
