@@ -14,6 +14,8 @@ int cmd_run(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 /* mailsim list [--lang en|el]: the built-in and shipped scenarios with their titles. */
 int cmd_list(int argc, char **argv);
+/* mailsim tui [--lang en|el] [FILE]: the terminal front end; 0, 1 no terminal, 2 bad input. */
+int cmd_tui(int argc, char **argv);
 /* mailsim validate FILE...: 0 every file valid, 2 otherwise. */
 int cmd_validate(int argc, char **argv);
 

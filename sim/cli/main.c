@@ -1,7 +1,9 @@
 /*
  * mailsim: the command line. This file parses the first word and
- * dispatches: run, list and validate each have their own file; anything
- * else is the narrated walkthrough (walkthrough.c), the default.
+ * dispatches: run, list, validate and tui each have their own file. With
+ * no command word, on a terminal, the TUI opens on the built-in
+ * walkthrough; otherwise (output to a file or a pipe, or `walkthrough`
+ * named) the narrated text walkthrough (walkthrough.c) is printed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mailsim [walkthrough] [--lang en|el] [--segments]\n"
+                 "       mailsim tui [--lang en|el] [FILE]\n"
                  "       mailsim run [OPTION]... [FILE]...\n"
                  "       mailsim serve [OPTION]... [FILE] --map [ADDR:]PORT=HOST:PORT...\n"
                  "       mailsim list [--lang en|el]\n"
@@ -24,9 +27,12 @@ static void usage(FILE *out)
                  "       mailsim --version | --help\n"
                  "\n"
                  "  walkthrough   Alice writes to Roberto: the lecture's steps, narrated,\n"
-                 "                with every event of the simulation (the default)\n"
+                 "                with every event of the simulation, as text (the default\n"
+                 "                when the output is not a terminal)\n"
                  "  --lang L      narration language: en or el (default: from LANG)\n"
                  "  --segments    also show every TCP segment\n"
+                 "  tui           step through a scenario in the terminal (default: the\n"
+                 "                built-in walkthrough; `mailsim` alone on a terminal)\n"
                  "  run           run scenario files headless and report how each went\n"
                  "                (exit 0 passed, 1 failed, 2 bad input); with no file, the\n"
                  "                built-in walkthrough scenario; `mailsim run --help` for options\n"
@@ -99,8 +105,20 @@ static int cmd_walkthrough(int argc, char **argv)
     return walkthrough_run(&opt, stdout) == 0 ? 0 : 1;
 }
 
+/* `mailsim` or `mailsim --lang L` with a terminal on both ends. */
+static bool wants_tui(int argc, char **argv)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return false;
+    return argc == 1 || (argc == 3 && strcmp(argv[1], "--lang") == 0);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "tui") == 0)
+        return cmd_tui(argc - 2, argv + 2);
+    if (wants_tui(argc, argv))
+        return cmd_tui(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "validate") == 0)
         return cmd_validate(argc - 2, argv + 2);
     if (argc > 1 && strcmp(argv[1], "run") == 0)
