@@ -12,35 +12,14 @@
 
 #include "core/util.h"
 #include "mail/header.h"
-#include "net/tcp.h"
 #include "node/node_private.h"
-#include "node/watchdog.h"
 #include "proto/pop3_client.h"
 
 typedef struct fetch {
-    agent_task_t task; /* first: the agent's list of what is in progress */
-    user_agent_t *agent;
-    tcp_conn_t *conn;
+    agent_conn_t ac; /* first: the connection, the agent's task */
     pop3_client_t *client;
-    buf_t out;
     bool keep;
-    watchdog_t silence; /* the server has gone quiet */
 } fetch_t;
-
-static void fetch_dispose(agent_task_t *t)
-{
-    fetch_t *f = (fetch_t *)t;
-    watchdog_stop(&f->silence);
-    pop3_client_free(f->client);
-    buf_free(&f->out);
-    free(f);
-}
-
-static void fetch_free(fetch_t *f)
-{
-    agent_task_remove(&f->task);
-    fetch_dispose(&f->task);
-}
 
 void agent_fetch_free_state(user_agent_t *a)
 {
@@ -79,7 +58,7 @@ store_user_t *agent_local_user(user_agent_t *a)
 
 static bool hook_seen(void *ctx, const char *uidl)
 {
-    user_agent_t *a = ((fetch_t *)ctx)->agent;
+    user_agent_t *a = ((fetch_t *)ctx)->ac.agent;
     for (size_t i = 0; i < a->nseen; i++)
         if (strcmp(a->seen_uidls[i], uidl) == 0)
             return true;
@@ -90,7 +69,7 @@ static void hook_message(void *ctx, uint32_t msgno, const char *uidl, const uint
                          size_t len)
 {
     fetch_t *f = ctx;
-    user_agent_t *a = f->agent;
+    user_agent_t *a = f->ac.agent;
     world_t *w = a->world;
     header_t h;
     header_init(&h);
@@ -116,86 +95,42 @@ static void hook_message(void *ctx, uint32_t msgno, const char *uidl, const uint
 static void hook_done(void *ctx, bool ok, const char *error, const pop3_fetch_counts_t *counts)
 {
     fetch_t *f = ctx;
-    user_agent_t *a = f->agent;
-    world_t *w = a->world;
-    if (trace_enabled(&w->sim->trace)) {
-        char text[300];
-        if (ok)
-            snprintf(text, sizeof text, "fetched %u new of %u, deleted %u%s", counts->retrieved,
-                     counts->messages, counts->deleted, f->keep ? " (keep)" : "");
-        else
-            snprintf(text, sizeof text, "fetch failed: %.250s", error ? error : "unknown error");
-        trace_event_t ev;
-        trace_event_init(&ev, sim_now(w->sim), TRACE_USER_RESULT, a->host_name);
-        ev.user = a->user;
-        ev.text = text;
-        node_emit(w, &ev);
-    }
+    char text[300];
+    if (ok)
+        snprintf(text, sizeof text, "fetched %u new of %u, deleted %u%s", counts->retrieved,
+                 counts->messages, counts->deleted, f->keep ? " (keep)" : "");
+    else
+        snprintf(text, sizeof text, "fetch failed: %.250s", error ? error : "unknown error");
+    agent_emit_result(f->ac.agent, text);
 }
 
-static void flush(fetch_t *f)
+static void fetch_feed(agent_conn_t *ac, const uint8_t *data, size_t len, buf_t *out)
 {
-    if (f->conn && f->out.len) {
-        tcp_send(f->conn, f->out.data, f->out.len);
-        buf_reset(&f->out);
-    }
-    if (f->conn && pop3_client_done(f->client))
-        tcp_close(f->conn);
+    pop3_client_feed(((fetch_t *)ac)->client, data, len, out);
 }
 
-static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+static bool fetch_done(const agent_conn_t *ac)
 {
-    fetch_t *f = ctx;
-    watchdog_touch(&f->silence);
-    pop3_client_feed(f->client, data, len, &f->out);
-    flush(f);
+    return pop3_client_done(((const fetch_t *)ac)->client);
 }
 
-static void on_peer_closed(tcp_conn_t *c, void *ctx)
+static void fetch_lost(agent_conn_t *ac)
 {
-    tcp_close(c);
+    pop3_client_connection_lost(((fetch_t *)ac)->client); /* on_done if not done yet */
 }
 
-static void on_gone(fetch_t *f)
+static void fetch_free(agent_conn_t *ac)
 {
-    f->conn = NULL;
-    pop3_client_connection_lost(f->client); /* reports on_done when not done yet */
-    fetch_free(f);
+    fetch_t *f = (fetch_t *)ac;
+    pop3_client_free(f->client);
+    free(f);
 }
 
-static void on_closed(tcp_conn_t *c, void *ctx)
-{
-    on_gone(ctx);
-}
-
-static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
-{
-    on_gone(ctx);
-}
-
-static void on_silence(void *arg)
-{
-    fetch_t *f = arg;
-    tcp_conn_t *c = f->conn;
-    f->conn = NULL;
-    if (c)
-        tcp_abort(c);
-    on_gone(f);
-}
-
-static void on_connected(tcp_conn_t *c, void *ctx)
-{
-    fetch_t *f = ctx;
-    watchdog_start(&f->silence, f->agent->world->sim->sched, CLIENT_SILENCE_TIMEOUT, on_silence,
-                   f);
-}
-
-static const tcp_callbacks_t fetch_callbacks = {
-    .on_connected = on_connected,
-    .on_data = on_data,
-    .on_peer_closed = on_peer_closed,
-    .on_closed = on_closed,
-    .on_error = on_error,
+static const agent_conn_ops_t fetch_ops = {
+    .feed = fetch_feed,
+    .done = fetch_done,
+    .lost = fetch_lost,
+    .free = fetch_free,
 };
 
 bool agent_fetch(user_agent_t *a, bool keep, char *err, size_t errlen)
@@ -210,9 +145,7 @@ bool agent_fetch(user_agent_t *a, bool keep, char *err, size_t errlen)
     }
     agent_local_user(a);
     fetch_t *f = xcalloc(1, sizeof *f);
-    f->agent = a;
     f->keep = keep;
-    agent_task_add(a, &f->task, fetch_dispose);
     char *name = agent_login_name(a->user);
     pop3_client_config_t cfg = {.user = name, .password = a->password ? a->password : "",
                                 .keep = keep};
@@ -224,7 +157,6 @@ bool agent_fetch(user_agent_t *a, bool keep, char *err, size_t errlen)
     };
     f->client = pop3_client_new(&cfg, &hooks);
     free(name);
-    f->conn = tcp_connect(a->world->net, a->host, host_addr(a->server->host), a->server->cfg.pop3_port,
-                          &fetch_callbacks, f);
+    agent_conn_open(&f->ac, a, &fetch_ops, a->server->host, a->server->cfg.pop3_port);
     return true;
 }

@@ -13,34 +13,13 @@
 
 #include "core/util.h"
 #include "mail/header.h"
-#include "net/tcp.h"
 #include "node/node_private.h"
-#include "node/watchdog.h"
 #include "proto/imap_client.h"
 
 typedef struct imap_task {
-    agent_task_t task; /* first: the agent's list of what is in progress */
-    user_agent_t *agent;
-    tcp_conn_t *conn;
+    agent_conn_t ac; /* first: the connection, the agent's task; its watchdog also ends an IDLE */
     imap_client_t *client;
-    buf_t out;
-    watchdog_t silence; /* the server has gone quiet, or an IDLE heard nothing */
 } imap_task_t;
-
-static void task_dispose(agent_task_t *t)
-{
-    imap_task_t *it = (imap_task_t *)t;
-    watchdog_stop(&it->silence);
-    imap_client_free(it->client);
-    buf_free(&it->out);
-    free(it);
-}
-
-static void task_free(imap_task_t *it)
-{
-    agent_task_remove(&it->task);
-    task_dispose(&it->task);
-}
 
 /* --- the engine's hooks --------------------------------------------------- */
 
@@ -57,7 +36,7 @@ static void hook_message(void *ctx, const char *folder, uint32_t uid, const uint
                          size_t len)
 {
     imap_task_t *it = ctx;
-    user_agent_t *a = it->agent;
+    user_agent_t *a = it->ac.agent;
     world_t *w = a->world;
     header_t h;
     header_init(&h);
@@ -111,95 +90,56 @@ static void summary(const imap_client_counts_t *n, char *text, size_t size)
 static void hook_done(void *ctx, bool ok, const char *error, const imap_client_counts_t *counts)
 {
     imap_task_t *it = ctx;
-    user_agent_t *a = it->agent;
-    world_t *w = a->world;
-    if (!trace_enabled(&w->sim->trace))
-        return;
     char text[300];
     if (ok)
         summary(counts, text, sizeof text);
     else
         snprintf(text, sizeof text, "IMAP failed: %.250s", error ? error : "unknown error");
-    trace_event_t ev;
-    trace_event_init(&ev, sim_now(w->sim), TRACE_USER_RESULT, a->host_name);
-    ev.user = a->user;
-    ev.text = text;
-    node_emit(w, &ev);
+    agent_emit_result(it->ac.agent, text);
 }
 
 /* --- the connection ------------------------------------------------------- */
 
-static void flush(imap_task_t *it)
+static void imap_feed(agent_conn_t *ac, const uint8_t *data, size_t len, buf_t *out)
 {
-    if (it->conn && it->out.len) {
-        tcp_send(it->conn, it->out.data, it->out.len);
-        buf_reset(&it->out);
-    }
-    if (it->conn && imap_client_done(it->client))
-        tcp_close(it->conn);
+    imap_client_feed(((imap_task_t *)ac)->client, data, len, out);
 }
 
-static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+static bool imap_done(const agent_conn_t *ac)
 {
-    imap_task_t *it = ctx;
-    watchdog_touch(&it->silence);
-    imap_client_feed(it->client, data, len, &it->out);
-    flush(it);
+    return imap_client_done(((const imap_task_t *)ac)->client);
 }
 
-static void on_peer_closed(tcp_conn_t *c, void *ctx)
+static void imap_lost(agent_conn_t *ac)
 {
-    tcp_close(c);
+    imap_client_connection_lost(((imap_task_t *)ac)->client); /* on_done if not done yet */
 }
 
-static void on_gone(imap_task_t *it)
+static bool imap_silence(agent_conn_t *ac)
 {
-    it->conn = NULL;
-    imap_client_connection_lost(it->client); /* reports on_done when not done yet */
-    task_free(it);
+    imap_task_t *it = (imap_task_t *)ac;
+    if (!ac->conn || !imap_client_idling(it->client))
+        return false;
+    /* RFC 2177 3: a client leaves IDLE in time; the session then ends as queued. */
+    imap_client_idle_done(it->client, &ac->out);
+    agent_conn_flush(ac);
+    agent_conn_watch(ac);
+    return true;
 }
 
-static void on_closed(tcp_conn_t *c, void *ctx)
+static void imap_free(agent_conn_t *ac)
 {
-    on_gone(ctx);
+    imap_task_t *it = (imap_task_t *)ac;
+    imap_client_free(it->client);
+    free(it);
 }
 
-static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
-{
-    on_gone(ctx);
-}
-
-static void on_silence(void *arg)
-{
-    imap_task_t *it = arg;
-    if (it->conn && imap_client_idling(it->client)) {
-        /* RFC 2177 3: a client leaves IDLE in time; the session then ends as queued. */
-        imap_client_idle_done(it->client, &it->out);
-        flush(it);
-        watchdog_start(&it->silence, it->agent->world->sim->sched, CLIENT_SILENCE_TIMEOUT,
-                       on_silence, it);
-        return;
-    }
-    tcp_conn_t *c = it->conn;
-    it->conn = NULL;
-    if (c)
-        tcp_abort(c);
-    on_gone(it);
-}
-
-static void on_connected(tcp_conn_t *c, void *ctx)
-{
-    imap_task_t *it = ctx;
-    watchdog_start(&it->silence, it->agent->world->sim->sched, CLIENT_SILENCE_TIMEOUT, on_silence,
-                   it);
-}
-
-static const tcp_callbacks_t imap_callbacks = {
-    .on_connected = on_connected,
-    .on_data = on_data,
-    .on_peer_closed = on_peer_closed,
-    .on_closed = on_closed,
-    .on_error = on_error,
+static const agent_conn_ops_t imap_ops = {
+    .feed = imap_feed,
+    .done = imap_done,
+    .lost = imap_lost,
+    .silence = imap_silence,
+    .free = imap_free,
 };
 
 /* --- operations into steps ------------------------------------------------ */
@@ -289,7 +229,6 @@ bool agent_imap(user_agent_t *a, const agent_imap_op_t *ops, size_t nops, char *
         return false;
     }
     imap_task_t *it = xcalloc(1, sizeof *it);
-    it->agent = a;
     char *name = agent_login_name(a->user);
     imap_client_config_t cfg = {.user = name, .password = a->password ? a->password : ""};
     imap_client_hooks_t hooks = {.ctx = it, .on_message = hook_message, .on_done = hook_done};
@@ -297,13 +236,12 @@ bool agent_imap(user_agent_t *a, const agent_imap_op_t *ops, size_t nops, char *
     free(name);
     for (size_t i = 0; i < nops; i++) {
         if (!add_op(it->client, &ops[i], err, errlen)) {
-            task_dispose(&it->task);
+            imap_client_free(it->client);
+            free(it);
             return false;
         }
     }
-    agent_task_add(a, &it->task, task_dispose);
-    it->conn = tcp_connect(a->world->net, a->host, host_addr(a->server->host),
-                           a->server->cfg.imap_port, &imap_callbacks, it);
+    agent_conn_open(&it->ac, a, &imap_ops, a->server->host, a->server->cfg.imap_port);
     return true;
 }
 

@@ -12,6 +12,7 @@
 #include "node/world.h"
 #include "proto/smtp_client.h"
 #include "proto/smtp_server.h"
+#include "node/watchdog.h"
 
 /*
  * A client gives up on a server that has said nothing for this long; RFC
@@ -135,6 +136,38 @@ struct user_agent {
     char **seen_uidls; /* POP3 keep: what was fetched before */
     size_t nseen;
 };
+
+/*
+ * A client session of an agent (agent_conn.c): the task, the connection, the
+ * bytes to send and the silence watchdog. A session's struct begins with it.
+ */
+typedef struct agent_conn agent_conn_t;
+typedef struct agent_conn_ops {
+    void (*feed)(agent_conn_t *ac, const uint8_t *data, size_t len, buf_t *out);
+    bool (*done)(const agent_conn_t *ac); /* the engine has finished: close */
+    void (*lost)(agent_conn_t *ac);       /* the session ended: report what is unanswered */
+    /* The server went quiet; true when the session handled it. NULL: the session ends. */
+    bool (*silence)(agent_conn_t *ac);
+    void (*free)(agent_conn_t *ac); /* frees the engine and the session's struct */
+} agent_conn_ops_t;
+struct agent_conn {
+    agent_task_t task; /* first: the agent's list of what is in progress */
+    user_agent_t *agent;
+    const agent_conn_ops_t *ops;
+    tcp_conn_t *conn;
+    buf_t out;
+    watchdog_t silence;
+};
+/* Connects from the agent's host to to:port; the session is the agent's task from now on. */
+void agent_conn_open(agent_conn_t *ac, user_agent_t *a, const agent_conn_ops_t *ops, host_t *to,
+                     uint16_t port);
+void agent_conn_flush(agent_conn_t *ac);
+/* (Re)starts the silence watchdog. */
+void agent_conn_watch(agent_conn_t *ac);
+/* Ends the session now: aborts the connection, calls lost, frees. */
+void agent_conn_end(agent_conn_t *ac);
+/* A user.result event at the agent's host. */
+void agent_emit_result(user_agent_t *a, const char *text);
 
 /* agent.c */
 world_t *agent_world(const user_agent_t *a);
