@@ -2,7 +2,8 @@
 # mailsim serve --tui in a real terminal (tmux on a private socket, 100x30):
 # a real client (python3 smtplib) sends a message to the mapped port, its
 # session shows live in the TUI, stepping keys are refused, q leaves the TUI
-# cleanly and the report follows; --tui with no terminal is a usage error.
+# cleanly and the report follows (after SIGTERM too); --tui with no
+# terminal is a usage error.
 # Every wait is bounded; the tmux server is killed at the end.
 set -u
 MAILSIM=${MAILSIM:-build/mailsim}
@@ -95,6 +96,25 @@ check "the report follows the TUI" $?
 check "no TUI left on the screen" $?
 grep -q 'mailsim serve: stopped: 1 connections in' "$TMP/serve.err"
 check "the stop line counts the real connection" $?
+
+# --- SIGTERM while the TUI is open: the same clean end and report ---------------
+tm send-keys -t t clear Enter
+tm send-keys -t t "$MAILSIM serve $WALK --map 127.0.0.1:0=mail.roberto.example:smtp --tui \
+2>$TMP/serve2.err; echo EXIT=\$?" Enter
+wait_text 'serving real clients'; check "the TUI opens again" $?
+shell=$(tm list-panes -t t -F '#{pane_pid}')
+server=""
+for i in $(seq 100); do
+    server=$(pgrep -P "$shell" -x mailsim)
+    [ -n "$server" ] && break
+    sleep 0.05
+done
+[ -n "$server" ] && kill -TERM "$server"
+wait_text 'EXIT='; check "SIGTERM leaves the TUI" $?
+screen | grep -q '^alice-to-roberto: Alice writes to Roberto'
+check "the report follows after SIGTERM" $?
+! screen | grep -qE 'Network|Events|serving|Transcript'
+check "no TUI left after SIGTERM" $?
 
 echo "serve_tui: $pass passed, $fail failed"
 [ "$fail" = 0 ]
