@@ -58,7 +58,7 @@ for i in $(seq 200); do
     sleep 0.05
 done
 [ -n "$port" ]; check "serve prints the mapped port on standard error" $?
-wait_text 'serving real clients'; check "the TUI opens live (narration bar)" $?
+wait_text 'x1 serving'; check "the TUI opens live (status line)" $?
 wait_text 'serving  ?'; check "the status line says serving" $?
 
 tm send-keys -t t Space
@@ -101,7 +101,7 @@ check "the stop line counts the real connection" $?
 tm send-keys -t t clear Enter
 tm send-keys -t t "$MAILSIM serve $WALK --map 127.0.0.1:0=mail.roberto.example:smtp --tui \
 2>$TMP/serve2.err; echo EXIT=\$?" Enter
-wait_text 'serving real clients'; check "the TUI opens again" $?
+wait_text 'x1 serving'; check "the TUI opens again" $?
 shell=$(tm list-panes -t t -F '#{pane_pid}')
 server=""
 for i in $(seq 100); do
