@@ -2,7 +2,8 @@
  * The TUI's model without a terminal: stepping through the Alice-to-Roberto
  * walkthrough, the narration step reached, stepping back to the identical
  * state, the log's filters, a session's transcript, the queue's countdown
- * text and the language switch.
+ * text and the language switch; a live model watching a world run
+ * elsewhere.
  */
 #include <check.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 
 #include "core/util.h"
 #include "model.h"
+#include "scenario/build.h"
 #include "scenario/load.h"
+#include "scenario/timeline.h"
 #include "view.h"
 
 static scenario_t *load_walkthrough(void)
@@ -411,6 +414,58 @@ START_TEST(mailboxes_show_what_pop3_removed)
 }
 END_TEST
 
+/* A world run by someone else (as mailsim serve's bridge does): the model hears it, runs nothing. */
+START_TEST(watch_follows_a_world_run_elsewhere)
+{
+    scenario_t *sc = load_walkthrough();
+    char err[256] = "";
+    world_t *w = scenario_build(sc, sc->seed, NULL, NULL, err, sizeof err);
+    ck_assert_msg(w, "scenario_build: %s", err);
+    timeline_t *tl = timeline_new(sc, w, NULL, NULL);
+    tui_model_t *m = tui_model_watch(sc, w, "en");
+    ck_assert(tui_model_live(m));
+    ck_assert_ptr_eq(tui_model_world(m), w);
+    ck_assert_msg(!tui_model_step(m), "step on a live model: got true, want false");
+    ck_assert_int_eq(tui_model_run_until(m, SIM_TIME_NEVER, 1000), TUI_RUN_FINISHED);
+    ck_assert_int_eq(tui_model_run_to_next_step(m, 1000), TUI_RUN_FINISHED);
+    ck_assert_uint_eq(tui_model_log_total(m), 0);
+    ck_assert_int_eq(world_now(w), 0);
+
+    sched_run_until(world_sim(w)->sched, 10 * SIM_MIN);
+    size_t heard = tui_model_log_total(m);
+    ck_assert_msg(heard > 10, "events heard: got %zu, want more than 10", heard);
+    ck_assert_uint_ge(tui_model_session_count(m), 2);
+    const tui_session_t *s = tui_model_transcript_session(m);
+    ck_assert_msg(s && s->nlines > 0, "the transcript has no session with lines");
+    /* Going back cannot replay real peers: nothing changes. */
+    tui_model_back(m);
+    tui_model_rewind(m);
+    ck_assert_uint_eq(tui_model_log_total(m), heard);
+    ck_assert_ptr_eq(tui_model_world(m), w);
+
+    ck_assert(!tui_model_finished(m));
+    tui_model_live_update(m, 20 * SIM_MIN, false);
+    ck_assert_int_eq(tui_model_now(m), 20 * SIM_MIN);
+    tui_model_live_update(m, 0, true);
+    ck_assert_msg(tui_model_finished(m), "finished after the driver ended: got false");
+    ck_assert_int_eq(tui_model_now(m), 20 * SIM_MIN);
+
+    tui_model_add_notice(m, "real-1 is 192.0.2.11");
+    ck_assert_uint_eq(tui_model_notice_count(m), 1);
+    ck_assert_str_eq(tui_model_notice_at(m, 0), "real-1 is 192.0.2.11");
+    char *text = narration(m);
+    ck_assert_msg(strstr(text, "serving real clients"), "narration: got \"%s\"", text);
+    free(text);
+
+    /* Freed before the world, which goes on without it. */
+    tui_model_free(m);
+    sched_run_until(world_sim(w)->sched, 11 * SIM_MIN);
+    timeline_free(tl);
+    world_free(w);
+    scenario_free(sc);
+}
+END_TEST
+
 Suite *tui_model_suite(void)
 {
     Suite *s = suite_create("tui_model");
@@ -425,6 +480,7 @@ Suite *tui_model_suite(void)
     tcase_add_test(tc, queue_countdown_text);
     tcase_add_test(tc, language_switch);
     tcase_add_test(tc, mailboxes_show_what_pop3_removed);
+    tcase_add_test(tc, watch_follows_a_world_run_elsewhere);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -23,6 +23,9 @@
 #define DRAW_MS 40
 /* Events run between two looks at the wall clock. */
 #define SLICE_EVENTS 256
+/* Live: the longest the driver waits for sockets, and the clock's redraw. */
+#define LIVE_TURN_MS 20
+#define LIVE_CLOCK_MS 250
 
 static int64_t wall_ms(void)
 {
@@ -283,8 +286,19 @@ static void speed_change(tui_app_t *app, int dir)
         set_mode(app, TUI_MODE_RUNNING);
 }
 
+/* Keys that step, run or go back: a live world moves with the wall clock only. */
+static bool live_refused(tui_app_t *app, int key)
+{
+    if (!app->live || key <= 0 || key >= 0x80 || !strchr(" nrb+=-g", key))
+        return false;
+    tui_app_message(app, "%s", tui_text(TUI_T_LIVE_NOT_AVAILABLE, tui_model_lang(app->m)));
+    return true;
+}
+
 static bool global_key(tui_app_t *app, int key)
 {
+    if (live_refused(app, key))
+        return true;
     switch (key) {
     case 'q':
     case 3: /* Ctrl-C in raw mode */
@@ -451,33 +465,142 @@ static void terminal_setup(void)
     screen_init_colors(!(no_color && *no_color));
 }
 
+static bool is_terminal(void)
+{
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+        return true;
+    fprintf(stderr, "mailsim tui: needs a terminal (standard input and output)\n");
+    return false;
+}
+
+/* The terminal taken over, or NULL after saying why. */
+static SCREEN *terminal_open(void)
+{
+    setlocale(LC_ALL, "");
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        fprintf(stderr, "mailsim tui: cannot use the terminal \"%s\"\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        return NULL;
+    }
+    terminal_setup();
+    return scr;
+}
+
+static void terminal_close(SCREEN *scr)
+{
+    endwin();
+    delscreen(scr);
+}
+
 int tui_run(const scenario_t *sc, const tui_options_t *opt)
 {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "mailsim tui: needs a terminal (standard input and output)\n");
+    if (!is_terminal())
         return 1;
-    }
     char err[512];
     tui_model_t *m = tui_model_new(sc, opt && opt->lang ? opt->lang : "en", err, sizeof err);
     if (!m) {
         fprintf(stderr, "mailsim tui: %s: the world could not be built: %s\n", sc->source, err);
         return 1;
     }
-    setlocale(LC_ALL, "");
-    SCREEN *scr = newterm(NULL, stdout, stdin);
+    SCREEN *scr = terminal_open();
     if (!scr) {
-        fprintf(stderr, "mailsim tui: cannot use the terminal \"%s\"\n",
-                getenv("TERM") ? getenv("TERM") : "");
         tui_model_free(m);
         return 1;
     }
-    terminal_setup();
     tui_app_t app;
     app_init(&app, m);
     app_loop(&app);
-    endwin();
-    delscreen(scr);
+    terminal_close(scr);
     app_free(&app);
     tui_model_free(m);
+    return 0;
+}
+
+/* ---- live ------------------------------------------------------------------ */
+
+struct tui_live {
+    tui_model_t *m;
+};
+
+tui_live_t *tui_live_new(const scenario_t *sc, world_t *w, const tui_options_t *opt)
+{
+    tui_live_t *t = xcalloc(1, sizeof *t);
+    t->m = tui_model_watch(sc, w, opt && opt->lang ? opt->lang : "en");
+    return t;
+}
+
+void tui_live_notice(void *ctx, const char *line)
+{
+    tui_live_t *t = ctx;
+    tui_model_add_notice(t->m, line);
+}
+
+void tui_live_free(tui_live_t *t)
+{
+    if (!t)
+        return;
+    tui_model_free(t->m);
+    free(t);
+}
+
+static bool live_stopped(const tui_app_t *app)
+{
+    return app->quit || (app->live->stop && *app->live->stop);
+}
+
+/*
+ * The driver turns the world (waiting on its sockets at most LIVE_TURN_MS),
+ * then keys are read without blocking; the screen is redrawn at most every
+ * DRAW_MS when something was heard or pressed, and every LIVE_CLOCK_MS for
+ * the clock. Once the run is over, only keys are waited for.
+ */
+static void live_loop(tui_app_t *app)
+{
+    const tui_driver_t *d = app->live;
+    world_t *w = tui_model_world(app->m);
+    bool ended = false, dirty = true;
+    int64_t last_draw = 0;
+    uint64_t heard = 0;
+    while (!live_stopped(app)) {
+        int64_t now = wall_ms();
+        if (now - last_draw >= (dirty ? DRAW_MS : LIVE_CLOCK_MS)) {
+            tui_app_draw(app);
+            last_draw = now;
+            dirty = false;
+        }
+        int key;
+        if (ended) {
+            key = read_key(dirty ? DRAW_MS : LIVE_CLOCK_MS);
+        } else {
+            ended = !d->turn(d->ctx, LIVE_TURN_MS);
+            tui_model_live_update(app->m, d->now(d->ctx), ended);
+            dirty |= ended;
+            key = read_key(0);
+        }
+        if (world_sim(w)->trace.emitted != heard) {
+            heard = world_sim(w)->trace.emitted;
+            dirty = true;
+        }
+        for (; key >= 0 && !app->quit; key = read_key(0)) {
+            handle_key(app, key);
+            dirty = true;
+        }
+    }
+}
+
+int tui_live_run(tui_live_t *t, const tui_driver_t *d)
+{
+    if (!is_terminal())
+        return 1;
+    SCREEN *scr = terminal_open();
+    if (!scr)
+        return 1;
+    tui_app_t app;
+    app_init(&app, t->m);
+    app.live = d;
+    live_loop(&app);
+    terminal_close(scr);
+    app_free(&app);
     return 0;
 }

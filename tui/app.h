@@ -14,6 +14,7 @@
 
 #include "model.h"
 #include "pane.h"
+#include "tui.h"
 #include "view.h"
 
 /* Function keys are kept apart from characters (Greek letters included). */
@@ -44,6 +45,7 @@ enum {
 
 typedef struct tui_app {
     tui_model_t *m;
+    const tui_driver_t *live; /* the driver of a live model; NULL when the TUI runs the world */
     tui_pane_t panes[TUI_PANE_COUNT];
     int focus;
     tui_mode_t mode;

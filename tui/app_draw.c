@@ -73,6 +73,8 @@ static void layout(tui_app_t *app)
 static const char *mode_text(const tui_app_t *app)
 {
     const char *lang = tui_model_lang(app->m);
+    if (app->live)
+        return tui_text(tui_model_finished(app->m) ? TUI_T_FINISHED : TUI_T_SERVING, lang);
     switch (app->mode) {
     case TUI_MODE_PAUSED:
         return tui_text(tui_model_finished(app->m) ? TUI_T_FINISHED : TUI_T_PAUSED, lang);
@@ -118,7 +120,9 @@ static void draw_status(tui_app_t *app)
     char clock[32], speed[16], line[600];
     clock_format(tui_model_now(app->m), clock, sizeof clock);
     int sp = tui_speeds[app->speed];
-    if (sp)
+    if (app->live)
+        snprintf(speed, sizeof speed, "x%g", app->live->speed);
+    else if (sp)
         snprintf(speed, sizeof speed, "x%d", sp);
     else
         snprintf(speed, sizeof speed, "max");
@@ -134,7 +138,8 @@ static void draw_status(tui_app_t *app)
         snprintf(line, sizeof line, "%s  %s", clock, tui_text(TUI_T_CLOSE_HINT, lang));
     } else {
         snprintf(line, sizeof line, "%s %s %s  %s", clock, speed, mode_text(app),
-                 app->message[0] ? app->message : tui_text(TUI_T_HINTS, lang));
+                 app->message[0] ? app->message
+                                 : tui_text(app->live ? TUI_T_LIVE_HINTS : TUI_T_HINTS, lang));
     }
     screen_put_look(LINES - 1, 0, COLS, line, SCREEN_STATUS);
 }

@@ -32,6 +32,11 @@ static void model_detach(tui_model_t *m)
 {
     if (!m->w)
         return;
+    if (m->live) {
+        trace_unsubscribe(&world_sim(m->w)->trace, model_trace_hear, m);
+        m->w = NULL;
+        return;
+    }
     timeline_free(m->timeline);
     narrator_free(m->narrator);
     trace_unsubscribe(&world_sim(m->w)->trace, model_trace_hear, m);
@@ -53,6 +58,40 @@ tui_model_t *tui_model_new(const scenario_t *sc, const char *lang, char *err, si
         return NULL;
     }
     return m;
+}
+
+/* The world's timeline and narrator are its driver's: only the bus is heard. */
+tui_model_t *tui_model_watch(const scenario_t *sc, world_t *w, const char *lang)
+{
+    tui_model_t *m = xcalloc(1, sizeof *m);
+    m->sc = sc;
+    m->live = true;
+    tui_model_set_lang(m, lang);
+    m->end = SIM_TIME_NEVER;
+    m->filter.text = xstrdup("");
+    m->w = w;
+    m->view_time = world_now(w);
+    trace_subscribe(&world_sim(w)->trace, model_trace_hear, m);
+    return m;
+}
+
+bool tui_model_live(const tui_model_t *m)
+{
+    return m->live;
+}
+
+void tui_model_live_update(tui_model_t *m, sim_time_t now, bool ended)
+{
+    if (!m->live)
+        return;
+    if (now > m->view_time)
+        m->view_time = now;
+    m->live_ended = ended;
+}
+
+void tui_model_add_notice(tui_model_t *m, const char *line)
+{
+    model_notice(m, line);
 }
 
 void tui_model_free(tui_model_t *m)
@@ -110,6 +149,8 @@ uint64_t tui_model_events(const tui_model_t *m)
 
 bool tui_model_finished(const tui_model_t *m)
 {
+    if (m->live)
+        return m->live_ended;
     sim_time_t next = sched_next_time(world_sim(m->w)->sched);
     return next == SIM_TIME_NEVER || next > m->end;
 }
@@ -141,6 +182,8 @@ static bool run_one(tui_model_t *m)
 
 bool tui_model_step(tui_model_t *m)
 {
+    if (m->live)
+        return false;
     for (size_t n = 0; n < STEP_SILENT_MAX; n++) {
         if (tui_model_finished(m))
             return false;
@@ -152,6 +195,8 @@ bool tui_model_step(tui_model_t *m)
 
 tui_run_result_t tui_model_run_until(tui_model_t *m, sim_time_t t, uint64_t budget)
 {
+    if (m->live)
+        return TUI_RUN_FINISHED;
     sched_t *s = world_sim(m->w)->sched;
     for (uint64_t n = 0; n < budget; n++) {
         if (tui_model_finished(m))
@@ -171,6 +216,8 @@ tui_run_result_t tui_model_run_until(tui_model_t *m, sim_time_t t, uint64_t budg
 
 tui_run_result_t tui_model_run_to_next_step(tui_model_t *m, uint64_t budget)
 {
+    if (m->live)
+        return TUI_RUN_FINISHED;
     size_t reached = m->nsteps_seen;
     for (uint64_t n = 0; n < budget; n++) {
         if (tui_model_finished(m))
@@ -184,6 +231,8 @@ tui_run_result_t tui_model_run_to_next_step(tui_model_t *m, uint64_t budget)
 
 tui_run_result_t tui_model_run_to_events(tui_model_t *m, uint64_t target, uint64_t budget)
 {
+    if (m->live)
+        return TUI_RUN_FINISHED;
     for (uint64_t n = 0; n < budget; n++) {
         if (m->events >= target)
             return TUI_RUN_DONE;
@@ -205,6 +254,8 @@ uint64_t tui_model_back_target(const tui_model_t *m)
 void tui_model_rewind(tui_model_t *m)
 {
     char err[512];
+    if (m->live)
+        return; /* a real client's bytes cannot be replayed */
     model_detach(m);
     model_trace_clear(m);
     m->nmarks = 0;
@@ -223,6 +274,8 @@ void tui_model_rewind(tui_model_t *m)
 
 void tui_model_back(tui_model_t *m)
 {
+    if (m->live)
+        return;
     uint64_t target = tui_model_back_target(m);
     tui_model_rewind(m);
     tui_model_run_to_events(m, target, UINT64_MAX);

@@ -11,6 +11,10 @@
  * before the previous visible one: the simulation is deterministic, so the
  * state is the same as it was. Nothing here knows of ncurses or reads the
  * wall clock; the front end bounds each slice by events and measures time.
+ *
+ * A live model (tui_model_watch) only watches a world driven elsewhere, as
+ * mailsim serve --tui does with real clients: nothing can be stepped or
+ * replayed there, since a real peer's bytes cannot be asked for again.
  */
 #ifndef MAILSIM_TUI_MODEL_H
 #define MAILSIM_TUI_MODEL_H
@@ -78,7 +82,27 @@ typedef enum tui_run_result {
  * The caller frees with tui_model_free.
  */
 tui_model_t *tui_model_new(const scenario_t *sc, const char *lang, char *err, size_t errlen);
+/*
+ * A live model: it watches w, a world of sc that something else builds and
+ * drives (mailsim serve's bridge, in real time), and never runs or rebuilds
+ * it. It hears w's trace bus from now on (attach it before the first event
+ * to see them all); stepping, running and going back do nothing (the
+ * tui_model_step family returns false or TUI_RUN_FINISHED). The caller
+ * frees it with tui_model_free before the world, which stays the caller's.
+ */
+tui_model_t *tui_model_watch(const scenario_t *sc, world_t *w, const char *lang);
 void tui_model_free(tui_model_t *m);
+
+/* True for a model made by tui_model_watch. */
+bool tui_model_live(const tui_model_t *m);
+/*
+ * Live: the virtual time the driver has reached (the clock shows it, even
+ * when no event ran since), and whether the run is over (nothing more will
+ * run: tui_model_finished then says so).
+ */
+void tui_model_live_update(tui_model_t *m, sim_time_t now, bool ended);
+/* Adds a line to the notes (as the builder's skipped actions); the line is copied. */
+void tui_model_add_notice(tui_model_t *m, const char *line);
 
 const scenario_t *tui_model_scenario(const tui_model_t *m);
 world_t *tui_model_world(const tui_model_t *m);

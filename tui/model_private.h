@@ -26,6 +26,8 @@ struct tui_model {
     const scenario_t *sc;
     char lang[3];
     world_t *w;
+    bool live;       /* w is watched, not owned or run (tui_model_watch) */
+    bool live_ended; /* live: the driver will run nothing more */
     narrator_t *narrator;
     timeline_t *timeline;
     sim_time_t view_time;

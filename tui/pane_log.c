@@ -20,7 +20,9 @@ static void log_draw(tui_app_t *app, tui_pane_t *p)
         p->rows_first = 0;
         bool filtered = *tui_model_filter(m) || tui_model_hide_segments(m);
         tui_rows_add(&p->rows, TUI_TONE_DIM, "%s",
-                     tui_text(filtered && tui_model_log_total(m) ? TUI_T_NO_MATCH : TUI_T_NO_EVENTS,
+                     tui_text(filtered && tui_model_log_total(m) ? TUI_T_NO_MATCH
+                              : tui_model_live(m)                    ? TUI_T_LIVE_NO_EVENTS
+                                                                     : TUI_T_NO_EVENTS,
                               tui_model_lang(m)));
         p->total = 1;
     }

@@ -80,7 +80,16 @@
     X(MESSAGE_GONE, "The message is no longer there.", "Το μήνυμα δεν υπάρχει πια.")               \
     X(CODE_UNKNOWN, "no explanation for this reply", "καμία εξήγηση για αυτή την απάντηση")        \
     X(CLIENT_SAYS, "the client", "ο client")                                                       \
-    X(SERVER_SAYS, "the server", "ο server")
+    X(SERVER_SAYS, "the server", "ο server")                                                       \
+    X(SERVING, "serving", "σε λειτουργία")                                                         \
+    X(LIVE_NOT_AVAILABLE, "not available while serving real clients",                             \
+      "δεν γίνεται όσο εξυπηρετούνται πραγματικοί clients")                                        \
+    X(LIVE_HINTS, "? help  q quit and report  Tab pane  / filter  Enter inspect",                  \
+      "? βοήθεια  q έξοδος και αναφορά  Tab πλαίσιο  / φίλτρο  Enter εξέταση")                     \
+    X(LIVE_START, "serving real clients: their sessions show here; q ends and writes the report",  \
+      "εξυπηρέτηση πραγματικών clients: οι συνεδρίες τους φαίνονται εδώ· q για τέλος και αναφορά") \
+    X(LIVE_NO_EVENTS, "(no events yet: connect a real client to a mapped port)",                   \
+      "(κανένα συμβάν ακόμη: συνδέστε έναν πραγματικό client σε μια θύρα)")
 
 typedef enum tui_text_id {
 #define X(id, en, el) TUI_T_##id,

@@ -237,7 +237,10 @@ void tui_view_narration(const tui_model_t *m, buf_t *out)
     }
     const char *title = scenario_text_get(&tui_model_scenario(m)->title, lang);
     buf_printf(out, "%s: %s", title ? title : tui_model_scenario(m)->id,
-               tui_text(last ? TUI_T_START_HINT : TUI_T_NO_STEPS, lang));
+               tui_text(tui_model_live(m) ? TUI_T_LIVE_START
+                        : last            ? TUI_T_START_HINT
+                                          : TUI_T_NO_STEPS,
+                        lang));
 }
 
 char *tui_view_dump(const tui_model_t *m)

@@ -347,6 +347,11 @@ void bridge_poll(bridge_t *b, int max_wait_ms)
     poll_turn(b, max_wait_ms, SIM_TIME_NEVER);
 }
 
+void bridge_poll_until(bridge_t *b, int max_wait_ms, sim_time_t until)
+{
+    poll_turn(b, max_wait_ms, until);
+}
+
 void bridge_run(bridge_t *b, const volatile sig_atomic_t *stop, sim_time_t until)
 {
     while (!*stop && sched_now(b->sched) < until)

@@ -95,6 +95,8 @@ uint16_t bridge_map_port(const bridge_t *b, size_t i);
  * sockets, and serves those that are ready.
  */
 void bridge_poll(bridge_t *b, int max_wait_ms);
+/* The same, never running the simulation past until (the clock then stops there). */
+void bridge_poll_until(bridge_t *b, int max_wait_ms, sim_time_t until);
 
 /*
  * Turns until *stop becomes non-zero (a signal handler sets it) or virtual

@@ -5,7 +5,9 @@
  * real server on loopback. The run is the one `mailsim run` makes
  * (scenario/run.h: run_begin, then the bridge drives the clock, then
  * run_end), so a stop with Ctrl-C or SIGTERM writes the same report, log
- * and capture.
+ * and capture. With --tui the terminal front end watches the run live
+ * (tui.h: tui_live_run turns the bridge) and the report follows once it
+ * has given the terminal back.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 #include "core/util.h"
 #include "scenario/load.h"
 #include "scenario/run.h"
+#include "tui.h"
 
 typedef struct serve_map {
     char *listen_addr;
@@ -46,6 +49,7 @@ typedef struct serve_args {
     serve_map_t *maps;
     size_t nmaps;
     bridge_options_t bridge;
+    bool tui;
 } serve_args_t;
 
 static void serve_usage(FILE *out)
@@ -78,6 +82,8 @@ static void serve_usage(FILE *out)
             "  --seed N           use seed N instead of the scenario's\n"
             "  --until DURATION   stop by itself at this virtual time\n"
             "  --lang L           en or el (default: from LANG)\n"
+            "  --tui              watch the run in the terminal front end; q leaves it and\n"
+            "                     writes the report (standard input and output: a terminal)\n"
             "\n"
             "With no FILE, serves the built-in walkthrough scenario (alice-to-roberto).\n"
             "The mapped addresses and other notes go to standard error.\n",
@@ -206,6 +212,10 @@ static int parse_args(serve_args_t *a, int argc, char **argv)
             a->bridge.listen_any = true;
             continue;
         }
+        if (strcmp(arg, "--tui") == 0) {
+            a->tui = true;
+            continue;
+        }
         if (strncmp(arg, "--", 2) != 0) {
             if (a->file)
                 return usage_error("serve runs one scenario; \"%s\" is a second file", arg);
@@ -224,6 +234,10 @@ static int parse_args(serve_args_t *a, int argc, char **argv)
     }
     if (a->log_format_given && !a->log_path)
         return usage_error("--log-format needs --log FILE%s", "");
+    if (a->tui && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+        return usage_error("--tui needs a terminal on standard input and output%s "
+                           "(leave --tui out to serve without it)",
+                           "");
     return 0;
 }
 
@@ -337,9 +351,15 @@ static int64_t monotonic_ms(void *ctx)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The TUI watching the run, while it has the terminal: notices go to its notes. */
+static tui_live_t *serve_tui;
+
 static void serve_notice(void *ctx, const char *line)
 {
-    fprintf(stderr, "%s\n", line);
+    if (serve_tui)
+        tui_live_notice(serve_tui, line);
+    else
+        fprintf(stderr, "%s\n", line);
 }
 
 /* The report, as mailsim run writes it; the exit code. */
@@ -369,6 +389,50 @@ static int write_report(const serve_args_t *a, const run_result_t *r)
     return r->passed ? 0 : 1;
 }
 
+/* What the TUI turns: the bridge, up to the run's end. */
+typedef struct serve_drive {
+    bridge_t *b;
+    world_t *w;
+    sim_time_t until;
+} serve_drive_t;
+
+static bool drive_turn(void *ctx, int max_wait_ms)
+{
+    serve_drive_t *d = ctx;
+    if (world_now(d->w) >= d->until)
+        return false;
+    bridge_poll_until(d->b, max_wait_ms, d->until);
+    return world_now(d->w) < d->until;
+}
+
+static sim_time_t drive_now(void *ctx)
+{
+    serve_drive_t *d = ctx;
+    sim_time_t v = bridge_virtual_now(d->b);
+    return v < d->until ? v : d->until;
+}
+
+/* Runs the bridge under the TUI until q or a signal; false when the TUI could not start. */
+static bool serve_tui_run(const serve_args_t *a, const scenario_t *sc, world_t *w, bridge_t *b,
+                          sim_time_t until)
+{
+    serve_drive_t drive = {.b = b, .w = w, .until = until};
+    tui_driver_t d = {
+        .turn = drive_turn,
+        .now = drive_now,
+        .ctx = &drive,
+        .stop = &stop_requested,
+        .speed = a->bridge.speed,
+    };
+    tui_options_t topt = {.lang = a->lang};
+    serve_tui = tui_live_new(sc, w, &topt);
+    int rc = tui_live_run(serve_tui, &d);
+    tui_live_t *t = serve_tui;
+    serve_tui = NULL;
+    tui_live_free(t);
+    return rc == 0;
+}
+
 /* Bridges the begun run, runs it until told to stop; false when the wiring failed. */
 static bool serve_run(const serve_args_t *a, const scenario_t *sc, run_t *run)
 {
@@ -383,11 +447,14 @@ static bool serve_run(const serve_args_t *a, const scenario_t *sc, run_t *run)
     if (ok) {
         sim_time_t until = a->has_until ? a->until : sc->until_given ? sc->until : SIM_TIME_NEVER;
         fprintf(stderr,
-                "mailsim serve: %s running at speed %g; Ctrl-C or SIGTERM stops it and "
+                "mailsim serve: %s running at speed %g; %sCtrl-C or SIGTERM stops it and "
                 "writes the report\n",
-                sc->id, bopt.speed);
+                sc->id, bopt.speed, a->tui ? "q in the TUI, " : "");
         install_signals();
-        bridge_run(b, &stop_requested, until);
+        if (a->tui)
+            ok = serve_tui_run(a, sc, run_world(run), b, until);
+        else
+            bridge_run(b, &stop_requested, until);
         bridge_stats_t st;
         bridge_stats(b, &st);
         fprintf(stderr,
