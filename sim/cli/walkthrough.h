@@ -1,7 +1,7 @@
 /*
- * walkthrough: the lecture's Alice-to-Roberto walkthrough, built through the
- * world API and printed as a narrated event log. It is what `mailsim` shows
- * until scenario files and the TUI take over.
+ * walkthrough: the lecture's Alice-to-Roberto walkthrough (the built-in
+ * scenario) printed as a narrated event log, then its report: what `mailsim`
+ * prints when it has no terminal to open the TUI on.
  */
 #ifndef MAILSIM_CLI_WALKTHROUGH_H
 #define MAILSIM_CLI_WALKTHROUGH_H
@@ -15,7 +15,7 @@ typedef struct walkthrough_options {
     bool color;
 } walkthrough_options_t;
 
-/* Runs the walkthrough, printing to out. Returns 0 when Alice's message reached Roberto's mailbox. */
+/* Runs the walkthrough, printing to out. Returns 0 when every expectation of the scenario held. */
 int walkthrough_run(const walkthrough_options_t *opt, FILE *out);
 
 #endif
