@@ -1,65 +1,38 @@
 /*
- * smtp_auth: base64 and the SASL PLAIN message for SMTP AUTH.
+ * smtp_auth: the base64 of SMTP AUTH responses (on the mail codec) and the
+ * SASL PLAIN message.
  */
 #include "proto/smtp_auth.h"
 
 #include <string.h>
 
 #include "core/util.h"
-
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+#include "mail/codec.h"
 
 void smtp_auth_b64_encode(const uint8_t *in, size_t len, buf_t *out)
 {
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        buf_putc(out, b64_alphabet[(v >> 18) & 63]);
-        buf_putc(out, b64_alphabet[(v >> 12) & 63]);
-        buf_putc(out, i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=');
-        buf_putc(out, i + 2 < len ? b64_alphabet[v & 63] : '=');
-    }
+    codec_base64_encode(in, len, false, out);
 }
 
-static int b64_value(char c)
-{
-    const char *p = c ? strchr(b64_alphabet, c) : NULL;
-    return p ? (int)(p - b64_alphabet) : -1;
-}
-
+/*
+ * RFC 4954 4: a response is one base64 string, "=" for an empty one. The
+ * codec skips white space as MIME allows; an AUTH response may not hold any,
+ * and padding only ends it.
+ */
 bool smtp_auth_b64_decode(const char *s, buf_t *out)
 {
     size_t len = strlen(s);
     if (len == 1 && s[0] == '=')
         return true;
-    if (len % 4 != 0)
+    const char *pad = strchr(s, '=');
+    if (len % 4 != 0 || strpbrk(s, " \t\r\n") || (pad && (size_t)(pad - s) < len - 2))
         return false;
     size_t start = out->len;
-    for (size_t i = 0; i < len; i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            char c = s[i + k];
-            bool last_group = i + 4 == len;
-            if (c == '=' && last_group && k >= 2 && (k == 3 || s[i + 3] == '=')) {
-                v[k] = 0;
-                pad++;
-            } else if ((v[k] = b64_value(c)) < 0 || pad) {
-                out->len = start;
-                return false;
-            }
-        }
-        uint32_t w =
-            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        buf_putc(out, (int)(w >> 16) & 0xff);
-        if (pad < 2)
-            buf_putc(out, (int)(w >> 8) & 0xff);
-        if (pad < 1)
-            buf_putc(out, (int)w & 0xff);
+    if (codec_base64_decode((const uint8_t *)s, len, out) != 0) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+        return false;
     }
     return true;
 }
