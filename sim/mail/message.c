@@ -112,17 +112,31 @@ int message_build(const message_spec_t *spec, buf_t *out)
 void message_received_value(const message_received_t *r, buf_t *out)
 {
     char date[MESSAGE_DATE_MAX];
-    buf_printf(out, "from %s (", r->helo && *r->helo ? r->helo : "unknown");
-    if (r->client_host && *r->client_host)
-        buf_printf(out, "%s ", r->client_host);
-    buf_printf(out, "[%s])", r->client_addr ? r->client_addr : "unknown");
-    buf_printf(out, " by %s with %s", r->by_host ? r->by_host : "localhost",
-               r->protocol ? r->protocol : "ESMTP");
-    if (r->id && *r->id)
-        buf_printf(out, " id %s", r->id);
-    if (r->for_rcpt && *r->for_rcpt)
-        buf_printf(out, " for <%s>", r->for_rcpt);
-    buf_printf(out, "; %s", message_date_format(r->time, r->tz_minutes, date, sizeof date));
+    /* Plain appends, not printf: this runs for every message a server takes. */
+    buf_puts(out, "from ");
+    buf_puts(out, r->helo && *r->helo ? r->helo : "unknown");
+    buf_puts(out, " (");
+    if (r->client_host && *r->client_host) {
+        buf_puts(out, r->client_host);
+        buf_putc(out, ' ');
+    }
+    buf_putc(out, '[');
+    buf_puts(out, r->client_addr ? r->client_addr : "unknown");
+    buf_puts(out, "]) by ");
+    buf_puts(out, r->by_host ? r->by_host : "localhost");
+    buf_puts(out, " with ");
+    buf_puts(out, r->protocol ? r->protocol : "ESMTP");
+    if (r->id && *r->id) {
+        buf_puts(out, " id ");
+        buf_puts(out, r->id);
+    }
+    if (r->for_rcpt && *r->for_rcpt) {
+        buf_puts(out, " for <");
+        buf_puts(out, r->for_rcpt);
+        buf_putc(out, '>');
+    }
+    buf_puts(out, "; ");
+    buf_puts(out, message_date_format(r->time, r->tz_minutes, date, sizeof date));
 }
 
 void message_prepend_field(buf_t *message, const char *name, const char *value)
@@ -159,7 +173,9 @@ void message_prepend_received(buf_t *message, const message_received_t *r)
     buf_append(&out, text, (size_t)(by - text) + 1);
     buf_append(&out, "\r\n", 2);
     buf_append(&out, by + 1, (size_t)(tail - by - 1));
-    buf_printf(&out, "\r\n%s\r\n", tail);
+    buf_append(&out, "\r\n", 2);
+    buf_puts(&out, tail);
+    buf_append(&out, "\r\n", 2);
     buf_append(&out, message->data, message->len);
     buf_free(message);
     buf_free(&value);

@@ -63,15 +63,55 @@ static int64_t unix_of(sim_time_t t)
     return MESSAGE_EPOCH_UNIX + floor_div(t, SIM_SEC);
 }
 
+/* Two decimal digits of v (0..99), as %02d would write them. */
+static char *put_2digits(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
 char *message_date_format(sim_time_t t, int tz_minutes, char *out, size_t size)
 {
     if (tz_minutes < -1439 || tz_minutes > 1439)
         tz_minutes = 0;
     civil_t c = civil_from_unix(unix_of(t) + (int64_t)tz_minutes * 60);
     int tz = tz_minutes < 0 ? -tz_minutes : tz_minutes;
-    snprintf(out, size, "%s, %02d %s %04lld %02d:%02d:%02d %c%02d%02d", day_names[c.weekday], c.day,
-             month_names[c.month - 1], (long long)c.year, c.hour, c.minute, c.second,
-             tz_minutes < 0 ? '-' : '+', tz / 60, tz % 60);
+    if (c.year < 0 || c.year > 9999) {
+        snprintf(out, size, "%s, %02d %s %04lld %02d:%02d:%02d %c%02d%02d", day_names[c.weekday],
+                 c.day, month_names[c.month - 1], (long long)c.year, c.hour, c.minute, c.second,
+                 tz_minutes < 0 ? '-' : '+', tz / 60, tz % 60);
+        return out;
+    }
+    /* The usual four-digit year by hand: every Received field carries a date. */
+    char text[32], *p = text;
+    memcpy(p, day_names[c.weekday], 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    p = put_2digits(p, c.day);
+    *p++ = ' ';
+    memcpy(p, month_names[c.month - 1], 3);
+    p += 3;
+    *p++ = ' ';
+    p = put_2digits(p, (int)(c.year / 100));
+    p = put_2digits(p, (int)(c.year % 100));
+    *p++ = ' ';
+    p = put_2digits(p, c.hour);
+    *p++ = ':';
+    p = put_2digits(p, c.minute);
+    *p++ = ':';
+    p = put_2digits(p, c.second);
+    *p++ = ' ';
+    *p++ = tz_minutes < 0 ? '-' : '+';
+    p = put_2digits(p, tz / 60);
+    p = put_2digits(p, tz % 60);
+    *p = '\0';
+    if (size > 0) {
+        size_t n = (size_t)(p - text) < size ? (size_t)(p - text) : size - 1;
+        memcpy(out, text, n);
+        out[n] = '\0';
+    }
     return out;
 }
 

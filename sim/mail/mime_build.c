@@ -9,27 +9,43 @@
 #include <string.h>
 
 #include "mail/codec.h"
+#include "mail/eightbit.h"
 #include "mail/header.h"
 #include "mail/mime.h"
 
 /* RFC 5322 2.1.1: a line is at most 998 characters without its CRLF. */
 #define LINE_OCTETS_MAX 998
 
+/*
+ * Where the line that starts at i ends: its CR or LF, or len. *lf remembers
+ * the next LF (SIZE_MAX: not looked for yet), so a text of lone CRs is not
+ * searched to its end once per line.
+ */
+static size_t line_end(const char *text, size_t i, size_t len, size_t *lf)
+{
+    if (*lf == SIZE_MAX || *lf < i) {
+        const char *p = memchr(text + i, '\n', len - i);
+        *lf = p ? (size_t)(p - text) : len;
+    }
+    const char *cr = memchr(text + i, '\r', *lf - i);
+    return cr ? (size_t)(cr - text) : *lf;
+}
+
 /* Line ends made CRLF: bare LF and bare CR become CRLF. Appends to out. */
 static void normalise_line_ends(const char *text, size_t len, buf_t *out)
 {
     buf_reserve(out, len + len / 32 + 2);
-    size_t start = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] != '\r' && text[i] != '\n')
-            continue;
-        buf_append(out, text + start, i - start); /* the run up to the line end, at once */
+    size_t lf = SIZE_MAX;
+    for (size_t i = 0; i < len;) {
+        size_t end = line_end(text, i, len, &lf);
+        buf_append(out, text + i, end - i); /* the run up to the line end, at once */
+        if (end == len)
+            return;
         buf_append(out, "\r\n", 2);
-        if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
-            i++;
-        start = i + 1;
+        if (text[end] == '\r' && end + 1 < len && text[end + 1] == '\n')
+            end++;
+        i = end + 1;
     }
-    buf_append(out, text + start, len - start);
 }
 
 typedef struct text_shape {
@@ -37,19 +53,21 @@ typedef struct text_shape {
     size_t longest_line;
 } text_shape_t;
 
+/* Octets between LFs, CRs not counted; ascii: no NUL and no octet over 127. */
 static text_shape_t text_shape(const uint8_t *s, size_t len)
 {
-    text_shape_t shape = {true, 0};
-    size_t line = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '\n') {
-            line = 0;
-            continue;
-        }
-        if (s[i] >= 0x80 || s[i] == 0)
-            shape.ascii = false;
-        if (s[i] != '\r' && ++line > shape.longest_line)
+    text_shape_t shape = {eightbit_is_7bit(s, len) && !memchr(s, 0, len), 0};
+    for (const uint8_t *p = s, *end = s + len; p < end;) {
+        const uint8_t *lf = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *stop = lf ? lf : end;
+        size_t line = (size_t)(stop - p);
+        for (const uint8_t *cr = p; (cr = memchr(cr, '\r', (size_t)(stop - cr))) != NULL; cr++)
+            line--;
+        if (line > shape.longest_line)
             shape.longest_line = line;
+        if (!lf)
+            break;
+        p = lf + 1;
     }
     return shape;
 }

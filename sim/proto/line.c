@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "mail/eightbit.h"
+
 void line_reader_init(line_reader_t *lr, size_t max_len)
 {
     buf_init(&lr->partial);
@@ -156,8 +158,8 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
     }
     if (ln->kind == LINE_TOO_LONG)
         b->long_line = true;
-    for (size_t i = 0; i < n && !b->eight_bit; i++)
-        b->eight_bit = (uint8_t)p[i] >= 0x80;
+    if (!b->eight_bit)
+        b->eight_bit = !eightbit_is_7bit((const uint8_t *)p, n);
     /* Only the kept start of an over-long line is stored, but it counts in full. */
     dotblock_keep(b, p, n);
     b->size += full - n;
@@ -167,15 +169,29 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
     return false;
 }
 
+/*
+ * Where the line that starts at i ends: its CR or LF, or len. *lf remembers
+ * the next LF (SIZE_MAX: not looked for yet), so a text of lone CRs is not
+ * searched to its end once per line.
+ */
+static size_t line_end(const uint8_t *in, size_t i, size_t len, size_t *lf)
+{
+    if (*lf == SIZE_MAX || *lf < i) {
+        const uint8_t *p = memchr(in + i, '\n', len - i);
+        *lf = p ? (size_t)(p - in) : len;
+    }
+    const uint8_t *cr = memchr(in + i, '\r', *lf - i);
+    return cr ? (size_t)(cr - in) : *lf;
+}
+
 uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
 {
     uint64_t size = 0;
+    size_t lf = SIZE_MAX;
     buf_reserve(out, len + len / 64 + 8);
     /* Line by line, each copied in one piece: a 2 KB body is 30 appends, not 2,000. */
     for (size_t i = 0; i < len;) {
-        size_t end = i;
-        while (end < len && in[end] != '\r' && in[end] != '\n')
-            end++;
+        size_t end = line_end(in, i, len, &lf);
         /* RFC 5321 4.5.2: a line that starts with a dot gets one more. */
         if (end > i && in[i] == '.')
             buf_append(out, ".", 1);

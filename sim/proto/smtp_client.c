@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/eightbit.h"
 #include "proto/smtp_auth.h"
 #include "proto/smtp_client_int.h"
 
@@ -376,8 +377,7 @@ static client_msg_t *msg_copy(const smtp_client_message_t *src)
     if (src->len)
         memcpy(m->data, src->data, src->len);
     m->len = src->len;
-    for (size_t i = 0; i < src->len && !m->eight_bit; i++)
-        m->eight_bit = src->data[i] >= 0x80;
+    m->eight_bit = !eightbit_is_7bit(src->data, src->len);
     return m;
 }
 

@@ -8,11 +8,27 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Copies s into dst[0..size), cut to size - 1 octets as snprintf would. */
+static void copy_cut(char *dst, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
 smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
 {
     smtp_reply_t r = {.code = code};
-    snprintf(r.enhanced, sizeof r.enhanced, "%s", enhanced ? enhanced : "");
-    vsnprintf(r.text, sizeof r.text, fmt, ap);
+    copy_cut(r.enhanced, sizeof r.enhanced, enhanced ? enhanced : "");
+    /* Most replies are a fixed text or one "%s": no need for the printf machinery. */
+    if (strcmp(fmt, "%s") == 0)
+        copy_cut(r.text, sizeof r.text, va_arg(ap, const char *));
+    else if (!strchr(fmt, '%'))
+        copy_cut(r.text, sizeof r.text, fmt);
+    else
+        vsnprintf(r.text, sizeof r.text, fmt, ap);
     return r;
 }
 
@@ -37,12 +53,26 @@ static void format_one(const smtp_reply_t *r, const char *enh, bool last, const 
                        size_t len, buf_t *out, smtp_line_fn on_line, void *ctx)
 {
     size_t start = out->len;
-    buf_printf(out, "%03d%c", r->code, last ? ' ' : '-');
-    if (enh)
-        buf_printf(out, "%s%s", enh, len ? " " : "");
+    if (r->code >= 0 && r->code <= 999) {
+        char head[4] = {(char)('0' + r->code / 100), (char)('0' + r->code / 10 % 10),
+                        (char)('0' + r->code % 10), last ? ' ' : '-'};
+        buf_append(out, head, sizeof head);
+    } else {
+        buf_printf(out, "%03d%c", r->code, last ? ' ' : '-');
+    }
+    if (enh) {
+        buf_puts(out, enh);
+        if (len)
+            buf_putc(out, ' ');
+    }
     /* A CR from a hook's text would end the line early on the wire. */
-    for (size_t i = 0; i < len; i++)
-        buf_putc(out, text[i] == '\r' ? ' ' : text[i]);
+    for (const char *cr; len && (cr = memchr(text, '\r', len)) != NULL;) {
+        buf_append(out, text, (size_t)(cr - text));
+        buf_putc(out, ' ');
+        len -= (size_t)(cr - text) + 1;
+        text = cr + 1;
+    }
+    buf_append(out, text, len);
     if (on_line)
         on_line(ctx, LINE_SERVER_TO_CLIENT, NULL, r->code, (const char *)out->data + start);
     buf_append(out, "\r\n", 2);
