@@ -78,7 +78,6 @@ struct mail_server {
     queue_entry_t **queue;
     size_t nqueue, queue_cap;
     outbound_t *outbound;      /* live deliveries, linked */
-    service_conn_t *sessions;  /* live inbound sessions of every service, linked */
     void *listeners[4];        /* SMTP, submission, POP3, IMAP */
     size_t nlisteners;
     uint64_t next_queue_id;

@@ -22,10 +22,12 @@ struct service_conn {
     buf_t out;
 };
 
+/* A listener keeps its own sessions, so a walk over one service never visits the others'. */
 typedef struct service_listener {
     mail_server_t *server;
     const service_ops_t *ops;
     void *arg;
+    service_conn_t *sessions;
 } service_listener_t;
 
 mail_server_t *service_conn_server(const service_conn_t *sc)
@@ -124,11 +126,11 @@ static void on_accept(tcp_conn_t *c, void *ctx)
     sc->conn = c;
     host_t *peer = tcp_conn_remote(c);
     sc->client_name = xstrdup(peer ? host_name(peer) : "unknown");
-    sc->next = s->sessions;
+    sc->next = l->sessions;
     if (sc->next)
         sc->next->pprev = &sc->next;
-    sc->pprev = &s->sessions;
-    s->sessions = sc;
+    sc->pprev = &l->sessions;
+    l->sessions = sc;
     tcp_conn_set_callbacks(c, &conn_callbacks, sc);
     watchdog_start(&sc->idle, s->world->sim->sched, l->ops->idle_timeout, on_idle, sc);
     sc->engine = l->ops->open(sc, l->arg, &sc->out);
@@ -142,7 +144,7 @@ void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, v
     if (s->nlisteners == ARRAY_LEN(s->listeners))
         panic("service_listen: %s has too many services", s->host_name);
     service_listener_t *l = xcalloc(1, sizeof *l);
-    *l = (service_listener_t){s, ops, arg};
+    *l = (service_listener_t){s, ops, arg, NULL};
     tcp_listen(s->world->net, s->host, port, on_accept, l);
     s->listeners[s->nlisteners++] = l;
 }
@@ -150,36 +152,46 @@ void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, v
 void service_each(mail_server_t *s, const service_ops_t *ops,
                   void (*fn)(service_conn_t *sc, void *engine, void *arg), void *arg)
 {
-    for (service_conn_t *sc = s->sessions, *next; sc; sc = next) {
-        next = sc->next;
-        if (sc->ops == ops && sc->conn)
-            fn(sc, sc->engine, arg);
+    for (size_t i = 0; i < s->nlisteners; i++) {
+        service_listener_t *l = s->listeners[i];
+        if (l->ops != ops)
+            continue;
+        for (service_conn_t *sc = l->sessions, *next; sc; sc = next) {
+            next = sc->next;
+            if (sc->conn)
+                fn(sc, sc->engine, arg);
+        }
     }
 }
 
 void service_crash_all(mail_server_t *s)
 {
     /* net_host_crash already failed every connection, which freed its session. */
-    while (s->sessions) {
-        service_conn_t *sc = s->sessions;
-        tcp_conn_t *c = sc->conn;
-        sc->conn = NULL;
-        if (c)
-            tcp_abort(c);
-        if (sc->ops->lost)
-            sc->ops->lost(sc->engine);
-        conn_free(sc);
+    for (size_t i = 0; i < s->nlisteners; i++) {
+        service_listener_t *l = s->listeners[i];
+        while (l->sessions) {
+            service_conn_t *sc = l->sessions;
+            tcp_conn_t *c = sc->conn;
+            sc->conn = NULL;
+            if (c)
+                tcp_abort(c);
+            if (sc->ops->lost)
+                sc->ops->lost(sc->engine);
+            conn_free(sc);
+        }
     }
 }
 
 void service_free_all(mail_server_t *s)
 {
-    while (s->sessions) {
-        service_conn_t *sc = s->sessions;
-        sc->conn = NULL;
-        conn_free(sc);
+    for (size_t i = 0; i < s->nlisteners; i++) {
+        service_listener_t *l = s->listeners[i];
+        while (l->sessions) {
+            service_conn_t *sc = l->sessions;
+            sc->conn = NULL;
+            conn_free(sc);
+        }
+        free(l);
     }
-    for (size_t i = 0; i < s->nlisteners; i++)
-        free(s->listeners[i]);
     s->nlisteners = 0;
 }
