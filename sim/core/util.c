@@ -176,3 +176,14 @@ size_t utf8_decode(const char *str, size_t n, uint32_t *cp)
     *cp = v;
     return len;
 }
+
+size_t mem_line_end(const void *s, size_t i, size_t len, size_t *lf)
+{
+    const unsigned char *p = s;
+    if (*lf == SIZE_MAX || *lf < i) {
+        const unsigned char *nl = memchr(p + i, '\n', len - i);
+        *lf = nl ? (size_t)(nl - p) : len;
+    }
+    const unsigned char *cr = memchr(p + i, '\r', *lf - i);
+    return cr ? (size_t)(cr - p) : *lf;
+}

@@ -46,6 +46,12 @@ size_t str_copy(char *dst, size_t size, const char *src);
  * forms, no surrogates, nothing past U+10FFFF). n must be at least 1.
  */
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
+/*
+ * Where the line that starts at i of s (len bytes) ends: its CR or LF, or
+ * len. *lf remembers the next LF (start it at SIZE_MAX), so a text of lone
+ * CRs is not searched to its end once per line.
+ */
+size_t mem_line_end(const void *s, size_t i, size_t len, size_t *lf);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t str_edit_distance(const char *a, const char *b);
 

@@ -16,28 +16,13 @@
 /* RFC 5322 2.1.1: a line is at most 998 characters without its CRLF. */
 #define LINE_OCTETS_MAX 998
 
-/*
- * Where the line that starts at i ends: its CR or LF, or len. *lf remembers
- * the next LF (SIZE_MAX: not looked for yet), so a text of lone CRs is not
- * searched to its end once per line.
- */
-static size_t line_end(const char *text, size_t i, size_t len, size_t *lf)
-{
-    if (*lf == SIZE_MAX || *lf < i) {
-        const char *p = memchr(text + i, '\n', len - i);
-        *lf = p ? (size_t)(p - text) : len;
-    }
-    const char *cr = memchr(text + i, '\r', *lf - i);
-    return cr ? (size_t)(cr - text) : *lf;
-}
-
 /* Line ends made CRLF: bare LF and bare CR become CRLF. Appends to out. */
 static void normalise_line_ends(const char *text, size_t len, buf_t *out)
 {
     buf_reserve(out, len + len / 32 + 2);
     size_t lf = SIZE_MAX;
     for (size_t i = 0; i < len;) {
-        size_t end = line_end(text, i, len, &lf);
+        size_t end = mem_line_end(text, i, len, &lf);
         buf_append(out, text + i, end - i); /* the run up to the line end, at once */
         if (end == len)
             return;

@@ -169,21 +169,6 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
     return false;
 }
 
-/*
- * Where the line that starts at i ends: its CR or LF, or len. *lf remembers
- * the next LF (SIZE_MAX: not looked for yet), so a text of lone CRs is not
- * searched to its end once per line.
- */
-static size_t line_end(const uint8_t *in, size_t i, size_t len, size_t *lf)
-{
-    if (*lf == SIZE_MAX || *lf < i) {
-        const uint8_t *p = memchr(in + i, '\n', len - i);
-        *lf = p ? (size_t)(p - in) : len;
-    }
-    const uint8_t *cr = memchr(in + i, '\r', *lf - i);
-    return cr ? (size_t)(cr - in) : *lf;
-}
-
 uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
 {
     uint64_t size = 0;
@@ -191,7 +176,7 @@ uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
     buf_reserve(out, len + len / 64 + 8);
     /* Line by line, each copied in one piece: a 2 KB body is 30 appends, not 2,000. */
     for (size_t i = 0; i < len;) {
-        size_t end = line_end(in, i, len, &lf);
+        size_t end = mem_line_end(in, i, len, &lf);
         /* RFC 5321 4.5.2: a line that starts with a dot gets one more. */
         if (end > i && in[i] == '.')
             buf_append(out, ".", 1);
