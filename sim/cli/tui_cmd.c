@@ -4,6 +4,7 @@
  * `mailsim` with no argument on a terminal comes here too.
  */
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,12 @@ int cmd_tui(int argc, char **argv)
         } else {
             file = argv[i];
         }
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        /* A usage error, as for serve --tui: exit 2 (bad input), not 1 (a failed expectation). */
+        fprintf(stderr, "mailsim tui: needs a terminal (standard input and output); "
+                        "without one, use mailsim run or mailsim walkthrough\n");
+        return 2;
     }
     diag_t diag;
     diag_init(&diag);
