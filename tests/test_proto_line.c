@@ -129,6 +129,45 @@ START_TEST(test_every_split)
 }
 END_TEST
 
+/* Garbage in: whole lines (the one-copy path) and lines fed an octet at a time read the same. */
+START_TEST(test_reader_garbage)
+{
+    static const char alphabet[] = "\r\n\nab.";
+    uint32_t seed = 99;
+    for (int round = 0; round < 300; round++) {
+        char text[48];
+        size_t len = 1 + (size_t)round % (sizeof text - 1);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        text[len] = '\0';
+        size_t max_len = 3 + (size_t)round % 9;
+        line_reader_t lr;
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        const char *whole[] = {text, NULL};
+        line_reader_init(&lr, max_len);
+        collect(&lr, whole, &want);
+        line_reader_free(&lr);
+        char bytes[sizeof text][2];
+        const char *single[sizeof text + 1];
+        for (size_t i = 0; i < len; i++) {
+            bytes[i][0] = text[i];
+            bytes[i][1] = '\0';
+            single[i] = bytes[i];
+        }
+        single[len] = NULL;
+        line_reader_init(&lr, max_len);
+        collect(&lr, single, &got);
+        line_reader_free(&lr);
+        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0, "round %d:\n got %s\nwant %s",
+                      round, buf_cstr(&got), buf_cstr(&want));
+        buf_free(&want);
+        buf_free(&got);
+    }
+}
+END_TEST
+
 START_TEST(test_long_line_memory_is_bounded)
 {
     line_reader_t lr;
@@ -235,6 +274,164 @@ START_TEST(test_dotblock)
 }
 END_TEST
 
+/* What a block ends up as, to compare two ways of filling one. */
+static void block_describe(const line_dotblock_t *b, size_t used, buf_t *out)
+{
+    buf_printf(out, "used=%zu size=%llu big=%d long=%d 8bit=%d data=[", used,
+               (unsigned long long)b->size, b->too_big, b->long_line, b->eight_bit);
+    buf_append(out, b->data.data, b->data.len);
+    buf_puts(out, "]");
+}
+
+/* One line at a time through the reader; returns the bytes used through the end line. */
+static size_t feed_lines(line_dotblock_t *b, size_t max_line, const uint8_t *p, size_t len)
+{
+    line_reader_t lr;
+    line_reader_init(&lr, max_line);
+    size_t pos = 0;
+    bool done = false;
+    while (pos < len && !done) {
+        line_t ln;
+        pos += line_reader_take(&lr, p + pos, len - pos, &ln);
+        if (ln.kind == LINE_TEXT || ln.kind == LINE_TOO_LONG)
+            done = line_dotblock_add(b, &ln);
+    }
+    line_reader_free(&lr);
+    return pos;
+}
+
+/*
+ * As the SMTP server reads a body: in bulk, and through the reader what the
+ * bulk path leaves, the input arriving in pieces of at most step bytes, the
+ * first one cut at first.
+ */
+static size_t feed_bulk(line_dotblock_t *b, size_t max_line, const uint8_t *p, size_t len,
+                        size_t first, size_t step)
+{
+    line_reader_t lr;
+    line_reader_init(&lr, max_line);
+    size_t pos = 0;
+    bool done = false;
+    while (pos < len && !done) {
+        size_t piece_end = pos < first ? first : pos + step;
+        if (piece_end > len)
+            piece_end = len;
+        while (pos < piece_end && !done) {
+            pos += line_dotblock_take(b, &lr, p + pos, piece_end - pos, &done);
+            if (done || pos == piece_end)
+                break;
+            line_t ln;
+            pos += line_reader_take(&lr, p + pos, piece_end - pos, &ln);
+            if (ln.kind == LINE_TEXT || ln.kind == LINE_TOO_LONG)
+                done = line_dotblock_add(b, &ln);
+        }
+    }
+    line_reader_free(&lr);
+    return pos;
+}
+
+typedef struct bulk_case {
+    size_t max_line;
+    const char *text;
+} bulk_case_t;
+
+static const bulk_case_t bulk_cases[] = {
+    {1000, "a\r\n..b\r\n...\r\n.\r\nafter\r\n"},
+    {1000, "a\nb\r\n.b\n..\n\n.\nQUIT\r\n"},
+    {1000, "a\rb\r\n\r\r\n.\r\r\n..\r\r\n\r\n.\r\n"},
+    {1000, "caf\xc3\xa9\r\nx\r\n.\r\n"},
+    {1000, "plain\r\nthen 8bit \xff\n.\n"},
+    {1000, "no end\r\n. \r\n.."},
+    {1000, "\r\n\n\r\n\n.\r\n"},
+    {1000, ".\r\n"},
+    {8, "1234567\r\nok\r\n..234567\r\n.1234567\n123456\r\n.\r\n"},
+    {8, "123456\r\n123456\n1234567\n.12345678901234\r\n.\n"},
+    {8, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\r\n.\r\n"},
+    {5, "...\r\n..\r\n.\r\r\n.\r\n"},
+};
+
+/* The bulk path gives the same block as one line at a time, however the input is cut. */
+START_TEST(test_dotblock_take)
+{
+    const bulk_case_t *c = &bulk_cases[_i];
+    const uint8_t *p = (const uint8_t *)c->text;
+    size_t len = strlen(c->text);
+    for (uint64_t max_size = 0; max_size <= len + 2; max_size++) {
+        line_dotblock_t b;
+        line_dotblock_init(&b, max_size);
+        buf_t want = BUF_INIT;
+        block_describe(&b, feed_lines(&b, c->max_line, p, len), &want);
+        for (size_t first = 0; first <= len; first++) {
+            for (size_t step = 1; step <= len; step += step < 3 ? 1 : len) {
+                line_dotblock_reset(&b, max_size);
+                buf_t got = BUF_INIT;
+                block_describe(&b, feed_bulk(&b, c->max_line, p, len, first, step), &got);
+                ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                              "case %d, max size %llu, cut at %zu then every %zu:\n got %s\nwant %s",
+                              _i, (unsigned long long)max_size, first, step, buf_cstr(&got),
+                              buf_cstr(&want));
+                buf_free(&got);
+            }
+        }
+        buf_free(&want);
+        line_dotblock_free(&b);
+    }
+}
+END_TEST
+
+/* Garbage in: the bulk path agrees with the line path on random bytes rich in line ends and dots. */
+START_TEST(test_dotblock_take_garbage)
+{
+    static const uint8_t alphabet[] = {'.', '.', '\r', '\n', '\n', 'a', 0x80, ' '};
+    uint32_t seed = 12345;
+    for (int round = 0; round < 400; round++) {
+        uint8_t text[64];
+        size_t len = 1 + (size_t)round % sizeof text;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = alphabet[(seed >> 16) % sizeof alphabet];
+        }
+        size_t max_line = 3 + (size_t)round % 7;
+        uint64_t max_size = (uint64_t)round % 5 == 0 ? 0 : (uint64_t)round % 40;
+        line_dotblock_t b;
+        line_dotblock_init(&b, max_size);
+        buf_t want = BUF_INIT;
+        block_describe(&b, feed_lines(&b, max_line, text, len), &want);
+        for (size_t first = 0; first <= len; first++) {
+            line_dotblock_reset(&b, max_size);
+            buf_t got = BUF_INIT;
+            block_describe(&b, feed_bulk(&b, max_line, text, len, first, len), &got);
+            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                          "round %d cut at %zu:\n got %s\nwant %s", round, first,
+                          buf_cstr(&got), buf_cstr(&want));
+            buf_free(&got);
+        }
+        buf_free(&want);
+        line_dotblock_free(&b);
+    }
+}
+END_TEST
+
+/* A block reset for the next message keeps ordinary memory, not a huge one. */
+START_TEST(test_dotblock_reset_keeps_memory)
+{
+    line_dotblock_t b;
+    line_dotblock_init(&b, 0);
+    ck_assert(feed_block(&b, 1000, "hello\r\n.\r\n"));
+    uint8_t *mem = b.data.data;
+    line_dotblock_reset(&b, 100);
+    ck_assert_ptr_eq(b.data.data, mem);
+    ck_assert_uint_eq(b.data.len, 0);
+    ck_assert_uint_eq(b.size, 0);
+    ck_assert_uint_eq(b.max_size, 100);
+    ck_assert(!b.too_big && !b.long_line && !b.eight_bit);
+    buf_reserve(&b.data, 2 * LINE_DOTBLOCK_KEEP);
+    line_dotblock_reset(&b, 0);
+    ck_assert_uint_le(b.data.cap, LINE_DOTBLOCK_KEEP);
+    line_dotblock_free(&b);
+}
+END_TEST
+
 typedef struct encode_case {
     const char *in;
     const char *want;
@@ -278,12 +475,16 @@ Suite *proto_line_suite(void)
     TCase *tc = tcase_create("reader");
     tcase_add_loop_test(tc, test_framing, 0, (int)ARRAY_LEN(framing));
     tcase_add_test(tc, test_every_split);
+    tcase_add_test(tc, test_reader_garbage);
     tcase_add_test(tc, test_long_line_memory_is_bounded);
     tcase_add_test(tc, test_nul_and_limits_change);
     suite_add_tcase(s, tc);
     TCase *blocks = tcase_create("dotblock");
     tcase_add_test(blocks, test_dotblock);
     tcase_add_loop_test(blocks, test_dot_encode, 0, (int)ARRAY_LEN(encodes));
+    tcase_add_loop_test(blocks, test_dotblock_take, 0, (int)ARRAY_LEN(bulk_cases));
+    tcase_add_test(blocks, test_dotblock_take_garbage);
+    tcase_add_test(blocks, test_dotblock_reset_keeps_memory);
     suite_add_tcase(s, blocks);
     return s;
 }

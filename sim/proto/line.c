@@ -98,6 +98,31 @@ static void finish_line(line_reader_t *lr, line_t *out)
     lr->last_cr = false;
 }
 
+/*
+ * A line that lies whole in the input (n octets before its LF) and fits:
+ * copied once, as keep_bytes and finish_line would leave it. False when it
+ * does not fit, for the general path to cut.
+ */
+static bool take_whole(line_reader_t *lr, const uint8_t *in, size_t n, line_t *out)
+{
+    bool cr = n > 0 && in[n - 1] == '\r';
+    size_t content = n - (cr ? 1 : 0);
+    if (content > lr->max_len - 2)
+        return false;
+    if (lr->partial.cap <= content)
+        buf_reserve(&lr->partial, content);
+    memcpy(lr->partial.data, in, content);
+    lr->partial.data[content] = '\0';
+    lr->partial.len = content;
+    *out = (line_t){.kind = LINE_TEXT,
+                    .text = (const char *)lr->partial.data,
+                    .len = content,
+                    .full_len = content,
+                    .bare_lf = !cr};
+    lr->delivered = true;
+    return true;
+}
+
 size_t line_reader_take(line_reader_t *lr, const uint8_t *in, size_t len, line_t *out)
 {
     *out = (line_t){.kind = LINE_NONE, .text = ""};
@@ -114,6 +139,8 @@ size_t line_reader_take(line_reader_t *lr, const uint8_t *in, size_t len, line_t
         return len;
     }
     size_t n = (size_t)(lf - in);
+    if (lr->partial.len == 0 && lr->overflow == 0 && take_whole(lr, in, n, out))
+        return n + 1;
     keep_bytes(lr, in, n);
     finish_line(lr, out);
     return n + 1;
@@ -122,11 +149,7 @@ size_t line_reader_take(line_reader_t *lr, const uint8_t *in, size_t len, line_t
 void line_dotblock_init(line_dotblock_t *b, uint64_t max_size)
 {
     buf_init(&b->data);
-    b->max_size = max_size;
-    b->size = 0;
-    b->too_big = false;
-    b->long_line = false;
-    b->eight_bit = false;
+    line_dotblock_reset(b, max_size);
 }
 
 void line_dotblock_free(line_dotblock_t *b)
@@ -134,7 +157,20 @@ void line_dotblock_free(line_dotblock_t *b)
     buf_free(&b->data);
 }
 
-static void dotblock_keep(line_dotblock_t *b, const char *p, size_t n)
+void line_dotblock_reset(line_dotblock_t *b, uint64_t max_size)
+{
+    /* A session sends message after message: the usual size is kept for the next. */
+    if (b->data.cap > LINE_DOTBLOCK_KEEP)
+        buf_free(&b->data);
+    buf_reset(&b->data);
+    b->max_size = max_size;
+    b->size = 0;
+    b->too_big = false;
+    b->long_line = false;
+    b->eight_bit = false;
+}
+
+static void dotblock_keep(line_dotblock_t *b, const void *p, size_t n)
 {
     b->size += n;
     if (b->max_size && b->size > b->max_size)
@@ -143,9 +179,22 @@ static void dotblock_keep(line_dotblock_t *b, const char *p, size_t n)
         buf_append(&b->data, p, n);
 }
 
+/* One unstuffed line: n octets kept of the full ones it had, then CRLF. */
+static void dotblock_add_line(line_dotblock_t *b, const uint8_t *p, size_t n, size_t full)
+{
+    if (!b->eight_bit)
+        b->eight_bit = !eightbit_is_7bit(p, n);
+    /* Only the kept start of an over-long line is stored, but it counts in full. */
+    dotblock_keep(b, p, n);
+    b->size += full - n;
+    if (b->max_size && b->size > b->max_size)
+        b->too_big = true;
+    dotblock_keep(b, "\r\n", 2);
+}
+
 bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
 {
-    const char *p = ln->text;
+    const uint8_t *p = (const uint8_t *)ln->text;
     size_t n = ln->len;
     size_t full = ln->kind == LINE_TOO_LONG ? ln->full_len : ln->len;
     if (ln->kind == LINE_TEXT && n == 1 && p[0] == '.')
@@ -158,15 +207,67 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
     }
     if (ln->kind == LINE_TOO_LONG)
         b->long_line = true;
-    if (!b->eight_bit)
-        b->eight_bit = !eightbit_is_7bit((const uint8_t *)p, n);
-    /* Only the kept start of an over-long line is stored, but it counts in full. */
-    dotblock_keep(b, p, n);
-    b->size += full - n;
-    if (b->max_size && b->size > b->max_size)
-        b->too_big = true;
-    dotblock_keep(b, "\r\n", 2);
+    dotblock_add_line(b, p, n, full);
     return false;
+}
+
+/*
+ * Keeps p[0..n), whole unstuffed lines each ending in CRLF, in one piece.
+ * Where the size limit falls inside them they go line by line, so that what
+ * is kept is what line_dotblock_add would have kept.
+ */
+static void dotblock_add_lines(line_dotblock_t *b, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (!b->too_big && (!b->max_size || b->size + n <= b->max_size)) {
+        if (!b->eight_bit)
+            b->eight_bit = !eightbit_is_7bit(p, n);
+        b->size += n;
+        buf_append(&b->data, p, n);
+        return;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t end = (size_t)((const uint8_t *)memchr(p + i, '\n', n - i) - p);
+        dotblock_add_line(b, p + i, end - 1 - i, end - 1 - i);
+        i = end + 1;
+    }
+}
+
+size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uint8_t *in,
+                          size_t len, bool *done)
+{
+    *done = false;
+    if (line_reader_pending(lr))
+        return 0;
+    size_t limit = lr->max_len - 2;
+    size_t pos = 0; /* the start of the next line */
+    size_t run = 0; /* the start of the lines that can be kept as they stand */
+    const uint8_t *lf;
+    while (pos < len && (lf = memchr(in + pos, '\n', len - pos)) != NULL) {
+        size_t end = (size_t)(lf - in);
+        bool cr = end > pos && in[end - 1] == '\r';
+        size_t content = end - pos - (cr ? 1 : 0);
+        if (content > limit)
+            break; /* the reader makes it LINE_TOO_LONG */
+        /* Lines that end in CRLF without a leading dot stand as they are. */
+        if (in[pos] == '.' || !cr) {
+            dotblock_add_lines(b, in + run, pos - run);
+            if (in[pos] == '.' && content == 1) {
+                *done = true;
+                return end + 1;
+            }
+            size_t dot = in[pos] == '.' ? 1 : 0; /* RFC 5321 4.5.2 */
+            run = pos + dot;
+            if (!cr) {
+                dotblock_add_line(b, in + pos + dot, content - dot, content - dot);
+                run = end + 1;
+            }
+        }
+        pos = end + 1;
+    }
+    dotblock_add_lines(b, in + run, pos - run);
+    return pos;
 }
 
 uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)

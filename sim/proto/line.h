@@ -95,10 +95,25 @@ typedef struct line_dotblock {
     bool eight_bit;    /* an octet >= 128 was seen */
 } line_dotblock_t;
 
+/* What line_dotblock_reset keeps of the block's memory for the next block. */
+#define LINE_DOTBLOCK_KEEP (64 * 1024)
+
 void line_dotblock_init(line_dotblock_t *b, uint64_t max_size);
 void line_dotblock_free(line_dotblock_t *b);
+/* Empties the block for the next one, keeping its memory up to LINE_DOTBLOCK_KEEP. */
+void line_dotblock_reset(line_dotblock_t *b, uint64_t max_size);
 /* Returns true when ln is the terminating "." line (which is not added). */
 bool line_dotblock_add(line_dotblock_t *b, const line_t *ln);
+/*
+ * The bulk form of line_reader_take and line_dotblock_add: adds the whole
+ * lines at the start of in[0..len) to the block, exactly as taking and adding
+ * them one at a time would, and returns how many bytes it used. It stops
+ * after the terminating "." line (setting *done), before a line over the
+ * reader's limit or without its LF yet (for line_reader_take to read), and at
+ * once (returning 0) while the reader holds part of a line.
+ */
+size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uint8_t *in,
+                          size_t len, bool *done);
 
 /*
  * Appends in[0..len) to out as a dot-terminated block: every line end becomes

@@ -13,6 +13,9 @@
 
 #include "proto/smtp_server_int.h"
 
+/* What a DATA body gets before it arrives: with buf's NUL, one 4 KB block holds most messages. */
+#define SMTP_DATA_BUFFER_START (4096 - 1)
+
 static const char *const state_names[] = {
 #define X(id, name) name,
     SMTP_SERVER_STATES(X)
@@ -120,14 +123,14 @@ void smtp_server_reset_transaction(smtp_server_t *s)
         free(s->recipients[i]);
     s->nrecipients = 0;
     s->body_8bit = false;
-    line_dotblock_free(&s->data);
-    line_dotblock_init(&s->data, 0);
+    line_dotblock_reset(&s->data, 0);
 }
 
 void smtp_server_begin_data(smtp_server_t *s)
 {
-    line_dotblock_free(&s->data);
-    line_dotblock_init(&s->data, s->cfg.max_size);
+    line_dotblock_reset(&s->data, s->cfg.max_size);
+    /* Room for a usual message at once, rather than growing to it line by line. */
+    buf_reserve(&s->data.data, SMTP_DATA_BUFFER_START);
     line_reader_set_max(&s->reader, SMTP_TEXT_LINE_MAX);
     smtp_server_set_state(s, SMTP_SERVER_DATA);
 }
@@ -290,16 +293,22 @@ static smtp_reply_t finish_message(smtp_server_t *s)
         s->hooks.accept_message(s->hooks.ctx, &env, s->data.data.data, s->data.data.len));
 }
 
-static void handle_data_line(smtp_server_t *s, const line_t *ln, buf_t *out)
+/* The terminating line (dot, the text of the "." line) was read: reply, and back to commands. */
+static void end_data(smtp_server_t *s, const char *dot, buf_t *out)
 {
-    if (!line_dotblock_add(&s->data, ln))
-        return;
-    trace_client_line(s, NULL, ln->text);
+    trace_client_line(s, NULL, dot);
     smtp_reply_t r = finish_message(s);
     smtp_server_send(s, &r, out);
     smtp_server_reset_transaction(s);
     line_reader_set_max(&s->reader, SMTP_COMMAND_LINE_MAX);
     smtp_server_set_state(s, SMTP_SERVER_READY);
+}
+
+/* A line of the body that the bulk path left to the reader (over-long, or split across feeds). */
+static void handle_data_line(smtp_server_t *s, const line_t *ln, buf_t *out)
+{
+    if (line_dotblock_add(&s->data, ln))
+        end_data(s, ln->text, out);
 }
 
 /* --- input -------------------------------------------------------------- */
@@ -340,6 +349,19 @@ static void handle_line(smtp_server_t *s, const line_t *ln, buf_t *out)
 void smtp_server_feed(smtp_server_t *s, const uint8_t *data, size_t len, buf_t *out)
 {
     while (len > 0 && s->state != SMTP_SERVER_CLOSED) {
+        /* The body goes in bulk, whole lines at a time; the reader takes what is left. */
+        if (s->state == SMTP_SERVER_DATA) {
+            bool done;
+            size_t used = line_dotblock_take(&s->data, &s->reader, data, len, &done);
+            data += used;
+            len -= used;
+            if (done) {
+                end_data(s, ".", out);
+                continue;
+            }
+            if (len == 0)
+                break;
+        }
         line_t ln;
         size_t used = line_reader_take(&s->reader, data, len, &ln);
         data += used;
