@@ -150,13 +150,19 @@ START_TEST(test_bad_headers)
 }
 END_TEST
 
+/* A Subject that goes on past HEADER_FIELD_MAX. */
+static void put_endless_subject(buf_t *msg)
+{
+    buf_puts(msg, "Subject: start\r\n");
+    for (int i = 0; i < 120000; i++)
+        buf_puts(msg, " more more\r\n");
+}
+
 /* An endless continuation: the field is cut at HEADER_FIELD_MAX, the rest still read. */
 START_TEST(test_endless_continuation)
 {
     buf_t msg = BUF_INIT;
-    buf_puts(&msg, "Subject: start\r\n");
-    for (int i = 0; i < 120000; i++)
-        buf_puts(&msg, " more more\r\n");
+    put_endless_subject(&msg);
     header_t h;
     header_init(&h);
     size_t body = header_parse(msg.data, msg.len, &h);
@@ -191,6 +197,99 @@ START_TEST(test_too_many_fields)
 }
 END_TEST
 
+/*
+ * header_scan_value gives what header_parse and header_find give: the same
+ * field found, the same value to the byte. It appends after what out held.
+ */
+static void check_scan(const uint8_t *data, size_t len, const char *name, const char *what)
+{
+    header_t h;
+    header_init(&h);
+    header_parse(data, len, &h);
+    const header_field_t *f = header_find(&h, name);
+    buf_t out = BUF_INIT;
+    buf_puts(&out, "pre");
+    bool found = header_scan_value(data, len, name, &out);
+    ck_assert_msg(found == (f != NULL), "%.40s, %s, %zu octets: found %d, want %d", what, name, len,
+                  found, f != NULL);
+    if (f) {
+        ck_assert_msg(out.len == 3 + f->value_len && memcmp(out.data + 3, f->value, f->value_len) == 0,
+                      "%.40s, %s, %zu octets: value [%.60s], want [%.60s]", what, name, len,
+                      buf_cstr(&out) + 3, f->value);
+        ck_assert(out.data[out.len] == '\0');
+    } else {
+        ck_assert_str_eq(buf_cstr(&out), "pre");
+    }
+    buf_free(&out);
+    header_free(&h);
+}
+
+static const char *const scan_headers[] = {
+    "Date: Mon, 07 Sep 2026 09:00:00 +0000\r\nMessage-ID: <1.2@a.example>\r\n\r\nbody\r\n",
+    "message-id:<x@y>\r\nMessage-ID: <second@y>\r\n\r\n",
+    "Subject: a\r\n  Message-ID: folded in\r\nMessage-Id :  \t<spaced>\t \r\n\r\n",
+    "Message-ID:\r\n \t\r\n\t<on the next line>  \r\n\t tail \r\nX: y\r\n\r\n",
+    "Message-ID:   \r\n\r\n",
+    "From alice Mon Sep  7 09:00:00 2026\nMessage-ID: <after mbox>\n\n",
+    "no colon here\r\nMessage-ID: <never>\r\n\r\n",
+    " stray\r\nMessage-ID: <after stray>\r\n",
+    "To: x\nMessage-ID: <bare lf>\nSubject: s\n\nMessage-ID: <in body>\n",
+    "Message-ID-Not: <longer name>\r\nMessage-I: <shorter>\r\n\r\n",
+    "Message-ID: <a\r\r\n\r\n",
+    "Message-ID: <no end of header>",
+    "X-Empty:\r\nMessage-ID: <m>\r\nSubject: \xc3\xa9t\xc3\xa9\r\n\r\n",
+};
+
+/* Every header above, cut at every length, for a few names. */
+START_TEST(test_scan_value)
+{
+    static const char *const names[] = {"Message-ID", "Subject", "X-Empty", "To", "Missing"};
+    const char *text = scan_headers[_i];
+    size_t len = strlen(text);
+    for (size_t n = 0; n < ARRAY_LEN(names); n++)
+        for (size_t cut = 0; cut <= len; cut++)
+            check_scan((const uint8_t *)text, cut, names[n], text);
+}
+END_TEST
+
+START_TEST(test_scan_value_garbage)
+{
+    static const uint8_t alphabet[] = {'M', 'i', 'D', '-', ':', ':', ' ', '\t', '\r',
+                                       '\n', '\n', 'x', 0x80, 0, 'F'};
+    static const char *const names[] = {"M", "Mi", "MiD", "x"};
+    uint32_t seed = 7;
+    for (int round = 0; round < 2000; round++) {
+        uint8_t data[40];
+        size_t len = (size_t)round % sizeof data;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            data[i] = alphabet[(seed >> 16) % sizeof alphabet];
+        }
+        for (size_t n = 0; n < ARRAY_LEN(names); n++)
+            check_scan(data, len, names[n], "garbage");
+    }
+}
+END_TEST
+
+/* The limits hold for the scan as for the parse: a field cut at HEADER_FIELD_MAX, fields dropped. */
+START_TEST(test_scan_value_limits)
+{
+    buf_t msg = BUF_INIT;
+    put_endless_subject(&msg);
+    buf_puts(&msg, "Message-ID: <m>\r\n");
+    check_scan(msg.data, msg.len, "Subject", "endless");
+    check_scan(msg.data, msg.len, "Message-ID", "endless");
+    buf_reset(&msg);
+    for (int i = 0; i < HEADER_FIELDS_MAX + 2; i++)
+        buf_printf(&msg, "X-%d: v%d\r\n", i, i);
+    buf_printf(&msg, "X-%d: v\r\n", HEADER_FIELDS_MAX - 1);
+    check_scan(msg.data, msg.len, "X-4095", "many");
+    check_scan(msg.data, msg.len, "X-4096", "many");
+    check_scan(msg.data, msg.len, "X-4097", "many");
+    buf_free(&msg);
+}
+END_TEST
+
 Suite *mail_header_suite(void)
 {
     Suite *s = suite_create("mail_header");
@@ -204,6 +303,11 @@ Suite *mail_header_suite(void)
     tcase_add_loop_test(tc, test_bad_headers, 0, (int)(sizeof bad_headers / sizeof bad_headers[0]));
     tcase_add_test(tc, test_endless_continuation);
     tcase_add_test(tc, test_too_many_fields);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("scan");
+    tcase_add_loop_test(tc, test_scan_value, 0, (int)ARRAY_LEN(scan_headers));
+    tcase_add_test(tc, test_scan_value_garbage);
+    tcase_add_test(tc, test_scan_value_limits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -247,6 +247,66 @@ START_TEST(test_received_and_return_path)
 }
 END_TEST
 
+typedef struct received_case {
+    message_received_t r;
+    const char *want;
+} received_case_t;
+
+/* Odd names included: the clauses are found in the written value, the first match winning. */
+static const received_case_t received_cases[] = {
+    {{"alice-pc", "alice-pc.alice.example", "192.0.2.10", "mail.alice.example", "ESMTPSA", "A1",
+      "roberto@roberto.example", 0, 0},
+     "Received: from alice-pc (alice-pc.alice.example [192.0.2.10])\r\n"
+     " by mail.alice.example with ESMTPSA id A1\r\n"
+     " for <roberto@roberto.example>; Mon, 07 Sep 2026 09:00:00 +0000\r\n"},
+    {{"alice-pc", NULL, "192.0.2.10", "mx.roberto.example", "ESMTP", "0000002A", NULL, SIM_HOUR, 30},
+     "Received: from alice-pc ([192.0.2.10])\r\n"
+     " by mx.roberto.example with ESMTP id 0000002A;\r\n"
+     " Mon, 07 Sep 2026 10:30:00 +0030\r\n"},
+    {{"", "", NULL, NULL, NULL, NULL, "", 2 * SIM_HOUR, 60},
+     "Received: from unknown ([unknown])\r\n"
+     " by localhost with ESMTP;\r\n"
+     " Mon, 07 Sep 2026 12:00:00 +0100\r\n"},
+    {{"x) by y", "h", "1.2.3.4", "mx", "ESMTP", "1", NULL, 3 * SIM_HOUR, 90},
+     "Received: from x)\r\n"
+     " by y (h [1.2.3.4]) by mx with ESMTP id 1;\r\n"
+     " Mon, 07 Sep 2026 13:30:00 +0130\r\n"},
+    {{"h", "c", "1.2.3.4", "mx; odd", "ESMTP", NULL, NULL, 4 * SIM_HOUR, 120},
+     "Received: from h (c [1.2.3.4])\r\n"
+     " by mx;\r\n"
+     " odd with ESMTP; Mon, 07 Sep 2026 15:00:00 +0200\r\n"},
+    {{"h", "c", "1.2.3.4", "mx", "ESMTP", "i", "\"a for <b\"@c", 5 * SIM_HOUR, 150},
+     "Received: from h (c [1.2.3.4])\r\n"
+     " by mx with ESMTP id i\r\n"
+     " for <\"a for <b\"@c>; Mon, 07 Sep 2026 16:30:00 +0230\r\n"},
+    {{"h", "c", "1.2.3.4", "mx", "ESMTP", "i for <j", "r@x", 6 * SIM_HOUR, 180},
+     "Received: from h (c [1.2.3.4])\r\n"
+     " by mx with ESMTP id i\r\n"
+     " for <j for <r@x>; Mon, 07 Sep 2026 18:00:00 +0300\r\n"},
+};
+
+/* The field written on its own (after what out held) and in front of a message. */
+START_TEST(test_received_field)
+{
+    const received_case_t *c = &received_cases[_i];
+    buf_t out = BUF_INIT, msg = BUF_INIT, want = BUF_INIT;
+    buf_puts(&out, "pre:");
+    message_write_received(&c->r, &out);
+    buf_puts(&want, "pre:");
+    buf_puts(&want, c->want);
+    ck_assert_str_eq(buf_cstr(&out), buf_cstr(&want));
+    buf_puts(&msg, "Subject: x\r\n\r\nbody\r\n");
+    message_prepend_received(&msg, &c->r);
+    buf_reset(&want);
+    buf_puts(&want, c->want);
+    buf_puts(&want, "Subject: x\r\n\r\nbody\r\n");
+    ck_assert_str_eq(buf_cstr(&msg), buf_cstr(&want));
+    buf_free(&out);
+    buf_free(&msg);
+    buf_free(&want);
+}
+END_TEST
+
 Suite *mail_message_suite(void)
 {
     Suite *s = suite_create("mail_message");
@@ -260,6 +320,7 @@ Suite *mail_message_suite(void)
     tcase_add_test(tc, test_build_greek_8bit_and_qp);
     tcase_add_test(tc, test_build_parse_round_trip);
     tcase_add_test(tc, test_received_and_return_path);
+    tcase_add_loop_test(tc, test_received_field, 0, (int)ARRAY_LEN(received_cases));
     suite_add_tcase(s, tc);
     return s;
 }

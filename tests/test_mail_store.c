@@ -439,6 +439,32 @@ START_TEST(test_quota)
 }
 END_TEST
 
+/* A delivery in two parts is one message of both, counted in full against the quota. */
+START_TEST(test_deliver_parts)
+{
+    store_t *s = store_new();
+    store_user_t *u;
+    ck_assert_int_eq(store_add_user(s, "roberto", "pw", NULL, 40, &u), STORE_OK);
+    uint32_t uid = 0;
+    ck_assert_int_eq(store_deliver_parts(u, "Return-Path: <a@b>\r\n", 20, "S: x\r\n\r\nb", 9, 7,
+                                         "m1", &uid),
+                     STORE_OK);
+    const store_msg_t *m = store_msg_by_uid(store_inbox(u), uid, NULL);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_uint_eq(store_msg_size(m), 29);
+    ck_assert_str_eq((const char *)store_msg_data(m), "Return-Path: <a@b>\r\nS: x\r\n\r\nb");
+    ck_assert_str_eq(store_msg_label(m), "m1");
+    ck_assert_uint_eq(store_user_used(u), 29);
+    /* 29 + 6 + 6 is past 40, though either part alone would fit. */
+    ck_assert_int_eq(store_deliver_parts(u, "head\r\n", 6, "data\r\n", 6, 0, NULL, NULL),
+                     STORE_QUOTA);
+    ck_assert_int_eq(store_deliver_parts(u, NULL, 0, "data\r\n", 6, 0, NULL, &uid), STORE_OK);
+    m = store_msg_by_uid(store_inbox(u), uid, NULL);
+    ck_assert_str_eq((const char *)store_msg_data(m), "data\r\n");
+    store_free(s);
+}
+END_TEST
+
 /* ---- folders ----------------------------------------------------------- */
 
 static const char *const bad_names[] = {
@@ -864,6 +890,7 @@ Suite *mail_store_suite(void)
     tcase_add_test(tc, test_copy);
     tcase_add_test(tc, test_move);
     tcase_add_test(tc, test_quota);
+    tcase_add_test(tc, test_deliver_parts);
     tcase_add_test(tc, test_observer);
     tcase_add_test(tc, test_find_label);
     tcase_add_test(tc, test_message_record_is_small);

@@ -40,6 +40,24 @@ static const char *const bad_addrs[] = {
     " 1.2.3.4", "a.b.c.d", "1..2.3",      "1.2.3.",    "1234.1.1.1", "192.0.2.1x",
 };
 
+/* Every octet value in every place, and short buffers, as snprintf writes them. */
+START_TEST(test_addr_format_like_printf)
+{
+    for (uint32_t v = 0; v < 256; v++) {
+        uint32_t addrs[] = {v << 24, v << 16 | 7, v << 8 | 0x0A000000u, v | 0xFF000000u};
+        for (size_t i = 0; i < ARRAY_LEN(addrs); i++) {
+            for (size_t n = 1; n <= 16; n += 5) {
+                char got[16], want[16];
+                snprintf(want, n, "%u.%u.%u.%u", (unsigned)(addrs[i] >> 24),
+                         (unsigned)(addrs[i] >> 16) & 255u, (unsigned)(addrs[i] >> 8) & 255u,
+                         (unsigned)addrs[i] & 255u);
+                ck_assert_str_eq(addr_format(addrs[i], got, n), want);
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_addr_parse_bad)
 {
     uint32_t a = 7;
@@ -292,6 +310,7 @@ Suite *net_hosts_suite(void)
     TCase *tc = tcase_create("net");
     tcase_add_loop_test(tc, test_addr_parse_format_good, 0,
                         sizeof good_addrs / sizeof good_addrs[0]);
+    tcase_add_test(tc, test_addr_format_like_printf);
     tcase_add_loop_test(tc, test_addr_parse_bad, 0, sizeof bad_addrs / sizeof bad_addrs[0]);
     tcase_add_test(tc, test_hosts_names_and_addresses);
     tcase_add_test(tc, test_host_and_link_events);

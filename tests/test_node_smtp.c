@@ -11,7 +11,9 @@
 #include "net/dns.h"
 #include "net/net.h"
 #include "net/tcp.h"
+#include "mail/message.h"
 #include "node/accounting.h"
+#include "node/node_private.h"
 #include "node_fixture.h"
 #include "proto/smtp_ext.h"
 
@@ -450,6 +452,68 @@ START_TEST(test_two_recipients_one_transaction)
 }
 END_TEST
 
+/* The queue id written by hand is what "%08llX" writes. */
+START_TEST(test_queue_id_format)
+{
+    static const uint64_t ids[] = {0,          1,          0xA,        0xFF,       0x1234567,
+                                   0x89ABCDEF, 0xFFFFFFFF, 0x100000000, 0x123456789ABCDEF0,
+                                   UINT64_MAX};
+    for (size_t i = 0; i < ARRAY_LEN(ids); i++) {
+        char got[SERVER_QUEUE_ID_MAX], want[32];
+        snprintf(want, sizeof want, "%08llX", (unsigned long long)ids[i]);
+        ck_assert_str_eq(server_queue_id_format(ids[i], got), want);
+    }
+}
+END_TEST
+
+/* The Return-Path field written directly is what the folding writer gives, whatever the path. */
+START_TEST(test_return_path_field)
+{
+    static const char *const paths[] = {
+        "",
+        "alice@alice.example",
+        "\"a b\"@c.example",
+        "tab\there@x",
+        "a-very-long-local-part-that-goes-on-and-on-and-on-past-the-folding-column@example.org",
+        "x@y\r\nInjected: field",
+    };
+    char big_path[400];
+    memset(big_path, 'p', sizeof big_path - 1);
+    big_path[sizeof big_path - 1] = '\0';
+    for (size_t i = 0; i <= ARRAY_LEN(paths); i++) {
+        const char *path = i < ARRAY_LEN(paths) ? paths[i] : big_path;
+        char small[SERVER_RETURN_PATH_SMALL];
+        buf_t big = BUF_INIT, want = BUF_INIT;
+        size_t n = server_return_path_field(path, small, sizeof small, &big);
+        message_prepend_return_path(&want, path);
+        const char *got = big.len ? (const char *)big.data : small;
+        ck_assert_msg(n == want.len && memcmp(got, want.data, n) == 0, "path %zu: got [%.*s]", i,
+                      (int)n, got);
+        buf_free(&big);
+        buf_free(&want);
+    }
+}
+END_TEST
+
+/* A message made of a trace field and the data is the two, in one piece. */
+START_TEST(test_msg_parts)
+{
+    mail_msg_t *m = mail_msg_new_parts("m1", "a@b", (const uint8_t *)"Received: x\r\n", 13,
+                                       (const uint8_t *)"S: y\r\n\r\nbody", 13);
+    ck_assert_str_eq((const char *)m->data.data, "Received: x\r\nS: y\r\n\r\nbody");
+    ck_assert_uint_eq(m->data.len, 26);
+    ck_assert_str_eq(m->label, "m1");
+    ck_assert_str_eq(m->reverse_path, "a@b");
+    mail_msg_t *n = mail_msg_new("", "", NULL, 0);
+    ck_assert_str_eq((const char *)n->data.data, "");
+    ck_assert_str_eq(n->label, "");
+    ck_assert_str_eq(n->reverse_path, "");
+    mail_msg_unref(mail_msg_ref(m));
+    mail_msg_unref(m);
+    mail_msg_unref(n);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -472,6 +536,9 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_client_gives_up_on_a_silent_server);
     tcase_add_test(tc, test_world_freed_mid_flight);
     tcase_add_test(tc, test_two_recipients_one_transaction);
+    tcase_add_test(tc, test_queue_id_format);
+    tcase_add_test(tc, test_return_path_field);
+    tcase_add_test(tc, test_msg_parts);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -250,7 +250,7 @@ START_TEST(test_dotblock)
     ck_assert(feed_block(&b, 1000, "a\r\n..b\r\n...\r\n.\r\nafter\r\n"));
     ck_assert_str_eq(buf_cstr(&b.data), "a\r\n.b\r\n..\r\n");
     ck_assert_uint_eq(b.size, 11);
-    ck_assert(!b.too_big && !b.long_line && !b.eight_bit);
+    ck_assert(!b.too_big && !b.long_line);
     line_dotblock_free(&b);
 
     line_dotblock_init(&b, 0);
@@ -261,7 +261,6 @@ START_TEST(test_dotblock)
     line_dotblock_init(&b, 10);
     ck_assert(feed_block(&b, 1000, "12345678\r\nmore\r\ncaf\xc3\xa9\r\n.\r\n"));
     ck_assert(b.too_big);
-    ck_assert(b.eight_bit);
     ck_assert_uint_eq(b.size, 10 + 6 + 7);
     ck_assert_uint_le(b.data.len, 10);
     line_dotblock_free(&b);
@@ -277,8 +276,8 @@ END_TEST
 /* What a block ends up as, to compare two ways of filling one. */
 static void block_describe(const line_dotblock_t *b, size_t used, buf_t *out)
 {
-    buf_printf(out, "used=%zu size=%llu big=%d long=%d 8bit=%d data=[", used,
-               (unsigned long long)b->size, b->too_big, b->long_line, b->eight_bit);
+    buf_printf(out, "used=%zu size=%llu big=%d long=%d data=[", used, (unsigned long long)b->size,
+               b->too_big, b->long_line);
     buf_append(out, b->data.data, b->data.len);
     buf_puts(out, "]");
 }
@@ -424,7 +423,7 @@ START_TEST(test_dotblock_reset_keeps_memory)
     ck_assert_uint_eq(b.data.len, 0);
     ck_assert_uint_eq(b.size, 0);
     ck_assert_uint_eq(b.max_size, 100);
-    ck_assert(!b.too_big && !b.long_line && !b.eight_bit);
+    ck_assert(!b.too_big && !b.long_line);
     buf_reserve(&b.data, 2 * LINE_DOTBLOCK_KEEP);
     line_dotblock_reset(&b, 0);
     ck_assert_uint_le(b.data.cap, LINE_DOTBLOCK_KEEP);

@@ -117,13 +117,32 @@ static bool has_8bit(const uint8_t *s, size_t n)
 }
 
 /* An mbox separator ("From alice@example Mon Sep  7 09:00:00 2026") is no field. */
-static size_t skip_mbox_from(const uint8_t *data, size_t len, header_t *h)
+static size_t skip_mbox_from(const uint8_t *data, size_t len, unsigned *defects)
 {
     if (len < 5 || memcmp(data, "From ", 5) != 0)
         return 0;
-    h->defects |= HEADER_DEFECT_MBOX_FROM;
+    *defects |= HEADER_DEFECT_MBOX_FROM;
     const uint8_t *nl = memchr(data, '\n', len);
     return nl ? (size_t)(nl - data) + 1 : len;
+}
+
+/* One line of a header section: its text [start, content_end), and where the next begins. */
+typedef struct header_line {
+    size_t content_end;
+    size_t next;
+    bool bare_lf; /* ended in LF alone */
+} header_line_t;
+
+static header_line_t header_line_at(const uint8_t *data, size_t len, size_t pos)
+{
+    const uint8_t *nl = memchr(data + pos, '\n', len - pos);
+    size_t end = nl ? (size_t)(nl - data) : len;
+    header_line_t l = {end, nl ? end + 1 : len, false};
+    if (end > pos && data[end - 1] == '\r')
+        l.content_end--;
+    else if (nl)
+        l.bare_lf = true;
+    return l;
 }
 
 /* Starts a field at line, or returns false when the line is no field. */
@@ -148,17 +167,14 @@ static bool reader_open(field_reader_t *r, header_t *h, const uint8_t *data, siz
 size_t header_parse(const uint8_t *data, size_t len, header_t *h)
 {
     field_reader_t r = {false, true, 0, 0, NULL, BUF_INIT};
-    size_t pos = skip_mbox_from(data, len, h);
+    size_t pos = skip_mbox_from(data, len, &h->defects);
     size_t body = len;
     bool ended = false;
     while (pos < len && !ended) {
-        const uint8_t *nl = memchr(data + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - data) : len;
-        size_t next = nl ? end + 1 : len;
-        size_t content_end = end;
-        if (content_end > pos && data[content_end - 1] == '\r')
-            content_end--;
-        else if (nl)
+        header_line_t l = header_line_at(data, len, pos);
+        size_t next = l.next;
+        size_t content_end = l.content_end;
+        if (l.bare_lf)
             h->defects |= HEADER_DEFECT_BARE_LF;
         if (has_8bit(data + pos, content_end - pos))
             h->defects |= HEADER_DEFECT_8BIT;
@@ -188,6 +204,64 @@ size_t header_parse(const uint8_t *data, size_t len, header_t *h)
     }
     buf_free(&r.value);
     return body;
+}
+
+/*
+ * Appends one piece of a field's raw value (the rest of its first line, or a
+ * continuation line) to out, where the value began at start: cut as
+ * reader_append cuts, leading whitespace dropped as reader_close trims it.
+ */
+static void scan_value_piece(buf_t *out, size_t start, size_t *raw, const uint8_t *p, size_t n)
+{
+    if (*raw + n > HEADER_FIELD_MAX)
+        n = HEADER_FIELD_MAX - *raw;
+    *raw += n;
+    if (out->len == start)
+        while (n > 0 && is_wsp(*p)) {
+            p++;
+            n--;
+        }
+    buf_append(out, p, n);
+}
+
+/* The same reading as header_parse, stopping as soon as the first such field is whole. */
+bool header_scan_value(const uint8_t *data, size_t len, const char *name, buf_t *out)
+{
+    unsigned defects = 0;
+    size_t name_len = strlen(name);
+    size_t pos = skip_mbox_from(data, len, &defects);
+    size_t fields = 0, start = out->len, raw = 0;
+    bool found = false;
+    while (pos < len) {
+        header_line_t l = header_line_at(data, len, pos);
+        if (l.content_end == pos)
+            break; /* the empty line */
+        if (is_wsp(data[pos])) {
+            if (found)
+                scan_value_piece(out, start, &raw, data + pos, l.content_end - pos);
+            pos = l.next;
+            continue;
+        }
+        size_t colon = 0;
+        size_t n = found ? 0 : field_name_length(data + pos, l.content_end - pos, &colon);
+        if (n == 0)
+            break; /* the next field, or a line that ends the header */
+        /* Fields past HEADER_FIELDS_MAX are dropped by header_parse: not found there either. */
+        if (fields++ < HEADER_FIELDS_MAX && n == name_len &&
+            str_ncasecmp((const char *)data + pos, name, n) == 0) {
+            found = true;
+            scan_value_piece(out, start, &raw, data + pos + colon + 1,
+                             l.content_end - pos - colon - 1);
+        }
+        pos = l.next;
+    }
+    if (!found)
+        return false;
+    while (out->len > start && is_wsp(out->data[out->len - 1]))
+        out->len--;
+    if (out->cap > 0)
+        out->data[out->len] = '\0';
+    return true;
 }
 
 /* --- lookup and building ------------------------------------------------- */

@@ -63,6 +63,15 @@ void header_free(header_t *h);
  */
 size_t header_parse(const uint8_t *data, size_t len, header_t *h);
 
+/*
+ * The value of the first field named name in the header at the start of
+ * data, exactly as header_parse then header_get would give it (unfolded,
+ * trimmed), read without building a header_t: for a caller that wants one
+ * field. Appends it to out and returns true, or returns false when there is
+ * no such field.
+ */
+bool header_scan_value(const uint8_t *data, size_t len, const char *name, buf_t *out);
+
 /* Index of the first field named name at or after from, or HEADER_NONE. */
 size_t header_index(const header_t *h, const char *name, size_t from);
 /* The first field named name, or NULL. */

@@ -148,37 +148,57 @@ void message_prepend_field(buf_t *message, const char *name, const char *value)
     *message = out;
 }
 
+/* Puts CRLF at offset at of b, moving what follows (and the NUL) along. */
+static void insert_crlf(buf_t *b, size_t at)
+{
+    buf_reserve(b, 2);
+    memmove(b->data + at + 2, b->data + at, b->len - at + 1);
+    b->data[at] = '\r';
+    b->data[at + 1] = '\n';
+    b->len += 2;
+}
+
 /*
  * The layout most servers use, one clause a line, so that unfolding gives
  * back message_received_value exactly:
  *   Received: from HELO (HOST [ADDR])
  *    by HOST with ESMTP id ID
  *    for <RCPT>; DATE
+ * The value is written in place and the line ends put in after, so the
+ * field costs no buffer of its own.
  */
-void message_prepend_received(buf_t *message, const message_received_t *r)
+void message_write_received(const message_received_t *r, buf_t *out)
 {
-    buf_t value = BUF_INIT, out = BUF_INIT;
-    message_received_value(r, &value);
-    const char *text = buf_cstr(&value);
+    size_t start = out->len;
+    buf_reserve(out, 256);
+    buf_append(out, "Received: ", 10);
+    message_received_value(r, out);
+    const char *text = (const char *)out->data + start + 10;
     const char *by = strstr(text, ") by ");
     const char *tail = by ? strstr(by, r->for_rcpt && *r->for_rcpt ? " for <" : "; ") : NULL;
     if (!by || !tail) {
-        message_prepend_field(message, "Received", text);
-        buf_free(&value);
+        char *value = xstrdup(text);
+        out->len = start;
+        header_fold("Received", value, strlen(value), out);
+        free(value);
         return;
     }
     if (*tail == ';')
         tail++;
-    buf_puts(&out, "Received: ");
-    buf_append(&out, text, (size_t)(by - text) + 1);
-    buf_append(&out, "\r\n", 2);
-    buf_append(&out, by + 1, (size_t)(tail - by - 1));
-    buf_append(&out, "\r\n", 2);
-    buf_puts(&out, tail);
-    buf_append(&out, "\r\n", 2);
+    size_t by_at = (size_t)(by - (const char *)out->data) + 1;
+    size_t tail_at = (size_t)(tail - (const char *)out->data);
+    insert_crlf(out, tail_at); /* the later one first: by_at stays where it was */
+    insert_crlf(out, by_at);
+    buf_append(out, "\r\n", 2);
+}
+
+void message_prepend_received(buf_t *message, const message_received_t *r)
+{
+    buf_t out = BUF_INIT;
+    buf_reserve(&out, 256 + message->len);
+    message_write_received(r, &out);
     buf_append(&out, message->data, message->len);
     buf_free(message);
-    buf_free(&value);
     *message = out;
 }
 

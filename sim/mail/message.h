@@ -104,6 +104,8 @@ typedef struct message_received {
 void message_received_value(const message_received_t *r, buf_t *out);
 /* Puts a Received field, folded, in front of the message in message. */
 void message_prepend_received(buf_t *message, const message_received_t *r);
+/* Appends that Received field, CRLF included, to out (to put in front of a message). */
+void message_write_received(const message_received_t *r, buf_t *out);
 /* Puts "Return-Path: <reverse_path>" in front ("<>" for the null sender of a bounce). */
 void message_prepend_return_path(buf_t *message, const char *reverse_path);
 /* Puts any field, folded, in front of the message. */

@@ -320,6 +320,14 @@ store_err_t store_append(store_folder_t *f, const store_append_t *msg, uint32_t 
 /* Local delivery: appends to the user's INBOX with no flag but \Recent. */
 store_err_t store_deliver(store_user_t *u, const void *data, size_t size, sim_time_t internal_date,
                           const char *label, uint32_t *uid_out);
+/*
+ * The same with head[0..head_size) in front of data, as one message: the
+ * trace field of final delivery (Return-Path) without a copy of the message
+ * to put it in.
+ */
+store_err_t store_deliver_parts(store_user_t *u, const void *head, size_t head_size,
+                                const void *data, size_t size, sim_time_t internal_date,
+                                const char *label, uint32_t *uid_out);
 
 /* The message with that sequence number (1-based), or NULL. */
 const store_msg_t *store_msg_by_seq(const store_folder_t *f, uint32_t seq);

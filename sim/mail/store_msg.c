@@ -13,15 +13,20 @@
 
 /* ---- bodies and keywords ----------------------------------------------- */
 
-static store_body_t *body_new(const void *data, size_t size, const char *label)
+/* A body of head then data (head_size may be 0), the label after its NUL. */
+static store_body_t *body_new(const void *head, size_t head_size, const void *data, size_t size,
+                              const char *label)
 {
     size_t label_len = label ? strlen(label) + 1 : 0;
-    store_body_t *b = xmalloc(sizeof *b + size + 1 + label_len);
+    store_body_t *b = xmalloc(sizeof *b + head_size + size + 1 + label_len);
     b->refs = 1;
     b->has_label = label != NULL;
-    b->size = size;
+    if (head_size)
+        memcpy(b->data, head, head_size);
     if (size)
-        memcpy(b->data, data, size);
+        memcpy(b->data + head_size, data, size);
+    size += head_size;
+    b->size = size;
     b->data[size] = '\0';
     if (label)
         memcpy(b->data + size + 1, label, label_len);
@@ -212,19 +217,21 @@ void store_uid_map_free(store_uid_map_t *m)
 
 /* ---- append ------------------------------------------------------------ */
 
-store_err_t store_append(store_folder_t *f, const store_append_t *msg, uint32_t *uid_out)
+/* store_append with head_size octets of head in front of the message's data. */
+static store_err_t append_parts(store_folder_t *f, const void *head, size_t head_size,
+                                const store_append_t *msg, uint32_t *uid_out)
 {
     store_err_t err;
     if (!folder_usable(f, &err))
         return err;
     if (!keywords_all_valid(msg->keywords, msg->keyword_count))
         return STORE_BAD_KEYWORD;
-    if (store_user_would_exceed_quota(f->user, msg->size))
+    if (store_user_would_exceed_quota(f->user, head_size + msg->size))
         return STORE_QUOTA;
     if (!uids_left(f, 1))
         return STORE_UIDS_EXHAUSTED;
     store_msg_t m = {
-        .body = body_new(msg->data, msg->size, msg->label),
+        .body = body_new(head, head_size, msg->data, msg->size, msg->label),
         .keywords = keywords_build(msg->keywords, msg->keyword_count),
         .internal_date = msg->internal_date,
         .flags = (msg->flags & STORE_FLAGS_ALL) | STORE_FLAG_RECENT,
@@ -236,11 +243,23 @@ store_err_t store_append(store_folder_t *f, const store_append_t *msg, uint32_t 
     return STORE_OK;
 }
 
+store_err_t store_append(store_folder_t *f, const store_append_t *msg, uint32_t *uid_out)
+{
+    return append_parts(f, NULL, 0, msg, uid_out);
+}
+
 store_err_t store_deliver(store_user_t *u, const void *data, size_t size, sim_time_t internal_date,
                           const char *label, uint32_t *uid_out)
 {
+    return store_deliver_parts(u, NULL, 0, data, size, internal_date, label, uid_out);
+}
+
+store_err_t store_deliver_parts(store_user_t *u, const void *head, size_t head_size,
+                                const void *data, size_t size, sim_time_t internal_date,
+                                const char *label, uint32_t *uid_out)
+{
     store_append_t a = {data, size, internal_date, 0, NULL, 0, label};
-    return store_append(store_inbox(u), &a, uid_out);
+    return append_parts(store_inbox(u), head, head_size, &a, uid_out);
 }
 
 /* ---- lookup and accessors ---------------------------------------------- */

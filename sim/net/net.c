@@ -471,8 +471,20 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
 
 char *addr_format(uint32_t addr, char *out, size_t n)
 {
-    snprintf(out, n, "%u.%u.%u.%u", (unsigned)(addr >> 24), (unsigned)(addr >> 16) & 255u,
-             (unsigned)(addr >> 8) & 255u, (unsigned)addr & 255u);
+    /* By hand, not snprintf: a server writes one into every Received field. */
+    char quad[16];
+    size_t k = 0;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        unsigned octet = (addr >> shift) & 255u;
+        if (octet >= 100)
+            quad[k++] = (char)('0' + octet / 100);
+        if (octet >= 10)
+            quad[k++] = (char)('0' + octet / 10 % 10);
+        quad[k++] = (char)('0' + octet % 10);
+        quad[k++] = shift ? '.' : '\0';
+    }
+    if (n > 0)
+        str_copy(out, n, quad);
     return out;
 }
 

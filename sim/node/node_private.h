@@ -24,14 +24,17 @@
 /* A message as one server holds it: its bytes (with this hop's trace fields) and envelope. */
 typedef struct mail_msg {
     int refs;
-    char *label;        /* send id or Message-ID: what expectations name */
-    char *reverse_path; /* "" for the null sender */
+    char *label;        /* send id or Message-ID: what expectations name; in the message's block */
+    char *reverse_path; /* "" for the null sender; in the message's block */
     buf_t data;         /* RFC 5322, CRLF line ends */
     uint64_t acceptance; /* the accounting's id of the server's final 250 */
 } mail_msg_t;
 
 mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
                          size_t len);
+/* A message of head then data in one piece (a trace field and the message it stamps). */
+mail_msg_t *mail_msg_new_parts(const char *label, const char *reverse_path, const uint8_t *head,
+                               size_t head_len, const uint8_t *data, size_t len);
 mail_msg_t *mail_msg_ref(mail_msg_t *m);
 void mail_msg_unref(mail_msg_t *m);
 
@@ -188,8 +191,22 @@ bool server_relay_allowed(const mail_server_t *s, const char *domain, const char
  */
 uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *const *rcpts,
                              size_t nrcpts);
+/* Room for a queue id and its NUL. */
+#define SERVER_QUEUE_ID_MAX 17
+/* A queue id as "%08llX" writes it (upper-case hex, at least 8 digits), by hand. Returns out. */
+char *server_queue_id_format(uint64_t n, char *out);
 /* Local delivery of one recipient; false when it failed (then it was bounced). */
 bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record);
+/* Recipients server_take_message handles without allocating. */
+#define SERVER_RCPTS_SMALL 8
+/* The Return-Path field small enough to be written on the stack. */
+#define SERVER_RETURN_PATH_SMALL 320
+/*
+ * The Return-Path field for reverse_path, byte for byte as
+ * message_prepend_return_path writes it: into small when it fits there,
+ * else appended to big (empty on entry). Returns its length.
+ */
+size_t server_return_path_field(const char *reverse_path, char *small, size_t small_size, buf_t *big);
 
 /* smtp_service.c, pop3_service.c, imap_service.c */
 void smtp_service_listen(mail_server_t *s);

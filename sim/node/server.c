@@ -211,6 +211,26 @@ bool server_relay_allowed(const mail_server_t *s, const char *domain, const char
     return listed_as_mx(s, domain);
 }
 
+/*
+ * RFC 5321 4.4: the Return-Path field of final delivery, as
+ * message_prepend_return_path writes it. A path with no whitespace leaves
+ * the folder nothing to fold: "Return-Path: <path>" CRLF, written into small
+ * when it fits; anything else goes through the folder into big. Returns the
+ * field's length; the field is in big when big holds bytes, else in small.
+ */
+size_t server_return_path_field(const char *reverse_path, char *small, size_t small_size, buf_t *big)
+{
+    size_t n = strlen(reverse_path);
+    if (n + 17 <= small_size && !strpbrk(reverse_path, " \t\r\n")) {
+        memcpy(small, "Return-Path: <", 14);
+        memcpy(small + 14, reverse_path, n);
+        memcpy(small + 14 + n, ">\r\n", 3);
+        return n + 17;
+    }
+    message_prepend_return_path(big, reverse_path);
+    return big->len;
+}
+
 bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record)
 {
     world_t *w = s->world;
@@ -221,11 +241,13 @@ bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, s
     if (!u) {
         why = "550 5.1.1 No such user here";
     } else {
-        buf_t copy = BUF_INIT;
-        message_prepend_return_path(&copy, msg->reverse_path);
-        buf_append(&copy, msg->data.data, msg->data.len);
-        store_err_t e = store_deliver(u, copy.data, copy.len, sim_now(w->sim), msg->label, &uid);
-        buf_free(&copy);
+        char small[SERVER_RETURN_PATH_SMALL];
+        buf_t field = BUF_INIT;
+        size_t field_len = server_return_path_field(msg->reverse_path, small, sizeof small, &field);
+        const void *head = field.data ? (const void *)field.data : small;
+        store_err_t e = store_deliver_parts(u, head, field_len, msg->data.data, msg->data.len,
+                                            sim_now(w->sim), msg->label, &uid);
+        buf_free(&field);
         if (e == STORE_QUOTA) {
             why = "552 5.2.2 Mailbox full";
             status = "5.2.2";
@@ -255,14 +277,35 @@ bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, s
     return false;
 }
 
+char *server_queue_id_format(uint64_t n, char *out)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    char tmp[16];
+    size_t k = 0;
+    do {
+        tmp[k++] = digits[n & 15];
+        n >>= 4;
+    } while (n);
+    size_t width = k < 8 ? 8 : k;
+    for (size_t i = 0; i < width; i++)
+        out[i] = i < width - k ? '0' : tmp[width - 1 - i];
+    out[width] = '\0';
+    return out;
+}
+
 uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *const *rcpts,
                              size_t nrcpts)
 {
     world_t *w = s->world;
     msg->acceptance = accounting_accept(w->acct, s);
     w->stats.accepted++;
-    size_t *records = xcalloc(nrcpts ? nrcpts : 1, sizeof *records);
-    bool *done = xcalloc(nrcpts ? nrcpts : 1, sizeof *done);
+    /* Most messages have a few recipients: their working arrays live on the stack. */
+    size_t small_records[SERVER_RCPTS_SMALL], small_group_rec[SERVER_RCPTS_SMALL];
+    bool small_done[SERVER_RCPTS_SMALL] = {false};
+    const char *small_group[SERVER_RCPTS_SMALL];
+    bool heap = nrcpts > SERVER_RCPTS_SMALL;
+    size_t *records = heap ? xcalloc(nrcpts, sizeof *records) : small_records;
+    bool *done = heap ? xcalloc(nrcpts, sizeof *done) : small_done;
     for (size_t i = 0; i < nrcpts; i++)
         records[i] = accounting_record(w->acct, msg->acceptance, rcpts[i]);
     for (size_t i = 0; i < nrcpts; i++) {
@@ -273,8 +316,8 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
         }
     }
     /* The rest, grouped by destination domain: one queue entry per message and domain. */
-    const char **group = xcalloc(nrcpts ? nrcpts : 1, sizeof *group);
-    size_t *group_rec = xcalloc(nrcpts ? nrcpts : 1, sizeof *group_rec);
+    const char **group = heap ? xcalloc(nrcpts, sizeof *group) : small_group;
+    size_t *group_rec = heap ? xcalloc(nrcpts, sizeof *group_rec) : small_group_rec;
     for (size_t i = 0; i < nrcpts; i++) {
         if (done[i])
             continue;
@@ -289,10 +332,12 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
         }
         queue_add(s, msg, domain, group, group_rec, n);
     }
-    free(group);
-    free(group_rec);
-    free(done);
-    free(records);
+    if (heap) {
+        free(group);
+        free(group_rec);
+        free(done);
+        free(records);
+    }
     return msg->acceptance;
 }
 
@@ -333,14 +378,28 @@ bool server_queue_at(const mail_server_t *s, size_t i, queue_view_t *out)
 mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
                          size_t len)
 {
-    mail_msg_t *m = xcalloc(1, sizeof *m);
+    return mail_msg_new_parts(label, reverse_path, NULL, 0, data, len);
+}
+
+mail_msg_t *mail_msg_new_parts(const char *label, const char *reverse_path, const uint8_t *head,
+                               size_t head_len, const uint8_t *data, size_t len)
+{
+    /* The label and the reverse path live in the message's own block: one malloc, one free. */
+    size_t label_size = strlen(label) + 1, path_size = strlen(reverse_path) + 1;
+    mail_msg_t *m = xmalloc(sizeof *m + label_size + path_size);
+    memset(m, 0, sizeof *m);
     m->refs = 1;
-    m->label = xstrdup(label);
-    m->reverse_path = xstrdup(reverse_path);
+    m->label = (char *)(m + 1);
+    memcpy(m->label, label, label_size);
+    m->reverse_path = m->label + label_size;
+    memcpy(m->reverse_path, reverse_path, path_size);
     /* Exactly its size, not buf's next power of two: a queue may hold thousands. */
-    m->data.data = xmalloc(len + 1);
+    m->data.data = xmalloc(head_len + len + 1);
+    if (head_len)
+        memcpy(m->data.data, head, head_len);
     if (len)
-        memcpy(m->data.data, data, len);
+        memcpy(m->data.data + head_len, data, len);
+    len += head_len;
     m->data.data[len] = '\0';
     m->data.len = len;
     m->data.cap = len + 1;
@@ -357,8 +416,6 @@ void mail_msg_unref(mail_msg_t *m)
 {
     if (!m || --m->refs > 0)
         return;
-    free(m->label);
-    free(m->reverse_path);
     buf_free(&m->data);
     free(m);
 }

@@ -80,16 +80,10 @@ static smtp_reply_t hook_check_recipient(void *ctx, const char *address, const c
     return smtp_reply_make(250, "2.1.5", "Ok");
 }
 
-/* The Message-ID field of a message, copied, or NULL. */
-static char *find_message_id(const uint8_t *data, size_t len)
+/* The Message-ID field of a message, into id; false when it has none. */
+static bool find_message_id(const uint8_t *data, size_t len, buf_t *id)
 {
-    header_t h;
-    header_init(&h);
-    header_parse(data, len, &h);
-    const char *v = header_get(&h, "Message-ID");
-    char *id = v ? xstrdup(v) : NULL;
-    header_free(&h);
-    return id;
+    return header_scan_value(data, len, "Message-ID", id);
 }
 
 static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
@@ -98,16 +92,17 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
     smtp_session_t *ss = ctx;
     mail_server_t *s = ss->server;
     world_t *w = s->world;
-    char *msgid = find_message_id(data, len);
+    buf_t msgid = BUF_INIT;
     char label_buf[64];
-    const char *label = msgid ? world_label_for(w, msgid) : NULL;
+    const char *label = find_message_id(data, len, &msgid) ? world_label_for(w, buf_cstr(&msgid))
+                                                            : NULL;
     if (!label) {
         snprintf(label_buf, sizeof label_buf, "%s#%llu", s->host_name,
                  (unsigned long long)s->next_queue_id);
         label = label_buf;
     }
-    char qid[32];
-    snprintf(qid, sizeof qid, "%08llX", (unsigned long long)s->next_queue_id++);
+    char qid[SERVER_QUEUE_ID_MAX];
+    server_queue_id_format(s->next_queue_id++, qid);
     char addr[32];
     tcp_conn_t *conn = service_conn_tcp(ss->sc);
     addr_format(conn ? tcp_conn_remote_addr(conn) : 0, addr, sizeof addr);
@@ -121,15 +116,19 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
         .for_rcpt = env->nrecipients == 1 ? env->recipients[0] : NULL,
         .time = sim_now(w->sim),
     };
-    buf_t stamped = BUF_INIT;
-    buf_append(&stamped, data, len);
-    message_prepend_received(&stamped, &rcv);
-    mail_msg_t *msg = mail_msg_new(label, env->reverse_path, stamped.data, stamped.len);
-    buf_free(&stamped);
-    free(msgid);
+    /* The Received field and the data go into the queued message in one copy. */
+    buf_t received = BUF_INIT;
+    message_write_received(&rcv, &received);
+    mail_msg_t *msg = mail_msg_new_parts(label, env->reverse_path, received.data, received.len,
+                                         data, len);
+    buf_free(&received);
+    buf_free(&msgid);
     server_take_message(s, msg, env->recipients, env->nrecipients);
     mail_msg_unref(msg);
-    return smtp_reply_make(250, "2.0.0", "Ok: queued as %s", qid);
+    char text[40];
+    memcpy(text, "Ok: queued as ", 14);
+    memcpy(text + 14, qid, strlen(qid) + 1);
+    return smtp_reply_make(250, "2.0.0", "%s", text);
 }
 
 static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)

@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-#include "mail/eightbit.h"
 
 void line_reader_init(line_reader_t *lr, size_t max_len)
 {
@@ -167,7 +166,6 @@ void line_dotblock_reset(line_dotblock_t *b, uint64_t max_size)
     b->size = 0;
     b->too_big = false;
     b->long_line = false;
-    b->eight_bit = false;
 }
 
 static void dotblock_keep(line_dotblock_t *b, const void *p, size_t n)
@@ -182,8 +180,6 @@ static void dotblock_keep(line_dotblock_t *b, const void *p, size_t n)
 /* One unstuffed line: n octets kept of the full ones it had, then CRLF. */
 static void dotblock_add_line(line_dotblock_t *b, const uint8_t *p, size_t n, size_t full)
 {
-    if (!b->eight_bit)
-        b->eight_bit = !eightbit_is_7bit(p, n);
     /* Only the kept start of an over-long line is stored, but it counts in full. */
     dotblock_keep(b, p, n);
     b->size += full - n;
@@ -221,8 +217,6 @@ static void dotblock_add_lines(line_dotblock_t *b, const uint8_t *p, size_t n)
     if (n == 0)
         return;
     if (!b->too_big && (!b->max_size || b->size + n <= b->max_size)) {
-        if (!b->eight_bit)
-            b->eight_bit = !eightbit_is_7bit(p, n);
         b->size += n;
         buf_append(&b->data, p, n);
         return;

@@ -92,7 +92,6 @@ typedef struct line_dotblock {
     uint64_t size;     /* unstuffed octets seen, kept or not */
     bool too_big;      /* size went past max_size */
     bool long_line;    /* a line was over the reader's limit */
-    bool eight_bit;    /* an octet >= 128 was seen */
 } line_dotblock_t;
 
 /* What line_dotblock_reset keeps of the block's memory for the next block. */
