@@ -140,10 +140,17 @@ store_err_t store_add_domain(store_t *s, const char *domain)
     return STORE_OK;
 }
 
+/* Names match without regard to case; most are written alike, which a plain compare sees fast. */
+static bool same_name(const char *a, const char *b, size_t len)
+{
+    return memcmp(a, b, len) == 0 || str_ncasecmp(a, b, len) == 0;
+}
+
 bool store_has_domain(const store_t *s, const char *domain)
 {
+    size_t len = strlen(domain);
     for (size_t i = 0; i < s->ndomains; i++)
-        if (str_casecmp(s->domains[i], domain) == 0)
+        if (strlen(s->domains[i]) == len && same_name(s->domains[i], domain, len))
             return true;
     return false;
 }
@@ -174,7 +181,7 @@ static store_user_t *find_local(const store_t *s, const char *name, size_t len)
 {
     for (size_t i = 0; i < s->nusers; i++) {
         const char *n = s->users[i]->name;
-        if (strlen(n) == len && str_ncasecmp(n, name, len) == 0)
+        if (strlen(n) == len && same_name(n, name, len))
             return s->users[i];
     }
     return NULL;

@@ -92,17 +92,9 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
     smtp_session_t *ss = ctx;
     mail_server_t *s = ss->server;
     world_t *w = s->world;
-    buf_t msgid = BUF_INIT;
-    char label_buf[64];
-    const char *label = find_message_id(data, len, &msgid) ? world_label_for(w, buf_cstr(&msgid))
-                                                            : NULL;
-    if (!label) {
-        snprintf(label_buf, sizeof label_buf, "%s#%llu", s->host_name,
-                 (unsigned long long)s->next_queue_id);
-        label = label_buf;
-    }
+    uint64_t queue_id = s->next_queue_id++;
     char qid[SERVER_QUEUE_ID_MAX];
-    server_queue_id_format(s->next_queue_id++, qid);
+    server_queue_id_format(queue_id, qid);
     char addr[32];
     tcp_conn_t *conn = service_conn_tcp(ss->sc);
     addr_format(conn ? tcp_conn_remote_addr(conn) : 0, addr, sizeof addr);
@@ -116,13 +108,26 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
         .for_rcpt = env->nrecipients == 1 ? env->recipients[0] : NULL,
         .time = sim_now(w->sim),
     };
-    /* The Received field and the data go into the queued message in one copy. */
-    buf_t received = BUF_INIT;
-    message_write_received(&rcv, &received);
-    mail_msg_t *msg = mail_msg_new_parts(label, env->reverse_path, received.data, received.len,
-                                         data, len);
-    buf_free(&received);
-    buf_free(&msgid);
+    /*
+     * One scratch buffer: the Received field, then the Message-ID after it
+     * (written last, so a label that points into it stays put). The field
+     * and the data go into the queued message in one copy.
+     */
+    buf_t scratch = BUF_INIT;
+    message_write_received(&rcv, &scratch);
+    size_t received_len = scratch.len;
+    const char *label = NULL;
+    if (find_message_id(data, len, &scratch))
+        label = world_label_for(w, (const char *)scratch.data + received_len);
+    char label_buf[64];
+    if (!label) {
+        snprintf(label_buf, sizeof label_buf, "%s#%llu", s->host_name,
+                 (unsigned long long)queue_id);
+        label = label_buf;
+    }
+    mail_msg_t *msg =
+        mail_msg_new_parts(label, env->reverse_path, scratch.data, received_len, data, len);
+    buf_free(&scratch);
     server_take_message(s, msg, env->recipients, env->nrecipients);
     mail_msg_unref(msg);
     char text[40];
