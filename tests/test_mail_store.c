@@ -71,6 +71,19 @@ START_TEST(test_find_user)
     ck_assert_ptr_null(store_find_user(s, "roberto@alice.example"));
     ck_assert_ptr_null(store_find_user(s, "alice"));
     ck_assert_ptr_null(store_find_user(s, "@roberto.example"));
+    /* A name that starts alike, or differs in one octet, is another name. */
+    static const char *const others[] = {"robert",
+                                         "robertoo",
+                                         "roberto@roberto.exampl",
+                                         "roberto@roberto.example.",
+                                         "robert@roberto.example",
+                                         "roberto@xroberto.example",
+                                         "roberto@roberto.examplf"};
+    for (size_t i = 0; i < ARRAY_LEN(others); i++)
+        ck_assert_msg(store_find_user(s, others[i]) == NULL, "%s was found", others[i]);
+    ck_assert(store_has_domain(s, "ROBERTO.EXAMPLE"));
+    ck_assert(!store_has_domain(s, "roberto.exampl"));
+    ck_assert(!store_has_domain(s, "roberto.example.com"));
     ck_assert_int_eq(store_add_user(s, "ROBERTO", "x", NULL, 0, NULL), STORE_USER_EXISTS);
     ck_assert_int_eq(store_add_user(s, "a b", "x", NULL, 0, NULL), STORE_BAD_USER);
     ck_assert_int_eq(store_add_user(s, "a@b", "x", NULL, 0, NULL), STORE_BAD_USER);
