@@ -324,8 +324,7 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
     bool first = !c->assembler.started;
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_SERVER_TO_CLIENT, NULL, code, ln->text);
-    smtp_reply_t r;
-    smtp_reply_asm_status_t st = smtp_reply_asm_line(&c->assembler, ln->text, ln->len, &r);
+    smtp_reply_asm_status_t st = smtp_reply_asm_add(&c->assembler, ln->text, ln->len);
     /* RFC 5321 4.1.1.1: each line after the first of an EHLO reply is a keyword. */
     if (parsed && st != SMTP_ASM_BAD && !first && c->state == SMTP_CLIENT_EHLO)
         smtp_ehlo_parse_keyword(&c->info, text);
@@ -336,7 +335,8 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
         protocol_error(c, "a malformed reply line", out);
         return;
     case SMTP_ASM_DONE:
-        handle_reply(c, &r, out);
+        /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
+        handle_reply(c, &c->assembler.reply, out);
         return;
     }
 }
