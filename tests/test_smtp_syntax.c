@@ -7,6 +7,7 @@
 
 #include "proto/smtp_addr.h"
 #include "proto/smtp_auth.h"
+#include "proto/smtp_ext.h"
 #include "proto/smtp_reply.h"
 
 /* --- paths, parameters, base64 ------------------------------------------- */
@@ -406,6 +407,57 @@ START_TEST(test_reply_write)
 }
 END_TEST
 
+/* --- EHLO keywords ------------------------------------------------------------ */
+
+typedef struct ehlo_case {
+    const char *lines[4];
+    unsigned extensions;
+    uint64_t max_size;
+    unsigned auth_mechs;
+} ehlo_case_t;
+
+static const ehlo_case_t ehlos[] = {
+    {{"PIPELINING", "SIZE 10000000", "8BITMIME", "ENHANCEDSTATUSCODES"},
+     SMTP_EXT_DEFAULT,
+     10000000,
+     0},
+    {{"pipelining", "size", "8bitMIME"},
+     SMTP_EXT_PIPELINING | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME,
+     0,
+     0},
+    {{"  SIZE   42  "}, SMTP_EXT_SIZE, 42, 0},
+    {{"SIZE 12x"}, SMTP_EXT_SIZE, 0, 0},
+    {{"SIZE -1"}, SMTP_EXT_SIZE, 0, 0},
+    {{"SIZE 18446744073709551615"}, SMTP_EXT_SIZE, UINT64_MAX, 0},
+    {{"SIZE 18446744073709551616"}, SMTP_EXT_SIZE, UINT64_MAX, 0},
+    {{"SIZE 99999999999999999999999999999999999"}, SMTP_EXT_SIZE, UINT64_MAX, 0},
+    /* Only the first 31 octets of the number are read. */
+    {{"SIZE 0000000000000000000000000001234x"}, SMTP_EXT_SIZE, 1234, 0},
+    {{"SIZE 00000000000000000000000000001234"}, SMTP_EXT_SIZE, 123, 0},
+    {{"SIZE 100", "SIZE"}, SMTP_EXT_SIZE, 0, 0},
+    {{"AUTH PLAIN LOGIN"}, SMTP_EXT_AUTH, 0, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN},
+    {{"AUTH CRAM-MD5 login"}, SMTP_EXT_AUTH, 0, SMTP_AUTH_LOGIN},
+    {{"AUTH PLAINX LOGI", "AUTH"}, SMTP_EXT_AUTH, 0, 0},
+    {{"AUTH=PLAIN"}, 0, 0, 0},
+    {{"PIPELININGX", "PIPELININ", "DSN", ""}, 0, 0, 0},
+    {{"   "}, 0, 0, 0},
+};
+
+START_TEST(test_ehlo_keywords)
+{
+    const ehlo_case_t *c = &ehlos[_i];
+    smtp_ehlo_info_t info = {0};
+    for (size_t i = 0; i < ARRAY_LEN(c->lines) && c->lines[i]; i++)
+        smtp_ehlo_parse_keyword(&info, c->lines[i]);
+    ck_assert_msg(info.extensions == c->extensions, "%s: extensions %u, want %u", c->lines[0],
+                  info.extensions, c->extensions);
+    ck_assert_msg(info.max_size == c->max_size, "%s: size %llu, want %llu", c->lines[0],
+                  (unsigned long long)info.max_size, (unsigned long long)c->max_size);
+    ck_assert_msg(info.auth_mechs == c->auth_mechs, "%s: mechs %u, want %u", c->lines[0],
+                  info.auth_mechs, c->auth_mechs);
+}
+END_TEST
+
 Suite *smtp_syntax_suite(void)
 {
     Suite *s = suite_create("smtp_syntax");
@@ -422,6 +474,7 @@ Suite *smtp_syntax_suite(void)
     tcase_add_loop_test(replies, test_reply_assembly, 0, (int)ARRAY_LEN(asms));
     tcase_add_test(replies, test_reply_format);
     tcase_add_test(replies, test_reply_vformat);
+    tcase_add_loop_test(replies, test_ehlo_keywords, 0, (int)ARRAY_LEN(ehlos));
     tcase_add_test(replies, test_reply_asm_add);
     tcase_add_loop_test(replies, test_reply_write, 0, (int)ARRAY_LEN(writes));
     suite_add_tcase(s, replies);

@@ -90,11 +90,24 @@ void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to)
 
 void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *fmt, ...)
 {
+    /*
+     * Formatted in place, in room for a command line of RFC 5321 4.5.3.1.4
+     * (512 octets); a longer one is formatted again once the room is there.
+     */
     size_t start = out->len;
+    buf_reserve(out, 512);
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(out, fmt, ap);
+    size_t room = out->cap - start;
+    size_t n = smtp_reply_vformat((char *)out->data + start, room, fmt, ap);
     va_end(ap);
+    if (n >= room) {
+        buf_reserve(out, n);
+        va_start(ap, fmt);
+        smtp_reply_vformat((char *)out->data + start, n + 1, fmt, ap);
+        va_end(ap);
+    }
+    out->len = start + n;
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0,
                          (const char *)out->data + start);

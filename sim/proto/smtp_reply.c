@@ -153,8 +153,9 @@ static void format_one(int code, const char *enh, size_t elen, bool last, const 
     size_t start = out->len;
     if (code < 0 || code > 999) {
         buf_printf(out, "%03d%c", code, last ? ' ' : '-');
+        buf_reserve(out, elen + 1 + len + 2);
     } else {
-        buf_reserve(out, 4);
+        buf_reserve(out, 4 + elen + 1 + len + 2);
         uint8_t *h = out->data + out->len;
         h[0] = (uint8_t)('0' + code / 100);
         h[1] = (uint8_t)('0' + code / 10 % 10);
@@ -162,7 +163,6 @@ static void format_one(int code, const char *enh, size_t elen, bool last, const 
         h[3] = last ? ' ' : '-';
         out->len += 4;
     }
-    buf_reserve(out, elen + 1 + len + 2);
     uint8_t *p = out->data + out->len;
     if (elen) {
         memcpy(p, enh, elen);

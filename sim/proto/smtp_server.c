@@ -6,7 +6,6 @@
  */
 #include "proto/smtp_server.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,12 +102,19 @@ void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhan
     smtp_server_send(s, &r, out);
 }
 
+void smtp_server_hook_check(smtp_reply_t *r)
+{
+    if (r->code < 200 || r->code > 599 || r->code / 100 == 3) {
+        *r = smtp_reply_make(451, "4.3.0", "Local error in processing");
+        return;
+    }
+    r->text[sizeof r->text - 1] = '\0';
+    r->enhanced[sizeof r->enhanced - 1] = '\0';
+}
+
 smtp_reply_t smtp_server_hook_reply(smtp_reply_t r)
 {
-    if (r.code < 200 || r.code > 599 || r.code / 100 == 3)
-        return smtp_reply_make(451, "4.3.0", "Local error in processing");
-    r.text[sizeof r.text - 1] = '\0';
-    r.enhanced[sizeof r.enhanced - 1] = '\0';
+    smtp_server_hook_check(&r);
     return r;
 }
 
@@ -204,15 +210,21 @@ uint64_t smtp_server_messages(const smtp_server_t *s)
 
 /* --- commands ----------------------------------------------------------- */
 
+/* ASCII upper case without the locale table: SMTP verbs are ASCII. */
+static inline char ascii_upper(char c)
+{
+    return (unsigned char)(c - 'a') < 26 ? (char)(c - 'a' + 'A') : c;
+}
+
 /* The verb of a command line, upper-cased into verb (cut to n - 1); *args after it. */
 static void split_command(const char *line, char *verb, size_t n, const char **args)
 {
-    size_t len = strcspn(line, " ");
-    size_t keep = len < n - 1 ? len : n - 1;
-    for (size_t i = 0; i < keep; i++)
-        verb[i] = (char)toupper((unsigned char)line[i]);
-    verb[keep] = '\0';
-    const char *p = line + len;
+    size_t i = 0;
+    for (; line[i] && line[i] != ' '; i++)
+        if (i < n - 1)
+            verb[i] = ascii_upper(line[i]);
+    verb[i < n - 1 ? i : n - 1] = '\0';
+    const char *p = line + i;
     while (*p == ' ')
         p++;
     *args = p;
@@ -235,11 +247,9 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
                           SMTP_COMMAND_LINE_MAX);
         return;
     }
-    if (strlen(ln->text) != ln->len || ln->len == 0) {
-        smtp_server_reply(s, out, 500, "5.5.2", "Syntax error, command unrecognized");
-        return;
-    }
-    const smtp_command_t *cmd = smtp_server_command_find(verb);
+    const smtp_command_t *cmd = NULL;
+    if (ln->len && !memchr(ln->text, '\0', ln->len))
+        cmd = smtp_server_command_find(verb);
     if (!cmd) {
         smtp_server_reply(s, out, 500, "5.5.2", "Syntax error, command unrecognized");
         return;
@@ -249,15 +259,18 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
         smtp_server_reply(s, out, 503, "5.5.1", "No SMTP service here; only QUIT is accepted");
         return;
     }
+    /* Field by field: the path and word buffers need only their first octet cleared. */
     smtp_cmd_args_t a;
-    memset(&a, 0, sizeof a);
-    smtp_reply_t err = cmd->check(s, args, &a);
-    if (err.code && cmd->plain) {
-        smtp_server_send_plain(s, &err, out);
-        return;
-    }
-    if (err.code) {
-        smtp_server_send(s, &err, out);
+    a.path[0] = '\0';
+    a.body_8bit = false;
+    a.word[0] = '\0';
+    a.initial = NULL;
+    smtp_reply_t err;
+    if (!cmd->check(s, args, &a, &err)) {
+        if (cmd->plain)
+            smtp_server_send_plain(s, &err, out);
+        else
+            smtp_server_send(s, &err, out);
         return;
     }
     cmd->apply(s, &a, out);
