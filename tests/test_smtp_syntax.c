@@ -180,6 +180,30 @@ START_TEST(test_plain_message)
 }
 END_TEST
 
+/* Every octet, in a local part and in a domain, against the RFC classes written out. */
+START_TEST(test_path_octets)
+{
+    for (int c = 1; c < 256; c++) {
+        bool letdig = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        bool atext = letdig || strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+        char in[64], addr[SMTP_PATH_MAX + 1];
+        const char *rest, *why;
+        snprintf(in, sizeof in, "<a%cb@x.example>", c);
+        bool ok = smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK;
+        ck_assert_msg(ok == (atext || c == '.'), "local part with octet %d: %d", c, ok);
+        snprintf(in, sizeof in, "<ab@x%cy.example>", c);
+        ok = smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK;
+        /* "<ab@x>y.example>" ends at the first ">": "ab@x" is fine. */
+        ck_assert_msg(ok == (letdig || c == '-' || c == '.' || c == '>'),
+                      "domain with octet %d: %d", c, ok);
+        snprintf(in, sizeof in, "<ab@[1%c2]>", c);
+        ok = smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK;
+        ck_assert_msg(ok == (letdig || c == '-' || c == '.' || c == ':'),
+                      "address literal with octet %d: %d", c, ok);
+    }
+}
+END_TEST
+
 /* --- replies --------------------------------------------------------------- */
 
 typedef struct asm_case {
@@ -464,6 +488,7 @@ Suite *smtp_syntax_suite(void)
     TCase *addr = tcase_create("addresses");
     tcase_add_loop_test(addr, test_paths, 0, (int)ARRAY_LEN(paths));
     tcase_add_test(addr, test_path_too_long);
+    tcase_add_test(addr, test_path_octets);
     tcase_add_test(addr, test_params);
     suite_add_tcase(s, addr);
     TCase *auth = tcase_create("auth");

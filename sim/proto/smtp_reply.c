@@ -119,13 +119,26 @@ size_t smtp_reply_vformat(char *dst, size_t size, const char *fmt, va_list ap)
     return t.len;
 }
 
-smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
+void smtp_reply_vset(smtp_reply_t *r, int code, const char *enhanced, const char *fmt, va_list ap)
 {
     /* Not zeroed: the text is 1 KB and only its first NUL-terminated part is read. */
+    r->code = code;
+    copy_cut(r->enhanced, sizeof r->enhanced, enhanced ? enhanced : "");
+    smtp_reply_vformat(r->text, sizeof r->text, fmt, ap);
+}
+
+void smtp_reply_set(smtp_reply_t *r, int code, const char *enhanced, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    smtp_reply_vset(r, code, enhanced, fmt, ap);
+    va_end(ap);
+}
+
+smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
+{
     smtp_reply_t r;
-    r.code = code;
-    copy_cut(r.enhanced, sizeof r.enhanced, enhanced ? enhanced : "");
-    smtp_reply_vformat(r.text, sizeof r.text, fmt, ap);
+    smtp_reply_vset(&r, code, enhanced, fmt, ap);
     return r;
 }
 
@@ -133,7 +146,8 @@ smtp_reply_t smtp_reply_make(int code, const char *enhanced, const char *fmt, ..
 {
     va_list ap;
     va_start(ap, fmt);
-    smtp_reply_t r = smtp_reply_vmake(code, enhanced, fmt, ap);
+    smtp_reply_t r;
+    smtp_reply_vset(&r, code, enhanced, fmt, ap);
     va_end(ap);
     return r;
 }

@@ -41,6 +41,11 @@ typedef void (*smtp_line_fn)(void *ctx, line_dir_t dir, const char *verb, int co
 smtp_reply_t smtp_reply_make(int code, const char *enhanced, const char *fmt, ...) MS_PRINTF(3, 4);
 smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
     MS_PRINTF(3, 0);
+/* The same, built in *r: a reply returned by value is a 1 KB copy, this is none. */
+void smtp_reply_set(smtp_reply_t *r, int code, const char *enhanced, const char *fmt, ...)
+    MS_PRINTF(4, 5);
+void smtp_reply_vset(smtp_reply_t *r, int code, const char *enhanced, const char *fmt, va_list ap)
+    MS_PRINTF(4, 0);
 /*
  * vsnprintf, fast for the conversions reply texts use (%s %d %u %llu %zu %%)
  * and the same bytes for any format: others go to vsnprintf itself.

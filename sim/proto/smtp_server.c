@@ -97,7 +97,8 @@ void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhan
 {
     va_list ap;
     va_start(ap, fmt);
-    smtp_reply_t r = smtp_reply_vmake(code, enhanced, fmt, ap);
+    smtp_reply_t r;
+    smtp_reply_vset(&r, code, enhanced, fmt, ap);
     va_end(ap);
     smtp_server_send(s, &r, out);
 }
@@ -105,7 +106,7 @@ void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhan
 void smtp_server_hook_check(smtp_reply_t *r)
 {
     if (r->code < 200 || r->code > 599 || r->code / 100 == 3) {
-        *r = smtp_reply_make(451, "4.3.0", "Local error in processing");
+        smtp_reply_set(r, 451, "4.3.0", "Local error in processing");
         return;
     }
     r->text[sizeof r->text - 1] = '\0';
@@ -143,14 +144,15 @@ void smtp_server_start(smtp_server_t *s, buf_t *out)
     if (s->state != SMTP_SERVER_NEW)
         panic("smtp_server_start: called twice");
     /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
+    smtp_reply_t r;
     if (s->cfg.refuse) {
         smtp_server_set_state(s, SMTP_SERVER_REFUSING);
-        smtp_reply_t r = smtp_reply_make(554, NULL, "%s No SMTP service here", s->hostname);
+        smtp_reply_set(&r, 554, NULL, "%s No SMTP service here", s->hostname);
         smtp_server_send_plain(s, &r, out);
         return;
     }
     smtp_server_set_state(s, SMTP_SERVER_GREETED);
-    smtp_reply_t r = smtp_reply_make(220, NULL, "%s ESMTP mailsim", s->hostname);
+    smtp_reply_set(&r, 220, NULL, "%s ESMTP mailsim", s->hostname);
     smtp_server_send_plain(s, &r, out);
 }
 

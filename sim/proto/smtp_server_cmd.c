@@ -16,7 +16,7 @@ static bool fail(smtp_reply_t *err, int code, const char *enhanced, const char *
 {
     va_list ap;
     va_start(ap, fmt);
-    *err = smtp_reply_vmake(code, enhanced, fmt, ap);
+    smtp_reply_vset(err, code, enhanced, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -75,7 +75,8 @@ static void greeted_by(smtp_server_t *s, const char *name)
 static void apply_helo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
     greeted_by(s, a->word);
-    smtp_reply_t r = smtp_reply_make(250, NULL, "%s", s->hostname);
+    smtp_reply_t r;
+    smtp_reply_set(&r, 250, NULL, "%s", s->hostname);
     smtp_server_send_plain(s, &r, out);
 }
 
@@ -248,7 +249,7 @@ static void apply_mail(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
         r = s->hooks.check_sender(s->hooks.ctx, a->path, s->auth_user);
         smtp_server_hook_check(&r);
     } else {
-        r = smtp_reply_make(250, "2.1.0", "Sender <%s> OK", a->path);
+        smtp_reply_set(&r, 250, "2.1.0", "Sender <%s> OK", a->path);
     }
     if (smtp_reply_ok(&r)) {
         s->reverse_path = xstrdup(a->path);
@@ -301,7 +302,7 @@ static void apply_rcpt(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
         r = s->hooks.check_recipient(s->hooks.ctx, a->path, s->auth_user);
         smtp_server_hook_check(&r);
     } else {
-        r = smtp_reply_make(250, "2.1.5", "Recipient <%s> OK", a->path);
+        smtp_reply_set(&r, 250, "2.1.5", "Recipient <%s> OK", a->path);
     }
     if (smtp_reply_ok(&r)) {
         add_recipient(s, a->path);
