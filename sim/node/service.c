@@ -5,6 +5,7 @@
 #include "node/service.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
 #include "node/node_private.h"
@@ -18,7 +19,7 @@ struct service_conn {
     void *engine;
     tcp_conn_t *conn;
     watchdog_t idle;
-    char *client_name;
+    const char *client_name; /* in the same allocation, after the struct */
     buf_t out;
 };
 
@@ -58,7 +59,6 @@ static void conn_free(service_conn_t *sc)
         sc->next->pprev = sc->pprev;
     sc->ops->free(sc->engine);
     buf_free(&sc->out);
-    free(sc->client_name);
     free(sc);
 }
 
@@ -120,12 +120,17 @@ static void on_accept(tcp_conn_t *c, void *ctx)
 {
     service_listener_t *l = ctx;
     mail_server_t *s = l->server;
-    service_conn_t *sc = xcalloc(1, sizeof *sc);
+    host_t *peer = tcp_conn_remote(c);
+    const char *name = peer ? host_name(peer) : "unknown";
+    size_t name_len = strlen(name);
+    /* One allocation for the session and the client's name. */
+    service_conn_t *sc = xcalloc(1, sizeof *sc + name_len + 1);
+    char *name_copy = (char *)(sc + 1);
+    memcpy(name_copy, name, name_len + 1);
+    sc->client_name = name_copy;
     sc->server = s;
     sc->ops = l->ops;
     sc->conn = c;
-    host_t *peer = tcp_conn_remote(c);
-    sc->client_name = xstrdup(peer ? host_name(peer) : "unknown");
     sc->next = l->sessions;
     if (sc->next)
         sc->next->pprev = &sc->next;

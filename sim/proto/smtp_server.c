@@ -37,9 +37,12 @@ void smtp_server_config_default(smtp_server_config_t *cfg)
 
 smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_server_hooks_t *hooks)
 {
-    smtp_server_t *s = xcalloc(1, sizeof *s);
+    const char *host = cfg->hostname && cfg->hostname[0] ? cfg->hostname : "localhost";
+    size_t host_len = strlen(host);
+    /* One allocation for the engine and its copy of the hostname. */
+    smtp_server_t *s = xcalloc(1, sizeof *s + host_len + 1);
+    s->hostname = memcpy(s + 1, host, host_len + 1);
     s->cfg = *cfg;
-    s->hostname = xstrdup(cfg->hostname && cfg->hostname[0] ? cfg->hostname : "localhost");
     s->cfg.hostname = s->hostname;
     if (s->cfg.max_recipients == 0)
         s->cfg.max_recipients = SMTP_DEFAULT_MAX_RECIPIENTS;
@@ -59,7 +62,6 @@ void smtp_server_free(smtp_server_t *s)
     free(s->recipients);
     line_dotblock_free(&s->data);
     line_reader_free(&s->reader);
-    free(s->hostname);
     free(s->helo);
     free(s->auth_user);
     free(s->login_user);
