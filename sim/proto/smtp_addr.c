@@ -182,8 +182,12 @@ bool smtp_domain_valid(const char *d, size_t len)
 /* Where the '>' closing the path is, skipping a quoted local part. */
 static const char *find_close(const char *s)
 {
+    /* Before the first '"' nothing is quoted: the first '>' closes, found by strpbrk. */
+    const char *first = strpbrk(s, "\">");
+    if (!first || *first == '>')
+        return first;
     bool quoted = false;
-    for (const char *p = s; *p; p++) {
+    for (const char *p = first; *p; p++) {
         if (quoted && *p == '\\' && p[1]) {
             p++;
         } else if (*p == '"') {

@@ -339,7 +339,12 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
     bool first = !c->assembler.started;
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_SERVER_TO_CLIENT, NULL, code, ln->text);
-    smtp_reply_asm_status_t st = smtp_reply_asm_add(&c->assembler, ln->text, ln->len);
+    smtp_reply_asm_status_t st = SMTP_ASM_BAD;
+    if (parsed)
+        st = smtp_reply_asm_add_parsed(&c->assembler, code, more, text,
+                                       ln->len - (size_t)(text - ln->text));
+    else
+        smtp_reply_asm_init(&c->assembler);
     /* RFC 5321 4.1.1.1: each line after the first of an EHLO reply is a keyword. */
     if (parsed && st != SMTP_ASM_BAD && !first && c->state == SMTP_CLIENT_EHLO)
         smtp_ehlo_parse_keyword(&c->info, text);

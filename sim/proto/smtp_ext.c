@@ -7,16 +7,22 @@
 
 #include "core/util.h"
 
+#define EXT_NAME(bit, name)                                                                        \
+    {                                                                                              \
+        bit, name, sizeof(name) - 1                                                                \
+    }
 static const struct {
     unsigned bit;
     const char *name;
+    size_t len;
 } ext_names[SMTP_EXT_COUNT] = {
-    {SMTP_EXT_PIPELINING, "PIPELINING"},
-    {SMTP_EXT_SIZE, "SIZE"},
-    {SMTP_EXT_8BITMIME, "8BITMIME"},
-    {SMTP_EXT_ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES"},
-    {SMTP_EXT_AUTH, "AUTH"},
+    EXT_NAME(SMTP_EXT_PIPELINING, "PIPELINING"),
+    EXT_NAME(SMTP_EXT_SIZE, "SIZE"),
+    EXT_NAME(SMTP_EXT_8BITMIME, "8BITMIME"),
+    EXT_NAME(SMTP_EXT_ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES"),
+    EXT_NAME(SMTP_EXT_AUTH, "AUTH"),
 };
+#undef EXT_NAME
 
 const char *smtp_ext_name(unsigned ext)
 {
@@ -57,7 +63,7 @@ static bool word_is(const char *w, size_t len, const char *name)
 static unsigned ext_from_word(const char *w, size_t len)
 {
     for (size_t i = 0; i < ARRAY_LEN(ext_names); i++)
-        if (word_is(w, len, ext_names[i].name))
+        if (ext_names[i].len == len && str_ncasecmp(w, ext_names[i].name, len) == 0)
             return ext_names[i].bit;
     return 0;
 }

@@ -307,12 +307,20 @@ smtp_reply_asm_status_t smtp_reply_asm_add(smtp_reply_asm_t *a, const char *line
     int code;
     bool more;
     const char *text;
-    if (!smtp_reply_parse_line(line, len, &code, &more, &text) ||
-        (a->started && code != a->reply.code)) {
+    if (!smtp_reply_parse_line(line, len, &code, &more, &text)) {
         smtp_reply_asm_init(a);
         return SMTP_ASM_BAD;
     }
-    size_t tlen = len - (size_t)(text - line);
+    return smtp_reply_asm_add_parsed(a, code, more, text, len - (size_t)(text - line));
+}
+
+smtp_reply_asm_status_t smtp_reply_asm_add_parsed(smtp_reply_asm_t *a, int code, bool more,
+                                                  const char *text, size_t tlen)
+{
+    if (a->started && code != a->reply.code) {
+        smtp_reply_asm_init(a);
+        return SMTP_ASM_BAD;
+    }
     if (!a->started) {
         smtp_reply_asm_init(a);
         a->started = true;

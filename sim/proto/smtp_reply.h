@@ -104,6 +104,9 @@ void smtp_reply_asm_init(smtp_reply_asm_t *a);
  * next line goes in; nothing is copied.
  */
 smtp_reply_asm_status_t smtp_reply_asm_add(smtp_reply_asm_t *a, const char *line, size_t len);
+/* The same for a line the caller has parsed already (smtp_reply_parse_line): text[0..tlen). */
+smtp_reply_asm_status_t smtp_reply_asm_add_parsed(smtp_reply_asm_t *a, int code, bool more,
+                                                  const char *text, size_t tlen);
 /* The same, but on DONE *out gets a copy of the reply and the assembler starts over. */
 smtp_reply_asm_status_t smtp_reply_asm_line(smtp_reply_asm_t *a, const char *line, size_t len,
                                             smtp_reply_t *out);
