@@ -81,9 +81,13 @@ static void conn_free(service_conn_t *sc)
 static service_conn_t *conn_alloc(service_listener_t *l, size_t name_len)
 {
     service_conn_t *sc = l->spare;
-    if (sc && sc->name_cap >= name_len) {
+    if (sc) {
         l->spare = sc->next;
-        return sc;
+        if (sc->name_cap >= name_len)
+            return sc;
+        /* Too small: replaced, so the spares never outnumber the sessions there were at once. */
+        buf_free(&sc->out);
+        free(sc);
     }
     size_t cap = name_len > NAME_CAP_MIN ? name_len : NAME_CAP_MIN;
     sc = xmalloc(sizeof *sc + cap + 1);
