@@ -172,13 +172,18 @@ START_TEST(test_open_relay_refused)
     fixture_t f;
     fixture_init(&f, SMTP_EXT_DEFAULT);
     char err[200];
-    user_agent_t *mallory = world_add_agent(f.w, "mallory-pc", 0xCB00710Au, NULL, NULL, NULL, err,
-                                            sizeof err);
+    user_agent_t *mallory =
+        world_add_agent(f.w, "mallory-pc", 0xCB00710Au, NULL, NULL, NULL, err, sizeof err);
     ck_assert_msg(mallory != NULL, "%s", err);
     const char *to = "victim@elsewhere.example";
-    agent_send_t m = {.id = "spam", .from = "alice@alice.example", .to = &to, .nto = 1,
-                      .subject = "relay me", .body = "buy now\n",
-                      .via_host = "mail.roberto.example", .via_port = 25};
+    agent_send_t m = {.id = "spam",
+                      .from = "alice@alice.example",
+                      .to = &to,
+                      .nto = 1,
+                      .subject = "relay me",
+                      .body = "buy now\n",
+                      .via_host = "mail.roberto.example",
+                      .via_port = 25};
     ck_assert_msg(agent_send(mallory, &m, err, sizeof err), "%s", err);
     world_run_until(f.w, SIM_HOUR);
     const agent_outcome_t *o = agent_outcome_at(mallory, 0);
@@ -189,9 +194,14 @@ START_TEST(test_open_relay_refused)
     ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_ENQUEUE, NULL), 0);
     /* A spoofed From to a local user is accepted: SMTP does not authenticate senders. */
     const char *to2 = "roberto@roberto.example";
-    agent_send_t spoof = {.id = "spoof", .from = "alice@alice.example", .to = &to2, .nto = 1,
-                          .subject = "from Alice (really?)", .body = "hi\n",
-                          .via_host = "mail.roberto.example", .via_port = 25};
+    agent_send_t spoof = {.id = "spoof",
+                          .from = "alice@alice.example",
+                          .to = &to2,
+                          .nto = 1,
+                          .subject = "from Alice (really?)",
+                          .body = "hi\n",
+                          .via_host = "mail.roberto.example",
+                          .via_port = 25};
     ck_assert(agent_send(mallory, &spoof, err, sizeof err));
     world_run_until(f.w, 2 * SIM_HOUR);
     ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), 1);
@@ -306,10 +316,10 @@ START_TEST(test_idle_client_gets_421_after_5_minutes)
     fixture_t f;
     fixture_init(&f, SMTP_EXT_DEFAULT);
     silent_client_t sc = {BUF_INIT, 0};
-    tcp_callbacks_t cb = {.on_data = silent_data, .on_peer_closed = silent_peer_closed,
-                          .on_closed = silent_closed};
-    tcp_connect(world_net(f.w), agent_host(f.roberto_pc), host_addr(server_host(f.roberto_srv)),
-                25, &cb, &sc);
+    tcp_callbacks_t cb = {
+        .on_data = silent_data, .on_peer_closed = silent_peer_closed, .on_closed = silent_closed};
+    tcp_connect(world_net(f.w), agent_host(f.roberto_pc), host_addr(server_host(f.roberto_srv)), 25,
+                &cb, &sc);
     world_run_until(f.w, 4 * SIM_MIN);
     ck_assert_msg(strstr(buf_cstr(&sc.got), "220 ") == buf_cstr(&sc.got), "%s", buf_cstr(&sc.got));
     ck_assert_ptr_null(strstr(buf_cstr(&sc.got), "421"));
@@ -342,9 +352,15 @@ START_TEST(test_hand_typed_smtp_session)
 {
     fixture_t f;
     fixture_init(&f, SMTP_EXT_DEFAULT);
-    const char *lines[] = {"HELO student-pc", "MAIL FROM:<student@school.example>",
-                           "RCPT TO:<roberto@roberto.example>", "DATA", "Subject: typed by hand",
-                           "", "Hello from telnet.", ".", "QUIT"};
+    const char *lines[] = {"HELO student-pc",
+                           "MAIL FROM:<student@school.example>",
+                           "RCPT TO:<roberto@roberto.example>",
+                           "DATA",
+                           "Subject: typed by hand",
+                           "",
+                           "Hello from telnet.",
+                           ".",
+                           "QUIT"};
     char err[200];
     ck_assert(agent_session(f.alice_pc, "mail.roberto.example", 25, lines, 9, err, sizeof err));
     world_run_until(f.w, 10 * SIM_MIN);
@@ -359,6 +375,40 @@ START_TEST(test_hand_typed_smtp_session)
     }
     ck_assert_uint_eq(v, 5);
     ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
+/*
+ * Sessions one after another on one server reuse the ended ones: each must
+ * still carry its own client's name, short after long and long after short.
+ */
+START_TEST(test_sessions_in_turn_keep_their_client_names)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    char err[200];
+    static const char long_name[] = "a-client-whose-name-is-longer-than-a-spare-holds.example";
+    user_agent_t *far =
+        world_add_agent(f.w, long_name, 0xC0000299u, NULL, NULL, NULL, err, sizeof err);
+    ck_assert_msg(far != NULL, "%s", err);
+    const char *lines[] = {"NOOP", "QUIT"};
+    user_agent_t *order[] = {f.alice_pc, far, f.alice_pc, far};
+    for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+        ck_assert(agent_session(order[i], "mail.roberto.example", 25, lines, 2, err, sizeof err));
+        world_run_until(f.w, (sim_time_t)(i + 1) * 10 * SIM_MIN);
+    }
+    size_t seen = 0;
+    for (size_t i = 0; i < f.rec.n; i++) {
+        const trace_event_t *ev = f.rec.events[i];
+        if (ev->kind != TRACE_SMTP_COMMAND || ev->port != 25 || !ev->verb ||
+            strcmp(ev->verb, "NOOP") != 0)
+            continue;
+        const char *want = seen % 2 ? long_name : "alice-pc";
+        ck_assert_str_eq(ev->from, want);
+        seen++;
+    }
+    ck_assert_uint_eq(seen, ARRAY_LEN(order));
     fixture_free(&f);
 }
 END_TEST
@@ -397,13 +447,18 @@ START_TEST(test_client_gives_up_on_a_silent_server)
     fixture_t f;
     fixture_init(&f, SMTP_EXT_DEFAULT);
     char err[200];
-    user_agent_t *tarpit = world_add_agent(f.w, "tarpit", 0xCB007163u, NULL, NULL, NULL, err,
-                                           sizeof err);
+    user_agent_t *tarpit =
+        world_add_agent(f.w, "tarpit", 0xCB007163u, NULL, NULL, NULL, err, sizeof err);
     ck_assert_msg(tarpit != NULL, "%s", err);
     ck_assert_int_eq(tcp_listen(world_net(f.w), agent_host(tarpit), 25, mute_accept, NULL), 0);
     const char *to = "someone@tarpit.example";
-    agent_send_t m = {.id = "t", .to = &to, .nto = 1, .subject = "hello?", .body = "x\n",
-                      .via_host = "tarpit", .via_port = 25};
+    agent_send_t m = {.id = "t",
+                      .to = &to,
+                      .nto = 1,
+                      .subject = "hello?",
+                      .body = "x\n",
+                      .via_host = "tarpit",
+                      .via_port = 25};
     ck_assert(agent_send(f.alice_pc, &m, err, sizeof err));
     world_run_until(f.w, 9 * SIM_MIN);
     ck_assert_uint_eq(agent_outcome_count(f.alice_pc), 0);
@@ -532,6 +587,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_idle_client_gets_421_after_5_minutes);
     tcase_add_test(tc, test_postmaster_always_accepted);
     tcase_add_test(tc, test_hand_typed_smtp_session);
+    tcase_add_test(tc, test_sessions_in_turn_keep_their_client_names);
     tcase_add_test(tc, test_full_mailbox_bounces_at_final_server);
     tcase_add_test(tc, test_client_gives_up_on_a_silent_server);
     tcase_add_test(tc, test_world_freed_mid_flight);

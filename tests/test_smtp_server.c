@@ -274,6 +274,25 @@ static const server_case_t cases[] = {
     {"QUIT, then nothing more", RELAY, "QUIT\r\nNOOP\r\n", "221 2.0.0 mx.roberto.example Bye\r\n",
      NULL},
     {"QUIT with an argument", RELAY, "QUIT now\r\n", "501 5.5.4 Syntax: QUIT\r\n", NULL},
+    {"a verb in mixed case", RELAY, "qUiT\r\n", "221 2.0.0 mx.roberto.example Bye\r\n", NULL},
+    {"a verb one octet long", RELAY, "NOOPS\r\nNOO\r\nN\r\n",
+     "500 5.5.2 Syntax error, command unrecognized\r\n"
+     "500 5.5.2 Syntax error, command unrecognized\r\n"
+     "500 5.5.2 Syntax error, command unrecognized\r\n",
+     NULL},
+    {"a verb that is not ASCII letters", RELAY, "NO\xcfP\r\n\xee\xef\xf0\xf1\r\n",
+     "500 5.5.2 Syntax error, command unrecognized\r\n"
+     "500 5.5.2 Syntax error, command unrecognized\r\n",
+     NULL},
+    {"spaces before the arguments", RELAY, "HELO    client.example\r\n", R_HELO, NULL},
+    {"SIZE of 19 digits with leading zeros", RELAY,
+     HELO "MAIL FROM:<a@alice.example> SIZE=0000000000000009999\r\n", R_HELO MAIL_OK, NULL},
+    {"SIZE of 20 digits", RELAY, HELO "MAIL FROM:<a@alice.example> SIZE=00000000000000009999\r\n",
+     R_HELO "501 5.5.4 Bad SIZE value\r\n", NULL},
+    {"SIZE with a letter", RELAY, HELO "MAIL FROM:<a@alice.example> SIZE=12a\r\n",
+     R_HELO "501 5.5.4 Bad SIZE value\r\n", NULL},
+    {"SIZE just over the limit", RELAY, HELO "MAIL FROM:<a@alice.example> SIZE=10001\r\n",
+     R_HELO "552 5.3.4 Message size exceeds fixed maximum message size\r\n", NULL},
     {"no extensions: a plain EHLO reply", RELAY_BARE, EHLO,
      "250 mx.roberto.example Hello client.example\r\n", NULL},
     {"no extensions: no enhanced codes", RELAY_BARE,
@@ -605,6 +624,34 @@ START_TEST(test_quit_wants_close)
 }
 END_TEST
 
+/* The verb traced with a command: upper-cased, cut to 15 octets, NUL and all. */
+START_TEST(test_trace_verbs)
+{
+    fake_t f = {0};
+    buf_t out = BUF_INIT;
+    static const char in[] = "noop\r\nabcdefghijklmnopqrstuvwxyz now\r\nx\r\n\r\n"
+                             "NO\0OP\r\nrset  \r\n";
+    smtp_server_t *s = run(RELAY, &f, "", &out);
+    smtp_server_feed(s, (const uint8_t *)in, sizeof in - 1, &out);
+    ck_assert_str_eq(buf_cstr(&f.trace), "S 220 220 mx.roberto.example ESMTP mailsim\n"
+                                         "C NOOP noop\n"
+                                         "S 250 250 2.0.0 Ok\n"
+                                         "C ABCDEFGHIJKLMNO abcdefghijklmnopqrstuvwxyz now\n"
+                                         "S 500 500 5.5.2 Syntax error, command unrecognized\n"
+                                         "C X x\n"
+                                         "S 500 500 5.5.2 Syntax error, command unrecognized\n"
+                                         "C  \n"
+                                         "S 500 500 5.5.2 Syntax error, command unrecognized\n"
+                                         "C NO NO\n"
+                                         "S 500 500 5.5.2 Syntax error, command unrecognized\n"
+                                         "C RSET rset  \n"
+                                         "S 250 250 2.0.0 Ok\n");
+    smtp_server_free(s);
+    buf_free(&out);
+    fake_free(&f);
+}
+END_TEST
+
 START_TEST(test_trace_lines)
 {
     fake_t f = {0};
@@ -789,6 +836,7 @@ Suite *smtp_server_suite(void)
     tcase_add_test(tc, test_auth_user_in_envelope);
     tcase_add_test(tc, test_quit_wants_close);
     tcase_add_test(tc, test_trace_lines);
+    tcase_add_test(tc, test_trace_verbs);
     tcase_add_test(tc, test_bare_lf_lines);
     tcase_add_test(tc, test_hook_reply_checked);
     suite_add_tcase(s, tc);

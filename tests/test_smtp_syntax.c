@@ -1,10 +1,13 @@
 /* SMTP syntax pieces: paths and parameters, base64 and PLAIN, reply formatting and assembly. */
 #include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/smtp_addr.h"
 #include "proto/smtp_auth.h"
+#include "proto/smtp_ext.h"
 #include "proto/smtp_reply.h"
 
 /* --- paths, parameters, base64 ------------------------------------------- */
@@ -177,6 +180,30 @@ START_TEST(test_plain_message)
 }
 END_TEST
 
+/* Every octet, in a local part and in a domain, against the RFC classes written out. */
+START_TEST(test_path_octets)
+{
+    for (int c = 1; c < 256; c++) {
+        bool letdig = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        bool atext = letdig || strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+        char in[64], addr[SMTP_PATH_MAX + 1];
+        const char *rest, *why;
+        snprintf(in, sizeof in, "<a%cb@x.example>", c);
+        bool ok = smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK;
+        ck_assert_msg(ok == (atext || c == '.'), "local part with octet %d: %d", c, ok);
+        snprintf(in, sizeof in, "<ab@x%cy.example>", c);
+        ok = smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK;
+        /* "<ab@x>y.example>" ends at the first ">": "ab@x" is fine. */
+        ck_assert_msg(ok == (letdig || c == '-' || c == '.' || c == '>'),
+                      "domain with octet %d: %d", c, ok);
+        snprintf(in, sizeof in, "<ab@[1%c2]>", c);
+        ok = smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK;
+        ck_assert_msg(ok == (letdig || c == '-' || c == '.' || c == ':'),
+                      "address literal with octet %d: %d", c, ok);
+    }
+}
+END_TEST
+
 /* --- replies --------------------------------------------------------------- */
 
 typedef struct asm_case {
@@ -252,12 +279,216 @@ START_TEST(test_reply_format)
 }
 END_TEST
 
+/* smtp_reply_vformat must give what vsnprintf gives, at every buffer size. */
+static void check_vformat(const char *fmt, ...)
+{
+    static const size_t sizes[] = {0, 1, 2, 5, 17, 64, 1024};
+    for (size_t i = 0; i < ARRAY_LEN(sizes); i++) {
+        char got[1024], want[1024];
+        memset(got, 'x', sizeof got);
+        memset(want, 'x', sizeof want);
+        va_list ap, aq;
+        va_start(ap, fmt);
+        va_copy(aq, ap);
+        size_t n = smtp_reply_vformat(got, sizes[i], fmt, ap);
+        int wn = vsnprintf(want, sizes[i], fmt, aq);
+        va_end(aq);
+        va_end(ap);
+        ck_assert_msg(n == (size_t)wn, "\"%s\" size %zu: length %zu, want %d", fmt, sizes[i], n,
+                      wn);
+        ck_assert_msg(memcmp(got, want, sizeof got) == 0,
+                      "\"%s\" size %zu: \"%.*s\", want \"%.*s\"", fmt, sizes[i], (int)sizes[i], got,
+                      (int)sizes[i], want);
+    }
+}
+
+START_TEST(test_reply_vformat)
+{
+    check_vformat("Ok");
+    check_vformat("");
+    check_vformat("%s", "");
+    check_vformat("%s", "mx.example ESMTP mailsim");
+    check_vformat("Sender <%s> OK", "alice@alice.example");
+    check_vformat("%s %s", "mx.example", "Service not available, closing transmission channel");
+    check_vformat("limit %d octets, %d%%", 512, -7);
+    check_vformat("%u %zu %llu", 0u, (size_t)123456789, 18446744073709551615ull);
+    check_vformat("%d %d", 2147483647, -2147483647 - 1);
+    check_vformat("width %5d and %-3s|", 42, "x"); /* not handled by hand: vsnprintf */
+    check_vformat("%03d%c", 7, '-');
+    check_vformat("%s and %ld", "mixed", 5L);
+    check_vformat("%.3s", "truncated");
+}
+END_TEST
+
+/* Replies assembled in a row on one assembler, without copies, after a bad line too. */
+START_TEST(test_reply_asm_add)
+{
+    static const char *const lines[] = {"220 mx.example ESMTP", "250-mx.example", "250-SIZE 10",
+                                        "250 8BITMIME",         "bogus",          "550 5.1.1 No",
+                                        "250-2.0.0 a",          "250 2.0.0 b"};
+    static const struct {
+        smtp_reply_asm_status_t st;
+        int code;
+        const char *enhanced, *text;
+    } want[] = {
+        {SMTP_ASM_DONE, 220, "", "mx.example ESMTP"},
+        {SMTP_ASM_MORE, 0, NULL, NULL},
+        {SMTP_ASM_MORE, 0, NULL, NULL},
+        {SMTP_ASM_DONE, 250, "", "mx.example\nSIZE 10\n8BITMIME"},
+        {SMTP_ASM_BAD, 0, NULL, NULL},
+        {SMTP_ASM_DONE, 550, "5.1.1", "No"},
+        {SMTP_ASM_MORE, 0, NULL, NULL},
+        {SMTP_ASM_DONE, 250, "2.0.0", "a\nb"},
+    };
+    smtp_reply_asm_t a, b;
+    smtp_reply_asm_init(&a);
+    smtp_reply_asm_init(&b);
+    for (size_t i = 0; i < ARRAY_LEN(lines); i++) {
+        smtp_reply_t copy;
+        smtp_reply_asm_status_t st = smtp_reply_asm_add(&a, lines[i], strlen(lines[i]));
+        ck_assert_int_eq(smtp_reply_asm_line(&b, lines[i], strlen(lines[i]), &copy), st);
+        ck_assert_msg(st == want[i].st, "%s: got %d, want %d", lines[i], st, want[i].st);
+        if (st != SMTP_ASM_DONE)
+            continue;
+        ck_assert_int_eq(a.reply.code, want[i].code);
+        ck_assert_str_eq(a.reply.enhanced, want[i].enhanced);
+        ck_assert_str_eq(a.reply.text, want[i].text);
+        ck_assert_int_eq(copy.code, want[i].code);
+        ck_assert_str_eq(copy.enhanced, want[i].enhanced);
+        ck_assert_str_eq(copy.text, want[i].text);
+    }
+}
+END_TEST
+
+typedef struct seen_lines {
+    buf_t text;
+    int codes;
+} seen_lines_t;
+
+static void see_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
+{
+    seen_lines_t *s = ctx;
+    ck_assert_int_eq(dir, LINE_SERVER_TO_CLIENT);
+    ck_assert_ptr_null(verb);
+    buf_puts(&s->text, line);
+    buf_putc(&s->text, '|');
+    s->codes += code;
+}
+
+typedef struct write_case {
+    int code;
+    const char *enhanced; /* the reply's own; NULL for none */
+    bool use_enhanced;
+    const char *text;
+    const char *wire;
+} write_case_t;
+
+static const write_case_t writes[] = {
+    {250, NULL, false, "Ok", "250 Ok\r\n"},
+    {250, "2.1.5", true, "Ok", "250 2.1.5 Ok\r\n"},
+    {250, NULL, true, "Ok", "250 2.0.0 Ok\r\n"},
+    {550, "5.1.1", false, "No", "550 No\r\n"},
+    {354, "2.0.0", true, "Go", "354 Go\r\n"},
+    {250, NULL, false, "a\nb\nc", "250-a\r\n250-b\r\n250 c\r\n"},
+    {421, "4.4.2", true, "x\n\ny", "421-4.4.2 x\r\n421-4.4.2\r\n421 4.4.2 y\r\n"},
+    {250, NULL, true, "", "250 2.0.0\r\n"},
+    {334, NULL, true, "", "334 \r\n"},
+    {550, NULL, false, "cr\rin\r\rtext\r", "550 cr in  text \r\n"},
+    {1000, NULL, false, "big", "1000 big\r\n"},
+    {-5, NULL, false, "neg", "-05 neg\r\n"},
+    {7, NULL, false, "small", "007 small\r\n"},
+};
+
+START_TEST(test_reply_write)
+{
+    const write_case_t *c = &writes[_i];
+    smtp_reply_t r = smtp_reply_make(c->code, c->enhanced, "%s", c->text);
+    seen_lines_t seen = {BUF_INIT, 0};
+    buf_t out = BUF_INIT;
+    buf_puts(&out, "before\r\n");
+    smtp_reply_format(&r, c->use_enhanced, &out, see_line, &seen);
+    ck_assert_str_eq(buf_cstr(&out) + 8, c->wire);
+    /* What on_line saw is each wire line without its CRLF. */
+    buf_t want_seen = BUF_INIT;
+    for (const char *p = c->wire, *crlf; (crlf = strstr(p, "\r\n")) != NULL; p = crlf + 2) {
+        buf_append(&want_seen, p, (size_t)(crlf - p));
+        buf_putc(&want_seen, '|');
+    }
+    ck_assert_str_eq(buf_cstr(&seen.text), buf_cstr(&want_seen));
+    /* smtp_reply_write with the enhanced code the format chose gives the same bytes. */
+    buf_t direct = BUF_INIT;
+    const char *enh = NULL;
+    char dflt[SMTP_ENHANCED_MAX];
+    int cls = c->code / 100;
+    if (c->use_enhanced && (cls == 2 || cls == 4 || cls == 5))
+        enh = smtp_reply_enhanced_or_default(&r, dflt, sizeof dflt);
+    smtp_reply_write(c->code, enh, c->text, strlen(c->text), &direct, NULL, NULL);
+    ck_assert_str_eq(buf_cstr(&direct), c->wire);
+    buf_free(&direct);
+    buf_free(&want_seen);
+    buf_free(&seen.text);
+    buf_free(&out);
+}
+END_TEST
+
+/* --- EHLO keywords ------------------------------------------------------------ */
+
+typedef struct ehlo_case {
+    const char *lines[4];
+    unsigned extensions;
+    uint64_t max_size;
+    unsigned auth_mechs;
+} ehlo_case_t;
+
+static const ehlo_case_t ehlos[] = {
+    {{"PIPELINING", "SIZE 10000000", "8BITMIME", "ENHANCEDSTATUSCODES"},
+     SMTP_EXT_DEFAULT,
+     10000000,
+     0},
+    {{"pipelining", "size", "8bitMIME"},
+     SMTP_EXT_PIPELINING | SMTP_EXT_SIZE | SMTP_EXT_8BITMIME,
+     0,
+     0},
+    {{"  SIZE   42  "}, SMTP_EXT_SIZE, 42, 0},
+    {{"SIZE 12x"}, SMTP_EXT_SIZE, 0, 0},
+    {{"SIZE -1"}, SMTP_EXT_SIZE, 0, 0},
+    {{"SIZE 18446744073709551615"}, SMTP_EXT_SIZE, UINT64_MAX, 0},
+    {{"SIZE 18446744073709551616"}, SMTP_EXT_SIZE, UINT64_MAX, 0},
+    {{"SIZE 99999999999999999999999999999999999"}, SMTP_EXT_SIZE, UINT64_MAX, 0},
+    /* Only the first 31 octets of the number are read. */
+    {{"SIZE 0000000000000000000000000001234x"}, SMTP_EXT_SIZE, 1234, 0},
+    {{"SIZE 00000000000000000000000000001234"}, SMTP_EXT_SIZE, 123, 0},
+    {{"SIZE 100", "SIZE"}, SMTP_EXT_SIZE, 0, 0},
+    {{"AUTH PLAIN LOGIN"}, SMTP_EXT_AUTH, 0, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN},
+    {{"AUTH CRAM-MD5 login"}, SMTP_EXT_AUTH, 0, SMTP_AUTH_LOGIN},
+    {{"AUTH PLAINX LOGI", "AUTH"}, SMTP_EXT_AUTH, 0, 0},
+    {{"AUTH=PLAIN"}, 0, 0, 0},
+    {{"PIPELININGX", "PIPELININ", "DSN", ""}, 0, 0, 0},
+    {{"   "}, 0, 0, 0},
+};
+
+START_TEST(test_ehlo_keywords)
+{
+    const ehlo_case_t *c = &ehlos[_i];
+    smtp_ehlo_info_t info = {0};
+    for (size_t i = 0; i < ARRAY_LEN(c->lines) && c->lines[i]; i++)
+        smtp_ehlo_parse_keyword(&info, c->lines[i]);
+    ck_assert_msg(info.extensions == c->extensions, "%s: extensions %u, want %u", c->lines[0],
+                  info.extensions, c->extensions);
+    ck_assert_msg(info.max_size == c->max_size, "%s: size %llu, want %llu", c->lines[0],
+                  (unsigned long long)info.max_size, (unsigned long long)c->max_size);
+    ck_assert_msg(info.auth_mechs == c->auth_mechs, "%s: mechs %u, want %u", c->lines[0],
+                  info.auth_mechs, c->auth_mechs);
+}
+END_TEST
+
 Suite *smtp_syntax_suite(void)
 {
     Suite *s = suite_create("smtp_syntax");
     TCase *addr = tcase_create("addresses");
     tcase_add_loop_test(addr, test_paths, 0, (int)ARRAY_LEN(paths));
     tcase_add_test(addr, test_path_too_long);
+    tcase_add_test(addr, test_path_octets);
     tcase_add_test(addr, test_params);
     suite_add_tcase(s, addr);
     TCase *auth = tcase_create("auth");
@@ -267,6 +498,10 @@ Suite *smtp_syntax_suite(void)
     TCase *replies = tcase_create("replies");
     tcase_add_loop_test(replies, test_reply_assembly, 0, (int)ARRAY_LEN(asms));
     tcase_add_test(replies, test_reply_format);
+    tcase_add_test(replies, test_reply_vformat);
+    tcase_add_loop_test(replies, test_ehlo_keywords, 0, (int)ARRAY_LEN(ehlos));
+    tcase_add_test(replies, test_reply_asm_add);
+    tcase_add_loop_test(replies, test_reply_write, 0, (int)ARRAY_LEN(writes));
     suite_add_tcase(s, replies);
     return s;
 }

@@ -86,9 +86,15 @@ static int ascii_lower(int c)
 int str_ncasecmp(const char *a, const char *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        int ca = ascii_lower((unsigned char)a[i]);
-        int cb = ascii_lower((unsigned char)b[i]);
-        if (ca != cb || ca == 0)
+        unsigned char ra = (unsigned char)a[i], rb = (unsigned char)b[i];
+        /* Equal octets need no folding: the common case costs one compare. */
+        if (ra == rb) {
+            if (ra == 0)
+                return 0;
+            continue;
+        }
+        int ca = ascii_lower(ra), cb = ascii_lower(rb);
+        if (ca != cb)
             return ca - cb;
     }
     return 0;

@@ -5,30 +5,42 @@
 #include "node/service.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
 #include "node/node_private.h"
 #include "node/watchdog.h"
 
+typedef struct service_listener service_listener_t;
+
 struct service_conn {
     service_conn_t *next;
     service_conn_t **pprev; /* the pointer to this one: unlinking is O(1) with 1,000 sessions */
+    service_listener_t *listener;
     mail_server_t *server;
     const service_ops_t *ops;
     void *engine;
     tcp_conn_t *conn;
     watchdog_t idle;
-    char *client_name;
+    char *client_name; /* in the same allocation, after the struct: name_cap + 1 octets */
+    size_t name_cap;
     buf_t out;
 };
 
 /* A listener keeps its own sessions, so a walk over one service never visits the others'. */
-typedef struct service_listener {
+struct service_listener {
     mail_server_t *server;
     const service_ops_t *ops;
     void *arg;
     service_conn_t *sessions;
-} service_listener_t;
+    /* Ended sessions kept for the next ones, with their output buffers: no malloc per accept. */
+    service_conn_t *spare;
+};
+
+/* A spare keeps an output buffer up to this size; a bigger one goes back to the allocator. */
+#define SPARE_OUT_MAX 4096
+/* Room for a client name a spare can take without a new allocation. */
+#define NAME_CAP_MIN 31
 
 mail_server_t *service_conn_server(const service_conn_t *sc)
 {
@@ -57,9 +69,32 @@ static void conn_free(service_conn_t *sc)
     if (sc->next)
         sc->next->pprev = sc->pprev;
     sc->ops->free(sc->engine);
-    buf_free(&sc->out);
-    free(sc->client_name);
-    free(sc);
+    if (sc->out.cap > SPARE_OUT_MAX)
+        buf_free(&sc->out);
+    else
+        buf_reset(&sc->out);
+    sc->next = sc->listener->spare;
+    sc->listener->spare = sc;
+}
+
+/* A session with room for a client name of name_len octets: a spare one, or a new one. */
+static service_conn_t *conn_alloc(service_listener_t *l, size_t name_len)
+{
+    service_conn_t *sc = l->spare;
+    if (sc) {
+        l->spare = sc->next;
+        if (sc->name_cap >= name_len)
+            return sc;
+        /* Too small: replaced, so the spares never outnumber the sessions there were at once. */
+        buf_free(&sc->out);
+        free(sc);
+    }
+    size_t cap = name_len > NAME_CAP_MIN ? name_len : NAME_CAP_MIN;
+    sc = xmalloc(sizeof *sc + cap + 1);
+    sc->name_cap = cap;
+    sc->client_name = (char *)(sc + 1);
+    buf_init(&sc->out);
+    return sc;
 }
 
 void service_conn_flush(service_conn_t *sc)
@@ -120,12 +155,24 @@ static void on_accept(tcp_conn_t *c, void *ctx)
 {
     service_listener_t *l = ctx;
     mail_server_t *s = l->server;
-    service_conn_t *sc = xcalloc(1, sizeof *sc);
-    sc->server = s;
-    sc->ops = l->ops;
-    sc->conn = c;
     host_t *peer = tcp_conn_remote(c);
-    sc->client_name = xstrdup(peer ? host_name(peer) : "unknown");
+    const char *name = peer ? host_name(peer) : "unknown";
+    size_t name_len = strlen(name);
+    service_conn_t *sc = conn_alloc(l, name_len);
+    /* What a spare keeps: its name room and its output buffer; the rest starts afresh. */
+    char *name_room = sc->client_name;
+    size_t name_cap = sc->name_cap;
+    buf_t out = sc->out;
+    *sc = (service_conn_t){
+        .listener = l,
+        .server = s,
+        .ops = l->ops,
+        .conn = c,
+        .client_name = name_room,
+        .name_cap = name_cap,
+        .out = out,
+    };
+    memcpy(name_room, name, name_len + 1);
     sc->next = l->sessions;
     if (sc->next)
         sc->next->pprev = &sc->next;
@@ -144,7 +191,7 @@ void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, v
     if (s->nlisteners == ARRAY_LEN(s->listeners))
         panic("service_listen: %s has too many services", s->host_name);
     service_listener_t *l = xcalloc(1, sizeof *l);
-    *l = (service_listener_t){s, ops, arg, NULL};
+    *l = (service_listener_t){s, ops, arg, NULL, NULL};
     tcp_listen(s->world->net, s->host, port, on_accept, l);
     s->listeners[s->nlisteners++] = l;
 }
@@ -190,6 +237,12 @@ void service_free_all(mail_server_t *s)
             service_conn_t *sc = l->sessions;
             sc->conn = NULL;
             conn_free(sc);
+        }
+        while (l->spare) {
+            service_conn_t *sc = l->spare;
+            l->spare = sc->next;
+            buf_free(&sc->out);
+            free(sc);
         }
         free(l);
     }

@@ -8,10 +8,110 @@
 
 #include "core/util.h"
 
+/* Octet classes, one table look-up per octet instead of isalnum and strchr. */
+enum { CLASS_LETDIG = 1, CLASS_ATEXT = 2, CLASS_LITERAL = 4 };
+
+#define LETDIG_ROW(c) [c] = CLASS_LETDIG | CLASS_ATEXT | CLASS_LITERAL
+static const unsigned char octet_class[256] = {
+    /* RFC 5321 4.1.2 Let-dig: ALPHA / DIGIT */
+    LETDIG_ROW('0'),
+    LETDIG_ROW('1'),
+    LETDIG_ROW('2'),
+    LETDIG_ROW('3'),
+    LETDIG_ROW('4'),
+    LETDIG_ROW('5'),
+    LETDIG_ROW('6'),
+    LETDIG_ROW('7'),
+    LETDIG_ROW('8'),
+    LETDIG_ROW('9'),
+    LETDIG_ROW('A'),
+    LETDIG_ROW('B'),
+    LETDIG_ROW('C'),
+    LETDIG_ROW('D'),
+    LETDIG_ROW('E'),
+    LETDIG_ROW('F'),
+    LETDIG_ROW('G'),
+    LETDIG_ROW('H'),
+    LETDIG_ROW('I'),
+    LETDIG_ROW('J'),
+    LETDIG_ROW('K'),
+    LETDIG_ROW('L'),
+    LETDIG_ROW('M'),
+    LETDIG_ROW('N'),
+    LETDIG_ROW('O'),
+    LETDIG_ROW('P'),
+    LETDIG_ROW('Q'),
+    LETDIG_ROW('R'),
+    LETDIG_ROW('S'),
+    LETDIG_ROW('T'),
+    LETDIG_ROW('U'),
+    LETDIG_ROW('V'),
+    LETDIG_ROW('W'),
+    LETDIG_ROW('X'),
+    LETDIG_ROW('Y'),
+    LETDIG_ROW('Z'),
+    LETDIG_ROW('a'),
+    LETDIG_ROW('b'),
+    LETDIG_ROW('c'),
+    LETDIG_ROW('d'),
+    LETDIG_ROW('e'),
+    LETDIG_ROW('f'),
+    LETDIG_ROW('g'),
+    LETDIG_ROW('h'),
+    LETDIG_ROW('i'),
+    LETDIG_ROW('j'),
+    LETDIG_ROW('k'),
+    LETDIG_ROW('l'),
+    LETDIG_ROW('m'),
+    LETDIG_ROW('n'),
+    LETDIG_ROW('o'),
+    LETDIG_ROW('p'),
+    LETDIG_ROW('q'),
+    LETDIG_ROW('r'),
+    LETDIG_ROW('s'),
+    LETDIG_ROW('t'),
+    LETDIG_ROW('u'),
+    LETDIG_ROW('v'),
+    LETDIG_ROW('w'),
+    LETDIG_ROW('x'),
+    LETDIG_ROW('y'),
+    LETDIG_ROW('z'),
+    /* RFC 5322 3.2.3 atext: the specials besides letters and digits */
+    ['!'] = CLASS_ATEXT,
+    ['#'] = CLASS_ATEXT,
+    ['$'] = CLASS_ATEXT,
+    ['%'] = CLASS_ATEXT,
+    ['&'] = CLASS_ATEXT,
+    ['\''] = CLASS_ATEXT,
+    ['*'] = CLASS_ATEXT,
+    ['+'] = CLASS_ATEXT,
+    ['-'] = CLASS_ATEXT | CLASS_LITERAL,
+    ['/'] = CLASS_ATEXT,
+    ['='] = CLASS_ATEXT,
+    ['?'] = CLASS_ATEXT,
+    ['^'] = CLASS_ATEXT,
+    ['_'] = CLASS_ATEXT,
+    ['`'] = CLASS_ATEXT,
+    ['{'] = CLASS_ATEXT,
+    ['|'] = CLASS_ATEXT,
+    ['}'] = CLASS_ATEXT,
+    ['~'] = CLASS_ATEXT,
+    /* what an address literal may hold besides letters and digits (checked loosely) */
+    ['.'] = CLASS_LITERAL,
+    [':'] = CLASS_LITERAL,
+};
+#undef LETDIG_ROW
+
+/* Past ASCII, isalnum decides as before: the TUI runs in the user's locale. */
+static inline bool octet_is(unsigned char c, unsigned cls)
+{
+    return (octet_class[c] & cls) != 0 || (c >= 0x80 && isalnum(c));
+}
+
 /* RFC 5322 3.2.3 atext. */
 static bool is_atext(int c)
 {
-    return isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+    return octet_is((unsigned char)c, CLASS_ATEXT);
 }
 
 static bool dot_string_valid(const char *s, size_t len)
@@ -59,7 +159,7 @@ bool smtp_domain_valid(const char *d, size_t len)
         if (d[len - 1] != ']' || len < 3)
             return false;
         for (size_t i = 1; i + 1 < len; i++)
-            if (!isalnum((unsigned char)d[i]) && !strchr(".:-", d[i]))
+            if (!octet_is((unsigned char)d[i], CLASS_LITERAL))
                 return false;
         return true;
     }
@@ -70,7 +170,7 @@ bool smtp_domain_valid(const char *d, size_t len)
             if (label == 0 || d[i - 1] == '-')
                 return false;
             label = 0;
-        } else if (isalnum(c) || (c == '-' && label > 0)) {
+        } else if (octet_is(c, CLASS_LETDIG) || (c == '-' && label > 0)) {
             label++;
         } else {
             return false;
@@ -82,8 +182,12 @@ bool smtp_domain_valid(const char *d, size_t len)
 /* Where the '>' closing the path is, skipping a quoted local part. */
 static const char *find_close(const char *s)
 {
+    /* Before the first '"' nothing is quoted: the first '>' closes, found by strpbrk. */
+    const char *first = strpbrk(s, "\">");
+    if (!first || *first == '>')
+        return first;
     bool quoted = false;
-    for (const char *p = s; *p; p++) {
+    for (const char *p = first; *p; p++) {
         if (quoted && *p == '\\' && p[1]) {
             p++;
         } else if (*p == '"') {
@@ -197,10 +301,10 @@ int smtp_param_next(const char **p, smtp_param_t *out)
     size_t klen = eq ? (size_t)(eq - s) : len;
     memset(out, 0, sizeof *out);
     /* esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
-    if (klen == 0 || !isalnum((unsigned char)s[0]))
+    if (klen == 0 || !octet_is((unsigned char)s[0], CLASS_LETDIG))
         return -1;
     for (size_t i = 0; i < klen; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+        if (!octet_is((unsigned char)s[i], CLASS_LETDIG) && s[i] != '-')
             return -1;
     if (!copy_word(out->keyword, sizeof out->keyword, s, klen))
         return -1;

@@ -28,17 +28,27 @@ const char *smtp_client_state_name(smtp_client_state_t st)
     return state_names[st];
 }
 
-static char *dup_or_null(const char *s)
+/* Copies s to *at and moves *at past it. */
+static char *put_string(char **at, const char *s, size_t len)
 {
-    return s ? xstrdup(s) : NULL;
+    char *copy = memcpy(*at, s, len + 1);
+    *at += len + 1;
+    return copy;
 }
 
 smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks)
 {
-    smtp_client_t *c = xcalloc(1, sizeof *c);
-    c->helo_name = xstrdup(cfg->helo_name && cfg->helo_name[0] ? cfg->helo_name : "localhost");
-    c->user = dup_or_null(cfg->user);
-    c->password = xstrdup(cfg->password ? cfg->password : "");
+    const char *helo = cfg->helo_name && cfg->helo_name[0] ? cfg->helo_name : "localhost";
+    const char *password = cfg->password ? cfg->password : "";
+    size_t helo_len = strlen(helo), password_len = strlen(password);
+    size_t user_len = cfg->user ? strlen(cfg->user) : 0;
+    /* One allocation for the engine and its copies of the names. */
+    smtp_client_t *c =
+        xcalloc(1, sizeof *c + helo_len + 1 + password_len + 1 + (cfg->user ? user_len + 1 : 0));
+    char *at = (char *)(c + 1);
+    c->helo_name = put_string(&at, helo, helo_len);
+    c->password = put_string(&at, password, password_len);
+    c->user = cfg->user ? put_string(&at, cfg->user, user_len) : NULL;
     if (hooks)
         c->hooks = *hooks;
     c->state = SMTP_CLIENT_GREETING;
@@ -48,14 +58,9 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     return c;
 }
 
+/* A message and all it holds are one allocation (msg_copy). */
 static void msg_free(client_msg_t *m)
 {
-    free(m->reverse_path);
-    for (size_t i = 0; i < m->nrecipients; i++)
-        free(m->recipients[i]);
-    free(m->recipients);
-    free(m->status);
-    free(m->data);
     free(m);
 }
 
@@ -71,9 +76,6 @@ void smtp_client_free(smtp_client_t *c)
     line_reader_free(&c->reader);
     buf_free(&c->wire);
     free(c->order);
-    free(c->helo_name);
-    free(c->user);
-    free(c->password);
     free(c->error);
     free(c);
 }
@@ -90,11 +92,24 @@ void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to)
 
 void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *fmt, ...)
 {
+    /*
+     * Formatted in place, in room for a command line of RFC 5321 4.5.3.1.4
+     * (512 octets); a longer one is formatted again once the room is there.
+     */
     size_t start = out->len;
+    buf_reserve(out, 512);
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(out, fmt, ap);
+    size_t room = out->cap - start;
+    size_t n = smtp_reply_vformat((char *)out->data + start, room, fmt, ap);
     va_end(ap);
+    if (n >= room) {
+        buf_reserve(out, n);
+        va_start(ap, fmt);
+        smtp_reply_vformat((char *)out->data + start, n + 1, fmt, ap);
+        va_end(ap);
+    }
+    out->len = start + n;
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0,
                          (const char *)out->data + start);
@@ -324,8 +339,12 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
     bool first = !c->assembler.started;
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_SERVER_TO_CLIENT, NULL, code, ln->text);
-    smtp_reply_t r;
-    smtp_reply_asm_status_t st = smtp_reply_asm_line(&c->assembler, ln->text, ln->len, &r);
+    smtp_reply_asm_status_t st = SMTP_ASM_BAD;
+    if (parsed)
+        st = smtp_reply_asm_add_parsed(&c->assembler, code, more, text,
+                                       ln->len - (size_t)(text - ln->text));
+    else
+        smtp_reply_asm_init(&c->assembler);
     /* RFC 5321 4.1.1.1: each line after the first of an EHLO reply is a keyword. */
     if (parsed && st != SMTP_ASM_BAD && !first && c->state == SMTP_CLIENT_EHLO)
         smtp_ehlo_parse_keyword(&c->info, text);
@@ -336,7 +355,8 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
         protocol_error(c, "a malformed reply line", out);
         return;
     case SMTP_ASM_DONE:
-        handle_reply(c, &r, out);
+        /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
+        handle_reply(c, &c->assembler.reply, out);
         return;
     }
 }
@@ -363,20 +383,32 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
 
 /* --- the node's calls ---------------------------------------------------- */
 
+/*
+ * One allocation for the message, its recipient and status arrays, its data
+ * and its strings, in that order (the arrays first, for their alignment).
+ */
 static client_msg_t *msg_copy(const smtp_client_message_t *src)
 {
-    client_msg_t *m = xcalloc(1, sizeof *m);
-    m->ctx = src->ctx;
-    m->reverse_path = xstrdup(src->reverse_path ? src->reverse_path : "");
-    m->nrecipients = src->nrecipients;
-    m->recipients = xcalloc(src->nrecipients, sizeof *m->recipients);
-    m->status = xcalloc(src->nrecipients, sizeof *m->status);
-    for (size_t i = 0; i < src->nrecipients; i++)
-        m->recipients[i] = xstrdup(src->recipients[i]);
-    m->data = xmalloc(src->len);
+    const char *reverse_path = src->reverse_path ? src->reverse_path : "";
+    size_t n = src->nrecipients;
+    size_t path_len = strlen(reverse_path);
+    size_t size = sizeof(client_msg_t) + n * sizeof(char *) + n * sizeof(client_rcpt_status_t) +
+                  src->len + path_len + 1;
+    for (size_t i = 0; i < n; i++)
+        size += strlen(src->recipients[i]) + 1;
+    client_msg_t *m = xmalloc(size);
+    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len};
+    m->recipients = (char **)(m + 1);
+    m->status = (client_rcpt_status_t *)(m->recipients + n);
+    for (size_t i = 0; i < n; i++)
+        m->status[i] = CLIENT_RCPT_OPEN;
+    m->data = (uint8_t *)(m->status + n);
     if (src->len)
         memcpy(m->data, src->data, src->len);
-    m->len = src->len;
+    char *at = (char *)m->data + src->len;
+    m->reverse_path = put_string(&at, reverse_path, path_len);
+    for (size_t i = 0; i < n; i++)
+        m->recipients[i] = put_string(&at, src->recipients[i], strlen(src->recipients[i]));
     m->eight_bit = !eightbit_is_7bit(src->data, src->len);
     return m;
 }

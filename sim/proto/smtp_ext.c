@@ -3,21 +3,26 @@
  */
 #include "proto/smtp_ext.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
 
+#define EXT_NAME(bit, name)                                                                        \
+    {                                                                                              \
+        bit, name, sizeof(name) - 1                                                                \
+    }
 static const struct {
     unsigned bit;
     const char *name;
+    size_t len;
 } ext_names[SMTP_EXT_COUNT] = {
-    {SMTP_EXT_PIPELINING, "PIPELINING"},
-    {SMTP_EXT_SIZE, "SIZE"},
-    {SMTP_EXT_8BITMIME, "8BITMIME"},
-    {SMTP_EXT_ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES"},
-    {SMTP_EXT_AUTH, "AUTH"},
+    EXT_NAME(SMTP_EXT_PIPELINING, "PIPELINING"),
+    EXT_NAME(SMTP_EXT_SIZE, "SIZE"),
+    EXT_NAME(SMTP_EXT_8BITMIME, "8BITMIME"),
+    EXT_NAME(SMTP_EXT_ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES"),
+    EXT_NAME(SMTP_EXT_AUTH, "AUTH"),
 };
+#undef EXT_NAME
 
 const char *smtp_ext_name(unsigned ext)
 {
@@ -35,46 +40,75 @@ unsigned smtp_ext_from_name(const char *name)
     return 0;
 }
 
-/* Copies the next space-separated word of *p into w (cut to n - 1) and advances *p. */
-static bool next_word(const char **p, char *w, size_t n)
+/* The next space-separated word at *p: its start in *w, its length returned (0: none). */
+static size_t next_word(const char **p, const char **w)
 {
     const char *s = *p;
     while (*s == ' ')
         s++;
-    if (!*s)
-        return false;
-    size_t len = strcspn(s, " ");
-    size_t keep = len < n - 1 ? len : n - 1;
-    memcpy(w, s, keep);
-    w[keep] = '\0';
-    *p = s + len;
-    return true;
+    const char *e = s;
+    while (*e && *e != ' ')
+        e++;
+    *w = s;
+    *p = e;
+    return (size_t)(e - s);
+}
+
+/* w[0..len) is name, in any case. */
+static bool word_is(const char *w, size_t len, const char *name)
+{
+    return strlen(name) == len && str_ncasecmp(w, name, len) == 0;
+}
+
+static unsigned ext_from_word(const char *w, size_t len)
+{
+    for (size_t i = 0; i < ARRAY_LEN(ext_names); i++)
+        if (ext_names[i].len == len && str_ncasecmp(w, ext_names[i].name, len) == 0)
+            return ext_names[i].bit;
+    return 0;
 }
 
 static void parse_auth_mechs(smtp_ehlo_info_t *info, const char *rest)
 {
-    char mech[64];
-    while (next_word(&rest, mech, sizeof mech)) {
-        if (str_casecmp(mech, "PLAIN") == 0)
+    const char *mech;
+    for (size_t len; (len = next_word(&rest, &mech)) > 0;) {
+        if (word_is(mech, len, "PLAIN"))
             info->auth_mechs |= SMTP_AUTH_PLAIN;
-        else if (str_casecmp(mech, "LOGIN") == 0)
+        else if (word_is(mech, len, "LOGIN"))
             info->auth_mechs |= SMTP_AUTH_LOGIN;
     }
 }
 
+/*
+ * RFC 1870 4: the SIZE number. Only its first 31 digits count, and a number
+ * too large for 64 bits is the largest there is, as strtoull has it.
+ */
+static uint64_t parse_size(const char *num, size_t len)
+{
+    if (len > 31)
+        len = 31;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned char)num[i] - '0';
+        if (d > 9)
+            return 0;
+        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+    }
+    return v;
+}
+
 void smtp_ehlo_parse_keyword(smtp_ehlo_info_t *info, const char *line)
 {
-    char word[64];
-    const char *rest = line;
-    if (!next_word(&rest, word, sizeof word))
+    const char *rest = line, *word;
+    size_t len = next_word(&rest, &word);
+    if (!len)
         return;
-    unsigned bit = smtp_ext_from_name(word);
+    unsigned bit = ext_from_word(word, len);
     info->extensions |= bit;
     if (bit == SMTP_EXT_SIZE) {
-        char num[32];
-        info->max_size = 0;
-        if (next_word(&rest, num, sizeof num) && strspn(num, "0123456789") == strlen(num))
-            info->max_size = strtoull(num, NULL, 10);
+        const char *num;
+        size_t n = next_word(&rest, &num);
+        info->max_size = parse_size(num, n);
     } else if (bit == SMTP_EXT_AUTH) {
         parse_auth_mechs(info, rest);
     }

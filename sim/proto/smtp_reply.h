@@ -41,6 +41,16 @@ typedef void (*smtp_line_fn)(void *ctx, line_dir_t dir, const char *verb, int co
 smtp_reply_t smtp_reply_make(int code, const char *enhanced, const char *fmt, ...) MS_PRINTF(3, 4);
 smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
     MS_PRINTF(3, 0);
+/* The same, built in *r: a reply returned by value is a 1 KB copy, this is none. */
+void smtp_reply_set(smtp_reply_t *r, int code, const char *enhanced, const char *fmt, ...)
+    MS_PRINTF(4, 5);
+void smtp_reply_vset(smtp_reply_t *r, int code, const char *enhanced, const char *fmt, va_list ap)
+    MS_PRINTF(4, 0);
+/*
+ * vsnprintf, fast for the conversions reply texts use (%s %d %u %llu %zu %%)
+ * and the same bytes for any format: others go to vsnprintf itself.
+ */
+size_t smtp_reply_vformat(char *dst, size_t size, const char *fmt, va_list ap) MS_PRINTF(3, 0);
 /* 2, 4 or 5: success, transient, permanent (RFC 5321 4.2.1); 3 for intermediate. */
 static inline int smtp_reply_class(const smtp_reply_t *r)
 {
@@ -63,6 +73,13 @@ void smtp_reply_format(const smtp_reply_t *r, bool enhanced, buf_t *out, smtp_li
                        void *ctx);
 
 /*
+ * The same for a reply that is not an smtp_reply_t: code, enhanced code
+ * (NULL or "" for none, used as given) and text[0..len), '\n' between lines.
+ */
+void smtp_reply_write(int code, const char *enhanced, const char *text, size_t len, buf_t *out,
+                      smtp_line_fn on_line, void *ctx);
+
+/*
  * Reading replies: lines go in one at a time; a reply is done at its last
  * line ("CODE text" or a bare "CODE"). The enhanced code is taken from the
  * first line when it has one of the reply's class; the text keeps the lines.
@@ -74,13 +91,23 @@ typedef enum smtp_reply_asm_status {
 } smtp_reply_asm_status_t;
 
 typedef struct smtp_reply_asm {
-    smtp_reply_t reply;
-    bool started;
-    size_t lines; /* lines added to the reply so far */
+    smtp_reply_t reply;  /* the reply being read; after DONE, the whole one until the next line */
+    bool started;        /* in the middle of a reply */
+    size_t lines;        /* lines added to the reply so far */
+    size_t text_len;     /* strlen(reply.text) */
+    size_t enhanced_len; /* strlen(reply.enhanced) */
 } smtp_reply_asm_t;
 
 void smtp_reply_asm_init(smtp_reply_asm_t *a);
-/* Adds one line (no CRLF). On DONE, *out holds the reply and the assembler starts over. */
+/*
+ * Adds one line (no CRLF). On DONE, a->reply holds the reply, valid until the
+ * next line goes in; nothing is copied.
+ */
+smtp_reply_asm_status_t smtp_reply_asm_add(smtp_reply_asm_t *a, const char *line, size_t len);
+/* The same for a line the caller has parsed already (smtp_reply_parse_line): text[0..tlen). */
+smtp_reply_asm_status_t smtp_reply_asm_add_parsed(smtp_reply_asm_t *a, int code, bool more,
+                                                  const char *text, size_t tlen);
+/* The same, but on DONE *out gets a copy of the reply and the assembler starts over. */
 smtp_reply_asm_status_t smtp_reply_asm_line(smtp_reply_asm_t *a, const char *line, size_t len,
                                             smtp_reply_t *out);
 /* Parses "CODE[-| ]text" into code, continuation flag and text start; false if malformed. */

@@ -6,7 +6,6 @@
  */
 #include "proto/smtp_server.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +40,12 @@ void smtp_server_config_default(smtp_server_config_t *cfg)
 
 smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_server_hooks_t *hooks)
 {
-    smtp_server_t *s = xcalloc(1, sizeof *s);
+    const char *host = cfg->hostname && cfg->hostname[0] ? cfg->hostname : "localhost";
+    size_t host_len = strlen(host);
+    /* One allocation for the engine and its copy of the hostname. */
+    smtp_server_t *s = xcalloc(1, sizeof *s + host_len + 1);
+    s->hostname = memcpy(s + 1, host, host_len + 1);
     s->cfg = *cfg;
-    s->hostname = xstrdup(cfg->hostname && cfg->hostname[0] ? cfg->hostname : "localhost");
     s->cfg.hostname = s->hostname;
     if (s->cfg.max_recipients == 0)
         s->cfg.max_recipients = SMTP_DEFAULT_MAX_RECIPIENTS;
@@ -63,7 +65,6 @@ void smtp_server_free(smtp_server_t *s)
     free(s->recipients);
     line_dotblock_free(&s->data);
     line_reader_free(&s->reader);
-    free(s->hostname);
     free(s->helo);
     free(s->auth_user);
     free(s->login_user);
@@ -101,17 +102,25 @@ void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhan
 {
     va_list ap;
     va_start(ap, fmt);
-    smtp_reply_t r = smtp_reply_vmake(code, enhanced, fmt, ap);
+    smtp_reply_t r;
+    smtp_reply_vset(&r, code, enhanced, fmt, ap);
     va_end(ap);
     smtp_server_send(s, &r, out);
 }
 
+void smtp_server_hook_check(smtp_reply_t *r)
+{
+    if (r->code < 200 || r->code > 599 || r->code / 100 == 3) {
+        smtp_reply_set(r, 451, "4.3.0", "Local error in processing");
+        return;
+    }
+    r->text[sizeof r->text - 1] = '\0';
+    r->enhanced[sizeof r->enhanced - 1] = '\0';
+}
+
 smtp_reply_t smtp_server_hook_reply(smtp_reply_t r)
 {
-    if (r.code < 200 || r.code > 599 || r.code / 100 == 3)
-        return smtp_reply_make(451, "4.3.0", "Local error in processing");
-    r.text[sizeof r.text - 1] = '\0';
-    r.enhanced[sizeof r.enhanced - 1] = '\0';
+    smtp_server_hook_check(&r);
     return r;
 }
 
@@ -140,14 +149,15 @@ void smtp_server_start(smtp_server_t *s, buf_t *out)
     if (s->state != SMTP_SERVER_NEW)
         panic("smtp_server_start: called twice");
     /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
+    smtp_reply_t r;
     if (s->cfg.refuse) {
         smtp_server_set_state(s, SMTP_SERVER_REFUSING);
-        smtp_reply_t r = smtp_reply_make(554, NULL, "%s No SMTP service here", s->hostname);
+        smtp_reply_set(&r, 554, NULL, "%s No SMTP service here", s->hostname);
         smtp_server_send_plain(s, &r, out);
         return;
     }
     smtp_server_set_state(s, SMTP_SERVER_GREETED);
-    smtp_reply_t r = smtp_reply_make(220, NULL, "%s ESMTP mailsim", s->hostname);
+    smtp_reply_set(&r, 220, NULL, "%s ESMTP mailsim", s->hostname);
     smtp_server_send_plain(s, &r, out);
 }
 
@@ -207,15 +217,21 @@ uint64_t smtp_server_messages(const smtp_server_t *s)
 
 /* --- commands ----------------------------------------------------------- */
 
+/* ASCII upper case without the locale table: SMTP verbs are ASCII. */
+static inline char ascii_upper(char c)
+{
+    return (unsigned char)(c - 'a') < 26 ? (char)(c - 'a' + 'A') : c;
+}
+
 /* The verb of a command line, upper-cased into verb (cut to n - 1); *args after it. */
 static void split_command(const char *line, char *verb, size_t n, const char **args)
 {
-    size_t len = strcspn(line, " ");
-    size_t keep = len < n - 1 ? len : n - 1;
-    for (size_t i = 0; i < keep; i++)
-        verb[i] = (char)toupper((unsigned char)line[i]);
-    verb[keep] = '\0';
-    const char *p = line + len;
+    size_t i = 0;
+    for (; line[i] && line[i] != ' '; i++)
+        if (i < n - 1)
+            verb[i] = ascii_upper(line[i]);
+    verb[i < n - 1 ? i : n - 1] = '\0';
+    const char *p = line + i;
     while (*p == ' ')
         p++;
     *args = p;
@@ -238,11 +254,9 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
                           SMTP_COMMAND_LINE_MAX);
         return;
     }
-    if (strlen(ln->text) != ln->len || ln->len == 0) {
-        smtp_server_reply(s, out, 500, "5.5.2", "Syntax error, command unrecognized");
-        return;
-    }
-    const smtp_command_t *cmd = smtp_server_command_find(verb);
+    const smtp_command_t *cmd = NULL;
+    if (ln->len && !memchr(ln->text, '\0', ln->len))
+        cmd = smtp_server_command_find(verb);
     if (!cmd) {
         smtp_server_reply(s, out, 500, "5.5.2", "Syntax error, command unrecognized");
         return;
@@ -252,15 +266,18 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
         smtp_server_reply(s, out, 503, "5.5.1", "No SMTP service here; only QUIT is accepted");
         return;
     }
+    /* Field by field: the path and word buffers need only their first octet cleared. */
     smtp_cmd_args_t a;
-    memset(&a, 0, sizeof a);
-    smtp_reply_t err = cmd->check(s, args, &a);
-    if (err.code && cmd->plain) {
-        smtp_server_send_plain(s, &err, out);
-        return;
-    }
-    if (err.code) {
-        smtp_server_send(s, &err, out);
+    a.path[0] = '\0';
+    a.body_8bit = false;
+    a.word[0] = '\0';
+    a.initial = NULL;
+    smtp_reply_t err;
+    if (!cmd->check(s, args, &a, &err)) {
+        if (cmd->plain)
+            smtp_server_send_plain(s, &err, out);
+        else
+            smtp_server_send(s, &err, out);
         return;
     }
     cmd->apply(s, &a, out);

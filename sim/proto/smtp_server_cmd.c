@@ -3,21 +3,32 @@
  * smtp_session.c: for each verb a pure check (sequence, syntax, limits) that
  * answers with the error reply, and an apply that acts and replies.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/smtp_server_int.h"
 
-static const smtp_reply_t ok_reply; /* code 0: the command may go ahead */
-
-static smtp_reply_t syntax(const char *usage)
+/* Makes *err the reply and says the command may not go ahead. */
+static bool fail(smtp_reply_t *err, int code, const char *enhanced, const char *fmt, ...)
+    MS_PRINTF(4, 5);
+static bool fail(smtp_reply_t *err, int code, const char *enhanced, const char *fmt, ...)
 {
-    return smtp_reply_make(501, "5.5.4", "Syntax: %s", usage);
+    va_list ap;
+    va_start(ap, fmt);
+    smtp_reply_vset(err, code, enhanced, fmt, ap);
+    va_end(ap);
+    return false;
 }
 
-static smtp_reply_t no_args(const char *args, const char *usage)
+static bool syntax(smtp_reply_t *err, const char *usage)
 {
-    return args[0] ? syntax(usage) : ok_reply;
+    return fail(err, 501, "5.5.4", "Syntax: %s", usage);
+}
+
+static bool no_args(const char *args, const char *usage, smtp_reply_t *err)
+{
+    return args[0] ? syntax(err, usage) : true;
 }
 
 /* Copies the first word of args into w; false when there is none or it is too long. */
@@ -37,21 +48,19 @@ static bool first_word(const char *args, char *w, size_t n, const char **rest)
 
 /* --- HELO, EHLO --------------------------------------------------------- */
 
-static smtp_reply_t check_helo(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_helo(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
     const char *rest;
     /* RFC 5321 4.1.1.1: the client names itself; the name is not verified. */
-    if (!first_word(args, a->word, sizeof a->word, &rest))
-        return syntax("HELO hostname");
-    return ok_reply;
+    return first_word(args, a->word, sizeof a->word, &rest) || syntax(err, "HELO hostname");
 }
 
-static smtp_reply_t check_ehlo(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_ehlo(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
     const char *rest;
-    if (!first_word(args, a->word, sizeof a->word, &rest))
-        return syntax("EHLO hostname");
-    return ok_reply;
+    return first_word(args, a->word, sizeof a->word, &rest) || syntax(err, "EHLO hostname");
 }
 
 /* RFC 5321 4.1.4: HELO/EHLO in the middle of a transaction resets it. */
@@ -66,44 +75,77 @@ static void greeted_by(smtp_server_t *s, const char *name)
 static void apply_helo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
     greeted_by(s, a->word);
-    smtp_reply_t r = smtp_reply_make(250, NULL, "%s", s->hostname);
+    smtp_reply_t r;
+    smtp_reply_set(&r, 250, NULL, "%s", s->hostname);
     smtp_server_send_plain(s, &r, out);
 }
+
+/* A reply text built piece by piece, cut as smtp_reply_make cuts. */
+typedef struct text_builder {
+    char text[SMTP_REPLY_TEXT_MAX];
+    size_t len;
+} text_builder_t;
+
+static void text_add(text_builder_t *t, const char *s, size_t n)
+{
+    size_t room = sizeof t->text - 1 - t->len;
+    if (n > room)
+        n = room;
+    memcpy(t->text + t->len, s, n);
+    t->len += n;
+}
+
+static void text_add_str(text_builder_t *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+/* The literal's octets without its NUL. */
+#define TEXT_ADD_LIT(t, lit) text_add((t), (lit), sizeof(lit) - 1)
 
 static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
     greeted_by(s, a->word);
     unsigned ext = smtp_server_offered(s);
-    buf_t text = BUF_INIT;
-    buf_printf(&text, "%s Hello %s", s->hostname, a->word);
+    text_builder_t t;
+    t.len = 0;
+    text_add_str(&t, s->hostname);
+    TEXT_ADD_LIT(&t, " Hello ");
+    text_add_str(&t, a->word);
     if (ext & SMTP_EXT_PIPELINING)
-        buf_puts(&text, "\nPIPELINING");
+        TEXT_ADD_LIT(&t, "\nPIPELINING");
     /* RFC 1870 4: "SIZE" with no number when there is no fixed limit. */
-    if ((ext & SMTP_EXT_SIZE) && s->cfg.max_size)
-        buf_printf(&text, "\nSIZE %llu", (unsigned long long)s->cfg.max_size);
-    else if (ext & SMTP_EXT_SIZE)
-        buf_puts(&text, "\nSIZE");
+    if (ext & SMTP_EXT_SIZE) {
+        TEXT_ADD_LIT(&t, "\nSIZE");
+        if (s->cfg.max_size) {
+            char digits[24];
+            size_t i = sizeof digits;
+            for (uint64_t v = s->cfg.max_size; v; v /= 10)
+                digits[--i] = (char)('0' + v % 10);
+            digits[--i] = ' ';
+            text_add(&t, digits + i, sizeof digits - i);
+        }
+    }
     if (ext & SMTP_EXT_8BITMIME)
-        buf_puts(&text, "\n8BITMIME");
+        TEXT_ADD_LIT(&t, "\n8BITMIME");
     if (ext & SMTP_EXT_ENHANCEDSTATUSCODES)
-        buf_puts(&text, "\nENHANCEDSTATUSCODES");
+        TEXT_ADD_LIT(&t, "\nENHANCEDSTATUSCODES");
     if (ext & SMTP_EXT_AUTH)
-        buf_puts(&text, "\nAUTH PLAIN LOGIN");
-    smtp_reply_t r = smtp_reply_make(250, NULL, "%s", buf_cstr(&text));
-    buf_free(&text);
-    smtp_server_send_plain(s, &r, out);
+        TEXT_ADD_LIT(&t, "\nAUTH PLAIN LOGIN");
+    /* RFC 2034 3: no enhanced code in the EHLO reply. */
+    smtp_reply_write(250, NULL, t.text, t.len, out, s->hooks.on_line, s->hooks.ctx);
 }
 
 /* --- MAIL --------------------------------------------------------------- */
 
-static smtp_reply_t mail_sequence(const smtp_server_t *s)
+static bool mail_sequence(const smtp_server_t *s, smtp_reply_t *err)
 {
     switch (s->state) {
     case SMTP_SERVER_READY:
         break;
     case SMTP_SERVER_MAIL:
     case SMTP_SERVER_RCPT:
-        return smtp_reply_make(503, "5.5.1", "Nested MAIL command");
+        return fail(err, 503, "5.5.1", "Nested MAIL command");
     case SMTP_SERVER_NEW:
     case SMTP_SERVER_GREETED:
     case SMTP_SERVER_REFUSING:
@@ -112,92 +154,103 @@ static smtp_reply_t mail_sequence(const smtp_server_t *s)
     case SMTP_SERVER_AUTH_LOGIN_USER:
     case SMTP_SERVER_AUTH_LOGIN_PASS:
     case SMTP_SERVER_CLOSED:
-        return smtp_reply_make(503, "5.5.1", "Send HELO or EHLO first");
+        return fail(err, 503, "5.5.1", "Send HELO or EHLO first");
     }
     /* RFC 4954 6 and RFC 6409 4.3: submission wants to know who is sending. */
     if (s->cfg.submission && !s->auth_user)
-        return smtp_reply_make(530, "5.7.0", "Authentication required");
-    return ok_reply;
+        return fail(err, 530, "5.7.0", "Authentication required");
+    return true;
 }
 
-static smtp_reply_t mail_size(const smtp_server_t *s, const smtp_param_t *p)
+static bool mail_size(const smtp_server_t *s, const smtp_param_t *p, smtp_reply_t *err)
 {
     if (!(smtp_server_offered(s) & SMTP_EXT_SIZE))
-        return smtp_reply_make(555, "5.5.4", "SIZE parameter not supported here");
+        return fail(err, 555, "5.5.4", "SIZE parameter not supported here");
     size_t n = strlen(p->value);
-    if (!p->has_value || n == 0 || n > 19 || strspn(p->value, "0123456789") != n)
-        return smtp_reply_make(501, "5.5.4", "Bad SIZE value");
-    uint64_t size = strtoull(p->value, NULL, 10);
+    if (!p->has_value || n == 0 || n > 19)
+        return fail(err, 501, "5.5.4", "Bad SIZE value");
+    /* At most 19 digits: no overflow. */
+    uint64_t size = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)(p->value[i] - '0') > 9)
+            return fail(err, 501, "5.5.4", "Bad SIZE value");
+        size = size * 10 + (uint64_t)(p->value[i] - '0');
+    }
     /* RFC 1870 6.1: a declared size over the fixed maximum is refused at once. */
     if (s->cfg.max_size && size > s->cfg.max_size)
-        return smtp_reply_make(552, "5.3.4", "Message size exceeds fixed maximum message size");
-    return ok_reply;
+        return fail(err, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+    return true;
 }
 
-static smtp_reply_t mail_body(const smtp_server_t *s, const smtp_param_t *p, smtp_cmd_args_t *a)
+static bool mail_body(const smtp_server_t *s, const smtp_param_t *p, smtp_cmd_args_t *a,
+                      smtp_reply_t *err)
 {
     if (!(smtp_server_offered(s) & SMTP_EXT_8BITMIME))
-        return smtp_reply_make(555, "5.5.4", "BODY parameter not supported here");
+        return fail(err, 555, "5.5.4", "BODY parameter not supported here");
     if (p->has_value && str_casecmp(p->value, "7BIT") == 0)
         a->body_8bit = false;
     else if (p->has_value && str_casecmp(p->value, "8BITMIME") == 0)
         a->body_8bit = true;
     else
-        return smtp_reply_make(501, "5.5.4", "Unknown BODY value \"%s\"", p->value);
-    return ok_reply;
+        return fail(err, 501, "5.5.4", "Unknown BODY value \"%s\"", p->value);
+    return true;
 }
 
-static smtp_reply_t mail_params(const smtp_server_t *s, const char *rest, smtp_cmd_args_t *a)
+static bool mail_params(const smtp_server_t *s, const char *rest, smtp_cmd_args_t *a,
+                        smtp_reply_t *err)
 {
     if (rest[0] && rest[0] != ' ')
-        return syntax("MAIL FROM:<address> [parameters]");
+        return syntax(err, "MAIL FROM:<address> [parameters]");
     unsigned seen = 0;
     smtp_param_t p;
     int got;
     while ((got = smtp_param_next(&rest, &p)) == 1) {
-        smtp_reply_t r = ok_reply;
         unsigned bit = 0;
         if (str_casecmp(p.keyword, "SIZE") == 0) {
             bit = 1;
-            r = mail_size(s, &p);
+            if (!mail_size(s, &p, err))
+                return false;
         } else if (str_casecmp(p.keyword, "BODY") == 0) {
             bit = 2;
-            r = mail_body(s, &p, a);
+            if (!mail_body(s, &p, a, err))
+                return false;
         } else if (str_casecmp(p.keyword, "AUTH") == 0 &&
                    (smtp_server_offered(s) & SMTP_EXT_AUTH)) {
             bit = 4; /* RFC 4954 5: accepted; mailsim does not relay the identity */
         } else {
-            r = smtp_reply_make(555, "5.5.4", "Unsupported parameter \"%s\"", p.keyword);
+            return fail(err, 555, "5.5.4", "Unsupported parameter \"%s\"", p.keyword);
         }
-        if (r.code)
-            return r;
         if (seen & bit)
-            return smtp_reply_make(501, "5.5.4", "Parameter \"%s\" given twice", p.keyword);
+            return fail(err, 501, "5.5.4", "Parameter \"%s\" given twice", p.keyword);
         seen |= bit;
     }
-    return got < 0 ? smtp_reply_make(501, "5.5.4", "Bad parameter syntax") : ok_reply;
+    return got < 0 ? fail(err, 501, "5.5.4", "Bad parameter syntax") : true;
 }
 
-static smtp_reply_t check_mail(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_mail(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
-    smtp_reply_t r = mail_sequence(s);
-    if (r.code)
-        return r;
+    if (!mail_sequence(s, err))
+        return false;
     if (!str_has_prefix_ci(args, "FROM:"))
-        return syntax("MAIL FROM:<address>");
+        return syntax(err, "MAIL FROM:<address>");
     const char *p = args + 5, *rest, *why;
     while (*p == ' ')
         p++;
     if (smtp_path_parse(p, true, false, a->path, &rest, &why) != SMTP_PATH_OK)
-        return smtp_reply_make(501, "5.1.7", "Bad sender address: %s", why);
-    return mail_params(s, rest, a);
+        return fail(err, 501, "5.1.7", "Bad sender address: %s", why);
+    return mail_params(s, rest, a, err);
 }
 
 static void apply_mail(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    smtp_reply_t r = smtp_reply_make(250, "2.1.0", "Sender <%s> OK", a->path);
-    if (s->hooks.check_sender)
-        r = smtp_server_hook_reply(s->hooks.check_sender(s->hooks.ctx, a->path, s->auth_user));
+    smtp_reply_t r;
+    if (s->hooks.check_sender) {
+        r = s->hooks.check_sender(s->hooks.ctx, a->path, s->auth_user);
+        smtp_server_hook_check(&r);
+    } else {
+        smtp_reply_set(&r, 250, "2.1.0", "Sender <%s> OK", a->path);
+    }
     if (smtp_reply_ok(&r)) {
         s->reverse_path = xstrdup(a->path);
         s->body_8bit = a->body_8bit;
@@ -208,27 +261,28 @@ static void apply_mail(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 
 /* --- RCPT --------------------------------------------------------------- */
 
-static smtp_reply_t check_rcpt(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_rcpt(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
     if (s->state != SMTP_SERVER_MAIL && s->state != SMTP_SERVER_RCPT)
-        return smtp_reply_make(503, "5.5.1", "Need MAIL before RCPT");
+        return fail(err, 503, "5.5.1", "Need MAIL before RCPT");
     if (!str_has_prefix_ci(args, "TO:"))
-        return syntax("RCPT TO:<address>");
+        return syntax(err, "RCPT TO:<address>");
     const char *p = args + 3, *rest, *why;
     while (*p == ' ')
         p++;
     if (smtp_path_parse(p, false, true, a->path, &rest, &why) != SMTP_PATH_OK)
-        return smtp_reply_make(501, "5.1.3", "Bad recipient address: %s", why);
+        return fail(err, 501, "5.1.3", "Bad recipient address: %s", why);
     smtp_param_t param;
     int got = rest[0] && rest[0] != ' ' ? -1 : smtp_param_next(&rest, &param);
     if (got < 0)
-        return smtp_reply_make(501, "5.5.4", "Bad parameter syntax");
+        return fail(err, 501, "5.5.4", "Bad parameter syntax");
     if (got > 0)
-        return smtp_reply_make(555, "5.5.4", "Unsupported parameter \"%s\"", param.keyword);
+        return fail(err, 555, "5.5.4", "Unsupported parameter \"%s\"", param.keyword);
     /* RFC 5321 4.5.3.1.10: past the limit, 452 and the client tries them later. */
     if (s->nrecipients >= s->cfg.max_recipients)
-        return smtp_reply_make(452, "4.5.3", "Too many recipients");
-    return ok_reply;
+        return fail(err, 452, "4.5.3", "Too many recipients");
+    return true;
 }
 
 static void add_recipient(smtp_server_t *s, const char *addr)
@@ -242,10 +296,14 @@ static void add_recipient(smtp_server_t *s, const char *addr)
 
 static void apply_rcpt(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    smtp_reply_t r = smtp_reply_make(250, "2.1.5", "Recipient <%s> OK", a->path);
+    smtp_reply_t r;
     /* RFC 5321 4.5.1: <Postmaster> is always taken, whatever the policy. */
-    if (s->hooks.check_recipient && !smtp_path_is_postmaster(a->path))
-        r = smtp_server_hook_reply(s->hooks.check_recipient(s->hooks.ctx, a->path, s->auth_user));
+    if (s->hooks.check_recipient && !smtp_path_is_postmaster(a->path)) {
+        r = s->hooks.check_recipient(s->hooks.ctx, a->path, s->auth_user);
+        smtp_server_hook_check(&r);
+    } else {
+        smtp_reply_set(&r, 250, "2.1.5", "Recipient <%s> OK", a->path);
+    }
     if (smtp_reply_ok(&r)) {
         add_recipient(s, a->path);
         smtp_server_set_state(s, SMTP_SERVER_RCPT);
@@ -255,14 +313,15 @@ static void apply_rcpt(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 
 /* --- DATA, RSET, NOOP, QUIT, VRFY, HELP, EXPN, AUTH ---------------------- */
 
-static smtp_reply_t check_data(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_data(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
     /* RFC 5321 3.3 and RFC 2920 3.1: no valid recipient is 554, no MAIL is 503. */
     if (s->state == SMTP_SERVER_MAIL)
-        return smtp_reply_make(554, "5.5.1", "No valid recipients");
+        return fail(err, 554, "5.5.1", "No valid recipients");
     if (s->state != SMTP_SERVER_RCPT)
-        return smtp_reply_make(503, "5.5.1", "Need MAIL and RCPT before DATA");
-    return no_args(args, "DATA");
+        return fail(err, 503, "5.5.1", "Need MAIL and RCPT before DATA");
+    return no_args(args, "DATA", err);
 }
 
 static void apply_data(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
@@ -271,9 +330,10 @@ static void apply_data(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
     smtp_server_begin_data(s);
 }
 
-static smtp_reply_t check_rset(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_rset(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
-    return no_args(args, "RSET");
+    return no_args(args, "RSET", err);
 }
 
 static void apply_rset(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
@@ -284,9 +344,10 @@ static void apply_rset(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
     smtp_server_reply(s, out, 250, "2.0.0", "Ok");
 }
 
-static smtp_reply_t check_any(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_any(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                      smtp_reply_t *err)
 {
-    return ok_reply;
+    return true;
 }
 
 static void apply_noop(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
@@ -294,9 +355,10 @@ static void apply_noop(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
     smtp_server_reply(s, out, 250, "2.0.0", "Ok");
 }
 
-static smtp_reply_t check_quit(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_quit(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
-    return no_args(args, "QUIT");
+    return no_args(args, "QUIT", err);
 }
 
 static void apply_quit(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
@@ -307,9 +369,10 @@ static void apply_quit(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
     smtp_server_set_state(s, SMTP_SERVER_CLOSED);
 }
 
-static smtp_reply_t check_vrfy(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_vrfy(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
-    return args[0] ? ok_reply : syntax("VRFY address");
+    return args[0] ? true : syntax(err, "VRFY address");
 }
 
 static void apply_vrfy(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
@@ -333,26 +396,27 @@ static void apply_expn(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
     smtp_server_reply(s, out, 502, "5.5.1", "EXPN not implemented");
 }
 
-static smtp_reply_t check_auth(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a)
+static bool check_auth(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
+                       smtp_reply_t *err)
 {
     if (!(smtp_server_offered(s) & SMTP_EXT_AUTH))
-        return smtp_reply_make(502, "5.5.1", "AUTH not available");
+        return fail(err, 502, "5.5.1", "AUTH not available");
     if (s->state == SMTP_SERVER_GREETED)
-        return smtp_reply_make(503, "5.5.1", "Send EHLO first");
+        return fail(err, 503, "5.5.1", "Send EHLO first");
     /* RFC 4954 4: not during a transaction, and only once. */
     if (s->state != SMTP_SERVER_READY)
-        return smtp_reply_make(503, "5.5.1", "AUTH not permitted during a mail transaction");
+        return fail(err, 503, "5.5.1", "AUTH not permitted during a mail transaction");
     if (s->auth_user)
-        return smtp_reply_make(503, "5.5.1", "Already authenticated");
+        return fail(err, 503, "5.5.1", "Already authenticated");
     const char *rest;
     if (!first_word(args, a->word, sizeof a->word, &rest))
-        return syntax("AUTH mechanism [initial-response]");
+        return syntax(err, "AUTH mechanism [initial-response]");
     if (str_casecmp(a->word, "PLAIN") != 0 && str_casecmp(a->word, "LOGIN") != 0)
-        return smtp_reply_make(504, "5.5.4", "Unrecognized authentication type");
+        return fail(err, 504, "5.5.4", "Unrecognized authentication type");
     if (rest[0] && strchr(rest, ' '))
-        return syntax("AUTH mechanism [initial-response]");
+        return syntax(err, "AUTH mechanism [initial-response]");
     a->initial = rest[0] ? rest : NULL;
-    return ok_reply;
+    return true;
 }
 
 static const smtp_command_t commands[] = {
@@ -366,8 +430,11 @@ static const smtp_command_t commands[] = {
 
 const smtp_command_t *smtp_server_command_find(const char *verb)
 {
+    /* Every verb is four octets: one 32-bit compare per entry. */
+    if (!verb[0] || !verb[1] || !verb[2] || !verb[3] || verb[4])
+        return NULL;
     for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-        if (strcmp(commands[i].verb, verb) == 0)
+        if (memcmp(commands[i].verb, verb, 4) == 0)
             return &commands[i];
     return NULL;
 }

@@ -38,14 +38,14 @@ typedef struct smtp_cmd_args {
 } smtp_cmd_args_t;
 
 /*
- * A command: check is pure (it reads the engine and the arguments and answers
- * with the error reply, or code 0 when the command may go ahead); apply acts
- * and replies.
+ * A command: check is pure (it reads the engine and the arguments and says
+ * whether the command may go ahead; when not, *err is the error reply); apply
+ * acts and replies.
  */
 typedef struct smtp_command {
     const char *verb;
     bool plain; /* replies carry no enhanced code (HELO, EHLO: RFC 2034 3) */
-    smtp_reply_t (*check)(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a);
+    bool (*check)(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a, smtp_reply_t *err);
     void (*apply)(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out);
 } smtp_command_t;
 
@@ -72,5 +72,7 @@ void smtp_server_auth_start(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *o
 void smtp_server_auth_line(smtp_server_t *s, const char *line, buf_t *out);
 /* A reply from a hook, checked: a code out of range becomes 451 4.3.0. */
 smtp_reply_t smtp_server_hook_reply(smtp_reply_t r);
+/* The same, in place: no copy of the reply's 1 KB. */
+void smtp_server_hook_check(smtp_reply_t *r);
 
 #endif
