@@ -399,21 +399,29 @@ void addr_list_add(addr_list_t *list, const char *name, const char *local, const
     set_address(a, xstrdup(local), domain ? xstrdup(domain) : NULL);
 }
 
+/* A dot-atom (RFC 5322 3.2.3) of atom characters: no dot first, last or twice in a row. */
+static bool is_dot_atom(const char *s, size_t n)
+{
+    char prev = '.'; /* a dot first is a dot after a dot */
+    for (size_t i = 0; i < n; i++) {
+        if (!is_atom_char(s[i]) || (s[i] == '.' && prev == '.'))
+            return false;
+        prev = s[i];
+    }
+    return prev != '.';
+}
+
 bool addr_spec_is_plain(const char *s, size_t len)
 {
     const char *at = memchr(s, '@', len);
-    if (!at || at == s || at == s + len - 1)
+    if (!at || at == s + len - 1)
         return false;
-    size_t local = (size_t)(at - s);
-    /* the local part must need no quotes (local_needs_quotes), the domain is one word */
-    if (s[0] == '.' || s[local - 1] == '.')
+    /* what local_needs_quotes lets pass; the domain is one word of atom characters */
+    if (!is_dot_atom(s, (size_t)(at - s)))
         return false;
-    for (size_t i = 0; i < len; i++) {
-        if (i == local)
-            continue;
-        if (!is_atom_char(s[i]) || (i < local && s[i] == '.' && s[i + 1] == '.'))
+    for (const char *p = at + 1; p < s + len; p++)
+        if (!is_atom_char(*p))
             return false;
-    }
     return true;
 }
 

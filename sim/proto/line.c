@@ -169,45 +169,46 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
     return false;
 }
 
+/*
+ * The end of the run of lines from p that already go out as they are: each
+ * ends in CRLF, holds no other CR and does not start with a dot. A message
+ * composed here is one such run, copied at once.
+ */
+static const uint8_t *clean_run_end(const uint8_t *p, const uint8_t *end)
+{
+    while (p < end && *p != '.') {
+        const uint8_t *lf = memchr(p, '\n', (size_t)(end - p));
+        if (!lf || lf == p || lf[-1] != '\r' || memchr(p, '\r', (size_t)(lf - 1 - p)))
+            break;
+        p = lf + 1;
+    }
+    return p;
+}
+
 uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
 {
-    const uint8_t *p = in, *end = in + len;
-    const uint8_t *lf = NULL;   /* the next LF at or after p (end: none); searched when behind p */
-    const uint8_t *copied = in; /* copied..p goes out as it is and is not copied yet */
     uint64_t size = 0;
+    size_t lf = SIZE_MAX;
     buf_reserve(out, len + len / 64 + 8);
-    /*
-     * A line that already ends in CRLF and does not start with a dot is sent
-     * unchanged, so runs of them are copied at once: a message composed here
-     * is one copy, not one per line. The line end search is mem_line_end's,
-     * written out here: this runs for every line of every message sent.
-     */
-    while (p < end) {
-        if (!lf || lf < p) {
-            lf = memchr(p, '\n', (size_t)(end - p));
-            if (!lf)
-                lf = end;
-        }
-        const uint8_t *stop = memchr(p, '\r', (size_t)(lf - p));
-        if (!stop)
-            stop = lf;
-        bool crlf = stop + 1 < end && stop[0] == '\r' && stop[1] == '\n';
-        size += (uint64_t)(stop - p) + 2;
-        if (crlf && *p != '.') {
-            p = stop + 2;
-            continue;
-        }
-        buf_append(out, copied, (size_t)(p - copied));
+    for (size_t i = 0; i < len;) {
+        size_t clean = (size_t)(clean_run_end(in + i, in + len) - in);
+        buf_append(out, in + i, clean - i);
+        size += clean - i;
+        if ((i = clean) == len)
+            break;
+        /* One line that needs work. */
+        size_t end = mem_line_end(in, i, len, &lf);
         /* RFC 5321 4.5.2: a line that starts with a dot gets one more. */
-        if (stop > p && *p == '.')
+        if (end > i && in[i] == '.')
             buf_append(out, ".", 1);
-        buf_append(out, p, (size_t)(stop - p));
+        buf_append(out, in + i, end - i);
         /* RFC 5321 2.3.8: CR and LF only ever travel together, as CRLF. */
         buf_append(out, "\r\n", 2);
-        p = stop == end ? end : stop + (crlf ? 2 : 1);
-        copied = p;
+        size += end - i + 2;
+        if (end + 1 < len && in[end] == '\r' && in[end + 1] == '\n')
+            end++;
+        i = end + 1;
     }
-    buf_append(out, copied, (size_t)(end - copied));
     buf_append(out, ".\r\n", 3);
     return size;
 }
