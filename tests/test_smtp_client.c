@@ -734,6 +734,16 @@ START_TEST(test_dot_encode_generated)
                       "input %zu (%zu octets): got %zu octets, want %zu", n, in.len, got.len,
                       want.len);
         ck_assert_uint_eq(got_size, want_size);
+        /* the clean prefix is whole lines that the block carries unchanged */
+        size_t clean = line_dot_clean_prefix(in.data, in.len);
+        ck_assert(clean <= in.len);
+        ck_assert(memcmp(got.data + 6, in.data, clean) == 0);
+        ck_assert(clean == 0 || (in.data[clean - 2] == '\r' && in.data[clean - 1] == '\n'));
+        /* and it stops at the first line that changes */
+        buf_t rest = BUF_INIT;
+        ref_dot_encode(in.data + clean, in.len - clean, &rest);
+        ck_assert((rest.len == in.len - clean + 3) == (clean == in.len));
+        buf_free(&rest);
         buf_free(&in);
         buf_free(&got);
         buf_free(&want);

@@ -169,20 +169,17 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln)
     return false;
 }
 
-/*
- * The end of the run of lines from p that already go out as they are: each
- * ends in CRLF, holds no other CR and does not start with a dot. A message
- * composed here is one such run, copied at once.
- */
-static const uint8_t *clean_run_end(const uint8_t *p, const uint8_t *end)
+size_t line_dot_clean_prefix(const uint8_t *in, size_t len)
 {
+    /* Each line must end in CRLF, hold no other CR and not start with a dot. */
+    const uint8_t *p = in, *end = in + len;
     while (p < end && *p != '.') {
         const uint8_t *lf = memchr(p, '\n', (size_t)(end - p));
         if (!lf || lf == p || lf[-1] != '\r' || memchr(p, '\r', (size_t)(lf - 1 - p)))
             break;
         p = lf + 1;
     }
-    return p;
+    return (size_t)(p - in);
 }
 
 uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
@@ -191,7 +188,8 @@ uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
     size_t lf = SIZE_MAX;
     buf_reserve(out, len + len / 64 + 8);
     for (size_t i = 0; i < len;) {
-        size_t clean = (size_t)(clean_run_end(in + i, in + len) - in);
+        /* A message composed here is one such run, copied at once. */
+        size_t clean = i + line_dot_clean_prefix(in + i, len - i);
         buf_append(out, in + i, clean - i);
         size += clean - i;
         if ((i = clean) == len)

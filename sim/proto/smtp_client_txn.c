@@ -43,7 +43,11 @@ static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
         len = seven.len;
     }
     buf_reset(&c->wire);
-    *size = line_dot_encode(src, len, &c->wire);
+    /* A message whose lines need no change goes from m->data itself: the wire stays empty. */
+    if (src == m->data && line_dot_clean_prefix(src, len) == len)
+        *size = len;
+    else
+        *size = line_dot_encode(src, len, &c->wire);
     buf_free(&seven);
     return true;
 }
@@ -225,7 +229,12 @@ static void report_accepted(smtp_client_t *c, const smtp_reply_t *r)
 
 static void send_body(smtp_client_t *c, buf_t *out)
 {
-    buf_append(out, c->wire.data, c->wire.len);
+    if (c->wire.len > 0) {
+        buf_append(out, c->wire.data, c->wire.len);
+    } else { /* prepare_body found the message fit to send as it is */
+        buf_append(out, c->head->data, c->head->len);
+        buf_append(out, ".\r\n", 3);
+    }
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, NULL, 0, ".");
     smtp_client_set_state(c, SMTP_CLIENT_BODY);
