@@ -74,6 +74,8 @@ static void put_text_fields(buf_t *out, const char *subtype, mime_encoding_t enc
 
 void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len, bool allow_8bit)
 {
+    if (len == 0)
+        text = ""; /* NULL with no length is no text */
     /* ascii: no NUL and no octet over 127; line ends added or changed do not alter that */
     bool ascii = eightbit_is_7bit((const uint8_t *)text, len) && !memchr(text, 0, len);
     size_t start = out->len;
