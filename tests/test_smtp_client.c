@@ -737,7 +737,7 @@ START_TEST(test_dot_encode_generated)
         /* the clean prefix is whole lines that the block carries unchanged */
         size_t clean = line_dot_clean_prefix(in.data, in.len);
         ck_assert(clean <= in.len);
-        ck_assert(memcmp(got.data + 6, in.data, clean) == 0);
+        ck_assert(clean == 0 || memcmp(got.data + 6, in.data, clean) == 0);
         ck_assert(clean == 0 || (in.data[clean - 2] == '\r' && in.data[clean - 1] == '\n'));
         /* and it stops at the first line that changes */
         buf_t rest = BUF_INIT;
