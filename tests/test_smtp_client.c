@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/line.h"
 #include "proto/smtp_client.h"
 #include "proto/smtp_server.h"
 
@@ -680,6 +681,76 @@ START_TEST(test_client_to_server)
 }
 END_TEST
 
+/* --- the body on the wire ------------------------------------------------ */
+
+/* The dot-stuffed block one octet at a time, as RFC 5321 4.5.2 and 2.3.8 say. */
+static uint64_t ref_dot_encode(const uint8_t *in, size_t len, buf_t *out)
+{
+    uint64_t size = 0;
+    bool line_start = true;
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] == '\r' || in[i] == '\n') {
+            buf_append(out, "\r\n", 2);
+            size += 2;
+            if (in[i] == '\r' && i + 1 < len && in[i + 1] == '\n')
+                i++;
+            line_start = true;
+            continue;
+        }
+        if (line_start && in[i] == '.')
+            buf_putc(out, '.');
+        buf_putc(out, in[i]);
+        size++;
+        line_start = false;
+    }
+    if (!line_start) {
+        buf_append(out, "\r\n", 2);
+        size += 2;
+    }
+    buf_append(out, ".\r\n", 3);
+    return size;
+}
+
+/* Runs of clean CRLF lines are copied whole; every mixture must still match octet by octet. */
+START_TEST(test_dot_encode_generated)
+{
+    static const char *const pieces[] = {"a",   "line of text", ".",    "..",    "\r",
+                                         "\n",  "\r\n",         "\r\n", "\r\n.", "\r\n..",
+                                         "\n.", "\r.",          "\0",   " "};
+    uint64_t state = 0x6a09e667f3bcc908u;
+    for (size_t n = 0; n < 20000; n++) {
+        buf_t in = BUF_INIT, got = BUF_INIT, want = BUF_INIT;
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        for (size_t k = (size_t)(state >> 59); k > 0; k--) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            const char *p = pieces[(state >> 33) % ARRAY_LEN(pieces)];
+            buf_append(&in, p, *p ? strlen(p) : 1);
+        }
+        buf_puts(&got, "before");
+        buf_puts(&want, "before");
+        uint64_t got_size = line_dot_encode(in.data, in.len, &got);
+        uint64_t want_size = ref_dot_encode(in.data, in.len, &want);
+        ck_assert_msg(got.len == want.len && memcmp(got.data, want.data, got.len) == 0,
+                      "input %zu (%zu octets): got %zu octets, want %zu", n, in.len, got.len,
+                      want.len);
+        ck_assert_uint_eq(got_size, want_size);
+        /* the clean prefix is whole lines that the block carries unchanged */
+        size_t clean = line_dot_clean_prefix(in.data, in.len);
+        ck_assert(clean <= in.len);
+        ck_assert(clean == 0 || memcmp(got.data + 6, in.data, clean) == 0);
+        ck_assert(clean == 0 || (in.data[clean - 2] == '\r' && in.data[clean - 1] == '\n'));
+        /* and it stops at the first line that changes */
+        buf_t rest = BUF_INIT;
+        ref_dot_encode(in.data + clean, in.len - clean, &rest);
+        ck_assert((rest.len == in.len - clean + 3) == (clean == in.len));
+        buf_free(&rest);
+        buf_free(&in);
+        buf_free(&got);
+        buf_free(&want);
+    }
+}
+END_TEST
+
 Suite *smtp_client_suite(void)
 {
     Suite *s = suite_create("smtp_client");
@@ -689,6 +760,7 @@ Suite *smtp_client_suite(void)
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");
     tcase_add_test(wire, test_client_to_server);
+    tcase_add_test(wire, test_dot_encode_generated);
     suite_add_tcase(s, wire);
     return s;
 }

@@ -7,6 +7,7 @@
 #include "mail/address.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,11 +74,17 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Atom text (RFC 5322 3.2.3) plus "." and 8-bit octets (raw UTF-8 names). */
+/*
+ * Atom text (RFC 5322 3.2.3) plus "." and 8-bit octets (raw UTF-8 names):
+ * every octet over 31 but DEL, space, the specials <>@,;: and "()[]\.
+ * One bit per ASCII octet, as this runs for every character of an address.
+ */
 static bool is_atom_char(char c)
 {
-    return !is_space(c) && !is_special(c) && c != '"' && c != '(' && c != ')' && c != '[' &&
-           c != ']' && c != '\\' && (unsigned char)c > 31 && c != 127;
+    static const uint64_t ascii_atom[2] = {UINT64_C(0xa3ffecfa00000000),
+                                           UINT64_C(0x7fffffffc7fffffe)};
+    unsigned char u = (unsigned char)c;
+    return u >= 128 || (ascii_atom[u >> 6] >> (u & 63) & 1);
 }
 
 static token_t *lexer_push(lexer_t *lx, token_kind_t kind, bool space_before)
@@ -390,6 +397,60 @@ void addr_list_add(addr_list_t *list, const char *name, const char *local, const
         a->name_raw = xstrdup(name);
     }
     set_address(a, xstrdup(local), domain ? xstrdup(domain) : NULL);
+}
+
+/* A dot-atom (RFC 5322 3.2.3) of atom characters: no dot first, last or twice in a row. */
+static bool is_dot_atom(const char *s, size_t n)
+{
+    char prev = '.'; /* a dot first is a dot after a dot */
+    for (size_t i = 0; i < n; i++) {
+        if (!is_atom_char(s[i]) || (s[i] == '.' && prev == '.'))
+            return false;
+        prev = s[i];
+    }
+    return prev != '.';
+}
+
+bool addr_spec_is_plain(const char *s, size_t len)
+{
+    const char *at = memchr(s, '@', len);
+    if (!at || at == s + len - 1)
+        return false;
+    /* what local_needs_quotes lets pass; the domain is one word of atom characters */
+    if (!is_dot_atom(s, (size_t)(at - s)))
+        return false;
+    for (const char *p = at + 1; p < s + len; p++)
+        if (!is_atom_char(*p))
+            return false;
+    return true;
+}
+
+int addr_field_value(const char *const *values, size_t count, buf_t *out)
+{
+    bool plain = true;
+    for (size_t i = 0; i < count && plain; i++)
+        plain = !values[i] || addr_spec_is_plain(values[i], strlen(values[i]));
+    if (plain) { /* each a single mailbox without a name: joined as addr_list_format joins */
+        bool first = true;
+        for (size_t i = 0; i < count; i++) {
+            if (!values[i])
+                continue;
+            if (!first)
+                buf_append(out, ", ", 2);
+            buf_puts(out, values[i]);
+            first = false;
+        }
+        return 0;
+    }
+    int rc = 0;
+    addr_list_t list;
+    addr_list_init(&list);
+    for (size_t i = 0; i < count; i++)
+        if (values[i] && addr_list_parse(values[i], strlen(values[i]), &list) != 0)
+            rc = -1;
+    addr_list_format(&list, out);
+    addr_list_free(&list);
+    return rc;
 }
 
 /* --- writing ------------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #ifndef MAILSIM_MAIL_ADDRESS_H
 #define MAILSIM_MAIL_ADDRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/buf.h"
@@ -54,6 +55,19 @@ size_t addr_list_mailbox_at(const addr_list_t *list, size_t n);
 
 /* Appends a mailbox; copies the strings (name may be NULL, UTF-8). */
 void addr_list_add(addr_list_t *list, const char *name, const char *local, const char *domain);
+
+/*
+ * The value of an address field made from several address lists (each
+ * value one list; NULL entries skipped): what parsing them all into one list
+ * and addr_list_format would write, appended to out. Returns -1 when any was
+ * malformed, else 0. Values that are plain addresses are copied, not parsed.
+ */
+int addr_field_value(const char *const *values, size_t count, buf_t *out);
+/*
+ * True when s (len bytes) is one plain addr-spec, "local@domain" with a
+ * dot-atom local part: parsing it and writing it back gives s unchanged.
+ */
+bool addr_spec_is_plain(const char *s, size_t len);
 
 /*
  * Writes the list as field text: display names quoted where they need it and

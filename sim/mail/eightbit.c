@@ -12,16 +12,29 @@
 #include "mail/header.h"
 #include "mail/mime.h"
 
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t word;
+    memcpy(&word, p, sizeof word);
+    return word;
+}
+
 size_t eightbit_first_8bit(const uint8_t *data, size_t len)
 {
+    const uint64_t high = UINT64_C(0x8080808080808080);
     size_t i = 0;
-    /* eight octets at a time: any high bit in the word means look closer */
-    for (; i + 8 <= len; i += 8) {
-        uint64_t word;
-        memcpy(&word, data + i, 8);
-        if (word & UINT64_C(0x8080808080808080))
+    /* 32 octets at a time, then 8: any high bit in the words means look closer */
+    for (; i + 32 <= len; i += 32)
+        if ((load64(data + i) | load64(data + i + 8) | load64(data + i + 16) |
+             load64(data + i + 24)) &
+            high)
             break;
-    }
+    for (; i + 8 <= len; i += 8)
+        if (load64(data + i) & high)
+            break;
+    /* the last few octets as the word that ends the data, when there is one */
+    if (i < len && len >= 8 && i + 8 > len && !(load64(data + len - 8) & high))
+        return len;
     for (; i < len; i++)
         if (data[i] & 0x80)
             return i;

@@ -303,13 +303,31 @@ void header_add(header_t *h, const char *name, const char *value)
     f->value_len = strlen(value);
 }
 
+/* Free text as a field value: RFC 2047 words whose first fits the line after "Name: ". */
+static void text_value(const char *name, const char *utf8, size_t len, buf_t *out)
+{
+    size_t used = strlen(name) + 2;
+    codec_words_encode(utf8, len, used < HEADER_FOLD_AT ? HEADER_FOLD_AT - used : 0, out);
+}
+
 void header_add_text(header_t *h, const char *name, const char *utf8)
 {
     buf_t encoded = BUF_INIT;
-    size_t used = strlen(name) + 2;
-    codec_words_encode(utf8, strlen(utf8), used < HEADER_FOLD_AT ? HEADER_FOLD_AT - used : 0,
-                       &encoded);
+    text_value(name, utf8, strlen(utf8), &encoded);
     header_add(h, name, buf_cstr(&encoded));
+    buf_free(&encoded);
+}
+
+void header_fold_text(const char *name, const char *utf8, buf_t *out)
+{
+    size_t len = strlen(utf8);
+    if (!codec_words_needed(utf8, len)) { /* the words would be the text itself */
+        header_fold(name, utf8, len, out);
+        return;
+    }
+    buf_t encoded = BUF_INIT;
+    text_value(name, utf8, len, &encoded);
+    header_fold(name, buf_cstr(&encoded), encoded.len, out);
     buf_free(&encoded);
 }
 
@@ -336,11 +354,42 @@ static bool is_fold_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/*
+ * Whether "Name: value" goes out as it is: it fits on one line (so no token
+ * can cross the fold column), has no whitespace to trim at either end and no
+ * CR or LF to blank. Most fields a user agent writes are like that.
+ */
+static bool fits_unfolded(size_t name_len, const char *value, size_t value_len)
+{
+    if (name_len + 2 + value_len > HEADER_FOLD_AT)
+        return false;
+    if (value_len == 0)
+        return true;
+    return !is_fold_space(value[0]) && !is_fold_space(value[value_len - 1]) &&
+           !memchr(value, '\n', value_len) && !memchr(value, '\r', value_len);
+}
+
 void header_fold(const char *name, const char *value, size_t value_len, buf_t *out)
 {
-    buf_puts(out, name);
+    size_t name_len = strlen(name);
+    if (fits_unfolded(name_len, value, value_len)) {
+        buf_reserve(out, name_len + value_len + 4);
+        uint8_t *p = out->data + out->len;
+        memcpy(p, name, name_len);
+        p += name_len;
+        *p++ = ':';
+        *p++ = ' ';
+        memcpy(p, value, value_len);
+        p += value_len;
+        *p++ = '\r';
+        *p++ = '\n';
+        *p = '\0';
+        out->len = (size_t)(p - out->data);
+        return;
+    }
+    buf_append(out, name, name_len);
     buf_append(out, ": ", 2);
-    size_t column = strlen(name) + 2;
+    size_t column = name_len + 2;
     size_t i = 0;
     while (i < value_len && is_fold_space(value[i]))
         i++;

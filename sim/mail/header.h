@@ -94,6 +94,11 @@ size_t header_remove(header_t *h, const char *name);
  * CR and LF inside value become spaces, so a value cannot forge a field.
  */
 void header_fold(const char *name, const char *value, size_t value_len, buf_t *out);
+/*
+ * Writes a field of free text folded, as header_add_text and header_write
+ * would write it, without keeping a copy.
+ */
+void header_fold_text(const char *name, const char *utf8, buf_t *out);
 /* Writes every field, folded, in order (no empty line after them). */
 void header_write(const header_t *h, buf_t *out);
 /*

@@ -4,74 +4,117 @@
  */
 #include "mail/message.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mail/address.h"
 #include "mail/header.h"
 
+/* Appends n bytes of s at *pos, cut as snprintf cuts: out keeps room for its NUL. */
+static void put_cut(char *out, size_t size, size_t *pos, const char *s, size_t n)
+{
+    size_t room = *pos < size ? size - 1 - *pos : 0;
+    if (n > room)
+        n = room;
+    memcpy(out + *pos, s, n);
+    *pos += n;
+}
+
+/* Digits of v in base (10 or 16, lower case), written backwards from end; returns the first. */
+static char *put_digits(char *end, uint64_t v, unsigned base)
+{
+    static const char digits[] = "0123456789abcdef";
+    do {
+        *--end = digits[v % base];
+        v /= base;
+    } while (v);
+    return end;
+}
+
 char *message_id_make(uint64_t counter, uint64_t seed, const char *host, char *out, size_t size)
 {
-    snprintf(out, size, "<%llu.%llx@%s>", (unsigned long long)counter, (unsigned long long)seed,
-             host && *host ? host : "localhost");
+    /* "<%llu.%llx@%s>" by hand: every message an agent sends gets one */
+    if (size == 0)
+        return out;
+    char head[48], *end = head + sizeof head;
+    char *p = put_digits(end, seed, 16);
+    *--p = '.';
+    p = put_digits(p, counter, 10);
+    *--p = '<';
+    size_t pos = 0;
+    put_cut(out, size, &pos, p, (size_t)(end - p));
+    put_cut(out, size, &pos, "@", 1);
+    if (!host || !*host)
+        host = "localhost";
+    put_cut(out, size, &pos, host, strlen(host));
+    put_cut(out, size, &pos, ">", 1);
+    out[pos] = '\0';
     return out;
 }
 
-/* Parses each address (list) and writes them all as one field value; -1 if any was bad. */
-static int add_address_field(header_t *h, const char *name, const char *const *values, size_t count)
+/*
+ * Writes an address field: the lists in values parsed and written back as one
+ * value (nothing when that is empty); -1 if any was malformed. A lone plain
+ * address is written as it stands, which is what parsing it gives.
+ */
+static int write_address_field(const char *name, const char *const *values, size_t count,
+                               buf_t *out)
 {
     if (count == 0)
         return 0;
-    int rc = 0;
-    addr_list_t list;
-    addr_list_init(&list);
-    for (size_t i = 0; i < count; i++)
-        if (values[i] && addr_list_parse(values[i], strlen(values[i]), &list) != 0)
-            rc = -1;
+    if (count == 1 && values[0] && addr_spec_is_plain(values[0], strlen(values[0]))) {
+        header_fold(name, values[0], strlen(values[0]), out);
+        return 0;
+    }
     buf_t text = BUF_INIT;
-    addr_list_format(&list, &text);
+    int rc = addr_field_value(values, count, &text);
     if (text.len > 0)
-        header_add(h, name, buf_cstr(&text));
+        header_fold(name, buf_cstr(&text), text.len, out);
     buf_free(&text);
-    addr_list_free(&list);
     return rc;
 }
 
-static int build_header(const message_spec_t *spec, header_t *h)
+static void write_plain_field(const char *name, const char *value, buf_t *out)
+{
+    header_fold(name, value, strlen(value), out);
+}
+
+/* The fields straight into out, folded, in the order message.h gives. */
+static int write_header(const message_spec_t *spec, buf_t *out)
 {
     char date[MESSAGE_DATE_MAX], id[256];
-    header_add(h, "Date", message_date_format(spec->date, spec->tz_minutes, date, sizeof date));
-    int rc = add_address_field(h, "From", &spec->from, spec->from ? 1 : 0);
-    if (add_address_field(h, "To", spec->to, spec->to_count) != 0)
+    write_plain_field("Date", message_date_format(spec->date, spec->tz_minutes, date, sizeof date),
+                      out);
+    int rc = write_address_field("From", &spec->from, spec->from ? 1 : 0, out);
+    if (write_address_field("To", spec->to, spec->to_count, out) != 0)
         rc = -1;
-    if (add_address_field(h, "Cc", spec->cc, spec->cc_count) != 0)
+    if (write_address_field("Cc", spec->cc, spec->cc_count, out) != 0)
         rc = -1;
-    if (add_address_field(h, "Reply-To", &spec->reply_to, spec->reply_to ? 1 : 0) != 0)
+    if (write_address_field("Reply-To", &spec->reply_to, spec->reply_to ? 1 : 0, out) != 0)
         rc = -1;
     if (spec->subject)
-        header_add_text(h, "Subject", spec->subject);
-    if (spec->message_id)
-        header_add(h, "Message-ID", spec->message_id);
-    else
-        header_add(h, "Message-ID",
-                   message_id_make(spec->counter, spec->seed, spec->host, id, sizeof id));
+        header_fold_text("Subject", spec->subject, out);
+    write_plain_field("Message-ID",
+                      spec->message_id
+                          ? spec->message_id
+                          : message_id_make(spec->counter, spec->seed, spec->host, id, sizeof id),
+                      out);
     for (size_t i = 0; i < spec->field_count; i++)
-        header_add_text(h, spec->fields[i].name, spec->fields[i].value);
-    header_add(h, "MIME-Version", "1.0");
+        header_fold_text(spec->fields[i].name, spec->fields[i].value, out);
+    write_plain_field("MIME-Version", "1.0", out);
     return rc;
 }
 
 /* The text, or text and html as multipart/alternative (RFC 2046 5.1.4). */
-static void build_text_entity(const message_spec_t *spec, buf_t *out)
+static void build_text_entity(const message_spec_t *spec, const char *text, size_t text_len,
+                              buf_t *out)
 {
-    const char *text = spec->text ? spec->text : "";
     if (!spec->html) {
-        mime_write_text(out, "plain", text, strlen(text), spec->allow_8bit);
+        mime_write_text(out, "plain", text, text_len, spec->allow_8bit);
         return;
     }
     buf_t parts[2] = {BUF_INIT, BUF_INIT};
-    mime_write_text(&parts[0], "plain", text, strlen(text), spec->allow_8bit);
+    mime_write_text(&parts[0], "plain", text, text_len, spec->allow_8bit);
     mime_write_text(&parts[1], "html", spec->html, strlen(spec->html), spec->allow_8bit);
     mime_write_multipart(out, "alternative", parts, 2, spec->seed, spec->counter * 2 + 1);
     buf_free(&parts[0]);
@@ -79,15 +122,15 @@ static void build_text_entity(const message_spec_t *spec, buf_t *out)
 }
 
 /* The body entity: the text alone, or multipart/mixed with the attachments (RFC 2046 5.1.3). */
-static void build_body(const message_spec_t *spec, buf_t *out)
+static void build_body(const message_spec_t *spec, const char *text, size_t text_len, buf_t *out)
 {
     if (spec->attachment_count == 0) {
-        build_text_entity(spec, out);
+        build_text_entity(spec, text, text_len, out);
         return;
     }
     size_t count = spec->attachment_count + 1;
     buf_t *parts = xcalloc(count, sizeof *parts);
-    build_text_entity(spec, &parts[0]);
+    build_text_entity(spec, text, text_len, &parts[0]);
     for (size_t i = 0; i < spec->attachment_count; i++)
         mime_write_attachment(&parts[i + 1], &spec->attachments[i]);
     mime_write_multipart(out, "mixed", parts, count, spec->seed, spec->counter * 2);
@@ -98,12 +141,12 @@ static void build_body(const message_spec_t *spec, buf_t *out)
 
 int message_build(const message_spec_t *spec, buf_t *out)
 {
-    header_t h;
-    header_init(&h);
-    int rc = build_header(spec, &h);
-    header_write(&h, out);
-    header_free(&h);
-    build_body(spec, out); /* its Content-* fields end the header */
+    const char *text = spec->text ? spec->text : "";
+    size_t text_len = strlen(text);
+    /* the whole message in one allocation when it is plain text: the header and line ends */
+    buf_reserve(out, text_len + text_len / 32 + 1024);
+    int rc = write_header(spec, out);
+    build_body(spec, text, text_len, out); /* its Content-* fields end the header */
     return rc;
 }
 

@@ -16,65 +16,80 @@
 /* RFC 5322 2.1.1: a line is at most 998 characters without its CRLF. */
 #define LINE_OCTETS_MAX 998
 
-/* Line ends made CRLF: bare LF and bare CR become CRLF. Appends to out. */
-static void normalise_line_ends(const char *text, size_t len, buf_t *out)
+/* Room for n more bytes and the NUL, without a call when there is room already. */
+static uint8_t *room_for(buf_t *out, size_t n, size_t hint)
 {
-    buf_reserve(out, len + len / 32 + 2);
-    size_t lf = SIZE_MAX;
-    for (size_t i = 0; i < len;) {
-        size_t end = mem_line_end(text, i, len, &lf);
-        buf_append(out, text + i, end - i); /* the run up to the line end, at once */
-        if (end == len)
-            return;
-        buf_append(out, "\r\n", 2);
-        if (text[end] == '\r' && end + 1 < len && text[end + 1] == '\n')
-            end++;
-        i = end + 1;
-    }
+    if (out->cap - out->len < n + 1)
+        buf_reserve(out, n > hint ? n : hint);
+    return out->data + out->len;
 }
 
-typedef struct text_shape {
-    bool ascii;
-    size_t longest_line;
-} text_shape_t;
-
-/* Octets between LFs, CRs not counted; ascii: no NUL and no octet over 127. */
-static text_shape_t text_shape(const uint8_t *s, size_t len)
+/*
+ * Appends text with every line end (CRLF, bare LF, bare CR) made CRLF, and a
+ * CRLF after a last line that has none (an empty text is one empty line).
+ * Each line is copied in one piece. Returns the longest line's length, line
+ * end not counted.
+ */
+static size_t put_text_lines(const char *text, size_t len, buf_t *out)
 {
-    text_shape_t shape = {eightbit_is_7bit(s, len) && !memchr(s, 0, len), 0};
-    for (const uint8_t *p = s, *end = s + len; p < end;) {
-        const uint8_t *lf = memchr(p, '\n', (size_t)(end - p));
-        const uint8_t *stop = lf ? lf : end;
-        size_t line = (size_t)(stop - p);
-        for (const uint8_t *cr = p; (cr = memchr(cr, '\r', (size_t)(stop - cr))) != NULL; cr++)
-            line--;
-        if (line > shape.longest_line)
-            shape.longest_line = line;
-        if (!lf)
+    const char *end = text + len;
+    /* Without any CR (most text), a line ends only at an LF: one search a line. */
+    bool has_cr = memchr(text, '\r', len) != NULL;
+    size_t longest = 0, lf = SIZE_MAX;
+    room_for(out, len + 2, len + len / 32 + 2);
+    const char *p = text;
+    do {
+        const char *stop;
+        if (has_cr) {
+            stop = text + mem_line_end(text, (size_t)(p - text), len, &lf);
+        } else {
+            stop = memchr(p, '\n', (size_t)(end - p));
+            if (!stop)
+                stop = end;
+        }
+        size_t n = (size_t)(stop - p);
+        if (n > longest)
+            longest = n;
+        uint8_t *w = room_for(out, n + 2, n + 2 + (size_t)(end - stop));
+        memcpy(w, p, n);
+        w[n] = '\r';
+        w[n + 1] = '\n';
+        w[n + 2] = '\0';
+        out->len += n + 2;
+        if (stop == end)
             break;
-        p = lf + 1;
-    }
-    return shape;
+        p = stop + 1 + (*stop == '\r' && stop + 1 < end && stop[1] == '\n');
+    } while (p < end);
+    return longest;
+}
+
+static void put_text_fields(buf_t *out, const char *subtype, mime_encoding_t enc)
+{
+    buf_puts(out, "Content-Type: text/");
+    buf_puts(out, subtype ? subtype : "plain");
+    buf_puts(out, "; charset=utf-8\r\nContent-Transfer-Encoding: ");
+    buf_puts(out, mime_encoding_name(enc));
+    buf_append(out, "\r\n\r\n", 4);
 }
 
 void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len, bool allow_8bit)
 {
+    if (len == 0)
+        text = ""; /* NULL with no length is no text */
+    /* ascii: no NUL and no octet over 127; line ends added or changed do not alter that */
+    bool ascii = eightbit_is_7bit((const uint8_t *)text, len) && !memchr(text, 0, len);
+    size_t start = out->len;
+    if (ascii || allow_8bit) {
+        put_text_fields(out, subtype, ascii ? MIME_ENC_7BIT : MIME_ENC_8BIT);
+        if (put_text_lines(text, len, out) <= LINE_OCTETS_MAX)
+            return;
+        out->len = start; /* a line too long for 7bit or 8bit: quoted-printable after all */
+        out->data[start] = '\0';
+    }
     buf_t body = BUF_INIT;
-    normalise_line_ends(text, len, &body);
-    if (body.len < 2 || body.data[body.len - 1] != '\n')
-        buf_append(&body, "\r\n", 2);
-    text_shape_t shape = text_shape(body.data, body.len);
-    mime_encoding_t enc = MIME_ENC_7BIT;
-    if (shape.longest_line > LINE_OCTETS_MAX || (!shape.ascii && !allow_8bit))
-        enc = MIME_ENC_QP;
-    else if (!shape.ascii)
-        enc = MIME_ENC_8BIT;
-    buf_printf(out, "Content-Type: text/%s; charset=utf-8\r\n", subtype ? subtype : "plain");
-    buf_printf(out, "Content-Transfer-Encoding: %s\r\n\r\n", mime_encoding_name(enc));
-    if (enc == MIME_ENC_QP)
-        codec_qp_encode(body.data, body.len, true, out);
-    else
-        buf_append(out, body.data, body.len);
+    put_text_lines(text, len, &body);
+    put_text_fields(out, subtype, MIME_ENC_QP);
+    codec_qp_encode(body.data, body.len, true, out);
     buf_free(&body);
 }
 

@@ -323,12 +323,11 @@ static char *bare_address(const char *s)
     return xstrndup(s, n);
 }
 
+/* sub->rcpts has room for every recipient (agent_send sizes it once). */
 static void add_rcpts(submission_t *sub, const char *const *list, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        sub->rcpts = xrealloc(sub->rcpts, (sub->nrcpts + 1) * sizeof *sub->rcpts);
+    for (size_t i = 0; i < n; i++)
         sub->rcpts[sub->nrcpts++] = bare_address(list[i]);
-    }
 }
 
 /* Bytes of a generated attachment: printable, deterministic, from the world's PRNG. */
@@ -359,16 +358,17 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from, co
     if (display && strcmp(display, store_user_name(store_find_user(a->server->store, a->user))))
         snprintf(from_field, sizeof from_field, "%s <%s>", display, from);
     else
-        snprintf(from_field, sizeof from_field, "%s", from);
-    mime_attachment_t *atts = xcalloc(m->nattachments + 1, sizeof *atts);
-    uint8_t **bytes = xcalloc(m->nattachments + 1, sizeof *bytes);
+        str_copy(from_field, sizeof from_field, from);
+    /* Most sends carry no attachment and no extra field: nothing to allocate for them. */
+    mime_attachment_t *atts = m->nattachments ? xcalloc(m->nattachments, sizeof *atts) : NULL;
+    uint8_t **bytes = m->nattachments ? xcalloc(m->nattachments, sizeof *bytes) : NULL;
     for (size_t i = 0; i < m->nattachments; i++) {
         size_t len;
         bytes[i] = make_attachment(w, &m->attachments[i], &len);
         atts[i] = (mime_attachment_t){m->attachments[i].name, m->attachments[i].type, bytes[i],
                                       len};
     }
-    message_field_t *fields = xcalloc(m->nheaders + 1, sizeof *fields);
+    message_field_t *fields = m->nheaders ? xcalloc(m->nheaders, sizeof *fields) : NULL;
     for (size_t i = 0; i < m->nheaders; i++)
         fields[i] = (message_field_t){m->headers[i].name, m->headers[i].value};
     message_spec_t spec = {
@@ -430,6 +430,7 @@ bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen
     sub->label = xstrdup(m->id ? m->id : msgid);
     sub->reverse_path = bare_address(from);
     world_register_label(w, msgid, sub->label);
+    sub->rcpts = xmalloc((m->nto + m->ncc + m->nbcc + 1) * sizeof *sub->rcpts);
     add_rcpts(sub, m->to, m->nto);
     add_rcpts(sub, m->cc, m->ncc);
     add_rcpts(sub, m->bcc, m->nbcc);

@@ -264,13 +264,32 @@ size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uin
     return pos;
 }
 
+size_t line_dot_clean_prefix(const uint8_t *in, size_t len)
+{
+    /* Each line must end in CRLF, hold no other CR and not start with a dot. */
+    const uint8_t *p = in, *end = in + len;
+    while (p < end && *p != '.') {
+        const uint8_t *lf = memchr(p, '\n', (size_t)(end - p));
+        if (!lf || lf == p || lf[-1] != '\r' || memchr(p, '\r', (size_t)(lf - 1 - p)))
+            break;
+        p = lf + 1;
+    }
+    return (size_t)(p - in);
+}
+
 uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out)
 {
     uint64_t size = 0;
     size_t lf = SIZE_MAX;
     buf_reserve(out, len + len / 64 + 8);
-    /* Line by line, each copied in one piece: a 2 KB body is 30 appends, not 2,000. */
     for (size_t i = 0; i < len;) {
+        /* A message composed here is one such run, copied at once. */
+        size_t clean = i + line_dot_clean_prefix(in + i, len - i);
+        buf_append(out, in + i, clean - i);
+        size += clean - i;
+        if ((i = clean) == len)
+            break;
+        /* One line that needs work. */
         size_t end = mem_line_end(in, i, len, &lf);
         /* RFC 5321 4.5.2: a line that starts with a dot gets one more. */
         if (end > i && in[i] == '.')

@@ -122,5 +122,11 @@ size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uin
  * without the terminator (what RFC 1870 SIZE declares).
  */
 uint64_t line_dot_encode(const uint8_t *in, size_t len, buf_t *out);
+/*
+ * How many octets at the start of in go into such a block unchanged: whole
+ * lines that end in CRLF, hold no other CR and do not start with a dot. When
+ * that is all of in, the block is in and ".\r\n", and its size is len.
+ */
+size_t line_dot_clean_prefix(const uint8_t *in, size_t len);
 
 #endif

@@ -46,7 +46,7 @@ struct smtp_client {
     size_t *order;  /* indexes of the recipients sent in RCPT, in order */
     size_t norder;
     size_t rcpt_sent, rcpt_replied, naccepted;
-    buf_t wire; /* the stuffed body with its final dot */
+    buf_t wire; /* the stuffed body with its final dot; empty: head's data goes as it is */
 };
 
 /* The only way to change state. */

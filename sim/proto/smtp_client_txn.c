@@ -4,7 +4,6 @@
  * a time or pipelined (RFC 2920 3.1), the body with dot-stuffing, and RSET
  * after a transaction that failed half-way.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "proto/smtp_addr.h"
@@ -44,7 +43,11 @@ static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
         len = seven.len;
     }
     buf_reset(&c->wire);
-    *size = line_dot_encode(src, len, &c->wire);
+    /* A message whose lines need no change goes from m->data itself: the wire stays empty. */
+    if (src == m->data && line_dot_clean_prefix(src, len) == len)
+        *size = len;
+    else
+        *size = line_dot_encode(src, len, &c->wire);
     buf_free(&seven);
     return true;
 }
@@ -74,9 +77,13 @@ static bool address_ok(const char *addr, bool is_sender)
 {
     char path[SMTP_PATH_MAX + 3], mailbox[SMTP_PATH_MAX + 1];
     const char *rest, *why;
-    if (strlen(addr) > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))
+    size_t len = strlen(addr);
+    if (len > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))
         return false;
-    snprintf(path, sizeof path, "<%s>", addr);
+    path[0] = '<';
+    memcpy(path + 1, addr, len);
+    path[len + 1] = '>';
+    path[len + 2] = '\0';
     return smtp_path_parse(path, is_sender, !is_sender, mailbox, &rest, &why) == SMTP_PATH_OK &&
            *rest == '\0';
 }
@@ -95,18 +102,40 @@ static bool check_addresses(smtp_client_t *c)
     }
     c->order = xrealloc(c->order, (m->nrecipients ? m->nrecipients : 1) * sizeof *c->order);
     c->norder = 0;
-    smtp_reply_t bad = smtp_reply_make(553, "5.1.3", "Bad recipient address syntax");
     for (size_t i = 0; i < m->nrecipients; i++) {
-        if (address_ok(m->recipients[i], false))
+        if (address_ok(m->recipients[i], false)) {
             c->order[c->norder++] = i;
-        else
-            smtp_client_report(c, m, i, &bad, false);
+            continue;
+        }
+        smtp_reply_t bad = smtp_reply_make(553, "5.1.3", "Bad recipient address syntax");
+        smtp_client_report(c, m, i, &bad, false);
     }
     if (c->norder == 0) {
         smtp_client_message_done(c);
         return false;
     }
     return true;
+}
+
+/* MAIL's parameters (RFC 1870 SIZE, RFC 6152 BODY), each with its space; params holds 64. */
+static void mail_params(char *params, bool with_size, uint64_t size, bool body_8bit)
+{
+    char *p = params;
+    if (with_size) {
+        char digits[24], *d = digits + sizeof digits;
+        do {
+            *--d = (char)('0' + size % 10);
+            size /= 10;
+        } while (size);
+        memcpy(p, " SIZE=", 6);
+        memcpy(p + 6, d, (size_t)(digits + sizeof digits - d));
+        p += 6 + (digits + sizeof digits - d);
+    }
+    if (body_8bit) {
+        memcpy(p, " BODY=8BITMIME", 14);
+        p += 14;
+    }
+    *p = '\0';
 }
 
 bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
@@ -116,11 +145,8 @@ bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
     uint64_t size;
     if (!check_addresses(c) || !prepare_body(c, &body_8bit, &size) || !fits_server(c, size))
         return false;
-    char params[64] = "";
-    if (c->info.extensions & SMTP_EXT_SIZE)
-        snprintf(params, sizeof params, " SIZE=%llu", (unsigned long long)size);
-    if (body_8bit)
-        strcat(params, " BODY=8BITMIME");
+    char params[64];
+    mail_params(params, (c->info.extensions & SMTP_EXT_SIZE) != 0, size, body_8bit);
     c->pipelined = (c->info.extensions & SMTP_EXT_PIPELINING) != 0;
     c->mail_ok = c->discard = false;
     c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
@@ -203,7 +229,12 @@ static void report_accepted(smtp_client_t *c, const smtp_reply_t *r)
 
 static void send_body(smtp_client_t *c, buf_t *out)
 {
-    buf_append(out, c->wire.data, c->wire.len);
+    if (c->wire.len > 0) {
+        buf_append(out, c->wire.data, c->wire.len);
+    } else { /* prepare_body found the message fit to send as it is */
+        buf_append(out, c->head->data, c->head->len);
+        buf_append(out, ".\r\n", 3);
+    }
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, NULL, 0, ".");
     smtp_client_set_state(c, SMTP_CLIENT_BODY);
