@@ -3,26 +3,31 @@
  *
  * Events due now (scheduled with no delay) go to a FIFO: they run after
  * everything already due now, in the order they came, so no ordering work is
- * needed. Every event in the heap that is due now was scheduled before the
- * clock got here, hence before any event in the FIFO: the heap goes first
- * at equal times, then the FIFO.
+ * needed. Every event elsewhere that is due now was scheduled before the
+ * clock got here, hence before any event in the FIFO: those go first at
+ * equal times, then the FIFO.
  *
- * Later events go to an indexed 4-ary min-heap. A heap entry is one 128-bit
- * key: time, then a 32-bit sequence number, then the slot; the sequence
- * numbers are unique, so one integer compare orders two entries and the slot
- * bits never decide. When the sequence counter would wrap, the pending
- * events are numbered afresh in their order (sched_renumber).
+ * Later events go to a radix heap. Its key is one 128-bit integer: time, a
+ * 32-bit sequence number, then the slot; sequence numbers are unique, so the
+ * integer order is the (time, sequence) order and the slot bits never decide.
+ * Time only moves forward, which is what a radix heap needs: keys sit in
+ * buckets by how many low bits they differ from a base that is at most every
+ * key; inserting and cancelling are O(1), and a key only ever moves to lower
+ * buckets, a few times in its life. A binary heap of the same events paid a
+ * compare and a move per level on every pop. When the sequence counter would
+ * wrap, the pending events are numbered afresh in their order.
  *
- * Each pending event owns a slot holding its callback and where it is (heap
- * index or FIFO index); an id names the slot and its generation, so a stale
- * id (event already run or cancelled, slot reused) is recognised and
- * ignored. Cancelling takes the event out at once: a cancelled timer left in
- * place until its time (an idle timer waits minutes) made the heap many
- * times larger than the live events, and every pop paid for that depth.
+ * Each pending event owns a slot holding its callback and where it is
+ * (bucket and index, or FIFO index); an id names the slot and its
+ * generation, so a stale id (event already run or cancelled, slot reused) is
+ * recognised and ignored. Cancelling takes the event out at once: a
+ * cancelled timer left in place until its time (an idle timer waits minutes)
+ * made the queue many times larger than the live events.
  */
 #include "core/sched.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/util.h"
 
@@ -32,19 +37,31 @@ typedef struct slot {
     sched_fn fn; /* NULL while the slot is free */
     void *arg;
     uint32_t gen;
-    uint32_t pos; /* heap index, FIFO index | IN_FIFO, or the next free slot */
+    uint32_t pos;   /* index in its bucket or in the FIFO, or the next free slot */
+    uint8_t bucket; /* IN_FIFO for the FIFO */
 } slot_t;
 
+typedef struct bucket {
+    heap_key_t *keys; /* in no order */
+    uint32_t len, cap;
+} bucket_t;
+
 #define NO_SLOT UINT32_MAX
-#define IN_FIFO 0x80000000u
-#define ARITY 4
+#define NBUCKETS 65u /* bucket_of: 0..64 */
+#define NBUCKET_WORDS 2u
+#define IN_FIFO 255u
 
 struct sched {
     sim_time_t now;
     uint32_t next_seq;
     uint64_t events_run;
-    heap_key_t *heap;
-    size_t heap_len, heap_cap;
+    /* Bucket b holds the keys whose time differs from base_time in exactly
+     * the b low bits; base_time is at most every key's time. */
+    bucket_t buckets[NBUCKETS];
+    uint64_t nonempty[NBUCKET_WORDS];
+    uint64_t base_time;
+    uint32_t b0_head; /* bucket 0 starts here */
+    size_t heap_len;
     /* Slots of events due now, in order; NO_SLOT where one was taken out. */
     uint32_t *fifo;
     uint32_t fifo_head, fifo_len, fifo_cap, fifo_live;
@@ -66,7 +83,8 @@ void sched_free(sched_t *s)
 {
     if (!s)
         return;
-    free(s->heap);
+    for (unsigned b = 0; b < NBUCKETS; b++)
+        free(s->buckets[b].keys);
     free(s->fifo);
     free(s->slots);
     free(s);
@@ -87,7 +105,7 @@ static uint32_t slot_alloc(sched_t *s)
         return i;
     }
     if (s->slots_len == s->slots_cap) {
-        if (s->slots_cap >= IN_FIFO / 2)
+        if (s->slots_cap >= UINT32_MAX / 4)
             panic("sched: too many pending events");
         s->slots_cap = s->slots_cap ? s->slots_cap * 2 : 256;
         s->slots = xrealloc(s->slots, (size_t)s->slots_cap * sizeof *s->slots);
@@ -116,16 +134,29 @@ static slot_t *slot_of(const sched_t *s, sched_id_t id)
     return &s->slots[si];
 }
 
-/* --- the heap --------------------------------------------------------------- */
+/* --- the radix heap ----------------------------------------------------------- */
+
+static inline uint64_t key_time_bits(heap_key_t k)
+{
+    return (uint64_t)(k >> 64);
+}
 
 static inline sim_time_t key_time(heap_key_t k)
 {
-    return (sim_time_t)(uint64_t)(k >> 64);
+    return (sim_time_t)key_time_bits(k);
 }
 
 static inline uint32_t key_slot(heap_key_t k)
 {
     return (uint32_t)k;
+}
+
+/* The bucket of time t: 0 when it is the base time, else the position of
+ * the highest bit in which they differ, plus one. */
+static inline unsigned bucket_of(const sched_t *s, uint64_t t)
+{
+    uint64_t x = t ^ s->base_time;
+    return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
 }
 
 static void sched_renumber(sched_t *s);
@@ -138,72 +169,168 @@ static heap_key_t key_make(sched_t *s, sim_time_t when, uint32_t slot)
     return (heap_key_t)(uint64_t)when << 64 | low;
 }
 
-/* Writes k at heap index i and tells its slot where it is. */
-static inline void heap_put(sched_t *s, size_t i, heap_key_t k)
+static void bucket_grow(bucket_t *bk)
 {
-    s->heap[i] = k;
-    s->slots[key_slot(k)].pos = (uint32_t)i;
+    bk->cap = bk->cap ? bk->cap * 2 : 16;
+    bk->keys = xrealloc(bk->keys, (size_t)bk->cap * sizeof *bk->keys);
 }
 
-/* Places k at or above the hole at i. */
-static void sift_up(sched_t *s, size_t i, heap_key_t k)
+static inline void mark(sched_t *s, unsigned b, bool nonempty)
 {
-    while (i > 0) {
-        size_t parent = (i - 1) / ARITY;
-        if (k >= s->heap[parent])
-            break;
-        heap_put(s, i, s->heap[parent]);
-        i = parent;
-    }
-    heap_put(s, i, k);
-}
-
-/* Places k at or below the hole at i. */
-static void sift_down(sched_t *s, size_t i, heap_key_t k)
-{
-    size_t n = s->heap_len;
-    const heap_key_t *h = s->heap;
-    for (;;) {
-        size_t first = ARITY * i + 1, best;
-        if (first + ARITY <= n) {
-            size_t a = h[first + 1] < h[first] ? first + 1 : first;
-            size_t b = h[first + 3] < h[first + 2] ? first + 3 : first + 2;
-            best = h[b] < h[a] ? b : a;
-        } else {
-            if (first >= n)
-                break;
-            best = first;
-            for (size_t c = first + 1; c < n; c++)
-                if (h[c] < h[best])
-                    best = c;
-        }
-        if (h[best] >= k)
-            break;
-        heap_put(s, i, h[best]);
-        i = best;
-    }
-    heap_put(s, i, k);
-}
-
-/* Takes the entry at heap index i out. */
-static void heap_remove(sched_t *s, size_t i)
-{
-    heap_key_t last = s->heap[--s->heap_len];
-    if (i == s->heap_len)
-        return;
-    if (i > 0 && last < s->heap[(i - 1) / ARITY])
-        sift_up(s, i, last);
+    if (nonempty)
+        s->nonempty[b / 64] |= 1ULL << (b % 64);
     else
-        sift_down(s, i, last);
+        s->nonempty[b / 64] &= ~(1ULL << (b % 64));
 }
 
-static void heap_push(sched_t *s, heap_key_t k)
+/* Appends k to bucket b and tells its slot where it is. Bucket 0 is kept
+ * in key order: callers append there only keys larger than those in it. */
+static inline void bucket_add(sched_t *s, unsigned b, heap_key_t k)
 {
-    if (s->heap_len == s->heap_cap) {
-        s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 256;
-        s->heap = xrealloc(s->heap, s->heap_cap * sizeof *s->heap);
+    bucket_t *bk = &s->buckets[b];
+    if (bk->len == bk->cap)
+        bucket_grow(bk);
+    slot_t *sl = &s->slots[key_slot(k)];
+    sl->bucket = (uint8_t)b;
+    sl->pos = bk->len;
+    bk->keys[bk->len++] = k;
+}
+
+/* Takes the key at index i of bucket b out. Bucket 0 keeps its order (its
+ * front is b0_head); the others let their last key fill the gap. */
+static void bucket_take(sched_t *s, unsigned b, uint32_t i)
+{
+    bucket_t *bk = &s->buckets[b];
+    if (b == 0) {
+        if (i == s->b0_head) {
+            s->b0_head++;
+        } else {
+            for (uint32_t j = i + 1; j < bk->len; j++) {
+                bk->keys[j - 1] = bk->keys[j];
+                s->slots[key_slot(bk->keys[j])].pos = j - 1;
+            }
+            bk->len--;
+        }
+        if (s->b0_head == bk->len) {
+            s->b0_head = bk->len = 0;
+            mark(s, 0, false);
+        }
+        return;
     }
-    sift_up(s, s->heap_len++, k);
+    heap_key_t moved = bk->keys[--bk->len];
+    if (i != bk->len) {
+        bk->keys[i] = moved;
+        s->slots[key_slot(moved)].pos = i;
+    }
+    if (bk->len == 0)
+        mark(s, b, false);
+}
+
+static unsigned lowest_nonempty(const sched_t *s)
+{
+    for (unsigned w = 0; w < NBUCKET_WORDS; w++)
+        if (s->nonempty[w])
+            return w * 64 + (unsigned)__builtin_ctzll(s->nonempty[w]);
+    return NBUCKETS;
+}
+
+/* Moves every key of bucket from (> 0) to where it belongs now. */
+static void bucket_spread(sched_t *s, unsigned from)
+{
+    bucket_t *bk = &s->buckets[from];
+    uint32_t n = bk->len;
+    bk->len = 0;
+    mark(s, from, false);
+    const heap_key_t *keys = bk->keys;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned b = bucket_of(s, key_time_bits(keys[i]));
+        bucket_add(s, b, keys[i]);
+        mark(s, b, true);
+    }
+}
+
+/* Sorts bucket 0 (filled by bucket_spread, front at 0) by key. */
+static void bucket0_sort(sched_t *s)
+{
+    bucket_t *bk = &s->buckets[0];
+    for (uint32_t i = 1; i < bk->len; i++) {
+        heap_key_t k = bk->keys[i];
+        uint32_t j = i;
+        for (; j > 0 && bk->keys[j - 1] > k; j--) {
+            bk->keys[j] = bk->keys[j - 1];
+            s->slots[key_slot(bk->keys[j])].pos = j;
+        }
+        bk->keys[j] = k;
+        s->slots[key_slot(k)].pos = j;
+    }
+}
+
+/*
+ * Lowers the base time to t. A key in a bucket below bucket_of(t) agrees
+ * with the old base above that bit, so it now belongs in that bucket, which
+ * held nothing (a key there would be earlier than the old base); the higher
+ * buckets keep their keys.
+ */
+static void heap_rebase(sched_t *s, uint64_t t)
+{
+    unsigned d = bucket_of(s, t);
+    for (unsigned b = 0; b < d; b++) {
+        bucket_t *bk = &s->buckets[b];
+        uint32_t from = b == 0 ? s->b0_head : 0;
+        for (uint32_t i = from; i < bk->len; i++)
+            bucket_add(s, d, bk->keys[i]);
+        if (bk->len > from)
+            mark(s, d, true);
+        bk->len = 0;
+        mark(s, b, false);
+    }
+    s->b0_head = 0;
+    s->base_time = t;
+}
+
+static void heap_insert(sched_t *s, heap_key_t k)
+{
+    uint64_t t = key_time_bits(k);
+    if (t < s->base_time)
+        heap_rebase(s, t);
+    unsigned b = bucket_of(s, t);
+    bucket_add(s, b, k);
+    mark(s, b, true);
+    s->heap_len++;
+}
+
+static void heap_remove(sched_t *s, const slot_t *sl)
+{
+    bucket_take(s, sl->bucket, sl->pos);
+    s->heap_len--;
+}
+
+/*
+ * Brings the smallest key to the front of bucket 0 and returns it; false
+ * when the heap is empty. The lowest non-empty bucket holds the earliest
+ * times; its earliest becomes the base time, and every key of that bucket
+ * then goes to a lower bucket, so a key only ever moves down, a few times in
+ * its life. Keys that land in bucket 0 share one time and are sorted by
+ * sequence (usually there is one).
+ */
+static bool heap_min(sched_t *s, heap_key_t *out)
+{
+    if (s->heap_len == 0)
+        return false;
+    if (!(s->nonempty[0] & 1u)) {
+        unsigned b = lowest_nonempty(s);
+        const bucket_t *bk = &s->buckets[b];
+        uint64_t m = key_time_bits(bk->keys[0]);
+        for (uint32_t i = 1; i < bk->len; i++) {
+            uint64_t t = key_time_bits(bk->keys[i]);
+            m = t < m ? t : m;
+        }
+        s->base_time = m;
+        bucket_spread(s, b);
+        bucket0_sort(s);
+    }
+    *out = s->buckets[0].keys[s->b0_head];
+    return true;
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -213,19 +340,30 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /*
- * Gives the heap entries sequence numbers 1..n in their order. A sorted array
- * is a heap, and every later entry gets a larger number, so the order of all
- * events, pending and to come, stays what it was.
+ * Gives the pending keys sequence numbers 1..n in their order, and every
+ * later key gets a larger number, so the order of all events, pending and to
+ * come, stays what it was.
  */
 static void sched_renumber(sched_t *s)
 {
-    qsort(s->heap, s->heap_len, sizeof *s->heap, key_cmp);
-    for (size_t i = 0; i < s->heap_len; i++) {
-        heap_key_t k = s->heap[i];
-        uint64_t low = (uint64_t)(i + 1) << 32 | key_slot(k);
-        heap_put(s, i, (heap_key_t)(uint64_t)key_time(k) << 64 | low);
+    heap_key_t *all = xmalloc((s->heap_len + 1) * sizeof *all);
+    size_t n = 0;
+    for (unsigned b = 0; b < NBUCKETS; b++) {
+        for (uint32_t i = b == 0 ? s->b0_head : 0; i < s->buckets[b].len; i++)
+            all[n++] = s->buckets[b].keys[i];
+        s->buckets[b].len = 0;
     }
-    s->next_seq = (uint32_t)s->heap_len + 1;
+    memset(s->nonempty, 0, sizeof s->nonempty);
+    s->b0_head = 0;
+    qsort(all, n, sizeof *all, key_cmp);
+    s->base_time = 0;
+    s->heap_len = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t low = (uint64_t)(i + 1) << 32 | key_slot(all[i]);
+        heap_insert(s, (heap_key_t)(uint64_t)key_time(all[i]) << 64 | low);
+    }
+    s->next_seq = (uint32_t)n + 1;
+    free(all);
 }
 
 /* --- the FIFO of events due now ---------------------------------------------- */
@@ -241,18 +379,19 @@ static void fifo_push(sched_t *s, uint32_t slot)
                 if (si == NO_SLOT)
                     continue;
                 s->fifo[n] = si;
-                s->slots[si].pos = n++ | IN_FIFO;
+                s->slots[si].pos = n++;
             }
             s->fifo_head = 0;
             s->fifo_len = n;
         } else {
-            if (s->fifo_cap >= IN_FIFO / 2)
+            if (s->fifo_cap >= UINT32_MAX / 4)
                 panic("sched: too many events due now");
             s->fifo_cap = s->fifo_cap ? s->fifo_cap * 2 : 256;
             s->fifo = xrealloc(s->fifo, (size_t)s->fifo_cap * sizeof *s->fifo);
         }
     }
-    s->slots[slot].pos = s->fifo_len | IN_FIFO;
+    s->slots[slot].bucket = IN_FIFO;
+    s->slots[slot].pos = s->fifo_len;
     s->fifo[s->fifo_len++] = slot;
     s->fifo_live++;
 }
@@ -277,17 +416,17 @@ static void place(sched_t *s, uint32_t slot, sim_time_t when)
     if (when <= s->now)
         fifo_push(s, slot);
     else
-        heap_push(s, key_make(s, when, slot));
+        heap_insert(s, key_make(s, when, slot));
 }
 
 /* Takes a pending slot out of the heap or the FIFO; the slot stays the caller's. */
 static void unplace(sched_t *s, const slot_t *sl)
 {
-    if (sl->pos & IN_FIFO) {
-        s->fifo[sl->pos & ~IN_FIFO] = NO_SLOT;
+    if (sl->bucket == IN_FIFO) {
+        s->fifo[sl->pos] = NO_SLOT;
         s->fifo_live--;
     } else {
-        heap_remove(s, sl->pos);
+        heap_remove(s, sl);
     }
 }
 
@@ -325,17 +464,6 @@ bool sched_move(sched_t *s, sched_id_t id, sim_time_t when)
     if (!sl)
         return false;
     uint32_t si = (uint32_t)(id & 0xffffffffu);
-    if (when > s->now && !(sl->pos & IN_FIFO)) {
-        /* In place: a fresh sequence number puts it last among equal times,
-         * exactly where a new sched_at would. */
-        heap_key_t k = key_make(s, when, si); /* first: it may renumber and reorder */
-        size_t pos = sl->pos;
-        if (k < s->heap[pos])
-            sift_up(s, pos, k);
-        else
-            sift_down(s, pos, k);
-        return true;
-    }
     unplace(s, sl);
     place(s, si, when);
     return true;
@@ -352,9 +480,9 @@ bool sched_is_pending(const sched_t *s, sched_id_t id)
 static uint32_t take_next(sched_t *s)
 {
     bool fifo = fifo_settle(s);
-    if (s->heap_len > 0 && (!fifo || key_time(s->heap[0]) <= s->now)) {
-        heap_key_t top = s->heap[0];
-        heap_remove(s, 0);
+    heap_key_t top;
+    if (heap_min(s, &top) && (!fifo || key_time(top) <= s->now)) {
+        heap_remove(s, &s->slots[key_slot(top)]);
         s->now = key_time(top);
         return key_slot(top);
     }
@@ -382,7 +510,8 @@ sim_time_t sched_next_time(sched_t *s)
 {
     if (fifo_settle(s))
         return s->now;
-    return s->heap_len > 0 ? key_time(s->heap[0]) : SIM_TIME_NEVER;
+    heap_key_t top;
+    return heap_min(s, &top) ? key_time(top) : SIM_TIME_NEVER;
 }
 
 uint64_t sched_run_until(sched_t *s, sim_time_t t)
