@@ -257,6 +257,34 @@ static void send_twice(tcp_conn_t *c, void *ctx)
     tcp_send(c, "ready\r\n", 7);
 }
 
+/* Segments up to the default MSS come from a pool and go back to it; larger
+ * ones are allocated each time. Both carry their bytes intact, one after the
+ * other, as the MSS changes between connections. */
+START_TEST(test_segments_reused_and_oversized)
+{
+    static const uint32_t mss[] = {NET_DEFAULT_MSS, 9000, 1, NET_DEFAULT_MSS + 1, 536};
+    for (size_t m = 0; m < sizeof mss / sizeof mss[0]; m++) {
+        world_t w;
+        world_init(&w, 1, true);
+        net_set_mss(w.net, mss[m]);
+        size_t n = mss[m] == 1 ? 300 : 40000;
+        uint8_t *data = pattern(n, (int)m + 7);
+        world_connect(&w);
+        tcp_send(w.client.conn, data, n);
+        sched_run_until(w.sim->sched, 30 * SIM_SEC);
+        ck_assert_uint_eq(w.server.got.len, n);
+        ck_assert_mem_eq(w.server.got.data, data, n);
+        for (size_t i = 0; i < w.rec.n; i++) {
+            const trace_event_t *e = w.rec.ev[i];
+            if (e->kind == TRACE_TCP_SEGMENT)
+                ck_assert_int_le(e->len, (int64_t)mss[m]);
+        }
+        world_free(&w);
+        free(data);
+    }
+}
+END_TEST
+
 START_TEST(test_sends_in_one_callback_coalesce)
 {
     world_t w;
@@ -398,6 +426,7 @@ Suite *net_tcp_suite(void)
     tcase_add_test(tc, test_half_close);
     tcase_add_test(tc, test_sender_respects_window);
     tcase_add_test(tc, test_mss_segmentation);
+    tcase_add_test(tc, test_segments_reused_and_oversized);
     tcase_add_test(tc, test_sends_in_one_callback_coalesce);
     tcase_add_test(tc, test_same_seed_same_trace);
     tcase_add_test(tc, test_listen_port_taken_and_unlisten);

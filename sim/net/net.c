@@ -51,6 +51,10 @@ void net_free(net_t *net)
         sched_cancel(net->sim->sched, s->event);
         free(s);
     }
+    for (tcp_segment_t *s = net->segment_pool, *next; s; s = next) {
+        next = s->next;
+        free(s);
+    }
     for (size_t i = 0; i < net->nhosts; i++) {
         host_t *h = net->hosts[i];
         for (tcp_listener_t *l = h->listeners, *next; l; l = next) {
@@ -341,11 +345,32 @@ path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b)
 
 tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
 {
-    tcp_segment_t *seg = xmalloc(sizeof *seg + len);
+    tcp_segment_t *seg;
+    uint32_t cap = len;
+    if (len <= NET_SEGMENT_POOL_CAP && net->segment_pool) {
+        seg = net->segment_pool;
+        net->segment_pool = seg->next;
+        cap = seg->cap;
+    } else {
+        if (len <= NET_SEGMENT_POOL_CAP)
+            cap = NET_SEGMENT_POOL_CAP;
+        seg = xmalloc(sizeof *seg + cap);
+    }
     memset(seg, 0, sizeof *seg);
     seg->net = net;
     seg->len = len;
+    seg->cap = cap;
     return seg;
+}
+
+void net_segment_free(net_t *net, tcp_segment_t *seg)
+{
+    if (seg->cap != NET_SEGMENT_POOL_CAP) {
+        free(seg);
+        return;
+    }
+    seg->next = net->segment_pool;
+    net->segment_pool = seg;
 }
 
 static void segment_event(net_t *net, trace_kind_t kind, const char *sender,
@@ -399,13 +424,13 @@ static void segment_arrive(void *arg)
             segment_event(net, TRACE_TCP_DROP, net_addr_label(net, seg->src_addr, buf), seg,
                           "receiver down");
         }
-        free(seg);
+        net_segment_free(net, seg);
         return;
     }
     net_enter(net);
     tcp_input(net, dst, seg);
     net_leave(net);
-    free(seg);
+    net_segment_free(net, seg);
 }
 
 /* Serialisation time of a segment at bps, rounded up to a microsecond. */
@@ -454,7 +479,7 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
     if (fate) {
         if (tracing)
             segment_event(net, TRACE_TCP_DROP, src->name, seg, fate);
-        free(seg);
+        net_segment_free(net, seg);
         return;
     }
     seg->prev = net->flight_tail;

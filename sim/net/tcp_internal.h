@@ -68,6 +68,7 @@ typedef struct tcp_segment {
     uint16_t window;
     uint8_t flags;
     uint32_t len;
+    uint32_t cap; /* room for payload bytes */
     uint8_t payload[];
 } tcp_segment_t;
 
@@ -159,6 +160,7 @@ struct net {
     struct link_dir **links; /* open addressing by (from, to) host index */
     size_t nlinks, links_cap;
     tcp_segment_t *flight_head, *flight_tail;
+    tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
     tcp_conn_t **conn_buckets;
@@ -171,8 +173,13 @@ struct net {
 };
 
 /* net.c */
-/* A segment with room for len payload bytes, every field zero. */
+/* Segments up to a default MSS of payload are reused, not freed: one goes
+ * out and one comes in for every few bytes the simulation moves. */
+#define NET_SEGMENT_POOL_CAP NET_DEFAULT_MSS
+/* A segment with room for len payload bytes, every field zero but cap. */
 tcp_segment_t *net_segment_new(net_t *net, uint32_t len);
+/* Gives back a segment that is not on the wire. */
+void net_segment_free(net_t *net, tcp_segment_t *seg);
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either
  * drops it (tcp.drop) or schedules its arrival. */
 void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
