@@ -97,7 +97,7 @@ sim_time_t sched_now(const sched_t *s)
 
 /* --- slots ------------------------------------------------------------------ */
 
-static uint32_t slot_alloc(sched_t *s)
+static inline uint32_t slot_alloc(sched_t *s)
 {
     if (s->free_head != NO_SLOT) {
         uint32_t i = s->free_head;
@@ -114,7 +114,7 @@ static uint32_t slot_alloc(sched_t *s)
     return s->slots_len++;
 }
 
-static void slot_release(sched_t *s, uint32_t i)
+static inline void slot_release(sched_t *s, uint32_t i)
 {
     slot_t *sl = &s->slots[i];
     sl->fn = NULL;
@@ -161,7 +161,7 @@ static inline unsigned bucket_of(const sched_t *s, uint64_t t)
 
 static void sched_renumber(sched_t *s);
 
-static heap_key_t key_make(sched_t *s, sim_time_t when, uint32_t slot)
+static inline heap_key_t key_make(sched_t *s, sim_time_t when, uint32_t slot)
 {
     if (s->next_seq == UINT32_MAX)
         sched_renumber(s);
@@ -288,7 +288,7 @@ static void heap_rebase(sched_t *s, uint64_t t)
     s->base_time = t;
 }
 
-static void heap_insert(sched_t *s, heap_key_t k)
+static inline void heap_insert(sched_t *s, heap_key_t k)
 {
     uint64_t t = key_time_bits(k);
     if (t < s->base_time)
@@ -313,24 +313,38 @@ static void heap_remove(sched_t *s, const slot_t *sl)
  * its life. Keys that land in bucket 0 share one time and are sorted by
  * sequence (usually there is one).
  */
-static bool heap_min(sched_t *s, heap_key_t *out)
+static void heap_open_lowest(sched_t *s)
+{
+    unsigned b = lowest_nonempty(s);
+    const bucket_t *bk = &s->buckets[b];
+    uint64_t m = key_time_bits(bk->keys[0]);
+    for (uint32_t i = 1; i < bk->len; i++) {
+        uint64_t t = key_time_bits(bk->keys[i]);
+        m = t < m ? t : m;
+    }
+    s->base_time = m;
+    bucket_spread(s, b);
+    bucket0_sort(s);
+}
+
+static inline bool heap_min(sched_t *s, heap_key_t *out)
 {
     if (s->heap_len == 0)
         return false;
-    if (!(s->nonempty[0] & 1u)) {
-        unsigned b = lowest_nonempty(s);
-        const bucket_t *bk = &s->buckets[b];
-        uint64_t m = key_time_bits(bk->keys[0]);
-        for (uint32_t i = 1; i < bk->len; i++) {
-            uint64_t t = key_time_bits(bk->keys[i]);
-            m = t < m ? t : m;
-        }
-        s->base_time = m;
-        bucket_spread(s, b);
-        bucket0_sort(s);
-    }
+    if (!(s->nonempty[0] & 1u))
+        heap_open_lowest(s);
     *out = s->buckets[0].keys[s->b0_head];
     return true;
+}
+
+/* Takes out the key heap_min returned. */
+static inline void heap_pop_min(sched_t *s)
+{
+    s->heap_len--;
+    if (++s->b0_head == s->buckets[0].len) {
+        s->b0_head = s->buckets[0].len = 0;
+        mark(s, 0, false);
+    }
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -411,7 +425,7 @@ static bool fifo_settle(sched_t *s)
 /* --- scheduling --------------------------------------------------------------- */
 
 /* Files a slot that has its callback under when. */
-static void place(sched_t *s, uint32_t slot, sim_time_t when)
+static inline void place(sched_t *s, uint32_t slot, sim_time_t when)
 {
     if (when <= s->now)
         fifo_push(s, slot);
@@ -476,33 +490,41 @@ bool sched_is_pending(const sched_t *s, sched_id_t id)
 
 /* --- running ------------------------------------------------------------------ */
 
-/* Takes the next event out; its slot is the caller's to release. NO_SLOT when none. */
-static uint32_t take_next(sched_t *s)
+/* Takes the next event out if it is due by t (or there is no limit); its
+ * slot is the caller's to release. NO_SLOT when there is none. */
+static inline uint32_t take_due(sched_t *s, sim_time_t t, bool limit)
 {
     bool fifo = fifo_settle(s);
     heap_key_t top;
     if (heap_min(s, &top) && (!fifo || key_time(top) <= s->now)) {
-        heap_remove(s, &s->slots[key_slot(top)]);
+        if (limit && key_time(top) > t)
+            return NO_SLOT;
+        heap_pop_min(s);
         s->now = key_time(top);
         return key_slot(top);
     }
-    if (!fifo)
+    if (!fifo || (limit && s->now > t))
         return NO_SLOT;
     uint32_t si = s->fifo[s->fifo_head++];
     s->fifo_live--;
     return si;
 }
 
-bool sched_step(sched_t *s)
+static inline void run_slot(sched_t *s, uint32_t si)
 {
-    uint32_t si = take_next(s);
-    if (si == NO_SLOT)
-        return false;
     sched_fn fn = s->slots[si].fn;
     void *arg = s->slots[si].arg;
     slot_release(s, si);
     s->events_run++;
     fn(arg);
+}
+
+bool sched_step(sched_t *s)
+{
+    uint32_t si = take_due(s, SIM_TIME_NEVER, false);
+    if (si == NO_SLOT)
+        return false;
+    run_slot(s, si);
     return true;
 }
 
@@ -518,8 +540,11 @@ uint64_t sched_run_until(sched_t *s, sim_time_t t)
 {
     uint64_t ran = 0;
     s->stop = false;
-    while (!s->stop && sched_next_time(s) <= t) {
-        sched_step(s);
+    while (!s->stop) {
+        uint32_t si = take_due(s, t, true);
+        if (si == NO_SLOT)
+            break;
+        run_slot(s, si);
         ran++;
     }
     if (!s->stop && t > s->now)
@@ -531,8 +556,13 @@ uint64_t sched_run(sched_t *s)
 {
     uint64_t ran = 0;
     s->stop = false;
-    while (!s->stop && sched_step(s))
+    while (!s->stop) {
+        uint32_t si = take_due(s, SIM_TIME_NEVER, false);
+        if (si == NO_SLOT)
+            break;
+        run_slot(s, si);
         ran++;
+    }
     return ran;
 }
 

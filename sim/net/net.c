@@ -416,8 +416,8 @@ static void segment_arrive(void *arg)
     tcp_segment_t *seg = arg;
     net_t *net = seg->net;
     flight_unlink(net, seg);
-    host_t *dst = net_host_by_addr(net, seg->dst_addr);
-    if (!dst || !dst->up) {
+    host_t *dst = seg->dst_host;
+    if (!dst->up) {
         /* The receiver went down while the segment travelled. */
         if (trace_enabled(&net->sim->trace)) {
             char buf[16];
@@ -461,13 +461,12 @@ static const char *transmit_fate(net_t *net, const host_t *src, const host_t *ds
     return NULL;
 }
 
-void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
+/* dst: the host with seg's address, or NULL; l: the path from src to dst. */
+static void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l, tcp_segment_t *seg)
 {
     bool tracing = trace_enabled(&net->sim->trace);
     if (tracing)
         segment_event(net, TRACE_TCP_SEGMENT, src->name, seg, NULL);
-    host_t *dst = net_host_by_addr(net, seg->dst_addr);
-    link_dir_t *l = dst ? link_get(net, src, dst) : NULL;
     const path_props_t *p = l && l->has_props ? &l->props : &net->default_path;
     const char *fate = transmit_fate(net, src, dst, p);
     sim_time_t now = sim_now(net->sim);
@@ -482,6 +481,7 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
         net_segment_free(net, seg);
         return;
     }
+    seg->dst_host = dst;
     seg->prev = net->flight_tail;
     seg->next = NULL;
     if (net->flight_tail)
@@ -490,6 +490,25 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
         net->flight_head = seg;
     net->flight_tail = seg;
     seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
+}
+
+void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
+{
+    host_t *dst = net_host_by_addr(net, seg->dst_addr);
+    transmit(net, src, dst, dst ? link_get(net, src, dst) : NULL, seg);
+}
+
+void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg)
+{
+    /* Hosts are never removed, so a remote host found once stays; one
+     * added later for an address that had none is found by the slow way. */
+    if (!c->remote) {
+        net_transmit(c->net, c->host, seg);
+        return;
+    }
+    if (!c->link)
+        c->link = link_get(c->net, c->host, c->remote);
+    transmit(c->net, c->host, c->remote, c->link, seg);
 }
 
 /* --- addresses -------------------------------------------------------------- */

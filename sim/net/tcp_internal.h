@@ -59,6 +59,7 @@
 typedef struct tcp_segment {
     struct tcp_segment *prev, *next; /* the net's segments in flight */
     net_t *net;
+    host_t *dst_host; /* on the wire: the host it goes to */
     sched_id_t event;
     uint64_t session;
     uint16_t service_port;
@@ -104,6 +105,7 @@ struct tcp_conn {
     tcp_conn_t *grave_next;
     host_t *host;
     host_t *remote; /* NULL when no host has remote_addr */
+    struct link_dir *link; /* host to remote, once a segment went that way */
     uint32_t local_addr, remote_addr;
     uint16_t local_port, remote_port, service_port;
     bool client;
@@ -183,6 +185,9 @@ void net_segment_free(net_t *net, tcp_segment_t *seg);
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either
  * drops it (tcp.drop) or schedules its arrival. */
 void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
+/* net_transmit of c's segment: the remote host and the path to it are found
+ * once per connection, not once per segment. */
+void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg);
 /* The name of the host with addr, or the dotted quad written into buf. */
 const char *net_addr_label(const net_t *net, uint32_t addr, char buf[16]);
 void net_enter(net_t *net);

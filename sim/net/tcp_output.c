@@ -109,7 +109,7 @@ static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint
         if (trace_enabled(&c->net->sim->trace))
             retransmit_event(c, seg, retransmit);
     }
-    net_transmit(c->net, c->host, seg);
+    net_transmit_conn(c, seg);
 }
 
 static void timer_start_if_idle(tcp_conn_t *c)
