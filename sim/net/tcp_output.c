@@ -285,7 +285,10 @@ static void timer_schedule(tcp_conn_t *c)
         /* An earlier event re-arms itself for the later deadline. */
         if (c->timer_event_at <= c->timer_deadline)
             return;
-        sched_cancel(s, c->timer_event);
+        /* Earlier: moved, in the order a cancel and a new event would give. */
+        c->timer_event_at = c->timer_deadline;
+        sched_move(s, c->timer_event, c->timer_deadline);
+        return;
     }
     c->timer_event_at = c->timer_deadline;
     c->timer_event = sched_at(s, c->timer_deadline, timer_fire, c);
