@@ -1,5 +1,7 @@
-/* The scheduler: order by time, ties in scheduling order, lazy cancel, determinism. */
+/* The scheduler: order by time, ties in scheduling order, cancel and move, determinism,
+ * and a reference model it must match step for step. */
 #include <check.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/rng.h"
@@ -187,6 +189,185 @@ START_TEST(test_rng_known_values)
 }
 END_TEST
 
+/*
+ * A reference scheduler: a plain list of (time, sequence) searched for the
+ * smallest on every step. The real one must run the same events in the same
+ * order at the same times under any mix of scheduling, cancelling, moving
+ * and running, with delays from none to very long.
+ */
+#define MODEL_MAX 4096
+
+typedef struct model_event {
+    sim_time_t time;
+    uint64_t seq;
+    int label;
+    bool live;
+    sched_id_t id;
+} model_event_t;
+
+typedef struct model {
+    model_event_t ev[MODEL_MAX];
+    int n;
+    uint64_t seq;
+    sim_time_t now;
+    int ran_label;
+} model_t;
+
+static model_t model;
+static int real_ran;
+
+static void model_record(void *arg)
+{
+    real_ran = (int)(intptr_t)arg;
+}
+
+static sim_time_t model_when(rng_t *r, sim_time_t now)
+{
+    switch (rng_below(r, 6)) {
+    case 0:
+        return now;
+    case 1:
+        return now + (sim_time_t)rng_below(r, 4);
+    case 2:
+        return now + (sim_time_t)rng_below(r, 1000);
+    case 3:
+        return now + (sim_time_t)rng_below(r, 1000000);
+    case 4:
+        return now - (sim_time_t)rng_below(r, 10); /* the past runs now */
+    default:
+        return now + (sim_time_t)(rng_next(r) >> 24);
+    }
+}
+
+/* The live model event with the smallest (time, seq), or -1. */
+static int model_next(void)
+{
+    int best = -1;
+    for (int i = 0; i < model.n; i++) {
+        const model_event_t *e = &model.ev[i];
+        if (!e->live)
+            continue;
+        if (best < 0 || e->time < model.ev[best].time ||
+            (e->time == model.ev[best].time && e->seq < model.ev[best].seq))
+            best = i;
+    }
+    return best;
+}
+
+static void model_check_step(sched_t *s)
+{
+    int i = model_next();
+    real_ran = -1;
+    bool ran = sched_step(s);
+    ck_assert_int_eq(ran, i >= 0);
+    if (i < 0)
+        return;
+    model.ev[i].live = false;
+    model.now = model.ev[i].time;
+    ck_assert_int_eq(real_ran, model.ev[i].label);
+    ck_assert_int_eq(sched_now(s), model.now);
+}
+
+static void run_model(uint64_t seed, uint32_t start_seq)
+{
+    rng_t r;
+    rng_seed(&r, seed);
+    memset(&model, 0, sizeof model);
+    sched_t *s = sched_new();
+    sched_set_next_seq(s, start_seq);
+    for (int op = 0; op < 20000; op++) {
+        unsigned what = (unsigned)rng_below(&r, 10);
+        if (what < 4 && model.n < MODEL_MAX) {
+            sim_time_t when = model_when(&r, model.now);
+            model_event_t *e = &model.ev[model.n];
+            *e = (model_event_t){when < model.now ? model.now : when, ++model.seq, model.n, true, 0};
+            e->id = sched_at(s, when, model_record, (void *)(intptr_t)model.n);
+            model.n++;
+        } else if (what < 5 && model.n > 0) {
+            model_event_t *e = &model.ev[rng_below(&r, (uint64_t)model.n)];
+            sched_cancel(s, e->id);
+            e->live = false;
+        } else if (what < 6 && model.n > 0) {
+            model_event_t *e = &model.ev[rng_below(&r, (uint64_t)model.n)];
+            sim_time_t when = model_when(&r, model.now);
+            ck_assert_int_eq(sched_move(s, e->id, when), e->live);
+            if (e->live) {
+                e->time = when < model.now ? model.now : when;
+                e->seq = ++model.seq;
+            }
+        } else if (what < 7) {
+            int i = model_next();
+            sim_time_t t = i < 0 ? model.now + 5 : model.ev[i].time + (sim_time_t)rng_below(&r, 3) - 1;
+            ck_assert_int_eq(sched_next_time(s), i < 0 ? SIM_TIME_NEVER : model.ev[i].time);
+            /* run_until: everything due by t, then the clock stands at t */
+            while ((i = model_next()) >= 0 && model.ev[i].time <= t)
+                model_check_step(s);
+            sched_run_until(s, t);
+            if (t > model.now)
+                model.now = t;
+            ck_assert_int_eq(sched_now(s), model.now);
+        } else {
+            model_check_step(s);
+        }
+        size_t live = 0;
+        for (int i = 0; i < model.n; i++)
+            live += model.ev[i].live;
+        ck_assert_uint_eq(sched_pending(s), live);
+    }
+    while (model_next() >= 0)
+        model_check_step(s);
+    ck_assert(!sched_step(s));
+    sched_free(s);
+}
+
+START_TEST(test_matches_reference_model)
+{
+    for (uint64_t seed = 1; seed <= 8; seed++)
+        run_model(seed, 1);
+}
+END_TEST
+
+START_TEST(test_sequence_wrap_keeps_order)
+{
+    /* The counter wraps within the run: pending events are numbered afresh. */
+    for (uint64_t seed = 11; seed <= 14; seed++)
+        run_model(seed, UINT32_MAX - 3000);
+}
+END_TEST
+
+START_TEST(test_move)
+{
+    trail_t t = {.s = sched_new()};
+    mark_t m[4] = {{&t, 0}, {&t, 1}, {&t, 2}, {&t, 3}};
+    sched_id_t a = sched_at(t.s, 10, record, &m[0]);
+    sched_at(t.s, 20, record, &m[1]);
+    sched_id_t c = sched_at(t.s, 30, record, &m[2]);
+    /* moved to a time already taken, it runs after what is there */
+    ck_assert(sched_move(t.s, a, 20));
+    ck_assert(sched_is_pending(t.s, a));
+    /* moved earlier, it runs first */
+    ck_assert(sched_move(t.s, c, 5));
+    ck_assert_uint_eq(sched_pending(t.s), 3);
+    ck_assert_int_eq(sched_next_time(t.s), 5);
+    sched_run(t.s);
+    int want[] = {2, 1, 0};
+    sim_time_t want_t[] = {5, 20, 20};
+    ck_assert_int_eq(t.n, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(t.order[i], want[i]);
+        ck_assert_int_eq(t.when[i], want_t[i]);
+    }
+    /* a run or cancelled event does not move */
+    ck_assert(!sched_move(t.s, a, 100));
+    sched_id_t d = sched_at(t.s, 50, record, &m[3]);
+    sched_cancel(t.s, d);
+    ck_assert(!sched_move(t.s, d, 60));
+    ck_assert(!sched_move(t.s, 0, 60));
+    ck_assert_uint_eq(sched_pending(t.s), 0);
+    sched_free(t.s);
+}
+END_TEST
+
 Suite *core_sched_suite(void)
 {
     Suite *s = suite_create("core_sched");
@@ -198,6 +379,9 @@ Suite *core_sched_suite(void)
     tcase_add_test(tc, test_determinism);
     tcase_add_test(tc, test_stop);
     tcase_add_test(tc, test_rng_known_values);
+    tcase_add_test(tc, test_move);
+    tcase_add_test(tc, test_matches_reference_model);
+    tcase_add_test(tc, test_sequence_wrap_keeps_order);
     suite_add_tcase(s, tc);
     return s;
 }

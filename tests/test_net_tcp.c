@@ -257,6 +257,73 @@ static void send_twice(tcp_conn_t *c, void *ctx)
     tcp_send(c, "ready\r\n", 7);
 }
 
+/* Segments up to the default MSS come from a pool and go back to it; larger
+ * ones are allocated each time. Both carry their bytes intact, one after the
+ * other, as the MSS changes between connections. */
+START_TEST(test_segments_reused_and_oversized)
+{
+    static const uint32_t mss[] = {NET_DEFAULT_MSS, 9000, 1, NET_DEFAULT_MSS + 1, 536};
+    for (size_t m = 0; m < sizeof mss / sizeof mss[0]; m++) {
+        world_t w;
+        world_init(&w, 1, true);
+        net_set_mss(w.net, mss[m]);
+        size_t n = mss[m] == 1 ? 300 : 40000;
+        uint8_t *data = pattern(n, (int)m + 7);
+        world_connect(&w);
+        tcp_send(w.client.conn, data, n);
+        sched_run_until(w.sim->sched, 30 * SIM_SEC);
+        ck_assert_uint_eq(w.server.got.len, n);
+        ck_assert_mem_eq(w.server.got.data, data, n);
+        for (size_t i = 0; i < w.rec.n; i++) {
+            const trace_event_t *e = w.rec.ev[i];
+            if (e->kind == TRACE_TCP_SEGMENT)
+                ck_assert_int_le(e->len, (int64_t)mss[m]);
+        }
+        world_free(&w);
+        free(data);
+    }
+}
+END_TEST
+
+/* A connection to an address no host has: its SYNs are dropped until a host
+ * with that address appears, then the next SYN gets through. A path set
+ * after the first segments went is followed by the later ones. */
+START_TEST(test_remote_host_appears_later)
+{
+    world_t w;
+    world_init(&w, 1, true);
+    const uint32_t late_addr = 0xC6336415u; /* 198.51.100.21 */
+    w.client.conn =
+        tcp_connect(w.net, w.client_host, late_addr, PORT, &app_callbacks, &w.client);
+    ck_assert_ptr_nonnull(w.client.conn);
+    ck_assert_ptr_null(tcp_conn_remote(w.client.conn));
+    sched_run_until(w.sim->sched, 500 * SIM_MS);
+    ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_DROP, "client.example", NULL), 1);
+    host_t *late = net_host_add(w.net, "late.example", late_addr);
+    ck_assert_int_eq(tcp_listen(w.net, late, PORT, accept_into, &w.server), 0);
+    sched_run_until(w.sim->sched, 5 * SIM_SEC);
+    ck_assert(w.client.connected);
+    ck_assert(w.server.connected);
+    /* the path to the late host changes while the connection runs */
+    path_props_t slow = {200 * SIM_MS, 0, 0.0, false};
+    net_set_path(w.net, w.client_host, late, &slow);
+    sim_time_t sent_at = sim_now(w.sim);
+    tcp_send(w.client.conn, "abc", 3);
+    sched_run_until(w.sim->sched, 10 * SIM_SEC);
+    ck_assert_uint_eq(w.server.got.len, 3);
+    /* the late host acknowledges the bytes when they arrive, 200 ms on */
+    const trace_event_t *ack = NULL;
+    for (size_t i = 0; i < w.rec.n && !ack; i++) {
+        const trace_event_t *e = w.rec.ev[i];
+        if (e->kind == TRACE_TCP_SEGMENT && e->t > sent_at && strcmp(e->host, "late.example") == 0)
+            ack = e;
+    }
+    ck_assert_ptr_nonnull(ack);
+    ck_assert_int_eq(ack->t - sent_at, 200 * SIM_MS);
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(test_sends_in_one_callback_coalesce)
 {
     world_t w;
@@ -398,6 +465,8 @@ Suite *net_tcp_suite(void)
     tcase_add_test(tc, test_half_close);
     tcase_add_test(tc, test_sender_respects_window);
     tcase_add_test(tc, test_mss_segmentation);
+    tcase_add_test(tc, test_segments_reused_and_oversized);
+    tcase_add_test(tc, test_remote_host_appears_later);
     tcase_add_test(tc, test_sends_in_one_callback_coalesce);
     tcase_add_test(tc, test_same_seed_same_trace);
     tcase_add_test(tc, test_listen_port_taken_and_unlisten);

@@ -1,5 +1,6 @@
 /*
  * buf: growable byte buffer with geometric growth and a NUL kept past the end.
+ * Appending to a buffer with room is inline (buf.h); growing is here.
  */
 #include "core/buf.h"
 
@@ -27,7 +28,7 @@ void buf_reset(buf_t *b)
         b->data[0] = '\0';
 }
 
-void buf_reserve(buf_t *b, size_t extra)
+void buf_reserve_grow(buf_t *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)
         panic("buf_reserve: size overflow");
@@ -44,25 +45,13 @@ void buf_reserve(buf_t *b, size_t extra)
         b->data[0] = '\0';
 }
 
-void buf_append(buf_t *b, const void *data, size_t n)
+void buf_append_grow(buf_t *b, const void *data, size_t n)
 {
-    buf_reserve(b, n);
+    buf_reserve_grow(b, n);
     if (n)
         memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
-}
-
-void buf_putc(buf_t *b, int c)
-{
-    buf_reserve(b, 1);
-    b->data[b->len++] = (uint8_t)c;
-    b->data[b->len] = '\0';
-}
-
-void buf_puts(buf_t *b, const char *s)
-{
-    buf_append(b, s, strlen(s));
 }
 
 void buf_vprintf(buf_t *b, const char *fmt, va_list ap)

@@ -1,8 +1,9 @@
 /*
- * sched: the discrete-event scheduler. A binary heap ordered by (time,
- * insertion sequence), so events at equal times run in the order they were
- * scheduled and every run is reproducible. Cancelling is lazy: a cancelled
- * event stays in the heap and is dropped when it reaches the top.
+ * sched: the discrete-event scheduler. A heap ordered by (time, insertion
+ * sequence), so events at equal times run in the order they were scheduled
+ * and every run is reproducible. Ids are checked on use: cancelling or moving
+ * an event that already ran or was cancelled does nothing, even after its
+ * storage went to a newer event.
  *
  * The scheduler never owns an event's argument; whoever schedules frees it.
  */
@@ -30,6 +31,14 @@ sched_id_t sched_after(sched_t *s, sim_time_t delay, sched_fn fn, void *arg);
 /* Cancels a pending event; harmless for 0, a run event or a cancelled one. */
 void sched_cancel(sched_t *s, sched_id_t id);
 bool sched_is_pending(const sched_t *s, sched_id_t id);
+/*
+ * Moves a pending event to `when` (clamped to now) and keeps its id. The
+ * event runs exactly where sched_cancel followed by sched_at with the same
+ * callback would put it: after every event already scheduled for that time.
+ * Cheaper than the pair for timers that are re-armed often. False, and
+ * nothing happens, when id is not pending.
+ */
+bool sched_move(sched_t *s, sched_id_t id, sim_time_t when);
 
 /* Runs the next live event; false when none is left. */
 bool sched_step(sched_t *s);
@@ -46,5 +55,8 @@ size_t sched_pending(const sched_t *s);
 sim_time_t sched_next_time(sched_t *s);
 /* Events run since creation. */
 uint64_t sched_events_run(const sched_t *s);
+/* For tests: jumps the sequence counter forward to seq, so that what happens
+ * when it wraps (the pending events are numbered afresh) can be reached. */
+void sched_set_next_seq(sched_t *s, uint32_t seq);
 
 #endif

@@ -51,6 +51,10 @@ void net_free(net_t *net)
         sched_cancel(net->sim->sched, s->event);
         free(s);
     }
+    for (tcp_segment_t *s = net->segment_pool, *next; s; s = next) {
+        next = s->next;
+        free(s);
+    }
     for (size_t i = 0; i < net->nhosts; i++) {
         host_t *h = net->hosts[i];
         for (tcp_listener_t *l = h->listeners, *next; l; l = next) {
@@ -341,11 +345,32 @@ path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b)
 
 tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
 {
-    tcp_segment_t *seg = xmalloc(sizeof *seg + len);
+    tcp_segment_t *seg;
+    uint32_t cap = len;
+    if (len <= NET_SEGMENT_POOL_CAP && net->segment_pool) {
+        seg = net->segment_pool;
+        net->segment_pool = seg->next;
+        cap = seg->cap;
+    } else {
+        if (len <= NET_SEGMENT_POOL_CAP)
+            cap = NET_SEGMENT_POOL_CAP;
+        seg = xmalloc(sizeof *seg + cap);
+    }
     memset(seg, 0, sizeof *seg);
     seg->net = net;
     seg->len = len;
+    seg->cap = cap;
     return seg;
+}
+
+void net_segment_free(net_t *net, tcp_segment_t *seg)
+{
+    if (seg->cap != NET_SEGMENT_POOL_CAP) {
+        free(seg);
+        return;
+    }
+    seg->next = net->segment_pool;
+    net->segment_pool = seg;
 }
 
 static void segment_event(net_t *net, trace_kind_t kind, const char *sender,
@@ -391,21 +416,21 @@ static void segment_arrive(void *arg)
     tcp_segment_t *seg = arg;
     net_t *net = seg->net;
     flight_unlink(net, seg);
-    host_t *dst = net_host_by_addr(net, seg->dst_addr);
-    if (!dst || !dst->up) {
+    host_t *dst = seg->dst_host;
+    if (!dst->up) {
         /* The receiver went down while the segment travelled. */
         if (trace_enabled(&net->sim->trace)) {
             char buf[16];
             segment_event(net, TRACE_TCP_DROP, net_addr_label(net, seg->src_addr, buf), seg,
                           "receiver down");
         }
-        free(seg);
+        net_segment_free(net, seg);
         return;
     }
     net_enter(net);
     tcp_input(net, dst, seg);
     net_leave(net);
-    free(seg);
+    net_segment_free(net, seg);
 }
 
 /* Serialisation time of a segment at bps, rounded up to a microsecond. */
@@ -436,13 +461,12 @@ static const char *transmit_fate(net_t *net, const host_t *src, const host_t *ds
     return NULL;
 }
 
-void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
+/* dst: the host with seg's address, or NULL; l: the path from src to dst. */
+static void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l, tcp_segment_t *seg)
 {
     bool tracing = trace_enabled(&net->sim->trace);
     if (tracing)
         segment_event(net, TRACE_TCP_SEGMENT, src->name, seg, NULL);
-    host_t *dst = net_host_by_addr(net, seg->dst_addr);
-    link_dir_t *l = dst ? link_get(net, src, dst) : NULL;
     const path_props_t *p = l && l->has_props ? &l->props : &net->default_path;
     const char *fate = transmit_fate(net, src, dst, p);
     sim_time_t now = sim_now(net->sim);
@@ -454,9 +478,10 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
     if (fate) {
         if (tracing)
             segment_event(net, TRACE_TCP_DROP, src->name, seg, fate);
-        free(seg);
+        net_segment_free(net, seg);
         return;
     }
+    seg->dst_host = dst;
     seg->prev = net->flight_tail;
     seg->next = NULL;
     if (net->flight_tail)
@@ -465,6 +490,25 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
         net->flight_head = seg;
     net->flight_tail = seg;
     seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
+}
+
+void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg)
+{
+    host_t *dst = net_host_by_addr(net, seg->dst_addr);
+    transmit(net, src, dst, dst ? link_get(net, src, dst) : NULL, seg);
+}
+
+void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg)
+{
+    /* Hosts are never removed, so a remote host found once stays; one
+     * added later for an address that had none is found by the slow way. */
+    if (!c->remote) {
+        net_transmit(c->net, c->host, seg);
+        return;
+    }
+    if (!c->link)
+        c->link = link_get(c->net, c->host, c->remote);
+    transmit(c->net, c->host, c->remote, c->link, seg);
 }
 
 /* --- addresses -------------------------------------------------------------- */

@@ -59,6 +59,7 @@
 typedef struct tcp_segment {
     struct tcp_segment *prev, *next; /* the net's segments in flight */
     net_t *net;
+    host_t *dst_host; /* on the wire: the host it goes to */
     sched_id_t event;
     uint64_t session;
     uint16_t service_port;
@@ -68,6 +69,7 @@ typedef struct tcp_segment {
     uint16_t window;
     uint8_t flags;
     uint32_t len;
+    uint32_t cap; /* room for payload bytes */
     uint8_t payload[];
 } tcp_segment_t;
 
@@ -103,6 +105,7 @@ struct tcp_conn {
     tcp_conn_t *grave_next;
     host_t *host;
     host_t *remote; /* NULL when no host has remote_addr */
+    struct link_dir *link; /* host to remote, once a segment went that way */
     uint32_t local_addr, remote_addr;
     uint16_t local_port, remote_port, service_port;
     bool client;
@@ -159,6 +162,7 @@ struct net {
     struct link_dir **links; /* open addressing by (from, to) host index */
     size_t nlinks, links_cap;
     tcp_segment_t *flight_head, *flight_tail;
+    tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
     tcp_conn_t **conn_buckets;
@@ -171,11 +175,19 @@ struct net {
 };
 
 /* net.c */
-/* A segment with room for len payload bytes, every field zero. */
+/* Segments up to a default MSS of payload are reused, not freed: one goes
+ * out and one comes in for every few bytes the simulation moves. */
+#define NET_SEGMENT_POOL_CAP NET_DEFAULT_MSS
+/* A segment with room for len payload bytes, every field zero but cap. */
 tcp_segment_t *net_segment_new(net_t *net, uint32_t len);
+/* Gives back a segment that is not on the wire. */
+void net_segment_free(net_t *net, tcp_segment_t *seg);
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either
  * drops it (tcp.drop) or schedules its arrival. */
 void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
+/* net_transmit of c's segment: the remote host and the path to it are found
+ * once per connection, not once per segment. */
+void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg);
 /* The name of the host with addr, or the dotted quad written into buf. */
 const char *net_addr_label(const net_t *net, uint32_t addr, char buf[16]);
 void net_enter(net_t *net);

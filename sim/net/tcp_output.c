@@ -109,7 +109,7 @@ static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint
         if (trace_enabled(&c->net->sim->trace))
             retransmit_event(c, seg, retransmit);
     }
-    net_transmit(c->net, c->host, seg);
+    net_transmit_conn(c, seg);
 }
 
 static void timer_start_if_idle(tcp_conn_t *c)
@@ -285,7 +285,10 @@ static void timer_schedule(tcp_conn_t *c)
         /* An earlier event re-arms itself for the later deadline. */
         if (c->timer_event_at <= c->timer_deadline)
             return;
-        sched_cancel(s, c->timer_event);
+        /* Earlier: moved, in the order a cancel and a new event would give. */
+        c->timer_event_at = c->timer_deadline;
+        sched_move(s, c->timer_event, c->timer_deadline);
+        return;
     }
     c->timer_event_at = c->timer_deadline;
     c->timer_event = sched_at(s, c->timer_deadline, timer_fire, c);
