@@ -148,7 +148,11 @@ START_TEST(test_half_close)
     world_connect(&w);
     tcp_send(w.client.conn, request, strlen(request));
     tcp_shutdown(w.client.conn);
+    ck_assert_uint_gt(tcp_conn_buffer_bytes(w.client.conn), 0);
     sched_run_until(w.sim->sched, 10 * SIM_SEC);
+    /* In TIME-WAIT everything was acknowledged: the send queue's memory is gone. */
+    ck_assert_int_eq(tcp_conn_state(w.client.conn), TCP_TIME_WAIT);
+    ck_assert_uint_eq(tcp_conn_buffer_bytes(w.client.conn), 0);
     /* The client shut its side down and still receives the reply. */
     ck_assert_str_eq(buf_cstr(&w.server.got), request);
     ck_assert(w.server.peer_closed);

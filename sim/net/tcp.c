@@ -516,6 +516,11 @@ size_t tcp_conn_in_flight(const tcp_conn_t *c)
     return tcp_data_in_flight(c);
 }
 
+size_t tcp_conn_buffer_bytes(const tcp_conn_t *c)
+{
+    return c->sbuf_cap + c->ooo_bytes;
+}
+
 void tcp_conn_stats(const tcp_conn_t *c, tcp_stats_t *out)
 {
     *out = c->stats;

@@ -121,6 +121,9 @@ bool tcp_conn_is_client(const tcp_conn_t *c);
 size_t tcp_conn_unsent(const tcp_conn_t *c);
 /* Bytes sent and not yet acknowledged. */
 size_t tcp_conn_in_flight(const tcp_conn_t *c);
+/* Heap bytes held for data: the send queue's room and out-of-order segments.
+ * None once the connection reaches TIME-WAIT. */
+size_t tcp_conn_buffer_bytes(const tcp_conn_t *c);
 
 typedef struct tcp_stats {
     uint64_t segments_sent;     /* retransmissions included */

@@ -93,6 +93,7 @@ static bool is_duplicate_ack(const tcp_conn_t *c, const tcp_segment_t *seg)
 static void enter_time_wait(tcp_conn_t *c)
 {
     tcp_set_state(c, TCP_TIME_WAIT);
+    tcp_sbuf_release(c);
     tcp_timer_set(c, TCP_TIME_WAIT_LENGTH);
     tcp_conn_finish(c);
 }

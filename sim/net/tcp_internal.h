@@ -244,6 +244,12 @@ size_t tcp_sbuf_len(const tcp_conn_t *c);
 /* Data bytes sent and not acknowledged. */
 size_t tcp_data_in_flight(const tcp_conn_t *c);
 /* Drops n acknowledged bytes from the front of the send queue. */
+/*
+ * Frees the send queue's memory once nothing more can be sent or resent (all
+ * of it acknowledged, our FIN too): a connection in TIME_WAIT keeps only its
+ * state, as real stacks do, so thousands of them cost little.
+ */
+void tcp_sbuf_release(tcp_conn_t *c);
 void tcp_sbuf_consume(tcp_conn_t *c, size_t n);
 void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len);
 

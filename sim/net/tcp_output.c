@@ -58,6 +58,13 @@ void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
         c->sbuf_head = c->sbuf_end = 0;
 }
 
+void tcp_sbuf_release(tcp_conn_t *c)
+{
+    free(c->sbuf);
+    c->sbuf = NULL;
+    c->sbuf_head = c->sbuf_end = c->sbuf_cap = 0;
+}
+
 /* --- segments --------------------------------------------------------------- */
 
 static void retransmit_event(const tcp_conn_t *c, const tcp_segment_t *seg, const char *why)
