@@ -22,11 +22,12 @@ static bool fake_authenticate(void *ctx, const char *user, const char *password)
     return strcmp(user, "alice") == 0 && strcmp(password, "wonderland") == 0;
 }
 
-static smtp_reply_t fake_sender(void *ctx, const char *reverse_path, const char *user)
+static void fake_sender(void *ctx, const char *reverse_path, const char *user, smtp_reply_t *r)
 {
     if (strcmp(reverse_path, "spammer@bad.example") == 0)
-        return smtp_reply_make(550, "5.7.1", "Sender refused");
-    return smtp_reply_make(250, "2.1.0", "Ok");
+        smtp_reply_set(r, 550, "5.7.1", "Sender refused");
+    else
+        smtp_reply_set(r, 250, "2.1.0", "Ok");
 }
 
 static bool ends_with_ci(const char *s, const char *suffix)
@@ -35,19 +36,20 @@ static bool ends_with_ci(const char *s, const char *suffix)
     return n >= m && str_casecmp(s + n - m, suffix) == 0;
 }
 
-static smtp_reply_t fake_recipient(void *ctx, const char *address, const char *user)
+static void fake_recipient(void *ctx, const char *address, const char *user, smtp_reply_t *r)
 {
     if (strcmp(address, "nobody@roberto.example") == 0)
-        return smtp_reply_make(550, "5.1.1", "User unknown");
-    if (strcmp(address, "full@roberto.example") == 0)
-        return smtp_reply_make(452, "4.2.2", "Mailbox full");
-    if (!ends_with_ci(address, "@roberto.example") && !user)
-        return smtp_reply_make(554, "5.7.1", "Relay access denied");
-    return smtp_reply_make(250, "2.1.5", "Ok");
+        smtp_reply_set(r, 550, "5.1.1", "User unknown");
+    else if (strcmp(address, "full@roberto.example") == 0)
+        smtp_reply_set(r, 452, "4.2.2", "Mailbox full");
+    else if (!ends_with_ci(address, "@roberto.example") && !user)
+        smtp_reply_set(r, 554, "5.7.1", "Relay access denied");
+    else
+        smtp_reply_set(r, 250, "2.1.5", "Ok");
 }
 
-static smtp_reply_t fake_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
-                                size_t len)
+static void fake_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *data, size_t len,
+                        smtp_reply_t *r)
 {
     fake_t *f = ctx;
     buf_reset(&f->data);
@@ -59,7 +61,7 @@ static smtp_reply_t fake_accept(void *ctx, const smtp_envelope_t *env, const uin
         buf_printf(&f->envelope, "%s%s", i ? "," : "", env->recipients[i]);
     buf_printf(&f->envelope, "|%s|%s", env->body_8bit ? "8bit" : "7bit",
                env->auth_user ? env->auth_user : "-");
-    return smtp_reply_make(250, "2.0.0", "Ok: queued as Q%d", ++f->next_id);
+    smtp_reply_set(r, 250, "2.0.0", "Ok: queued as Q%d", ++f->next_id);
 }
 
 static void fake_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
@@ -802,9 +804,9 @@ START_TEST(test_bare_lf_lines)
 }
 END_TEST
 
-static smtp_reply_t bad_hook_reply(void *ctx, const char *address, const char *user)
+static void bad_hook_reply(void *ctx, const char *address, const char *user, smtp_reply_t *r)
 {
-    return smtp_reply_make(99, NULL, "nonsense");
+    smtp_reply_set(r, 99, NULL, "nonsense");
 }
 
 START_TEST(test_hook_reply_checked)

@@ -1,9 +1,10 @@
 /*
  * smtp_service: the SMTP (port 25) and submission (port 587) services of a
  * mail server, on the shared service frame (service.h), which carries the
- * bytes and keeps the 5-minute idle timer. This file makes an SMTP server
- * engine per connection, traces every command and reply, and answers the
- * engine's hooks from the store and the relay policy.
+ * bytes and keeps the 5-minute idle timer. This file gives each connection
+ * an SMTP server engine (an ended session's, made new, when there is one),
+ * traces every command and reply, and answers the engine's hooks from the
+ * store and the relay policy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,25 +60,31 @@ static bool hook_authenticate(void *ctx, const char *user, const char *password)
     return u && store_user_check_password(u, password);
 }
 
-static smtp_reply_t hook_check_recipient(void *ctx, const char *address, const char *auth_user)
+static void hook_check_recipient(void *ctx, const char *address, const char *auth_user,
+                                 smtp_reply_t *r)
 {
     smtp_session_t *ss = ctx;
     mail_server_t *s = ss->server;
     const char *domain = address_domain(address);
-    if (!*domain)
-        return smtp_reply_make(550, "5.1.3", "Bad recipient address syntax");
+    if (!*domain) {
+        smtp_reply_set_text(r, 550, "5.1.3", "Bad recipient address syntax");
+        return;
+    }
     if (server_hosts_domain(s, domain)) {
         store_user_t *u = server_find_recipient(s, address);
         if (!u)
-            return smtp_reply_make(550, "5.1.1", "<%s>: Recipient address rejected: no such user",
-                                   address);
-        if (store_user_quota(u) && store_user_used(u) >= store_user_quota(u))
-            return smtp_reply_make(552, "5.2.2", "<%s>: Mailbox full", address);
-        return smtp_reply_make(250, "2.1.5", "Ok");
+            smtp_reply_set(r, 550, "5.1.1", "<%s>: Recipient address rejected: no such user",
+                           address);
+        else if (store_user_quota(u) && store_user_used(u) >= store_user_quota(u))
+            smtp_reply_set(r, 552, "5.2.2", "<%s>: Mailbox full", address);
+        else
+            smtp_reply_set_text(r, 250, "2.1.5", "Ok");
+        return;
     }
     if (!server_relay_allowed(s, domain, auth_user))
-        return smtp_reply_make(554, "5.7.1", "<%s>: Relay access denied", address);
-    return smtp_reply_make(250, "2.1.5", "Ok");
+        smtp_reply_set(r, 554, "5.7.1", "<%s>: Relay access denied", address);
+    else
+        smtp_reply_set_text(r, 250, "2.1.5", "Ok");
 }
 
 /* The Message-ID field of a message, into id; false when it has none. */
@@ -86,8 +93,8 @@ static bool find_message_id(const uint8_t *data, size_t len, buf_t *id)
     return header_scan_value(data, len, "Message-ID", id);
 }
 
-static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
-                                        size_t len)
+static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
+                                size_t len, smtp_reply_t *r)
 {
     smtp_session_t *ss = ctx;
     mail_server_t *s = ss->server;
@@ -130,10 +137,21 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
     buf_free(&scratch);
     server_take_message(s, msg, env->recipients, env->nrecipients);
     mail_msg_unref(msg);
-    char text[40];
-    memcpy(text, "Ok: queued as ", 14);
-    memcpy(text + 14, qid, strlen(qid) + 1);
-    return smtp_reply_make(250, "2.0.0", "%s", text);
+    r->code = 250;
+    memcpy(r->enhanced, "2.0.0", 6);
+    memcpy(r->text, "Ok: queued as ", 14);
+    memcpy(r->text + 14, qid, strlen(qid) + 1);
+}
+
+/*
+ * Whether anyone hears smtp.command and smtp.reply, told to the engine before
+ * each call that may send or read lines: with nobody listening, it makes
+ * no trace calls at all.
+ */
+static smtp_server_t *engine_traced(smtp_session_t *ss)
+{
+    smtp_server_trace_lines(ss->engine, trace_enabled(&ss->server->world->sim->trace));
+    return ss->engine;
 }
 
 static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
@@ -156,18 +174,28 @@ static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
         .on_line = on_line,
     };
     ss->engine = smtp_server_new(&cfg, &hooks);
-    smtp_server_start(ss->engine, out);
+    smtp_server_start(engine_traced(ss), out);
+    return ss;
+}
+
+/* An ended session's engine and struct, for the next connection to the same port. */
+static void *smtp_reopen(void *engine, service_conn_t *sc, buf_t *out)
+{
+    smtp_session_t *ss = engine;
+    ss->sc = sc;
+    smtp_server_reuse(ss->engine);
+    smtp_server_start(engine_traced(ss), out);
     return ss;
 }
 
 static void smtp_feed(void *engine, const uint8_t *data, size_t len, buf_t *out)
 {
-    smtp_server_feed(((smtp_session_t *)engine)->engine, data, len, out);
+    smtp_server_feed(engine_traced(engine), data, len, out);
 }
 
 static void smtp_timeout(void *engine, buf_t *out)
 {
-    smtp_server_timeout(((smtp_session_t *)engine)->engine, out);
+    smtp_server_timeout(engine_traced(engine), out);
 }
 
 static bool smtp_wants_close(const void *engine)
@@ -189,6 +217,7 @@ static const service_ops_t smtp_ops = {
     .timeout = smtp_timeout,
     .wants_close = smtp_wants_close,
     .free = smtp_free,
+    .reopen = smtp_reopen,
 };
 
 void smtp_service_listen(mail_server_t *s)

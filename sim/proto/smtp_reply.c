@@ -135,6 +135,13 @@ void smtp_reply_set(smtp_reply_t *r, int code, const char *enhanced, const char 
     va_end(ap);
 }
 
+void smtp_reply_set_text(smtp_reply_t *r, int code, const char *enhanced, const char *text)
+{
+    r->code = code;
+    copy_cut(r->enhanced, sizeof r->enhanced, enhanced ? enhanced : "");
+    copy_cut(r->text, sizeof r->text, text);
+}
+
 smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
 {
     smtp_reply_t r;
@@ -218,14 +225,21 @@ static bool class_has_enhanced(int code)
     return cls == 2 || cls == 4 || cls == 5;
 }
 
+void smtp_reply_format_text(int code, const char *enhanced_code, bool enhanced, const char *text,
+                            size_t len, buf_t *out, smtp_line_fn on_line, void *ctx)
+{
+    char dflt[SMTP_ENHANCED_MAX] = {(char)('0' + code / 100), '.', '0', '.', '0', '\0'};
+    const char *enh = NULL;
+    if (enhanced && class_has_enhanced(code))
+        enh = enhanced_code && enhanced_code[0] ? enhanced_code : dflt;
+    smtp_reply_write(code, enh, text, len, out, on_line, ctx);
+}
+
 void smtp_reply_format(const smtp_reply_t *r, bool enhanced, buf_t *out, smtp_line_fn on_line,
                        void *ctx)
 {
-    char dflt[SMTP_ENHANCED_MAX] = {(char)('0' + r->code / 100), '.', '0', '.', '0', '\0'};
-    const char *enh = NULL;
-    if (enhanced && class_has_enhanced(r->code))
-        enh = r->enhanced[0] ? r->enhanced : dflt;
-    smtp_reply_write(r->code, enh, r->text, strlen(r->text), out, on_line, ctx);
+    smtp_reply_format_text(r->code, r->enhanced, enhanced, r->text, strlen(r->text), out, on_line,
+                           ctx);
 }
 
 /* isdigit without the locale table: reply lines are ASCII. */
