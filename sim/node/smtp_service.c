@@ -23,6 +23,7 @@ typedef struct smtp_session {
     service_conn_t *sc;
     mail_server_t *server;
     smtp_server_t *engine;
+    buf_t scratch; /* the Received field and Message-ID of the message being taken */
 } smtp_session_t;
 
 /*
@@ -87,10 +88,38 @@ static void hook_check_recipient(void *ctx, const char *address, const char *aut
         smtp_reply_set_text(r, 250, "2.1.5", "Ok");
 }
 
-/* The Message-ID field of a message, into id; false when it has none. */
-static bool find_message_id(const uint8_t *data, size_t len, buf_t *id)
+/* The date of a Received field written now: formatted once a second, not once a message. */
+static const char *received_date(mail_server_t *s, sim_time_t now)
 {
-    return header_scan_value(data, len, "Message-ID", id);
+    int64_t second = now >= 0 ? now / SIM_SEC : -((-now + SIM_SEC - 1) / SIM_SEC);
+    if (second != s->received_second) {
+        message_date_format(now, 0, s->received_date, sizeof s->received_date);
+        s->received_second = second;
+    }
+    return s->received_date;
+}
+
+/*
+ * The message as every local mailbox will store it, in one allocation:
+ * Return-Path (RFC 5321 4.4), this hop's Received field, then the data.
+ * The queued message points into it past the Return-Path; local deliveries
+ * share it.
+ */
+static mail_msg_t *message_taken(smtp_session_t *ss, const smtp_envelope_t *env,
+                                 const uint8_t *data, size_t len, const char *label,
+                                 size_t received_len)
+{
+    char small[SERVER_RETURN_PATH_SMALL];
+    buf_t big = BUF_INIT;
+    size_t rp_len = server_return_path_field(env->reverse_path, small, sizeof small, &big);
+    uint8_t *p;
+    store_body_t *body = store_body_new(rp_len + received_len + len, label, &p);
+    memcpy(p, big.data ? big.data : (const uint8_t *)small, rp_len);
+    memcpy(p + rp_len, ss->scratch.data, received_len);
+    if (len)
+        memcpy(p + rp_len + received_len, data, len);
+    buf_free(&big);
+    return mail_msg_new_body(label, env->reverse_path, body, rp_len);
 }
 
 static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
@@ -105,6 +134,7 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
     char addr[32];
     tcp_conn_t *conn = service_conn_tcp(ss->sc);
     addr_format(conn ? tcp_conn_remote_addr(conn) : 0, addr, sizeof addr);
+    sim_time_t now = sim_now(w->sim);
     message_received_t rcv = {
         .helo = env->helo,
         .client_host = service_conn_client(ss->sc),
@@ -113,28 +143,27 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
         .protocol = env->auth_user ? "ESMTPSA" : "ESMTP",
         .id = qid,
         .for_rcpt = env->nrecipients == 1 ? env->recipients[0] : NULL,
-        .time = sim_now(w->sim),
+        .time = now,
+        .date = received_date(s, now),
     };
     /*
-     * One scratch buffer: the Received field, then the Message-ID after it
-     * (written last, so a label that points into it stays put). The field
-     * and the data go into the queued message in one copy.
+     * The session's scratch buffer: the Received field, then the Message-ID
+     * after it (written last, so a label that points into it stays put).
      */
-    buf_t scratch = BUF_INIT;
-    message_write_received(&rcv, &scratch);
-    size_t received_len = scratch.len;
+    buf_t *scratch = &ss->scratch;
+    buf_reset(scratch);
+    message_write_received(&rcv, scratch);
+    size_t received_len = scratch->len;
     const char *label = NULL;
-    if (find_message_id(data, len, &scratch))
-        label = world_label_for(w, (const char *)scratch.data + received_len);
+    if (header_scan_value(data, len, "Message-ID", scratch))
+        label = world_label_for(w, (const char *)scratch->data + received_len);
     char label_buf[64];
     if (!label) {
         snprintf(label_buf, sizeof label_buf, "%s#%llu", s->host_name,
                  (unsigned long long)queue_id);
         label = label_buf;
     }
-    mail_msg_t *msg =
-        mail_msg_new_parts(label, env->reverse_path, scratch.data, received_len, data, len);
-    buf_free(&scratch);
+    mail_msg_t *msg = message_taken(ss, env, data, len, label, received_len);
     server_take_message(s, msg, env->recipients, env->nrecipients);
     mail_msg_unref(msg);
     r->code = 250;
@@ -207,6 +236,7 @@ static void smtp_free(void *engine)
 {
     smtp_session_t *ss = engine;
     smtp_server_free(ss->engine);
+    buf_free(&ss->scratch);
     free(ss);
 }
 

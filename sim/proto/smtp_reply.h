@@ -75,6 +75,14 @@ void smtp_reply_format(const smtp_reply_t *r, bool enhanced, buf_t *out, smtp_li
                        void *ctx);
 
 /*
+ * One line of a reply: "CODE-" (more lines to come) or "CODE " (last), the
+ * enhanced code enh[0..elen) and a space when elen, text[0..len) with each CR
+ * made a space, CRLF. on_line, when not NULL, sees it as sent.
+ */
+void smtp_reply_write_line(int code, const char *enh, size_t elen, bool last, const char *text,
+                          size_t len, buf_t *out, smtp_line_fn on_line, void *ctx);
+
+/*
  * smtp_reply_format for a reply that is not an smtp_reply_t: code, its
  * enhanced code ("" or NULL: "X.0.0" of the code's class, when enhanced) and
  * text[0..len), '\n' between lines.

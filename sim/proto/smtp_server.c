@@ -67,6 +67,7 @@ void smtp_server_free(smtp_server_t *s)
     free(s->recipients);
     line_dotblock_free(&s->data);
     line_reader_free(&s->reader);
+    buf_free(&s->ehlo_tail);
     free(s->auth_user);
     free(s->login_user);
     free(s);

@@ -104,35 +104,71 @@ static void text_add_str(text_builder_t *t, const char *s)
 /* The literal's octets without its NUL. */
 #define TEXT_ADD_LIT(t, lit) text_add((t), (lit), sizeof(lit) - 1)
 
-static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
+/* The lines of the EHLO reply after the first, each after a '\n' (RFC 5321 4.1.1.1). */
+static void ehlo_keywords(const smtp_server_t *s, text_builder_t *t)
 {
-    greeted_by(s, a->word);
     unsigned ext = smtp_server_offered(s);
-    text_builder_t t;
-    t.len = 0;
-    text_add_str(&t, s->hostname);
-    TEXT_ADD_LIT(&t, " Hello ");
-    text_add_str(&t, a->word);
     if (ext & SMTP_EXT_PIPELINING)
-        TEXT_ADD_LIT(&t, "\nPIPELINING");
+        TEXT_ADD_LIT(t, "\nPIPELINING");
     /* RFC 1870 4: "SIZE" with no number when there is no fixed limit. */
     if (ext & SMTP_EXT_SIZE) {
-        TEXT_ADD_LIT(&t, "\nSIZE");
+        TEXT_ADD_LIT(t, "\nSIZE");
         if (s->cfg.max_size) {
             char digits[24];
             size_t i = sizeof digits;
             for (uint64_t v = s->cfg.max_size; v; v /= 10)
                 digits[--i] = (char)('0' + v % 10);
             digits[--i] = ' ';
-            text_add(&t, digits + i, sizeof digits - i);
+            text_add(t, digits + i, sizeof digits - i);
         }
     }
     if (ext & SMTP_EXT_8BITMIME)
-        TEXT_ADD_LIT(&t, "\n8BITMIME");
+        TEXT_ADD_LIT(t, "\n8BITMIME");
     if (ext & SMTP_EXT_ENHANCEDSTATUSCODES)
-        TEXT_ADD_LIT(&t, "\nENHANCEDSTATUSCODES");
+        TEXT_ADD_LIT(t, "\nENHANCEDSTATUSCODES");
     if (ext & SMTP_EXT_AUTH)
-        TEXT_ADD_LIT(&t, "\nAUTH PLAIN LOGIN");
+        TEXT_ADD_LIT(t, "\nAUTH PLAIN LOGIN");
+}
+
+/*
+ * The keyword lines as they go on the wire, made once per engine: they never
+ * change. Their text (with its '\n's) is ehlo_text_len octets.
+ */
+static void ehlo_tail_build(smtp_server_t *s)
+{
+    text_builder_t k;
+    k.len = 0;
+    ehlo_keywords(s, &k);
+    s->ehlo_text_len = k.len;
+    if (k.len)
+        smtp_reply_write(250, NULL, k.text + 1, k.len - 1, &s->ehlo_tail, NULL, NULL);
+    s->ehlo_tail_ready = true;
+}
+
+static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
+{
+    greeted_by(s, a->word);
+    text_builder_t t;
+    t.len = 0;
+    text_add_str(&t, s->hostname);
+    TEXT_ADD_LIT(&t, " Hello ");
+    text_add_str(&t, a->word);
+    /*
+     * Untraced, the first line is written and the keyword lines copied as
+     * made before, when the whole text fits a reply (nothing is cut) and
+     * the first line is one line.
+     */
+    if (!smtp_server_line_hook(s) && !memchr(t.text, '\n', t.len)) {
+        if (!s->ehlo_tail_ready)
+            ehlo_tail_build(s);
+        if (t.len + s->ehlo_text_len <= sizeof t.text - 1) {
+            smtp_reply_write_line(250, NULL, 0, s->ehlo_text_len == 0, t.text, t.len, out, NULL,
+                                  NULL);
+            buf_append(out, s->ehlo_tail.data, s->ehlo_tail.len);
+            return;
+        }
+    }
+    ehlo_keywords(s, &t);
     /* RFC 2034 3: no enhanced code in the EHLO reply. */
     smtp_reply_write(250, NULL, t.text, t.len, out, smtp_server_line_hook(s), s->hooks.ctx);
 }

@@ -33,6 +33,10 @@ struct smtp_server {
     size_t nrecipients, cap_recipients;
     bool body_8bit;
     line_dotblock_t data;
+    /* The EHLO reply's keyword lines on the wire, and their length as reply text. */
+    bool ehlo_tail_ready;
+    buf_t ehlo_tail;
+    size_t ehlo_text_len;
 };
 
 /* A command's arguments as its check found them, for its apply. */
