@@ -255,34 +255,48 @@ typedef struct received_case {
 /* Odd names included: the clauses are found in the written value, the first match winning. */
 static const received_case_t received_cases[] = {
     {{"alice-pc", "alice-pc.alice.example", "192.0.2.10", "mail.alice.example", "ESMTPSA", "A1",
-      "roberto@roberto.example", 0, 0},
+      "roberto@roberto.example", 0, 0, NULL},
      "Received: from alice-pc (alice-pc.alice.example [192.0.2.10])\r\n"
      " by mail.alice.example with ESMTPSA id A1\r\n"
      " for <roberto@roberto.example>; Mon, 07 Sep 2026 09:00:00 +0000\r\n"},
-    {{"alice-pc", NULL, "192.0.2.10", "mx.roberto.example", "ESMTP", "0000002A", NULL, SIM_HOUR, 30},
+    {{"alice-pc", NULL, "192.0.2.10", "mx.roberto.example", "ESMTP", "0000002A", NULL, SIM_HOUR, 30, NULL},
      "Received: from alice-pc ([192.0.2.10])\r\n"
      " by mx.roberto.example with ESMTP id 0000002A;\r\n"
      " Mon, 07 Sep 2026 10:30:00 +0030\r\n"},
-    {{"", "", NULL, NULL, NULL, NULL, "", 2 * SIM_HOUR, 60},
+    {{"", "", NULL, NULL, NULL, NULL, "", 2 * SIM_HOUR, 60, NULL},
      "Received: from unknown ([unknown])\r\n"
      " by localhost with ESMTP;\r\n"
      " Mon, 07 Sep 2026 12:00:00 +0100\r\n"},
-    {{"x) by y", "h", "1.2.3.4", "mx", "ESMTP", "1", NULL, 3 * SIM_HOUR, 90},
+    {{"x) by y", "h", "1.2.3.4", "mx", "ESMTP", "1", NULL, 3 * SIM_HOUR, 90, NULL},
      "Received: from x)\r\n"
      " by y (h [1.2.3.4]) by mx with ESMTP id 1;\r\n"
      " Mon, 07 Sep 2026 13:30:00 +0130\r\n"},
-    {{"h", "c", "1.2.3.4", "mx; odd", "ESMTP", NULL, NULL, 4 * SIM_HOUR, 120},
+    {{"h", "c", "1.2.3.4", "mx; odd", "ESMTP", NULL, NULL, 4 * SIM_HOUR, 120, NULL},
      "Received: from h (c [1.2.3.4])\r\n"
      " by mx;\r\n"
      " odd with ESMTP; Mon, 07 Sep 2026 15:00:00 +0200\r\n"},
-    {{"h", "c", "1.2.3.4", "mx", "ESMTP", "i", "\"a for <b\"@c", 5 * SIM_HOUR, 150},
+    {{"h", "c", "1.2.3.4", "mx", "ESMTP", "i", "\"a for <b\"@c", 5 * SIM_HOUR, 150, NULL},
      "Received: from h (c [1.2.3.4])\r\n"
      " by mx with ESMTP id i\r\n"
      " for <\"a for <b\"@c>; Mon, 07 Sep 2026 16:30:00 +0230\r\n"},
-    {{"h", "c", "1.2.3.4", "mx", "ESMTP", "i for <j", "r@x", 6 * SIM_HOUR, 180},
+    {{"h", "c", "1.2.3.4", "mx", "ESMTP", "i for <j", "r@x", 6 * SIM_HOUR, 180, NULL},
      "Received: from h (c [1.2.3.4])\r\n"
      " by mx with ESMTP id i\r\n"
      " for <j for <r@x>; Mon, 07 Sep 2026 18:00:00 +0300\r\n"},
+    /* A ')' before the break that is no ") by ", a '<' and a ';' between the breaks. */
+    {{"h(1)", "c)", "1.2.3.4", "mx <x>", "ESMTP", "i;j", "r@x", 7 * SIM_HOUR, 0, NULL},
+     "Received: from h(1) (c) [1.2.3.4])\r\n"
+     " by mx <x> with ESMTP id i;j\r\n"
+     " for <r@x>; Mon, 07 Sep 2026 16:00:00 +0000\r\n"},
+    {{"h", "c", "1.2.3.4", "mx", "ES; MTP", "i", NULL, 8 * SIM_HOUR, 0, NULL},
+     "Received: from h (c [1.2.3.4])\r\n"
+     " by mx with ES;\r\n"
+     " MTP id i; Mon, 07 Sep 2026 17:00:00 +0000\r\n"},
+    /* A date given by the caller is used as it stands. */
+    {{"h", "c", "1.2.3.4", "mx", "ESMTP", "i", NULL, 0, 0, "Thu, 01 Jan 2099 00:00:00 +0000"},
+     "Received: from h (c [1.2.3.4])\r\n"
+     " by mx with ESMTP id i;\r\n"
+     " Thu, 01 Jan 2099 00:00:00 +0000\r\n"},
 };
 
 /* The field written on its own (after what out held) and in front of a message. */
@@ -307,6 +321,23 @@ START_TEST(test_received_field)
 }
 END_TEST
 
+/* A date the caller formatted gives the same field as one formatted here. */
+START_TEST(test_received_date_given)
+{
+    message_received_t r = received_cases[_i].r;
+    if (r.date)
+        return;
+    char date[MESSAGE_DATE_MAX];
+    buf_t formatted = BUF_INIT, given = BUF_INIT;
+    message_write_received(&r, &formatted);
+    r.date = message_date_format(r.time, r.tz_minutes, date, sizeof date);
+    message_write_received(&r, &given);
+    ck_assert_str_eq(buf_cstr(&given), buf_cstr(&formatted));
+    buf_free(&formatted);
+    buf_free(&given);
+}
+END_TEST
+
 Suite *mail_message_suite(void)
 {
     Suite *s = suite_create("mail_message");
@@ -321,6 +352,7 @@ Suite *mail_message_suite(void)
     tcase_add_test(tc, test_build_parse_round_trip);
     tcase_add_test(tc, test_received_and_return_path);
     tcase_add_loop_test(tc, test_received_field, 0, (int)ARRAY_LEN(received_cases));
+    tcase_add_loop_test(tc, test_received_date_given, 0, (int)ARRAY_LEN(received_cases));
     suite_add_tcase(s, tc);
     return s;
 }

@@ -478,6 +478,46 @@ START_TEST(test_deliver_parts)
 }
 END_TEST
 
+/* A body built once and delivered to two users: both hold it, with the bytes and label store_deliver gives. */
+START_TEST(test_deliver_body_shared)
+{
+    store_t *s = store_new();
+    store_user_t *ann, *bob, *tiny;
+    ck_assert_int_eq(store_add_user(s, "ann", "pw", NULL, 0, &ann), STORE_OK);
+    ck_assert_int_eq(store_add_user(s, "bob", "pw", NULL, 0, &bob), STORE_OK);
+    ck_assert_int_eq(store_add_user(s, "tiny", "pw", NULL, 10, &tiny), STORE_OK);
+    static const char text[] = "Return-Path: <a@b>\r\nS: x\r\n\r\nb";
+    uint8_t *p;
+    store_body_t *b = store_body_new(sizeof text - 1, "m1", &p);
+    memcpy(p, text, sizeof text - 1);
+    ck_assert_uint_eq(store_body_size(b), sizeof text - 1);
+    ck_assert_str_eq((const char *)store_body_data(b), text);
+    uint32_t uid_ann = 0, uid_bob = 0, uid_copy = 0;
+    ck_assert_int_eq(store_deliver_body(ann, b, 7, &uid_ann), STORE_OK);
+    ck_assert_int_eq(store_deliver_body(bob, b, 7, &uid_bob), STORE_OK);
+    ck_assert_int_eq(store_deliver_body(tiny, b, 7, NULL), STORE_QUOTA);
+    ck_assert_int_eq(store_deliver(ann, text, sizeof text - 1, 7, "m1", &uid_copy), STORE_OK);
+    store_body_unref(b);
+    const store_msg_t *shared = store_msg_by_uid(store_inbox(ann), uid_ann, NULL);
+    const store_msg_t *copy = store_msg_by_uid(store_inbox(ann), uid_copy, NULL);
+    ck_assert_uint_eq(store_msg_size(shared), store_msg_size(copy));
+    ck_assert_str_eq((const char *)store_msg_data(shared), (const char *)store_msg_data(copy));
+    ck_assert_str_eq(store_msg_label(shared), "m1");
+    ck_assert_uint_eq(store_msg_internal_date(shared), store_msg_internal_date(copy));
+    ck_assert_uint_eq(store_msg_flags(shared), store_msg_flags(copy));
+    ck_assert_uint_eq(store_user_used(ann), 2 * (sizeof text - 1));
+    const store_msg_t *other = store_msg_by_uid(store_inbox(bob), uid_bob, NULL);
+    ck_assert_str_eq((const char *)store_msg_data(other), text);
+    ck_assert_uint_eq(store_user_used(tiny), 0);
+    /* Without a label, as store_deliver with NULL. */
+    b = store_body_new(0, NULL, &p);
+    ck_assert_int_eq(store_deliver_body(bob, b, 0, &uid_bob), STORE_OK);
+    store_body_unref(b);
+    ck_assert_ptr_null(store_msg_label(store_msg_by_uid(store_inbox(bob), uid_bob, NULL)));
+    store_free(s);
+}
+END_TEST
+
 /* ---- folders ----------------------------------------------------------- */
 
 static const char *const bad_names[] = {
@@ -904,6 +944,7 @@ Suite *mail_store_suite(void)
     tcase_add_test(tc, test_move);
     tcase_add_test(tc, test_quota);
     tcase_add_test(tc, test_deliver_parts);
+    tcase_add_test(tc, test_deliver_body_shared);
     tcase_add_test(tc, test_observer);
     tcase_add_test(tc, test_find_label);
     tcase_add_test(tc, test_message_record_is_small);

@@ -569,6 +569,25 @@ START_TEST(test_msg_parts)
 }
 END_TEST
 
+/* A message over a body: its data is the body past the Return-Path field, not a copy. */
+START_TEST(test_msg_over_body)
+{
+    static const char text[] = "Return-Path: <a@b>\r\nReceived: x\r\n\r\nbody";
+    uint8_t *p;
+    store_body_t *b = store_body_new(sizeof text - 1, "m1", &p);
+    memcpy(p, text, sizeof text - 1);
+    mail_msg_t *m = mail_msg_new_body("m1", "a@b", b, 20);
+    ck_assert_ptr_eq(m->data.data, store_body_data(b) + 20);
+    ck_assert_uint_eq(m->data.len, sizeof text - 1 - 20);
+    ck_assert_str_eq((const char *)m->data.data, "Received: x\r\n\r\nbody");
+    ck_assert_str_eq(m->label, "m1");
+    ck_assert_str_eq(m->reverse_path, "a@b");
+    ck_assert_uint_eq(m->body_head, 20);
+    mail_msg_unref(mail_msg_ref(m));
+    mail_msg_unref(m);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -595,6 +614,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_queue_id_format);
     tcase_add_test(tc, test_return_path_field);
     tcase_add_test(tc, test_msg_parts);
+    tcase_add_test(tc, test_msg_over_body);
     suite_add_tcase(s, tc);
     return s;
 }

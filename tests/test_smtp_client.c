@@ -575,21 +575,22 @@ typedef struct mailbox {
     int next_id;
 } mailbox_t;
 
-static smtp_reply_t box_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
-                               size_t len)
+static void box_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *data, size_t len,
+                       smtp_reply_t *r)
 {
     mailbox_t *mb = ctx;
     buf_printf(&mb->stored, "<%s>%s:", env->reverse_path, env->body_8bit ? "8" : "7");
     buf_append(&mb->stored, data, len);
     buf_putc(&mb->stored, '|');
-    return smtp_reply_make(250, "2.0.0", "Ok: queued as Q%d", ++mb->next_id);
+    smtp_reply_set(r, 250, "2.0.0", "Ok: queued as Q%d", ++mb->next_id);
 }
 
-static smtp_reply_t box_recipient(void *ctx, const char *address, const char *user)
+static void box_recipient(void *ctx, const char *address, const char *user, smtp_reply_t *r)
 {
     if (strcmp(address, "nobody@roberto.example") == 0)
-        return smtp_reply_make(550, "5.1.1", "User unknown");
-    return smtp_reply_make(250, "2.1.5", "Ok");
+        smtp_reply_set(r, 550, "5.1.1", "User unknown");
+    else
+        smtp_reply_set(r, 250, "2.1.5", "Ok");
 }
 
 /* Moves bytes both ways, chunk octets at a time, until neither side has more to say. */

@@ -22,11 +22,12 @@ static bool fake_authenticate(void *ctx, const char *user, const char *password)
     return strcmp(user, "alice") == 0 && strcmp(password, "wonderland") == 0;
 }
 
-static smtp_reply_t fake_sender(void *ctx, const char *reverse_path, const char *user)
+static void fake_sender(void *ctx, const char *reverse_path, const char *user, smtp_reply_t *r)
 {
     if (strcmp(reverse_path, "spammer@bad.example") == 0)
-        return smtp_reply_make(550, "5.7.1", "Sender refused");
-    return smtp_reply_make(250, "2.1.0", "Ok");
+        smtp_reply_set(r, 550, "5.7.1", "Sender refused");
+    else
+        smtp_reply_set(r, 250, "2.1.0", "Ok");
 }
 
 static bool ends_with_ci(const char *s, const char *suffix)
@@ -35,19 +36,20 @@ static bool ends_with_ci(const char *s, const char *suffix)
     return n >= m && str_casecmp(s + n - m, suffix) == 0;
 }
 
-static smtp_reply_t fake_recipient(void *ctx, const char *address, const char *user)
+static void fake_recipient(void *ctx, const char *address, const char *user, smtp_reply_t *r)
 {
     if (strcmp(address, "nobody@roberto.example") == 0)
-        return smtp_reply_make(550, "5.1.1", "User unknown");
-    if (strcmp(address, "full@roberto.example") == 0)
-        return smtp_reply_make(452, "4.2.2", "Mailbox full");
-    if (!ends_with_ci(address, "@roberto.example") && !user)
-        return smtp_reply_make(554, "5.7.1", "Relay access denied");
-    return smtp_reply_make(250, "2.1.5", "Ok");
+        smtp_reply_set(r, 550, "5.1.1", "User unknown");
+    else if (strcmp(address, "full@roberto.example") == 0)
+        smtp_reply_set(r, 452, "4.2.2", "Mailbox full");
+    else if (!ends_with_ci(address, "@roberto.example") && !user)
+        smtp_reply_set(r, 554, "5.7.1", "Relay access denied");
+    else
+        smtp_reply_set(r, 250, "2.1.5", "Ok");
 }
 
-static smtp_reply_t fake_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
-                                size_t len)
+static void fake_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *data, size_t len,
+                        smtp_reply_t *r)
 {
     fake_t *f = ctx;
     buf_reset(&f->data);
@@ -59,7 +61,7 @@ static smtp_reply_t fake_accept(void *ctx, const smtp_envelope_t *env, const uin
         buf_printf(&f->envelope, "%s%s", i ? "," : "", env->recipients[i]);
     buf_printf(&f->envelope, "|%s|%s", env->body_8bit ? "8bit" : "7bit",
                env->auth_user ? env->auth_user : "-");
-    return smtp_reply_make(250, "2.0.0", "Ok: queued as Q%d", ++f->next_id);
+    smtp_reply_set(r, 250, "2.0.0", "Ok: queued as Q%d", ++f->next_id);
 }
 
 static void fake_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
@@ -368,6 +370,57 @@ START_TEST(test_table)
 }
 END_TEST
 
+/*
+ * The same session three ways: traced on a new engine; untraced; and traced
+ * again on that engine made new by smtp_server_reuse after a session left
+ * it in the middle of a transaction. Output, data and envelope must agree.
+ */
+START_TEST(test_table_untraced_and_reused)
+{
+    const server_case_t *c = &cases[_i];
+    fake_t traced = {0}, quiet = {0};
+    buf_t want = BUF_INIT, got = BUF_INIT, greeting = BUF_INIT, scrap = BUF_INIT;
+    smtp_server_t *s = run(c->cfg, &traced, c->in, &want);
+    smtp_server_free(s);
+
+    s = make_server(c->cfg, &quiet);
+    smtp_server_trace_lines(s, false);
+    smtp_server_start(s, &greeting);
+    smtp_server_feed(s, (const uint8_t *)c->in, strlen(c->in), &got);
+    ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0, "%s untraced:\n got: %s\nwant: %s",
+                  c->name, buf_cstr(&got), buf_cstr(&want));
+    ck_assert_uint_eq(quiet.trace.len, 0);
+    ck_assert_str_eq(buf_cstr(&quiet.data), buf_cstr(&traced.data));
+    ck_assert_str_eq(buf_cstr(&quiet.envelope), buf_cstr(&traced.envelope));
+
+    /* A session cut off in DATA, after AUTH where it is offered. */
+    static const char cut[] = "EHLO a.example\r\n" AUTH_GOOD "MAIL FROM:<x@alice.example>\r\n"
+                              "RCPT TO:<roberto@roberto.example>\r\nDATA\r\npart of a li";
+    smtp_server_feed(s, (const uint8_t *)cut, sizeof cut - 1, &scrap);
+    smtp_server_reuse(s);
+    buf_t greeting2 = BUF_INIT;
+    buf_reset(&got);
+    fake_free(&quiet);
+    quiet = (fake_t){0};
+    smtp_server_start(s, &greeting2);
+    ck_assert_str_eq(buf_cstr(&greeting2), buf_cstr(&greeting));
+    smtp_server_feed(s, (const uint8_t *)c->in, strlen(c->in), &got);
+    ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0, "%s reused:\n got: %s\nwant: %s",
+                  c->name, buf_cstr(&got), buf_cstr(&want));
+    ck_assert_str_eq(buf_cstr(&quiet.data), buf_cstr(&traced.data));
+    ck_assert_str_eq(buf_cstr(&quiet.envelope), buf_cstr(&traced.envelope));
+    ck_assert_str_eq(buf_cstr(&quiet.trace), buf_cstr(&traced.trace));
+    smtp_server_free(s);
+    buf_free(&want);
+    buf_free(&got);
+    buf_free(&greeting);
+    buf_free(&greeting2);
+    buf_free(&scrap);
+    fake_free(&traced);
+    fake_free(&quiet);
+}
+END_TEST
+
 /* The last reply line of a session. */
 static const char *last_line(const buf_t *out, char *buf, size_t n)
 {
@@ -422,7 +475,6 @@ START_TEST(test_auth_not_offered)
     char last[600];
     smtp_server_t *s = run(RELAY, &f, EHLO AUTH_GOOD, &out);
     ck_assert_str_eq(last_line(&out, last, sizeof last), "502 5.5.1 AUTH not available");
-    ck_assert_ptr_null(smtp_server_auth_user(s));
     smtp_server_free(s);
     buf_free(&out);
     fake_free(&f);
@@ -802,9 +854,9 @@ START_TEST(test_bare_lf_lines)
 }
 END_TEST
 
-static smtp_reply_t bad_hook_reply(void *ctx, const char *address, const char *user)
+static void bad_hook_reply(void *ctx, const char *address, const char *user, smtp_reply_t *r)
 {
-    return smtp_reply_make(99, NULL, "nonsense");
+    smtp_reply_set(r, 99, NULL, "nonsense");
 }
 
 START_TEST(test_hook_reply_checked)
@@ -830,6 +882,7 @@ Suite *smtp_server_suite(void)
     Suite *s = suite_create("smtp_server");
     TCase *tc = tcase_create("commands");
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(cases));
+    tcase_add_loop_test(tc, test_table_untraced_and_reused, 0, (int)ARRAY_LEN(cases));
     tcase_add_test(tc, test_greeting);
     tcase_add_test(tc, test_size_param_accepted);
     tcase_add_test(tc, test_auth_not_offered);

@@ -152,34 +152,83 @@ int message_build(const message_spec_t *spec, buf_t *out)
 
 /* --- trace fields -------------------------------------------------------- */
 
+/* The pieces of a Received value, in order: what message_received_value writes. */
+#define RECEIVED_PIECES_MAX 19
+
+typedef struct received_pieces {
+    const char *text[RECEIVED_PIECES_MAX];
+    size_t len[RECEIVED_PIECES_MAX];
+    size_t count, total;
+    size_t by;   /* the piece ") by " */
+    size_t tail; /* the piece " for <", or "; " when there is no such clause */
+    char date[MESSAGE_DATE_MAX];
+} received_pieces_t;
+
+static void piece(received_pieces_t *p, const char *text, size_t len)
+{
+    p->text[p->count] = text;
+    p->len[p->count++] = len;
+    p->total += len;
+}
+
+static void piece_str(received_pieces_t *p, const char *text)
+{
+    piece(p, text, strlen(text));
+}
+
+#define PIECE_LIT(p, lit) piece((p), (lit), sizeof(lit) - 1)
+
+static void received_pieces(const message_received_t *r, received_pieces_t *p)
+{
+    p->count = p->total = 0;
+    PIECE_LIT(p, "from ");
+    piece_str(p, r->helo && *r->helo ? r->helo : "unknown");
+    PIECE_LIT(p, " (");
+    if (r->client_host && *r->client_host) {
+        piece_str(p, r->client_host);
+        PIECE_LIT(p, " ");
+    }
+    PIECE_LIT(p, "[");
+    piece_str(p, r->client_addr ? r->client_addr : "unknown");
+    PIECE_LIT(p, "]");
+    p->by = p->count;
+    PIECE_LIT(p, ") by ");
+    piece_str(p, r->by_host ? r->by_host : "localhost");
+    PIECE_LIT(p, " with ");
+    piece_str(p, r->protocol ? r->protocol : "ESMTP");
+    if (r->id && *r->id) {
+        PIECE_LIT(p, " id ");
+        piece_str(p, r->id);
+    }
+    p->tail = p->count;
+    if (r->for_rcpt && *r->for_rcpt) {
+        PIECE_LIT(p, " for <");
+        piece_str(p, r->for_rcpt);
+        PIECE_LIT(p, ">");
+    }
+    PIECE_LIT(p, "; "); /* the tail when there is no recipient */
+    piece_str(p, r->date ? r->date
+                         : message_date_format(r->time, r->tz_minutes, p->date, sizeof p->date));
+}
+
+/* Copies pieces [from, to) to dst; returns the end. */
+static uint8_t *put_pieces(const received_pieces_t *p, size_t from, size_t to, uint8_t *dst)
+{
+    for (size_t i = from; i < to; i++) {
+        memcpy(dst, p->text[i], p->len[i]);
+        dst += p->len[i];
+    }
+    return dst;
+}
+
 void message_received_value(const message_received_t *r, buf_t *out)
 {
-    char date[MESSAGE_DATE_MAX];
-    /* Plain appends, not printf: this runs for every message a server takes. */
-    buf_puts(out, "from ");
-    buf_puts(out, r->helo && *r->helo ? r->helo : "unknown");
-    buf_puts(out, " (");
-    if (r->client_host && *r->client_host) {
-        buf_puts(out, r->client_host);
-        buf_putc(out, ' ');
-    }
-    buf_putc(out, '[');
-    buf_puts(out, r->client_addr ? r->client_addr : "unknown");
-    buf_puts(out, "]) by ");
-    buf_puts(out, r->by_host ? r->by_host : "localhost");
-    buf_puts(out, " with ");
-    buf_puts(out, r->protocol ? r->protocol : "ESMTP");
-    if (r->id && *r->id) {
-        buf_puts(out, " id ");
-        buf_puts(out, r->id);
-    }
-    if (r->for_rcpt && *r->for_rcpt) {
-        buf_puts(out, " for <");
-        buf_puts(out, r->for_rcpt);
-        buf_putc(out, '>');
-    }
-    buf_puts(out, "; ");
-    buf_puts(out, message_date_format(r->time, r->tz_minutes, date, sizeof date));
+    /* Plain copies into room made once: this runs for every message a server takes. */
+    received_pieces_t p;
+    received_pieces(r, &p);
+    buf_reserve(out, p.total);
+    out->len = (size_t)(put_pieces(&p, 0, p.count, out->data + out->len) - out->data);
+    out->data[out->len] = '\0';
 }
 
 void message_prepend_field(buf_t *message, const char *name, const char *value)
@@ -202,16 +251,57 @@ static void insert_crlf(buf_t *b, size_t at)
 }
 
 /*
+ * Whether the line breaks of message_write_received fall at the pieces that
+ * hold them: the first ") by " is that piece when nothing before it holds a
+ * ')', and the first " for <" (or "; ") after it is that piece when nothing
+ * between holds a '<' or a ';'.
+ */
+static bool breaks_at_pieces(const received_pieces_t *p)
+{
+    for (size_t i = 0; i < p->by; i++)
+        if (memchr(p->text[i], ')', p->len[i]))
+            return false;
+    for (size_t i = p->by + 1; i < p->tail; i++)
+        if (memchr(p->text[i], '<', p->len[i]) || memchr(p->text[i], ';', p->len[i]))
+            return false;
+    return true;
+}
+
+/*
  * The layout most servers use, one clause a line, so that unfolding gives
  * back message_received_value exactly:
  *   Received: from HELO (HOST [ADDR])
  *    by HOST with ESMTP id ID
  *    for <RCPT>; DATE
- * The value is written in place and the line ends put in after, so the
- * field costs no buffer of its own.
+ * (without a recipient, "id ID;" ends the second line). The line breaks go
+ * where the first ") by " and the first " for <" (or "; ") after it are in
+ * the value; when a name holds such text, the value is searched for them.
  */
 void message_write_received(const message_received_t *r, buf_t *out)
 {
+    received_pieces_t p;
+    received_pieces(r, &p);
+    if (breaks_at_pieces(&p)) {
+        /* Each piece copied once, the line breaks put in on the way. */
+        buf_reserve(out, 10 + p.total + 6); /* and buf's room for a NUL */
+        uint8_t *d = out->data + out->len;
+        memcpy(d, "Received: ", 10);
+        d = put_pieces(&p, 0, p.by, d + 10);
+        memcpy(d, ")\r\n by ", 7);
+        d = put_pieces(&p, p.by + 1, p.tail, d + 7);
+        bool semicolon = p.text[p.tail][0] == ';';
+        if (semicolon) {
+            memcpy(d, ";\r\n ", 4);
+            d += 4;
+        } else {
+            memcpy(d, "\r\n", 2);
+            d = put_pieces(&p, p.tail, p.tail + 1, d + 2);
+        }
+        d = put_pieces(&p, p.tail + 1, p.count, d);
+        memcpy(d, "\r\n", 3);
+        out->len = (size_t)(d + 2 - out->data);
+        return;
+    }
     size_t start = out->len;
     buf_reserve(out, 256);
     buf_append(out, "Received: ", 10);

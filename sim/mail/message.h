@@ -95,6 +95,8 @@ typedef struct message_received {
     const char *for_rcpt;    /* the one recipient, or NULL when there were several */
     sim_time_t time;
     int tz_minutes;
+    /* message_date_format of time and tz_minutes when the caller has it already, or NULL. */
+    const char *date;
 } message_received_t;
 
 /*

@@ -337,3 +337,19 @@ void store_body_unref(store_body_t *b)
     if (b && --b->refs == 0)
         free(b);
 }
+
+store_body_t *store_body_ref(store_body_t *b)
+{
+    b->refs++;
+    return b;
+}
+
+const uint8_t *store_body_data(const store_body_t *b)
+{
+    return (const uint8_t *)b->data;
+}
+
+size_t store_body_size(const store_body_t *b)
+{
+    return b->size;
+}

@@ -329,6 +329,27 @@ store_err_t store_deliver_parts(store_user_t *u, const void *head, size_t head_s
                                 const void *data, size_t size, sim_time_t internal_date,
                                 const char *label, uint32_t *uid_out);
 
+/*
+ * A message's bytes, built once by the caller and shared, not copied, by
+ * the messages delivered from it (a server's many local recipients, and its
+ * queue, which may point into it). Reference-counted.
+ */
+typedef struct store_body store_body_t;
+/*
+ * A body of size octets, for the caller to write at *data before anything
+ * reads it, and label (copied; may be NULL). The caller holds one reference.
+ */
+store_body_t *store_body_new(size_t size, const char *label, uint8_t **data);
+store_body_t *store_body_ref(store_body_t *b);
+/* Drops a reference; the last one frees the body. NULL does nothing. */
+void store_body_unref(store_body_t *b);
+/* The body's bytes (NUL after them) and their count. */
+const uint8_t *store_body_data(const store_body_t *b);
+size_t store_body_size(const store_body_t *b);
+/* store_deliver of a body's bytes and label; the message takes a reference of its own. */
+store_err_t store_deliver_body(store_user_t *u, store_body_t *b, sim_time_t internal_date,
+                               uint32_t *uid_out);
+
 /* The message with that sequence number (1-based), or NULL. */
 const store_msg_t *store_msg_by_seq(const store_folder_t *f, uint32_t seq);
 /* The message with that UID, or NULL; *seq_out (may be NULL) gets its sequence number. */

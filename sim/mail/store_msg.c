@@ -13,23 +13,30 @@
 
 /* ---- bodies and keywords ----------------------------------------------- */
 
-/* A body of head then data (head_size may be 0), the label after its NUL. */
-static store_body_t *body_new(const void *head, size_t head_size, const void *data, size_t size,
-                              const char *label)
+store_body_t *store_body_new(size_t size, const char *label, uint8_t **data)
 {
     size_t label_len = label ? strlen(label) + 1 : 0;
-    store_body_t *b = xmalloc(sizeof *b + head_size + size + 1 + label_len);
+    store_body_t *b = xmalloc(sizeof *b + size + 1 + label_len);
     b->refs = 1;
     b->has_label = label != NULL;
-    if (head_size)
-        memcpy(b->data, head, head_size);
-    if (size)
-        memcpy(b->data + head_size, data, size);
-    size += head_size;
     b->size = size;
     b->data[size] = '\0';
     if (label)
         memcpy(b->data + size + 1, label, label_len);
+    *data = (uint8_t *)b->data;
+    return b;
+}
+
+/* A body of head then data (head_size may be 0), the label after its NUL. */
+static store_body_t *body_new(const void *head, size_t head_size, const void *data, size_t size,
+                              const char *label)
+{
+    uint8_t *p;
+    store_body_t *b = store_body_new(head_size + size, label, &p);
+    if (head_size)
+        memcpy(p, head, head_size);
+    if (size)
+        memcpy(p + head_size, data, size);
     return b;
 }
 
@@ -217,21 +224,29 @@ void store_uid_map_free(store_uid_map_t *m)
 
 /* ---- append ------------------------------------------------------------ */
 
-/* store_append with head_size octets of head in front of the message's data. */
-static store_err_t append_parts(store_folder_t *f, const void *head, size_t head_size,
-                                const store_append_t *msg, uint32_t *uid_out)
+/* Whether msg, of size octets in all, may go into f; *err says why not. */
+static bool append_allowed(store_folder_t *f, const store_append_t *msg, size_t size,
+                           store_err_t *err)
 {
-    store_err_t err;
-    if (!folder_usable(f, &err))
-        return err;
+    if (!folder_usable(f, err))
+        return false;
     if (!keywords_all_valid(msg->keywords, msg->keyword_count))
-        return STORE_BAD_KEYWORD;
-    if (store_user_would_exceed_quota(f->user, head_size + msg->size))
-        return STORE_QUOTA;
-    if (!uids_left(f, 1))
-        return STORE_UIDS_EXHAUSTED;
+        *err = STORE_BAD_KEYWORD;
+    else if (store_user_would_exceed_quota(f->user, size))
+        *err = STORE_QUOTA;
+    else if (!uids_left(f, 1))
+        *err = STORE_UIDS_EXHAUSTED;
+    else
+        return true;
+    return false;
+}
+
+/* Appends msg with body b (its reference taken over), once append_allowed said yes. */
+static void append_body(store_folder_t *f, store_body_t *b, const store_append_t *msg,
+                        uint32_t *uid_out)
+{
     store_msg_t m = {
-        .body = body_new(head, head_size, msg->data, msg->size, msg->label),
+        .body = b,
         .keywords = keywords_build(msg->keywords, msg->keyword_count),
         .internal_date = msg->internal_date,
         .flags = (msg->flags & STORE_FLAGS_ALL) | STORE_FLAG_RECENT,
@@ -240,6 +255,16 @@ static store_err_t append_parts(store_folder_t *f, const void *head, size_t head
     if (uid_out)
         *uid_out = m.uid;
     store_notify(f->user, STORE_CHANGE_APPEND, f->name, NULL, m.uid, msg->label);
+}
+
+/* store_append with head_size octets of head in front of the message's data. */
+static store_err_t append_parts(store_folder_t *f, const void *head, size_t head_size,
+                                const store_append_t *msg, uint32_t *uid_out)
+{
+    store_err_t err;
+    if (!append_allowed(f, msg, head_size + msg->size, &err))
+        return err;
+    append_body(f, body_new(head, head_size, msg->data, msg->size, msg->label), msg, uid_out);
     return STORE_OK;
 }
 
@@ -260,6 +285,18 @@ store_err_t store_deliver_parts(store_user_t *u, const void *head, size_t head_s
 {
     store_append_t a = {data, size, internal_date, 0, NULL, 0, label};
     return append_parts(store_inbox(u), head, head_size, &a, uid_out);
+}
+
+store_err_t store_deliver_body(store_user_t *u, store_body_t *b, sim_time_t internal_date,
+                               uint32_t *uid_out)
+{
+    store_append_t a = {b->data, b->size, internal_date, 0, NULL, 0, store_body_label(b)};
+    store_folder_t *f = store_inbox(u);
+    store_err_t err;
+    if (!append_allowed(f, &a, b->size, &err))
+        return err;
+    append_body(f, store_body_ref(b), &a, uid_out);
+    return STORE_OK;
 }
 
 /* ---- lookup and accessors ---------------------------------------------- */

@@ -13,12 +13,12 @@
  * The bytes of a message, shared by its copies. One allocation: size bytes,
  * a NUL, then (when has_label) the label and its NUL.
  */
-typedef struct store_body {
+struct store_body {
     uint32_t refs;
     bool has_label;
     size_t size;
     char data[];
-} store_body_t;
+};
 
 /* Keywords are rare, so a message holds only a pointer, NULL when it has none. */
 typedef struct store_keywords {
@@ -80,7 +80,6 @@ struct store {
 void store_notify(store_user_t *u, store_change_kind_t kind, const char *folder,
                   const char *old_folder, uint32_t uid, const char *label);
 uint32_t store_new_uidvalidity(store_t *s);
-void store_body_unref(store_body_t *b);
 const char *store_body_label(const store_body_t *b);
 
 /* store_msg.c */

@@ -6,6 +6,7 @@
 #define MAILSIM_NODE_PRIVATE_H
 
 #include "core/buf.h"
+#include "mail/message.h"
 #include "node/accounting.h"
 #include "node/agent.h"
 #include "node/server.h"
@@ -26,8 +27,15 @@ typedef struct mail_msg {
     int refs;
     char *label;        /* send id or Message-ID: what expectations name; in the message's block */
     char *reverse_path; /* "" for the null sender; in the message's block */
-    buf_t data;         /* RFC 5322, CRLF line ends */
+    buf_t data;         /* RFC 5322, CRLF line ends; borrowed from body when there is one */
     uint64_t acceptance; /* the accounting's id of the server's final 250 */
+    /*
+     * NULL, or the bytes data points into: the Return-Path field of final
+     * delivery (body_head octets) and then data, ready for every local
+     * mailbox to share (store_deliver_body).
+     */
+    store_body_t *body;
+    size_t body_head;
 } mail_msg_t;
 
 mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
@@ -35,6 +43,13 @@ mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint
 /* A message of head then data in one piece (a trace field and the message it stamps). */
 mail_msg_t *mail_msg_new_parts(const char *label, const char *reverse_path, const uint8_t *head,
                                size_t head_len, const uint8_t *data, size_t len);
+/*
+ * A message whose data is body's after its first head octets, which hold
+ * the Return-Path field of reverse_path (server_return_path_field). Takes
+ * over the caller's reference to body.
+ */
+mail_msg_t *mail_msg_new_body(const char *label, const char *reverse_path, store_body_t *body,
+                              size_t head);
 mail_msg_t *mail_msg_ref(mail_msg_t *m);
 void mail_msg_unref(mail_msg_t *m);
 
@@ -84,6 +99,9 @@ struct mail_server {
     void *listeners[4];        /* SMTP, submission, POP3, IMAP */
     size_t nlisteners;
     uint64_t next_queue_id;
+    /* The date of the last Received field this server wrote, and its second: most share it. */
+    int64_t received_second;
+    char received_date[MESSAGE_DATE_MAX];
 };
 
 struct world {

@@ -117,6 +117,7 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
     dns_set_a(w->dns, cfg->host, cfg->addr);
     store_set_observer(s->store, on_store_change, s);
     s->next_queue_id = 1;
+    s->received_second = INT64_MIN;
     smtp_service_listen(s);
     pop3_service_listen(s);
     imap_service_listen(s);
@@ -231,6 +232,20 @@ size_t server_return_path_field(const char *reverse_path, char *small, size_t sm
     return big->len;
 }
 
+/* Local delivery of a message that has no body ready: the Return-Path field and a copy. */
+static store_err_t deliver_copy(store_user_t *u, const mail_msg_t *msg, sim_time_t now,
+                                uint32_t *uid)
+{
+    char small[SERVER_RETURN_PATH_SMALL];
+    buf_t field = BUF_INIT;
+    size_t field_len = server_return_path_field(msg->reverse_path, small, sizeof small, &field);
+    const void *head = field.data ? (const void *)field.data : small;
+    store_err_t e = store_deliver_parts(u, head, field_len, msg->data.data, msg->data.len, now,
+                                        msg->label, uid);
+    buf_free(&field);
+    return e;
+}
+
 bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, size_t record)
 {
     world_t *w = s->world;
@@ -241,13 +256,9 @@ bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, s
     if (!u) {
         why = "550 5.1.1 No such user here";
     } else {
-        char small[SERVER_RETURN_PATH_SMALL];
-        buf_t field = BUF_INIT;
-        size_t field_len = server_return_path_field(msg->reverse_path, small, sizeof small, &field);
-        const void *head = field.data ? (const void *)field.data : small;
-        store_err_t e = store_deliver_parts(u, head, field_len, msg->data.data, msg->data.len,
-                                            sim_now(w->sim), msg->label, &uid);
-        buf_free(&field);
+        store_err_t e = msg->body_head
+                            ? store_deliver_body(u, msg->body, sim_now(w->sim), &uid)
+                            : deliver_copy(u, msg, sim_now(w->sim), &uid);
         if (e == STORE_QUOTA) {
             why = "552 5.2.2 Mailbox full";
             status = "5.2.2";
@@ -375,6 +386,20 @@ bool server_queue_at(const mail_server_t *s, size_t i, queue_view_t *out)
     return false;
 }
 
+/* The message's own block: the struct, then its label and reverse path. */
+static mail_msg_t *msg_block(const char *label, const char *reverse_path)
+{
+    size_t label_size = strlen(label) + 1, path_size = strlen(reverse_path) + 1;
+    mail_msg_t *m = xmalloc(sizeof *m + label_size + path_size);
+    memset(m, 0, sizeof *m);
+    m->refs = 1;
+    m->label = (char *)(m + 1);
+    memcpy(m->label, label, label_size);
+    m->reverse_path = m->label + label_size;
+    memcpy(m->reverse_path, reverse_path, path_size);
+    return m;
+}
+
 mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
                          size_t len)
 {
@@ -384,15 +409,7 @@ mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint
 mail_msg_t *mail_msg_new_parts(const char *label, const char *reverse_path, const uint8_t *head,
                                size_t head_len, const uint8_t *data, size_t len)
 {
-    /* The label and the reverse path live in the message's own block: one malloc, one free. */
-    size_t label_size = strlen(label) + 1, path_size = strlen(reverse_path) + 1;
-    mail_msg_t *m = xmalloc(sizeof *m + label_size + path_size);
-    memset(m, 0, sizeof *m);
-    m->refs = 1;
-    m->label = (char *)(m + 1);
-    memcpy(m->label, label, label_size);
-    m->reverse_path = m->label + label_size;
-    memcpy(m->reverse_path, reverse_path, path_size);
+    mail_msg_t *m = msg_block(label, reverse_path);
     /* Exactly its size, not buf's next power of two: a queue may hold thousands. */
     m->data.data = xmalloc(head_len + len + 1);
     if (head_len)
@@ -406,6 +423,18 @@ mail_msg_t *mail_msg_new_parts(const char *label, const char *reverse_path, cons
     return m;
 }
 
+mail_msg_t *mail_msg_new_body(const char *label, const char *reverse_path, store_body_t *body,
+                              size_t head)
+{
+    mail_msg_t *m = msg_block(label, reverse_path);
+    m->body = body;
+    m->body_head = head;
+    /* Borrowed bytes: cap 0 says data is not the message's to free or grow. */
+    m->data.data = (uint8_t *)store_body_data(body) + head;
+    m->data.len = store_body_size(body) - head;
+    return m;
+}
+
 mail_msg_t *mail_msg_ref(mail_msg_t *m)
 {
     m->refs++;
@@ -416,6 +445,9 @@ void mail_msg_unref(mail_msg_t *m)
 {
     if (!m || --m->refs > 0)
         return;
-    buf_free(&m->data);
+    if (m->body)
+        store_body_unref(m->body);
+    else
+        buf_free(&m->data);
     free(m);
 }

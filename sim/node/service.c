@@ -19,7 +19,7 @@ struct service_conn {
     service_listener_t *listener;
     mail_server_t *server;
     const service_ops_t *ops;
-    void *engine;
+    void *engine; /* in a spare: the engine kept for ops->reopen, or NULL */
     tcp_conn_t *conn;
     watchdog_t idle;
     char *client_name; /* in the same allocation, after the struct: name_cap + 1 octets */
@@ -68,13 +68,24 @@ static void conn_free(service_conn_t *sc)
     *sc->pprev = sc->next;
     if (sc->next)
         sc->next->pprev = sc->pprev;
-    sc->ops->free(sc->engine);
+    if (!sc->ops->reopen) {
+        sc->ops->free(sc->engine);
+        sc->engine = NULL;
+    }
     if (sc->out.cap > SPARE_OUT_MAX)
         buf_free(&sc->out);
     else
         buf_reset(&sc->out);
     sc->next = sc->listener->spare;
     sc->listener->spare = sc;
+}
+
+static void spare_free(service_conn_t *sc)
+{
+    if (sc->engine)
+        sc->ops->free(sc->engine);
+    buf_free(&sc->out);
+    free(sc);
 }
 
 /* A session with room for a client name of name_len octets: a spare one, or a new one. */
@@ -86,13 +97,13 @@ static service_conn_t *conn_alloc(service_listener_t *l, size_t name_len)
         if (sc->name_cap >= name_len)
             return sc;
         /* Too small: replaced, so the spares never outnumber the sessions there were at once. */
-        buf_free(&sc->out);
-        free(sc);
+        spare_free(sc);
     }
     size_t cap = name_len > NAME_CAP_MIN ? name_len : NAME_CAP_MIN;
     sc = xmalloc(sizeof *sc + cap + 1);
     sc->name_cap = cap;
     sc->client_name = (char *)(sc + 1);
+    sc->engine = NULL;
     buf_init(&sc->out);
     return sc;
 }
@@ -159,10 +170,11 @@ static void on_accept(tcp_conn_t *c, void *ctx)
     const char *name = peer ? host_name(peer) : "unknown";
     size_t name_len = strlen(name);
     service_conn_t *sc = conn_alloc(l, name_len);
-    /* What a spare keeps: its name room and its output buffer; the rest starts afresh. */
+    /* What a spare keeps: its name room, its output buffer and its engine; the rest starts afresh. */
     char *name_room = sc->client_name;
     size_t name_cap = sc->name_cap;
     buf_t out = sc->out;
+    void *engine = sc->engine;
     *sc = (service_conn_t){
         .listener = l,
         .server = s,
@@ -180,7 +192,7 @@ static void on_accept(tcp_conn_t *c, void *ctx)
     l->sessions = sc;
     tcp_conn_set_callbacks(c, &conn_callbacks, sc);
     watchdog_start(&sc->idle, s->world->sim->sched, l->ops->idle_timeout, on_idle, sc);
-    sc->engine = l->ops->open(sc, l->arg, &sc->out);
+    sc->engine = engine ? l->ops->reopen(engine, sc, &sc->out) : l->ops->open(sc, l->arg, &sc->out);
     service_conn_flush(sc);
 }
 
@@ -241,8 +253,7 @@ void service_free_all(mail_server_t *s)
         while (l->spare) {
             service_conn_t *sc = l->spare;
             l->spare = sc->next;
-            buf_free(&sc->out);
-            free(sc);
+            spare_free(sc);
         }
         free(l);
     }

@@ -25,6 +25,12 @@ typedef struct service_ops {
     /* The connection broke or the host crashed (may be NULL). */
     void (*lost)(void *engine);
     void (*free)(void *engine);
+    /*
+     * Optional: an ended session's engine, kept with the session for the
+     * next connection to the service, made new again for sc (as open would
+     * make one; the greeting into out). NULL: engines are freed at the end.
+     */
+    void *(*reopen)(void *engine, service_conn_t *sc, buf_t *out);
 } service_ops_t;
 
 /* Listens on port; arg is handed to ops->open. */

@@ -1,9 +1,10 @@
 /*
  * smtp_service: the SMTP (port 25) and submission (port 587) services of a
  * mail server, on the shared service frame (service.h), which carries the
- * bytes and keeps the 5-minute idle timer. This file makes an SMTP server
- * engine per connection, traces every command and reply, and answers the
- * engine's hooks from the store and the relay policy.
+ * bytes and keeps the 5-minute idle timer. This file gives each connection
+ * an SMTP server engine (an ended session's, made new, when there is one),
+ * traces every command and reply, and answers the engine's hooks from the
+ * store and the relay policy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ typedef struct smtp_session {
     service_conn_t *sc;
     mail_server_t *server;
     smtp_server_t *engine;
+    buf_t scratch; /* the Received field and Message-ID of the message being taken */
 } smtp_session_t;
 
 /*
@@ -59,35 +61,69 @@ static bool hook_authenticate(void *ctx, const char *user, const char *password)
     return u && store_user_check_password(u, password);
 }
 
-static smtp_reply_t hook_check_recipient(void *ctx, const char *address, const char *auth_user)
+static void hook_check_recipient(void *ctx, const char *address, const char *auth_user,
+                                 smtp_reply_t *r)
 {
     smtp_session_t *ss = ctx;
     mail_server_t *s = ss->server;
     const char *domain = address_domain(address);
-    if (!*domain)
-        return smtp_reply_make(550, "5.1.3", "Bad recipient address syntax");
+    if (!*domain) {
+        smtp_reply_set_text(r, 550, "5.1.3", "Bad recipient address syntax");
+        return;
+    }
     if (server_hosts_domain(s, domain)) {
         store_user_t *u = server_find_recipient(s, address);
         if (!u)
-            return smtp_reply_make(550, "5.1.1", "<%s>: Recipient address rejected: no such user",
-                                   address);
-        if (store_user_quota(u) && store_user_used(u) >= store_user_quota(u))
-            return smtp_reply_make(552, "5.2.2", "<%s>: Mailbox full", address);
-        return smtp_reply_make(250, "2.1.5", "Ok");
+            smtp_reply_set(r, 550, "5.1.1", "<%s>: Recipient address rejected: no such user",
+                           address);
+        else if (store_user_quota(u) && store_user_used(u) >= store_user_quota(u))
+            smtp_reply_set(r, 552, "5.2.2", "<%s>: Mailbox full", address);
+        else
+            smtp_reply_set_text(r, 250, "2.1.5", "Ok");
+        return;
     }
     if (!server_relay_allowed(s, domain, auth_user))
-        return smtp_reply_make(554, "5.7.1", "<%s>: Relay access denied", address);
-    return smtp_reply_make(250, "2.1.5", "Ok");
+        smtp_reply_set(r, 554, "5.7.1", "<%s>: Relay access denied", address);
+    else
+        smtp_reply_set_text(r, 250, "2.1.5", "Ok");
 }
 
-/* The Message-ID field of a message, into id; false when it has none. */
-static bool find_message_id(const uint8_t *data, size_t len, buf_t *id)
+/* The date of a Received field written now: formatted once a second, not once a message. */
+static const char *received_date(mail_server_t *s, sim_time_t now)
 {
-    return header_scan_value(data, len, "Message-ID", id);
+    int64_t second = now >= 0 ? now / SIM_SEC : -((-now + SIM_SEC - 1) / SIM_SEC);
+    if (second != s->received_second) {
+        message_date_format(now, 0, s->received_date, sizeof s->received_date);
+        s->received_second = second;
+    }
+    return s->received_date;
 }
 
-static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
-                                        size_t len)
+/*
+ * The message as every local mailbox will store it, in one allocation:
+ * Return-Path (RFC 5321 4.4), this hop's Received field, then the data.
+ * The queued message points into it past the Return-Path; local deliveries
+ * share it.
+ */
+static mail_msg_t *message_taken(smtp_session_t *ss, const smtp_envelope_t *env,
+                                 const uint8_t *data, size_t len, const char *label,
+                                 size_t received_len)
+{
+    char small[SERVER_RETURN_PATH_SMALL];
+    buf_t big = BUF_INIT;
+    size_t rp_len = server_return_path_field(env->reverse_path, small, sizeof small, &big);
+    uint8_t *p;
+    store_body_t *body = store_body_new(rp_len + received_len + len, label, &p);
+    memcpy(p, big.data ? big.data : (const uint8_t *)small, rp_len);
+    memcpy(p + rp_len, ss->scratch.data, received_len);
+    if (len)
+        memcpy(p + rp_len + received_len, data, len);
+    buf_free(&big);
+    return mail_msg_new_body(label, env->reverse_path, body, rp_len);
+}
+
+static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
+                                size_t len, smtp_reply_t *r)
 {
     smtp_session_t *ss = ctx;
     mail_server_t *s = ss->server;
@@ -98,6 +134,7 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
     char addr[32];
     tcp_conn_t *conn = service_conn_tcp(ss->sc);
     addr_format(conn ? tcp_conn_remote_addr(conn) : 0, addr, sizeof addr);
+    sim_time_t now = sim_now(w->sim);
     message_received_t rcv = {
         .helo = env->helo,
         .client_host = service_conn_client(ss->sc),
@@ -106,34 +143,44 @@ static smtp_reply_t hook_accept_message(void *ctx, const smtp_envelope_t *env, c
         .protocol = env->auth_user ? "ESMTPSA" : "ESMTP",
         .id = qid,
         .for_rcpt = env->nrecipients == 1 ? env->recipients[0] : NULL,
-        .time = sim_now(w->sim),
+        .time = now,
+        .date = received_date(s, now),
     };
     /*
-     * One scratch buffer: the Received field, then the Message-ID after it
-     * (written last, so a label that points into it stays put). The field
-     * and the data go into the queued message in one copy.
+     * The session's scratch buffer: the Received field, then the Message-ID
+     * after it (written last, so a label that points into it stays put).
      */
-    buf_t scratch = BUF_INIT;
-    message_write_received(&rcv, &scratch);
-    size_t received_len = scratch.len;
+    buf_t *scratch = &ss->scratch;
+    buf_reset(scratch);
+    message_write_received(&rcv, scratch);
+    size_t received_len = scratch->len;
     const char *label = NULL;
-    if (find_message_id(data, len, &scratch))
-        label = world_label_for(w, (const char *)scratch.data + received_len);
+    if (header_scan_value(data, len, "Message-ID", scratch))
+        label = world_label_for(w, (const char *)scratch->data + received_len);
     char label_buf[64];
     if (!label) {
         snprintf(label_buf, sizeof label_buf, "%s#%llu", s->host_name,
                  (unsigned long long)queue_id);
         label = label_buf;
     }
-    mail_msg_t *msg =
-        mail_msg_new_parts(label, env->reverse_path, scratch.data, received_len, data, len);
-    buf_free(&scratch);
+    mail_msg_t *msg = message_taken(ss, env, data, len, label, received_len);
     server_take_message(s, msg, env->recipients, env->nrecipients);
     mail_msg_unref(msg);
-    char text[40];
-    memcpy(text, "Ok: queued as ", 14);
-    memcpy(text + 14, qid, strlen(qid) + 1);
-    return smtp_reply_make(250, "2.0.0", "%s", text);
+    r->code = 250;
+    memcpy(r->enhanced, "2.0.0", 6);
+    memcpy(r->text, "Ok: queued as ", 14);
+    memcpy(r->text + 14, qid, strlen(qid) + 1);
+}
+
+/*
+ * Whether anyone hears smtp.command and smtp.reply, told to the engine before
+ * each call that may send or read lines: with nobody listening, it makes
+ * no trace calls at all.
+ */
+static smtp_server_t *engine_traced(smtp_session_t *ss)
+{
+    smtp_server_trace_lines(ss->engine, trace_enabled(&ss->server->world->sim->trace));
+    return ss->engine;
 }
 
 static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
@@ -156,18 +203,28 @@ static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
         .on_line = on_line,
     };
     ss->engine = smtp_server_new(&cfg, &hooks);
-    smtp_server_start(ss->engine, out);
+    smtp_server_start(engine_traced(ss), out);
+    return ss;
+}
+
+/* An ended session's engine and struct, for the next connection to the same port. */
+static void *smtp_reopen(void *engine, service_conn_t *sc, buf_t *out)
+{
+    smtp_session_t *ss = engine;
+    ss->sc = sc;
+    smtp_server_reuse(ss->engine);
+    smtp_server_start(engine_traced(ss), out);
     return ss;
 }
 
 static void smtp_feed(void *engine, const uint8_t *data, size_t len, buf_t *out)
 {
-    smtp_server_feed(((smtp_session_t *)engine)->engine, data, len, out);
+    smtp_server_feed(engine_traced(engine), data, len, out);
 }
 
 static void smtp_timeout(void *engine, buf_t *out)
 {
-    smtp_server_timeout(((smtp_session_t *)engine)->engine, out);
+    smtp_server_timeout(engine_traced(engine), out);
 }
 
 static bool smtp_wants_close(const void *engine)
@@ -179,6 +236,7 @@ static void smtp_free(void *engine)
 {
     smtp_session_t *ss = engine;
     smtp_server_free(ss->engine);
+    buf_free(&ss->scratch);
     free(ss);
 }
 
@@ -189,6 +247,7 @@ static const service_ops_t smtp_ops = {
     .timeout = smtp_timeout,
     .wants_close = smtp_wants_close,
     .free = smtp_free,
+    .reopen = smtp_reopen,
 };
 
 void smtp_service_listen(mail_server_t *s)

@@ -135,6 +135,13 @@ void smtp_reply_set(smtp_reply_t *r, int code, const char *enhanced, const char 
     va_end(ap);
 }
 
+void smtp_reply_set_text(smtp_reply_t *r, int code, const char *enhanced, const char *text)
+{
+    r->code = code;
+    copy_cut(r->enhanced, sizeof r->enhanced, enhanced ? enhanced : "");
+    copy_cut(r->text, sizeof r->text, text);
+}
+
 smtp_reply_t smtp_reply_vmake(int code, const char *enhanced, const char *fmt, va_list ap)
 {
     smtp_reply_t r;
@@ -160,20 +167,23 @@ const char *smtp_reply_enhanced_or_default(const smtp_reply_t *r, char *buf, siz
     return buf;
 }
 
-/* One wire line: "CODE-" or "CODE ", the enhanced code, text[0..len) with CR made a space. */
-static void format_one(int code, const char *enh, size_t elen, bool last, const char *text,
-                       size_t len, buf_t *out, smtp_line_fn on_line, void *ctx)
+void smtp_reply_write_line(int code, const char *enh, size_t elen, bool last, const char *text,
+                          size_t len, buf_t *out, smtp_line_fn on_line, void *ctx)
 {
     size_t start = out->len;
+    size_t need = 4 + elen + 1 + len + 2;
     if (code < 0 || code > 999) {
         buf_printf(out, "%03d%c", code, last ? ' ' : '-');
-        buf_reserve(out, elen + 1 + len + 2);
+        buf_reserve(out, need);
     } else {
-        buf_reserve(out, 4 + elen + 1 + len + 2);
+        /* buf_reserve keeps room for a NUL past the bytes: the same test, without the call. */
+        if (out->cap - out->len <= need)
+            buf_reserve(out, need);
         uint8_t *h = out->data + out->len;
-        h[0] = (uint8_t)('0' + code / 100);
-        h[1] = (uint8_t)('0' + code / 10 % 10);
-        h[2] = (uint8_t)('0' + code % 10);
+        unsigned tens = (unsigned)code / 10;
+        h[0] = (uint8_t)('0' + tens / 10);
+        h[1] = (uint8_t)('0' + tens % 10);
+        h[2] = (uint8_t)('0' + (unsigned)code - tens * 10);
         h[3] = last ? ' ' : '-';
         out->len += 4;
     }
@@ -187,12 +197,13 @@ static void format_one(int code, const char *enh, size_t elen, bool last, const 
     memcpy(p, text, len);
     /* A CR from a hook's text would end the line early on the wire. */
     uint8_t *end = p + len;
-    for (uint8_t *cr = p; (cr = memchr(cr, '\r', (size_t)(end - cr))) != NULL;)
+    for (uint8_t *cr = p; len && (cr = memchr(cr, '\r', (size_t)(end - cr))) != NULL;)
         *cr++ = ' ';
-    *end = '\0';
     out->len = (size_t)(end - out->data);
-    if (on_line)
+    if (on_line) {
+        *end = '\0';
         on_line(ctx, LINE_SERVER_TO_CLIENT, NULL, code, (const char *)out->data + start);
+    }
     end[0] = '\r';
     end[1] = '\n';
     end[2] = '\0';
@@ -204,11 +215,11 @@ void smtp_reply_write(int code, const char *enhanced, const char *text, size_t l
 {
     size_t elen = enhanced ? strlen(enhanced) : 0;
     for (const char *nl; (nl = memchr(text, '\n', len)) != NULL;) {
-        format_one(code, enhanced, elen, false, text, (size_t)(nl - text), out, on_line, ctx);
+        smtp_reply_write_line(code, enhanced, elen, false, text, (size_t)(nl - text), out, on_line, ctx);
         len -= (size_t)(nl - text) + 1;
         text = nl + 1;
     }
-    format_one(code, enhanced, elen, true, text, len, out, on_line, ctx);
+    smtp_reply_write_line(code, enhanced, elen, true, text, len, out, on_line, ctx);
 }
 
 /* RFC 3463 2: enhanced codes exist for success, transient and permanent only. */
@@ -218,14 +229,21 @@ static bool class_has_enhanced(int code)
     return cls == 2 || cls == 4 || cls == 5;
 }
 
+void smtp_reply_format_text(int code, const char *enhanced_code, bool enhanced, const char *text,
+                            size_t len, buf_t *out, smtp_line_fn on_line, void *ctx)
+{
+    char dflt[SMTP_ENHANCED_MAX] = {(char)('0' + code / 100), '.', '0', '.', '0', '\0'};
+    const char *enh = NULL;
+    if (enhanced && class_has_enhanced(code))
+        enh = enhanced_code && enhanced_code[0] ? enhanced_code : dflt;
+    smtp_reply_write(code, enh, text, len, out, on_line, ctx);
+}
+
 void smtp_reply_format(const smtp_reply_t *r, bool enhanced, buf_t *out, smtp_line_fn on_line,
                        void *ctx)
 {
-    char dflt[SMTP_ENHANCED_MAX] = {(char)('0' + r->code / 100), '.', '0', '.', '0', '\0'};
-    const char *enh = NULL;
-    if (enhanced && class_has_enhanced(r->code))
-        enh = r->enhanced[0] ? r->enhanced : dflt;
-    smtp_reply_write(r->code, enh, r->text, strlen(r->text), out, on_line, ctx);
+    smtp_reply_format_text(r->code, r->enhanced, enhanced, r->text, strlen(r->text), out, on_line,
+                           ctx);
 }
 
 /* isdigit without the locale table: reply lines are ASCII. */

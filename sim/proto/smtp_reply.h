@@ -51,6 +51,8 @@ void smtp_reply_vset(smtp_reply_t *r, int code, const char *enhanced, const char
  * and the same bytes for any format: others go to vsnprintf itself.
  */
 size_t smtp_reply_vformat(char *dst, size_t size, const char *fmt, va_list ap) MS_PRINTF(3, 0);
+/* A reply whose text needs no formatting: the same as smtp_reply_set(r, code, enhanced, "%s", text). */
+void smtp_reply_set_text(smtp_reply_t *r, int code, const char *enhanced, const char *text);
 /* 2, 4 or 5: success, transient, permanent (RFC 5321 4.2.1); 3 for intermediate. */
 static inline int smtp_reply_class(const smtp_reply_t *r)
 {
@@ -71,6 +73,22 @@ const char *smtp_reply_enhanced_or_default(const smtp_reply_t *r, char *buf, siz
  */
 void smtp_reply_format(const smtp_reply_t *r, bool enhanced, buf_t *out, smtp_line_fn on_line,
                        void *ctx);
+
+/*
+ * One line of a reply: "CODE-" (more lines to come) or "CODE " (last), the
+ * enhanced code enh[0..elen) and a space when elen, text[0..len) with each CR
+ * made a space, CRLF. on_line, when not NULL, sees it as sent.
+ */
+void smtp_reply_write_line(int code, const char *enh, size_t elen, bool last, const char *text,
+                          size_t len, buf_t *out, smtp_line_fn on_line, void *ctx);
+
+/*
+ * smtp_reply_format for a reply that is not an smtp_reply_t: code, its
+ * enhanced code ("" or NULL: "X.0.0" of the code's class, when enhanced) and
+ * text[0..len), '\n' between lines.
+ */
+void smtp_reply_format_text(int code, const char *enhanced_code, bool enhanced, const char *text,
+                            size_t len, buf_t *out, smtp_line_fn on_line, void *ctx);
 
 /*
  * The same for a reply that is not an smtp_reply_t: code, enhanced code

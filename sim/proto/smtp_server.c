@@ -51,6 +51,7 @@ smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_serve
         s->cfg.max_recipients = SMTP_DEFAULT_MAX_RECIPIENTS;
     if (hooks)
         s->hooks = *hooks;
+    s->trace_lines = true;
     s->state = SMTP_SERVER_NEW;
     line_reader_init(&s->reader, SMTP_COMMAND_LINE_MAX);
     line_dotblock_init(&s->data, 0);
@@ -62,13 +63,34 @@ void smtp_server_free(smtp_server_t *s)
     if (!s)
         return;
     smtp_server_reset_transaction(s);
+    free(s->rcpt_text);
     free(s->recipients);
     line_dotblock_free(&s->data);
     line_reader_free(&s->reader);
-    free(s->helo);
+    buf_free(&s->ehlo_tail);
     free(s->auth_user);
     free(s->login_user);
     free(s);
+}
+
+void smtp_server_reuse(smtp_server_t *s)
+{
+    smtp_server_reset_transaction(s);
+    line_reader_reset(&s->reader);
+    line_reader_set_max(&s->reader, SMTP_COMMAND_LINE_MAX);
+    free(s->auth_user);
+    free(s->login_user);
+    s->auth_user = s->login_user = NULL;
+    s->helo[0] = '\0';
+    s->trace_lines = true;
+    s->closing = false;
+    s->messages = 0;
+    s->state = SMTP_SERVER_NEW;
+}
+
+void smtp_server_trace_lines(smtp_server_t *s, bool on)
+{
+    s->trace_lines = on;
 }
 
 void smtp_server_set_state(smtp_server_t *s, smtp_server_state_t to)
@@ -89,12 +111,20 @@ unsigned smtp_server_offered(const smtp_server_t *s)
 void smtp_server_send(smtp_server_t *s, const smtp_reply_t *r, buf_t *out)
 {
     bool enhanced = (smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES) != 0;
-    smtp_reply_format(r, enhanced, out, s->hooks.on_line, s->hooks.ctx);
+    smtp_reply_format(r, enhanced, out, smtp_server_line_hook(s), s->hooks.ctx);
 }
 
 void smtp_server_send_plain(smtp_server_t *s, const smtp_reply_t *r, buf_t *out)
 {
-    smtp_reply_format(r, false, out, s->hooks.on_line, s->hooks.ctx);
+    smtp_reply_format(r, false, out, smtp_server_line_hook(s), s->hooks.ctx);
+}
+
+void smtp_server_reply_text(smtp_server_t *s, buf_t *out, int code, const char *enhanced,
+                            const char *text, size_t len)
+{
+    bool use = (smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES) != 0;
+    smtp_reply_format_text(code, enhanced, use, text, len, out, smtp_server_line_hook(s),
+                           s->hooks.ctx);
 }
 
 void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhanced,
@@ -108,6 +138,19 @@ void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhan
     smtp_server_send(s, &r, out);
 }
 
+size_t smtp_server_join(char *text, const char *a, const char *b, size_t blen)
+{
+    size_t room = SMTP_REPLY_TEXT_MAX - 1;
+    size_t alen = strlen(a);
+    if (alen > room)
+        alen = room;
+    memcpy(text, a, alen);
+    if (blen > room - alen)
+        blen = room - alen;
+    memcpy(text + alen, b, blen);
+    return alen + blen;
+}
+
 void smtp_server_hook_check(smtp_reply_t *r)
 {
     if (r->code < 200 || r->code > 599 || r->code / 100 == 3) {
@@ -118,18 +161,9 @@ void smtp_server_hook_check(smtp_reply_t *r)
     r->enhanced[sizeof r->enhanced - 1] = '\0';
 }
 
-smtp_reply_t smtp_server_hook_reply(smtp_reply_t r)
-{
-    smtp_server_hook_check(&r);
-    return r;
-}
-
 void smtp_server_reset_transaction(smtp_server_t *s)
 {
-    free(s->reverse_path);
-    s->reverse_path = NULL;
-    for (size_t i = 0; i < s->nrecipients; i++)
-        free(s->recipients[i]);
+    s->reverse_path[0] = '\0';
     s->nrecipients = 0;
     s->body_8bit = false;
     line_dotblock_reset(&s->data, 0);
@@ -149,16 +183,14 @@ void smtp_server_start(smtp_server_t *s, buf_t *out)
     if (s->state != SMTP_SERVER_NEW)
         panic("smtp_server_start: called twice");
     /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
-    smtp_reply_t r;
-    if (s->cfg.refuse) {
-        smtp_server_set_state(s, SMTP_SERVER_REFUSING);
-        smtp_reply_set(&r, 554, NULL, "%s No SMTP service here", s->hostname);
-        smtp_server_send_plain(s, &r, out);
-        return;
-    }
-    smtp_server_set_state(s, SMTP_SERVER_GREETED);
-    smtp_reply_set(&r, 220, NULL, "%s ESMTP mailsim", s->hostname);
-    smtp_server_send_plain(s, &r, out);
+    bool refuse = s->cfg.refuse;
+    smtp_server_set_state(s, refuse ? SMTP_SERVER_REFUSING : SMTP_SERVER_GREETED);
+    static const char greet[] = " ESMTP mailsim", refused[] = " No SMTP service here";
+    char text[SMTP_REPLY_TEXT_MAX];
+    size_t n = refuse ? smtp_server_join(text, s->hostname, refused, sizeof refused - 1)
+                      : smtp_server_join(text, s->hostname, greet, sizeof greet - 1);
+    smtp_reply_format_text(refuse ? 554 : 220, NULL, false, text, n, out,
+                           smtp_server_line_hook(s), s->hooks.ctx);
 }
 
 static void close_with(smtp_server_t *s, buf_t *out, const char *enhanced, const char *why)
@@ -239,7 +271,7 @@ static void split_command(const char *line, char *verb, size_t n, const char **a
 
 static void trace_client_line(smtp_server_t *s, const char *verb, const char *line)
 {
-    if (s->hooks.on_line)
+    if (s->trace_lines && s->hooks.on_line)
         s->hooks.on_line(s->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0, line);
 }
 
@@ -285,36 +317,43 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
 
 /* --- DATA --------------------------------------------------------------- */
 
-static smtp_reply_t finish_message(smtp_server_t *s)
+/* The reply to the final dot, in *r. */
+static void finish_message(smtp_server_t *s, smtp_reply_t *r)
 {
     /* RFC 5321 4.5.3.1.10 and 4.3.2: the reply to the final dot says why. */
-    if (s->data.too_big)
-        return smtp_reply_make(552, "5.3.4", "Message too big: the limit is %llu octets",
-                               (unsigned long long)s->cfg.max_size);
-    if (s->data.long_line)
-        return smtp_reply_make(554, "5.6.0",
-                               "Message refused: a text line is longer than %d octets",
-                               SMTP_TEXT_LINE_MAX);
+    if (s->data.too_big) {
+        smtp_reply_set(r, 552, "5.3.4", "Message too big: the limit is %llu octets",
+                       (unsigned long long)s->cfg.max_size);
+        return;
+    }
+    if (s->data.long_line) {
+        smtp_reply_set(r, 554, "5.6.0", "Message refused: a text line is longer than %d octets",
+                       SMTP_TEXT_LINE_MAX);
+        return;
+    }
     smtp_envelope_t env = {
-        .helo = s->helo ? s->helo : "",
-        .reverse_path = s->reverse_path ? s->reverse_path : "",
-        .recipients = (const char *const *)s->recipients,
+        .helo = s->helo,
+        .reverse_path = s->reverse_path,
+        .recipients = s->recipients,
         .nrecipients = s->nrecipients,
         .body_8bit = s->body_8bit,
         .auth_user = s->auth_user,
     };
     s->messages++;
-    if (!s->hooks.accept_message)
-        return smtp_reply_make(250, "2.0.0", "Ok: message accepted");
-    return smtp_server_hook_reply(
-        s->hooks.accept_message(s->hooks.ctx, &env, s->data.data.data, s->data.data.len));
+    if (!s->hooks.accept_message) {
+        smtp_reply_set_text(r, 250, "2.0.0", "Ok: message accepted");
+        return;
+    }
+    s->hooks.accept_message(s->hooks.ctx, &env, s->data.data.data, s->data.data.len, r);
+    smtp_server_hook_check(r);
 }
 
 /* The terminating line (dot, the text of the "." line) was read: reply, and back to commands. */
 static void end_data(smtp_server_t *s, const char *dot, buf_t *out)
 {
     trace_client_line(s, NULL, dot);
-    smtp_reply_t r = finish_message(s);
+    smtp_reply_t r;
+    finish_message(s, &r);
     smtp_server_send(s, &r, out);
     smtp_server_reset_transaction(s);
     line_reader_set_max(&s->reader, SMTP_COMMAND_LINE_MAX);

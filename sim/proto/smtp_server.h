@@ -80,19 +80,25 @@ typedef struct smtp_envelope {
  * The narrow interface to the mail server. Every hook may be NULL: then
  * authenticate refuses, check_sender and check_recipient accept, and
  * accept_message answers 250 without keeping anything. Strings are borrowed
- * for the call. A reply text may hold '\n' to make a multi-line reply; a code
- * outside 2xx/4xx/5xx becomes 451 4.3.0. Hooks must not free the engine.
+ * for the call. The hooks that answer fill the reply r, which comes to them
+ * unset (smtp_reply_set, smtp_reply_set_text): a reply is 1 KB, so it is
+ * built where the engine reads it rather than returned. A reply text may
+ * hold '\n' to make a multi-line reply; a code outside 2xx/4xx/5xx becomes
+ * 451 4.3.0. Hooks must not free the engine.
  */
 typedef struct smtp_server_hooks {
     void *ctx; /* handed back to every hook */
     bool (*authenticate)(void *ctx, const char *user, const char *password);
-    smtp_reply_t (*check_sender)(void *ctx, const char *reverse_path, const char *auth_user);
+    void (*check_sender)(void *ctx, const char *reverse_path, const char *auth_user,
+                         smtp_reply_t *r);
     /* 250 to accept; 550 5.1.1 unknown user, 452/552 over quota, 550 5.7.1 relay denied... */
-    smtp_reply_t (*check_recipient)(void *ctx, const char *address, const char *auth_user);
+    void (*check_recipient)(void *ctx, const char *address, const char *auth_user,
+                            smtp_reply_t *r);
     /* After the final "."; the reply is sent as is: 250 with a queue id, or 4xx/5xx. */
-    smtp_reply_t (*accept_message)(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
-                                   size_t len);
-    smtp_line_fn on_line; /* every command and reply line (see smtp_reply.h) */
+    void (*accept_message)(void *ctx, const smtp_envelope_t *env, const uint8_t *data, size_t len,
+                           smtp_reply_t *r);
+    /* Every command and reply line (see smtp_reply.h), while smtp_server_trace_lines says so. */
+    smtp_line_fn on_line;
     /* Every state change, for tracing; may be NULL. */
     void (*on_state)(void *ctx, smtp_server_state_t from, smtp_server_state_t to);
 } smtp_server_hooks_t;
@@ -102,6 +108,16 @@ typedef struct smtp_server smtp_server_t;
 /* Copies cfg and hooks; smtp_server_free releases. */
 smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_server_hooks_t *hooks);
 void smtp_server_free(smtp_server_t *s);
+/*
+ * Makes s what smtp_server_new made, for the next connection: the same
+ * config and hooks, the memory of its buffers kept. Lines are traced again.
+ */
+void smtp_server_reuse(smtp_server_t *s);
+/*
+ * Whether on_line hears the lines from now on (it does at first). Off when
+ * nobody listens, the engine skips the calls and what they would be given.
+ */
+void smtp_server_trace_lines(smtp_server_t *s, bool on);
 
 /* Appends the greeting (220, or 554 when refusing). Call once, first. */
 void smtp_server_start(smtp_server_t *s, buf_t *out);

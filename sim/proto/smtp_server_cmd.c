@@ -67,17 +67,18 @@ static bool check_ehlo(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 static void greeted_by(smtp_server_t *s, const char *name)
 {
     smtp_server_reset_transaction(s);
-    free(s->helo);
-    s->helo = xstrdup(name);
+    /* The word fits: check_helo and check_ehlo took at most SMTP_DOMAIN_MAX octets. */
+    memcpy(s->helo, name, strlen(name) + 1);
     smtp_server_set_state(s, SMTP_SERVER_READY);
 }
 
 static void apply_helo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
     greeted_by(s, a->word);
-    smtp_reply_t r;
-    smtp_reply_set(&r, 250, NULL, "%s", s->hostname);
-    smtp_server_send_plain(s, &r, out);
+    char text[SMTP_REPLY_TEXT_MAX];
+    size_t n = smtp_server_join(text, s->hostname, "", 0);
+    smtp_reply_format_text(250, NULL, false, text, n, out, smtp_server_line_hook(s),
+                           s->hooks.ctx);
 }
 
 /* A reply text built piece by piece, cut as smtp_reply_make cuts. */
@@ -103,37 +104,73 @@ static void text_add_str(text_builder_t *t, const char *s)
 /* The literal's octets without its NUL. */
 #define TEXT_ADD_LIT(t, lit) text_add((t), (lit), sizeof(lit) - 1)
 
-static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
+/* The lines of the EHLO reply after the first, each after a '\n' (RFC 5321 4.1.1.1). */
+static void ehlo_keywords(const smtp_server_t *s, text_builder_t *t)
 {
-    greeted_by(s, a->word);
     unsigned ext = smtp_server_offered(s);
-    text_builder_t t;
-    t.len = 0;
-    text_add_str(&t, s->hostname);
-    TEXT_ADD_LIT(&t, " Hello ");
-    text_add_str(&t, a->word);
     if (ext & SMTP_EXT_PIPELINING)
-        TEXT_ADD_LIT(&t, "\nPIPELINING");
+        TEXT_ADD_LIT(t, "\nPIPELINING");
     /* RFC 1870 4: "SIZE" with no number when there is no fixed limit. */
     if (ext & SMTP_EXT_SIZE) {
-        TEXT_ADD_LIT(&t, "\nSIZE");
+        TEXT_ADD_LIT(t, "\nSIZE");
         if (s->cfg.max_size) {
             char digits[24];
             size_t i = sizeof digits;
             for (uint64_t v = s->cfg.max_size; v; v /= 10)
                 digits[--i] = (char)('0' + v % 10);
             digits[--i] = ' ';
-            text_add(&t, digits + i, sizeof digits - i);
+            text_add(t, digits + i, sizeof digits - i);
         }
     }
     if (ext & SMTP_EXT_8BITMIME)
-        TEXT_ADD_LIT(&t, "\n8BITMIME");
+        TEXT_ADD_LIT(t, "\n8BITMIME");
     if (ext & SMTP_EXT_ENHANCEDSTATUSCODES)
-        TEXT_ADD_LIT(&t, "\nENHANCEDSTATUSCODES");
+        TEXT_ADD_LIT(t, "\nENHANCEDSTATUSCODES");
     if (ext & SMTP_EXT_AUTH)
-        TEXT_ADD_LIT(&t, "\nAUTH PLAIN LOGIN");
+        TEXT_ADD_LIT(t, "\nAUTH PLAIN LOGIN");
+}
+
+/*
+ * The keyword lines as they go on the wire, made once per engine: they never
+ * change. Their text (with its '\n's) is ehlo_text_len octets.
+ */
+static void ehlo_tail_build(smtp_server_t *s)
+{
+    text_builder_t k;
+    k.len = 0;
+    ehlo_keywords(s, &k);
+    s->ehlo_text_len = k.len;
+    if (k.len)
+        smtp_reply_write(250, NULL, k.text + 1, k.len - 1, &s->ehlo_tail, NULL, NULL);
+    s->ehlo_tail_ready = true;
+}
+
+static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
+{
+    greeted_by(s, a->word);
+    text_builder_t t;
+    t.len = 0;
+    text_add_str(&t, s->hostname);
+    TEXT_ADD_LIT(&t, " Hello ");
+    text_add_str(&t, a->word);
+    /*
+     * Untraced, the first line is written and the keyword lines copied as
+     * made before, when the whole text fits a reply (nothing is cut) and
+     * the first line is one line.
+     */
+    if (!smtp_server_line_hook(s) && !memchr(t.text, '\n', t.len)) {
+        if (!s->ehlo_tail_ready)
+            ehlo_tail_build(s);
+        if (t.len + s->ehlo_text_len <= sizeof t.text - 1) {
+            smtp_reply_write_line(250, NULL, 0, s->ehlo_text_len == 0, t.text, t.len, out, NULL,
+                                  NULL);
+            buf_append(out, s->ehlo_tail.data, s->ehlo_tail.len);
+            return;
+        }
+    }
+    ehlo_keywords(s, &t);
     /* RFC 2034 3: no enhanced code in the EHLO reply. */
-    smtp_reply_write(250, NULL, t.text, t.len, out, s->hooks.on_line, s->hooks.ctx);
+    smtp_reply_write(250, NULL, t.text, t.len, out, smtp_server_line_hook(s), s->hooks.ctx);
 }
 
 /* --- MAIL --------------------------------------------------------------- */
@@ -242,21 +279,39 @@ static bool check_mail(const smtp_server_t *s, const char *args, smtp_cmd_args_t
     return mail_params(s, rest, a, err);
 }
 
+/*
+ * The reply to MAIL or RCPT: the hook's (hooked), or with no hook
+ * "<what><path>> OK", written with no smtp_reply_t.
+ */
+static void send_verdict(smtp_server_t *s, const smtp_reply_t *hooked, const char *enhanced,
+                         const char *what, size_t what_len, const char *path, buf_t *out)
+{
+    if (hooked) {
+        smtp_server_send(s, hooked, out);
+        return;
+    }
+    char text[SMTP_PATH_MAX + 32];
+    size_t n = strlen(path);
+    memcpy(text, what, what_len);
+    memcpy(text + what_len, path, n);
+    memcpy(text + what_len + n, "> OK", 4);
+    smtp_server_reply_text(s, out, 250, enhanced, text, what_len + n + 4);
+}
+
 static void apply_mail(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    smtp_reply_t r;
+    smtp_reply_t r, *hooked = NULL;
     if (s->hooks.check_sender) {
-        r = s->hooks.check_sender(s->hooks.ctx, a->path, s->auth_user);
+        hooked = &r;
+        s->hooks.check_sender(s->hooks.ctx, a->path, s->auth_user, &r);
         smtp_server_hook_check(&r);
-    } else {
-        smtp_reply_set(&r, 250, "2.1.0", "Sender <%s> OK", a->path);
     }
-    if (smtp_reply_ok(&r)) {
-        s->reverse_path = xstrdup(a->path);
+    if (!hooked || smtp_reply_ok(hooked)) {
+        memcpy(s->reverse_path, a->path, strlen(a->path) + 1);
         s->body_8bit = a->body_8bit;
         smtp_server_set_state(s, SMTP_SERVER_MAIL);
     }
-    smtp_server_send(s, &r, out);
+    send_verdict(s, hooked, "2.1.0", "Sender <", 8, a->path, out);
 }
 
 /* --- RCPT --------------------------------------------------------------- */
@@ -289,26 +344,30 @@ static void add_recipient(smtp_server_t *s, const char *addr)
 {
     if (s->nrecipients == s->cap_recipients) {
         s->cap_recipients = s->cap_recipients ? s->cap_recipients * 2 : 8;
+        s->rcpt_text = xrealloc(s->rcpt_text, s->cap_recipients * sizeof *s->rcpt_text);
         s->recipients = xrealloc(s->recipients, s->cap_recipients * sizeof *s->recipients);
+        for (size_t i = 0; i < s->nrecipients; i++)
+            s->recipients[i] = s->rcpt_text[i];
     }
-    s->recipients[s->nrecipients++] = xstrdup(addr);
+    char *slot = s->rcpt_text[s->nrecipients];
+    memcpy(slot, addr, strlen(addr) + 1);
+    s->recipients[s->nrecipients++] = slot;
 }
 
 static void apply_rcpt(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    smtp_reply_t r;
+    smtp_reply_t r, *hooked = NULL;
     /* RFC 5321 4.5.1: <Postmaster> is always taken, whatever the policy. */
     if (s->hooks.check_recipient && !smtp_path_is_postmaster(a->path)) {
-        r = s->hooks.check_recipient(s->hooks.ctx, a->path, s->auth_user);
+        hooked = &r;
+        s->hooks.check_recipient(s->hooks.ctx, a->path, s->auth_user, &r);
         smtp_server_hook_check(&r);
-    } else {
-        smtp_reply_set(&r, 250, "2.1.5", "Recipient <%s> OK", a->path);
     }
-    if (smtp_reply_ok(&r)) {
+    if (!hooked || smtp_reply_ok(hooked)) {
         add_recipient(s, a->path);
         smtp_server_set_state(s, SMTP_SERVER_RCPT);
     }
-    smtp_server_send(s, &r, out);
+    send_verdict(s, hooked, "2.1.5", "Recipient <", 11, a->path, out);
 }
 
 /* --- DATA, RSET, NOOP, QUIT, VRFY, HELP, EXPN, AUTH ---------------------- */
@@ -326,7 +385,7 @@ static bool check_data(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 
 static void apply_data(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    smtp_server_reply(s, out, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+    SMTP_SERVER_REPLY_LIT(s, out, 354, NULL, "End data with <CR><LF>.<CR><LF>");
     smtp_server_begin_data(s);
 }
 
@@ -341,7 +400,7 @@ static void apply_rset(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
     smtp_server_reset_transaction(s);
     if (s->state == SMTP_SERVER_MAIL || s->state == SMTP_SERVER_RCPT)
         smtp_server_set_state(s, SMTP_SERVER_READY);
-    smtp_server_reply(s, out, 250, "2.0.0", "Ok");
+    SMTP_SERVER_REPLY_LIT(s, out, 250, "2.0.0", "Ok");
 }
 
 static bool check_any(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
@@ -352,7 +411,7 @@ static bool check_any(const smtp_server_t *s, const char *args, smtp_cmd_args_t 
 
 static void apply_noop(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    smtp_server_reply(s, out, 250, "2.0.0", "Ok");
+    SMTP_SERVER_REPLY_LIT(s, out, 250, "2.0.0", "Ok");
 }
 
 static bool check_quit(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
@@ -363,7 +422,9 @@ static bool check_quit(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 
 static void apply_quit(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    smtp_server_reply(s, out, 221, "2.0.0", "%s Bye", s->hostname);
+    char text[SMTP_REPLY_TEXT_MAX];
+    size_t n = smtp_server_join(text, s->hostname, " Bye", 4);
+    smtp_server_reply_text(s, out, 221, "2.0.0", text, n);
     smtp_server_reset_transaction(s);
     s->closing = true;
     smtp_server_set_state(s, SMTP_SERVER_CLOSED);

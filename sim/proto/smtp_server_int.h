@@ -14,19 +14,29 @@ struct smtp_server {
     smtp_server_config_t cfg;
     char *hostname;
     smtp_server_hooks_t hooks;
+    bool trace_lines; /* hooks.on_line is called */
     smtp_server_state_t state;
     line_reader_t reader;
-    char *helo;       /* NULL before HELO/EHLO */
-    char *auth_user;  /* NULL until AUTH succeeds */
-    char *login_user; /* AUTH LOGIN: the user between the two prompts */
+    char helo[SMTP_DOMAIN_MAX + 1]; /* "" before HELO/EHLO */
+    char *auth_user;                /* NULL until AUTH succeeds */
+    char *login_user;               /* AUTH LOGIN: the user between the two prompts */
     bool closing;
     uint64_t messages;
-    /* The transaction (RFC 5321 3.3): MAIL, RCPTs, DATA. */
-    char *reverse_path;
-    char **recipients;
+    /*
+     * The transaction (RFC 5321 3.3): MAIL, RCPTs, DATA. Its strings live in
+     * the engine's own memory, kept from one transaction (and connection)
+     * to the next.
+     */
+    char reverse_path[SMTP_PATH_MAX + 1]; /* "" before MAIL, and for the null sender */
+    char (*rcpt_text)[SMTP_PATH_MAX + 1]; /* the accepted recipients */
+    const char **recipients;              /* recipients[i] is rcpt_text[i] */
     size_t nrecipients, cap_recipients;
     bool body_8bit;
     line_dotblock_t data;
+    /* The EHLO reply's keyword lines on the wire, and their length as reply text. */
+    bool ehlo_tail_ready;
+    buf_t ehlo_tail;
+    size_t ehlo_text_len;
 };
 
 /* A command's arguments as its check found them, for its apply. */
@@ -60,6 +70,22 @@ void smtp_server_send(smtp_server_t *s, const smtp_reply_t *r, buf_t *out);
 void smtp_server_send_plain(smtp_server_t *s, const smtp_reply_t *r, buf_t *out);
 void smtp_server_reply(smtp_server_t *s, buf_t *out, int code, const char *enhanced,
                        const char *fmt, ...) MS_PRINTF(5, 6);
+/* The same for a text that needs no formatting: written straight to out. */
+void smtp_server_reply_text(smtp_server_t *s, buf_t *out, int code, const char *enhanced,
+                            const char *text, size_t len);
+/* smtp_server_reply_text of a string literal. */
+#define SMTP_SERVER_REPLY_LIT(s, out, code, enhanced, lit)                                         \
+    smtp_server_reply_text((s), (out), (code), (enhanced), (lit), sizeof(lit) - 1)
+/*
+ * a then b[0..blen) into text (SMTP_REPLY_TEXT_MAX octets), cut as a reply
+ * text is cut; no NUL. Returns the length.
+ */
+size_t smtp_server_join(char *text, const char *a, const char *b, size_t blen);
+/* The line hook to hand on: NULL while nobody listens. */
+static inline smtp_line_fn smtp_server_line_hook(const smtp_server_t *s)
+{
+    return s->trace_lines ? s->hooks.on_line : NULL;
+}
 /* Ends the transaction: forgets sender, recipients and data. */
 void smtp_server_reset_transaction(smtp_server_t *s);
 /* The extensions offered: the configured ones, plus AUTH on the submission port. */
@@ -70,9 +96,7 @@ void smtp_server_begin_data(smtp_server_t *s);
 void smtp_server_auth_start(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out);
 /* A line of the AUTH exchange, in one of the AUTH_* states. */
 void smtp_server_auth_line(smtp_server_t *s, const char *line, buf_t *out);
-/* A reply from a hook, checked: a code out of range becomes 451 4.3.0. */
-smtp_reply_t smtp_server_hook_reply(smtp_reply_t r);
-/* The same, in place: no copy of the reply's 1 KB. */
+/* A reply from a hook, checked in place: a code out of range becomes 451 4.3.0. */
 void smtp_server_hook_check(smtp_reply_t *r);
 
 #endif
