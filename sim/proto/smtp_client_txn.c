@@ -44,7 +44,7 @@ static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
     }
     buf_reset(&c->wire);
     /* A message whose lines need no change goes from m->data itself: the wire stays empty. */
-    if (src == m->data && line_dot_clean_prefix(src, len) == len)
+    if (src == m->data && (m->dot_safe || line_dot_clean_prefix(src, len) == len))
         *size = len;
     else
         *size = line_dot_encode(src, len, &c->wire);
@@ -69,7 +69,7 @@ static bool fits_server(smtp_client_t *c, uint64_t size)
 static void send_rcpt(smtp_client_t *c, buf_t *out)
 {
     size_t i = c->order[c->rcpt_sent++];
-    smtp_client_send(c, out, "RCPT", "RCPT TO:<%s>", c->head->recipients[i]);
+    smtp_client_send(c, out, "RCPT", "RCPT TO:<", c->head->recipients[i], ">");
 }
 
 /* Whether addr, put in angle brackets, is a path RFC 5321 4.1.2 allows (no CR/LF either). */
@@ -100,7 +100,10 @@ static bool check_addresses(smtp_client_t *c)
         fail_locally(c, &r);
         return false;
     }
-    c->order = xrealloc(c->order, (m->nrecipients ? m->nrecipients : 1) * sizeof *c->order);
+    if (c->order_cap < m->nrecipients || !c->order) {
+        c->order_cap = m->nrecipients ? m->nrecipients : 1;
+        c->order = xrealloc(c->order, c->order_cap * sizeof *c->order);
+    }
     c->norder = 0;
     for (size_t i = 0; i < m->nrecipients; i++) {
         if (address_ok(m->recipients[i], false)) {
@@ -117,10 +120,11 @@ static bool check_addresses(smtp_client_t *c)
     return true;
 }
 
-/* MAIL's parameters (RFC 1870 SIZE, RFC 6152 BODY), each with its space; params holds 64. */
+/* The path's '>' and MAIL's parameters (RFC 1870 SIZE, RFC 6152 BODY); params holds 64. */
 static void mail_params(char *params, bool with_size, uint64_t size, bool body_8bit)
 {
     char *p = params;
+    *p++ = '>';
     if (with_size) {
         char digits[24], *d = digits + sizeof digits;
         do {
@@ -150,13 +154,13 @@ bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
     c->pipelined = (c->info.extensions & SMTP_EXT_PIPELINING) != 0;
     c->mail_ok = c->discard = false;
     c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
-    smtp_client_send(c, out, "MAIL", "MAIL FROM:<%s>%s", m->reverse_path, params);
+    smtp_client_send(c, out, "MAIL", "MAIL FROM:<", m->reverse_path, params);
     smtp_client_set_state(c, SMTP_CLIENT_MAIL);
     /* RFC 2920 3.1: MAIL, every RCPT and DATA may go in one group. */
     if (c->pipelined) {
         while (c->rcpt_sent < c->norder)
             send_rcpt(c, out);
-        smtp_client_send(c, out, "DATA", "DATA");
+        smtp_client_send(c, out, "DATA", "DATA", NULL, NULL);
     }
     return true;
 }
@@ -166,7 +170,7 @@ static void transaction_failed(smtp_client_t *c, buf_t *out)
 {
     smtp_client_message_done(c);
     if (c->mail_ok) {
-        smtp_client_send(c, out, "RSET", "RSET");
+        smtp_client_send(c, out, "RSET", "RSET", NULL, NULL);
         smtp_client_set_state(c, SMTP_CLIENT_RSET);
     } else {
         smtp_client_go_ready(c, out);
@@ -215,7 +219,7 @@ static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
         transaction_failed(c, out);
         return;
     }
-    smtp_client_send(c, out, "DATA", "DATA");
+    smtp_client_send(c, out, "DATA", "DATA", NULL, NULL);
     smtp_client_set_state(c, SMTP_CLIENT_DATA);
 }
 
