@@ -83,6 +83,11 @@ typedef struct message_spec {
  * cleanly (the message is written all the same, with what was read).
  */
 int message_build(const message_spec_t *spec, buf_t *out);
+/*
+ * message_build, telling in *shape what it knows of the bytes it appended
+ * (a plain text message is known; one with html or attachments is not).
+ */
+int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *shape);
 
 /* One hop's trace information (RFC 5321 4.4). */
 typedef struct message_received {

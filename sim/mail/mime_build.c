@@ -28,14 +28,15 @@ static uint8_t *room_for(buf_t *out, size_t n, size_t hint)
  * Appends text with every line end (CRLF, bare LF, bare CR) made CRLF, and a
  * CRLF after a last line that has none (an empty text is one empty line).
  * Each line is copied in one piece. Returns the longest line's length, line
- * end not counted.
+ * end not counted; *dot_line tells whether a line starts with a dot.
  */
-static size_t put_text_lines(const char *text, size_t len, buf_t *out)
+static size_t put_text_lines(const char *text, size_t len, buf_t *out, bool *dot_line)
 {
     const char *end = text + len;
     /* Without any CR (most text), a line ends only at an LF: one search a line. */
     bool has_cr = memchr(text, '\r', len) != NULL;
     size_t longest = 0, lf = SIZE_MAX;
+    bool dots = false;
     room_for(out, len + 2, len + len / 32 + 2);
     const char *p = text;
     do {
@@ -50,6 +51,7 @@ static size_t put_text_lines(const char *text, size_t len, buf_t *out)
         size_t n = (size_t)(stop - p);
         if (n > longest)
             longest = n;
+        dots |= n > 0 && *p == '.';
         uint8_t *w = room_for(out, n + 2, n + 2 + (size_t)(end - stop));
         memcpy(w, p, n);
         w[n] = '\r';
@@ -60,6 +62,7 @@ static size_t put_text_lines(const char *text, size_t len, buf_t *out)
             break;
         p = stop + 1 + (*stop == '\r' && stop + 1 < end && stop[1] == '\n');
     } while (p < end);
+    *dot_line = dots;
     return longest;
 }
 
@@ -72,25 +75,46 @@ static void put_text_fields(buf_t *out, const char *subtype, mime_encoding_t enc
     buf_append(out, "\r\n\r\n", 4);
 }
 
-void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len, bool allow_8bit)
+/* A subtype that keeps the Content-Type line plain ASCII, free of line ends. */
+static bool subtype_plain(const char *subtype)
+{
+    for (const unsigned char *p = (const unsigned char *)subtype; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            return false;
+    return true;
+}
+
+void mime_write_text_shaped(buf_t *out, const char *subtype, const char *text, size_t len,
+                            bool allow_8bit, mime_shape_t *shape)
 {
     if (len == 0)
         text = ""; /* NULL with no length is no text */
     /* ascii: no NUL and no octet over 127; line ends added or changed do not alter that */
     bool ascii = eightbit_is_7bit((const uint8_t *)text, len) && !memchr(text, 0, len);
     size_t start = out->len;
+    bool dot_line;
+    *shape = (mime_shape_t){false, false};
     if (ascii || allow_8bit) {
         put_text_fields(out, subtype, ascii ? MIME_ENC_7BIT : MIME_ENC_8BIT);
-        if (put_text_lines(text, len, out) <= LINE_OCTETS_MAX)
+        if (put_text_lines(text, len, out, &dot_line) <= LINE_OCTETS_MAX) {
+            bool plain = subtype_plain(subtype ? subtype : "plain");
+            *shape = (mime_shape_t){ascii && plain, !dot_line && plain};
             return;
+        }
         out->len = start; /* a line too long for 7bit or 8bit: quoted-printable after all */
         out->data[start] = '\0';
     }
     buf_t body = BUF_INIT;
-    put_text_lines(text, len, &body);
+    put_text_lines(text, len, &body, &dot_line);
     put_text_fields(out, subtype, MIME_ENC_QP);
     codec_qp_encode(body.data, body.len, true, out);
     buf_free(&body);
+}
+
+void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len, bool allow_8bit)
+{
+    mime_shape_t shape;
+    mime_write_text_shaped(out, subtype, text, len, allow_8bit, &shape);
 }
 
 static void put_quoted(buf_t *out, const char *s)
