@@ -25,6 +25,44 @@ static uint8_t *room_for(buf_t *out, size_t n, size_t hint)
 }
 
 /*
+ * put_text_lines for text without CR: a line ends only at an LF, found by one
+ * search a line, and the line goes out with its CRLF in one piece. The room
+ * is checked once a line and the output's end kept in a local.
+ */
+static size_t put_lf_lines(const char *p, const char *end, buf_t *out, bool *dot_line)
+{
+    size_t longest = 0;
+    bool dots = false;
+    uint8_t *w = out->data + out->len, *limit = out->data + out->cap;
+    for (;;) {
+        const char *stop = memchr(p, '\n', (size_t)(end - p));
+        if (!stop)
+            stop = end;
+        size_t n = (size_t)(stop - p);
+        if (n > longest)
+            longest = n;
+        dots |= n > 0 && *p == '.';
+        if ((size_t)(limit - w) < n + 3) {
+            out->len = (size_t)(w - out->data);
+            buf_reserve(out, n + 2 + (size_t)(end - stop) + (size_t)(end - stop) / 32);
+            w = out->data + out->len;
+            limit = out->data + out->cap;
+        }
+        memcpy(w, p, n);
+        w[n] = '\r';
+        w[n + 1] = '\n';
+        w += n + 2;
+        if (stop + 1 >= end)
+            break;
+        p = stop + 1;
+    }
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
+    *dot_line = dots;
+    return longest;
+}
+
+/*
  * Appends text with every line end (CRLF, bare LF, bare CR) made CRLF, and a
  * CRLF after a last line that has none (an empty text is one empty line).
  * Each line is copied in one piece. Returns the longest line's length, line
@@ -33,21 +71,15 @@ static uint8_t *room_for(buf_t *out, size_t n, size_t hint)
 static size_t put_text_lines(const char *text, size_t len, buf_t *out, bool *dot_line)
 {
     const char *end = text + len;
-    /* Without any CR (most text), a line ends only at an LF: one search a line. */
-    bool has_cr = memchr(text, '\r', len) != NULL;
+    room_for(out, len + 2, len + len / 32 + 2);
+    /* Without any CR (most text), a line ends only at an LF. */
+    if (!memchr(text, '\r', len))
+        return put_lf_lines(text, end, out, dot_line);
     size_t longest = 0, lf = SIZE_MAX;
     bool dots = false;
-    room_for(out, len + 2, len + len / 32 + 2);
     const char *p = text;
     do {
-        const char *stop;
-        if (has_cr) {
-            stop = text + mem_line_end(text, (size_t)(p - text), len, &lf);
-        } else {
-            stop = memchr(p, '\n', (size_t)(end - p));
-            if (!stop)
-                stop = end;
-        }
+        const char *stop = text + mem_line_end(text, (size_t)(p - text), len, &lf);
         size_t n = (size_t)(stop - p);
         if (n > longest)
             longest = n;
@@ -66,13 +98,30 @@ static size_t put_text_lines(const char *text, size_t len, buf_t *out, bool *dot
     return longest;
 }
 
+/* Appends s[0..n) at *w and moves *w past it. */
+static void put_bytes(uint8_t **w, const char *s, size_t n)
+{
+    memcpy(*w, s, n);
+    *w += n;
+}
+
 static void put_text_fields(buf_t *out, const char *subtype, mime_encoding_t enc)
 {
-    buf_puts(out, "Content-Type: text/");
-    buf_puts(out, subtype ? subtype : "plain");
-    buf_puts(out, "; charset=utf-8\r\nContent-Transfer-Encoding: ");
-    buf_puts(out, mime_encoding_name(enc));
-    buf_append(out, "\r\n\r\n", 4);
+    static const char type[] = "Content-Type: text/";
+    static const char charset[] = "; charset=utf-8\r\nContent-Transfer-Encoding: ";
+    const char *encoding = mime_encoding_name(enc);
+    if (!subtype)
+        subtype = "plain";
+    size_t subtype_len = strlen(subtype), encoding_len = strlen(encoding);
+    /* one reservation, then straight copies: every text part has these two fields */
+    uint8_t *w = room_for(out, sizeof type + subtype_len + sizeof charset + encoding_len + 4, 0);
+    put_bytes(&w, type, sizeof type - 1);
+    put_bytes(&w, subtype, subtype_len);
+    put_bytes(&w, charset, sizeof charset - 1);
+    put_bytes(&w, encoding, encoding_len);
+    put_bytes(&w, "\r\n\r\n", 4);
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
 }
 
 /* A subtype that keeps the Content-Type line plain ASCII, free of line ends. */
