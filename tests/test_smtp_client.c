@@ -9,6 +9,7 @@
 
 #include "mail/eightbit.h"
 #include "proto/line.h"
+#include "proto/smtp_addr.h"
 #include "proto/smtp_client.h"
 #include "proto/smtp_server.h"
 
@@ -866,6 +867,97 @@ START_TEST(test_dot_encode_generated)
 }
 END_TEST
 
+/* --- addresses ----------------------------------------------------------- */
+
+/* What the engine's address check must say: the path parser's verdict on "<addr>". */
+static bool ref_address_ok(const char *addr, bool is_sender)
+{
+    size_t len = strlen(addr);
+    char path[SMTP_PATH_MAX + 3], mailbox[SMTP_PATH_MAX + 1];
+    const char *rest, *why;
+    if (len > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))
+        return false;
+    snprintf(path, sizeof path, "<%s>", addr);
+    return smtp_path_parse(path, is_sender, !is_sender, mailbox, &rest, &why) == SMTP_PATH_OK &&
+           *rest == '\0';
+}
+
+/* The one-pass check of the usual address agrees with the parser, on a table and on noise. */
+START_TEST(test_address_check)
+{
+    static const char *const table[] = {
+        "alice@alice.example",
+        "a.b@c",
+        "a+tag@x-y.example",
+        "a..b@c",
+        ".a@c",
+        "a.@c",
+        "a@",
+        "@a",
+        "a@b@c",
+        "a@-b",
+        "a@b-",
+        "a@b-.c",
+        "a@b.-c",
+        "a@b..c",
+        "a@.b",
+        "a@b.",
+        "a@[1.2.3.4]",
+        "\"a b\"@c",
+        "postmaster",
+        "Postmaster",
+        "",
+        "a@b_c",
+        "caf\xc3\xa9@x",
+        "a@caf\xc3\xa9",
+        "a b@c",
+        "a@b c",
+        "a\r\n@b",
+        "<a@b>",
+        "a@b>",
+        "@r,@s:a@b",
+        "a@1",
+        "1@1.2",
+        "{x}~!#$%&'*/=?^`|@z",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(table); i++)
+        for (int sender = 0; sender < 2; sender++)
+            ck_assert_msg(smtp_client_address_ok(table[i], sender) ==
+                              ref_address_ok(table[i], sender),
+                          "\"%s\" (sender %d): got %d", table[i], sender,
+                          smtp_client_address_ok(table[i], sender));
+    /* lengths at and past the limits: local 64, domain 255, path 256 */
+    static const size_t locals[] = {1, 63, 64, 65}, domains[] = {1, 200, 251, 252, 253, 255, 256};
+    for (size_t l = 0; l < ARRAY_LEN(locals); l++)
+        for (size_t d = 0; d < ARRAY_LEN(domains); d++) {
+            char a[600];
+            memset(a, 'l', locals[l]);
+            a[locals[l]] = '@';
+            for (size_t k = 0; k < domains[d]; k++)
+                a[locals[l] + 1 + k] = k % 10 == 9 ? '.' : 'd';
+            a[locals[l] + 1 + domains[d]] = '\0';
+            for (int sender = 0; sender < 2; sender++)
+                ck_assert_msg(smtp_client_address_ok(a, sender) == ref_address_ok(a, sender),
+                              "local %zu, domain %zu", locals[l], domains[d]);
+        }
+    static const char alphabet[] = "ab.@-_+Z9 \"<>\\[]:,\xc3\xa9\r";
+    uint64_t state = 0x243f6a8885a308d3u;
+    for (size_t n = 0; n < 50000; n++) {
+        char a[24];
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t len = (size_t)(state >> 60) + 1;
+        for (size_t k = 0; k < len; k++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            a[k] = alphabet[(state >> 33) % (sizeof alphabet - 1)];
+        }
+        a[len] = '\0';
+        for (int sender = 0; sender < 2; sender++)
+            ck_assert_msg(smtp_client_address_ok(a, sender) == ref_address_ok(a, sender),
+                          "\"%s\" (sender %d)", a, sender);
+    }
+}
+END_TEST
+
 Suite *smtp_client_suite(void)
 {
     Suite *s = suite_create("smtp_client");
@@ -874,6 +966,7 @@ Suite *smtp_client_suite(void)
     tcase_add_loop_test(tc, test_scripts_lent, 0, (int)ARRAY_LEN(scripts));
     tcase_add_loop_test(tc, test_scripts_renewed, 0, (int)ARRAY_LEN(scripts));
     tcase_add_test(tc, test_command_lines_traced);
+    tcase_add_test(tc, test_address_check);
     tcase_add_test(tc, test_ehlo_info_and_states);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");

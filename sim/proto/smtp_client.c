@@ -35,7 +35,7 @@ static char *put_string(char **at, const char *s, size_t len)
     return copy;
 }
 
-/* The most of the wire buffer a renewed engine keeps. */
+/* The most of the wire buffer a renewed engine keeps, and of a message block kept for the next. */
 #define SMTP_CLIENT_KEEP (64 * 1024)
 
 static const char *helo_of(const smtp_client_config_t *cfg)
@@ -84,14 +84,18 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     buf_init(&c->wire);
     c->order = NULL;
     c->order_cap = 0;
+    c->spare_msg = NULL;
     session_start(c, cfg, hooks);
     return c;
 }
 
-/* A message and all it holds are one allocation (msg_copy). */
-static void msg_free(client_msg_t *m)
+/* A message and all it holds are one allocation (msg_copy); one block is kept for the next. */
+static void msg_free(smtp_client_t *c, client_msg_t *m)
 {
-    free(m);
+    if (!c->spare_msg && m->size <= SMTP_CLIENT_KEEP)
+        c->spare_msg = m;
+    else
+        free(m);
 }
 
 /* Frees what the session holds, not the engine's memory. */
@@ -100,7 +104,7 @@ static void session_end(smtp_client_t *c)
     while (c->head) {
         client_msg_t *m = c->head;
         c->head = m->next;
-        msg_free(m);
+        msg_free(c, m);
     }
     c->tail = NULL;
     free(c->error);
@@ -115,6 +119,7 @@ void smtp_client_free(smtp_client_t *c)
     line_reader_free(&c->reader);
     buf_free(&c->wire);
     free(c->order);
+    free(c->spare_msg);
     free(c);
 }
 
@@ -194,7 +199,7 @@ void smtp_client_message_done(smtp_client_t *c)
         c->tail = NULL;
     if (c->hooks.on_message_done)
         c->hooks.on_message_done(c->hooks.ctx, m->ctx);
-    msg_free(m);
+    msg_free(c, m);
 }
 
 static void fail_all_messages(smtp_client_t *c, const smtp_reply_t *r, bool from_server)
@@ -443,7 +448,7 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
  * (unless borrowed) and its strings, in that order (the arrays first, for
  * their alignment).
  */
-static client_msg_t *msg_copy(const smtp_client_message_t *src)
+static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src)
 {
     const char *reverse_path = src->reverse_path ? src->reverse_path : "";
     size_t n = src->nrecipients;
@@ -453,8 +458,14 @@ static client_msg_t *msg_copy(const smtp_client_message_t *src)
                   data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
         size += strlen(src->recipients[i]) + 1;
-    client_msg_t *m = xmalloc(size);
-    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len};
+    client_msg_t *m = c->spare_msg;
+    if (m && m->size >= size) {
+        c->spare_msg = NULL;
+        size = m->size;
+    } else {
+        m = xmalloc(size);
+    }
+    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len, .size = size};
     m->recipients = (char **)(m + 1);
     m->status = (client_rcpt_status_t *)(m->recipients + n);
     for (size_t i = 0; i < n; i++)
@@ -478,7 +489,7 @@ static client_msg_t *msg_copy(const smtp_client_message_t *src)
 
 void smtp_client_add_message(smtp_client_t *c, const smtp_client_message_t *src, buf_t *out)
 {
-    client_msg_t *m = msg_copy(src);
+    client_msg_t *m = msg_copy(c, src);
     if (c->tail)
         c->tail->next = m;
     else

@@ -133,6 +133,13 @@ void smtp_client_finish(smtp_client_t *c, buf_t *out);
 /* The connection broke: every unanswered message is a transient failure. */
 void smtp_client_connection_lost(smtp_client_t *c);
 
+/*
+ * Whether the engine sends addr as a path (RFC 5321 4.1.2: "<addr>" is a
+ * valid reverse-path when is_sender, forward-path otherwise, with no CR, LF
+ * or bracket of its own). Messages with other addresses fail locally.
+ */
+bool smtp_client_address_ok(const char *addr, bool is_sender);
+
 /* True once the session is over; the node may close the connection. */
 bool smtp_client_done(const smtp_client_t *c);
 smtp_client_state_t smtp_client_state(const smtp_client_t *c);

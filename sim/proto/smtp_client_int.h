@@ -26,6 +26,7 @@ typedef struct client_msg {
     size_t len;
     bool eight_bit; /* an octet >= 128 somewhere */
     bool dot_safe;  /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
+    size_t size;    /* of the one allocation that holds it all (msg_copy) */
     struct client_msg *next;
 } client_msg_t;
 
@@ -36,6 +37,7 @@ struct smtp_client {
     buf_t wire;    /* the stuffed body with its final dot; empty: head's data goes as it is */
     size_t *order; /* indexes of the recipients sent in RCPT, in order */
     size_t order_cap;
+    client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     /* The session; session_start sets every field from here on. */
     char *helo_name;
     char *user, *password;
