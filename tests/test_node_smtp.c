@@ -633,6 +633,15 @@ START_TEST(test_labels_registered)
     /* the latest registration of an ID wins */
     world_register_label(w, "<0.1@alice.example>", "again");
     ck_assert_str_eq(world_label_for(w, "<0.1@alice.example>"), "again");
+    world_register_label(w, "<0.1@alice.example>", "<0.1@alice.example>");
+    ck_assert_str_eq(world_label_for(w, "<0.1@alice.example>"), "<0.1@alice.example>");
+    /* an ID named by itself before any other entry exists */
+    world_t *empty = world_new(1);
+    world_register_label(empty, "<x@y>", "<x@y>");
+    ck_assert_str_eq(world_label_for(empty, "<x@y>"), "<x@y>");
+    world_register_label(empty, "<x@y>", "named");
+    ck_assert_str_eq(world_label_for(empty, "<x@y>"), "named");
+    world_free(empty);
     world_free(w);
 }
 END_TEST

@@ -84,8 +84,14 @@ static void write_plain_field(const char *name, const char *value, buf_t *out)
 static int write_header(const message_spec_t *spec, buf_t *out)
 {
     char date[MESSAGE_DATE_MAX], id[256];
-    write_plain_field("Date", message_date_format(spec->date, spec->tz_minutes, date, sizeof date),
-                      out);
+    /* A date is short, with no space at either end: it goes unfolded, written directly. */
+    message_date_format(spec->date, spec->tz_minutes, date, sizeof date);
+    size_t date_len = strlen(date);
+    buf_reserve(out, 6 + date_len + 2);
+    memcpy(out->data + out->len, "Date: ", 6);
+    memcpy(out->data + out->len + 6, date, date_len);
+    memcpy(out->data + out->len + 6 + date_len, "\r\n", 3);
+    out->len += 6 + date_len + 2;
     int rc = write_address_field("From", &spec->from, spec->from ? 1 : 0, out);
     if (write_address_field("To", spec->to, spec->to_count, out) != 0)
         rc = -1;
@@ -102,7 +108,7 @@ static int write_header(const message_spec_t *spec, buf_t *out)
                       out);
     for (size_t i = 0; i < spec->field_count; i++)
         header_fold_text(spec->fields[i].name, spec->fields[i].value, out);
-    write_plain_field("MIME-Version", "1.0", out);
+    buf_append(out, "MIME-Version: 1.0\r\n", 19);
     return rc;
 }
 

@@ -149,15 +149,17 @@ static void label_index_grow(world_t *w)
 
 void world_register_label(world_t *w, const char *message_id, const char *label)
 {
+    /* A message named by its own ID needs no entry, unless one with another name is there. */
+    if (strcmp(label, message_id) == 0 &&
+        (!w->label_slots_cap || !w->label_slots[label_slot(w, message_id)]))
+        return;
     if (w->nlabels == w->labels_cap) {
         w->labels_cap = w->labels_cap ? w->labels_cap * 2 : 16;
         w->label_ids = xrealloc(w->label_ids, w->labels_cap * sizeof *w->label_ids);
         w->label_names = xrealloc(w->label_names, w->labels_cap * sizeof *w->label_names);
     }
     w->label_ids[w->nlabels] = strpool_add_str(&w->label_strings, message_id);
-    w->label_names[w->nlabels] = strcmp(label, message_id) == 0
-                                     ? w->label_ids[w->nlabels]
-                                     : strpool_add_str(&w->label_strings, label);
+    w->label_names[w->nlabels] = strpool_add_str(&w->label_strings, label);
     w->nlabels++;
     if (w->nlabels * 2 > w->label_slots_cap)
         label_index_grow(w);
