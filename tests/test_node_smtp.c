@@ -607,8 +607,8 @@ START_TEST(test_reply_format_by_hand)
             memset(got, '#', sizeof got);
             reply_format(&r, got, sizes[k]);
             snprintf(want, sizes[k], "%s", full);
-            ck_assert_msg(strcmp(got, want) == 0, "reply %zu, size %zu: got \"%s\", want \"%s\"",
-                          i, sizes[k], got, want);
+            ck_assert_msg(strcmp(got, want) == 0, "reply %zu, size %zu: got \"%s\", want \"%s\"", i,
+                          sizes[k], got, want);
         }
     }
 }
@@ -689,8 +689,8 @@ START_TEST(test_agent_sends_in_turn)
         }
         if (want.len == 0)
             buf_puts(&want, "\r\n");
-        ck_assert_msg(strcmp(buf_cstr(&text), buf_cstr(&want)) == 0, "message %zu: got \"%s\"",
-                      i, buf_cstr(&text));
+        ck_assert_msg(strcmp(buf_cstr(&text), buf_cstr(&want)) == 0, "message %zu: got \"%s\"", i,
+                      buf_cstr(&text));
         buf_free(&text);
         buf_free(&want);
     }

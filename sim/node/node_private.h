@@ -134,7 +134,8 @@ struct user_agent {
     agent_outcome_t *outcomes;
     size_t noutcomes, outcomes_cap;
     strpool_t labels; /* the outcomes' ids and recipients */
-    buf_t out; /* what a submission's engine writes; sent at once, so empty between events */
+    /* What a submission's engine writes; sent at once, so empty between events. */
+    buf_t out;
     /* What a finished submission leaves for the next: its engine and message buffer. */
     smtp_client_t *spare_client;
     buf_t spare_message;
