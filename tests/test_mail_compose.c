@@ -373,6 +373,17 @@ static void check_build(const message_spec_t *spec, size_t n)
     bool known = !spec->html && spec->attachment_count == 0 && !went_qp(&want) && plain_fields;
     check_shape(&shaped, 6, shape, known, "message", n);
     buf_free(&shaped);
+    /* with a From memo: the first build fills it, the second takes the field from it */
+    message_field_memo_t memo = {0};
+    message_spec_t memo_spec = *spec;
+    memo_spec.from_memo = &memo;
+    for (int round = 0; round < 2; round++) {
+        buf_t again = BUF_INIT;
+        ck_assert_int_eq(message_build(&memo_spec, &again), want_rc);
+        assert_same_bytes(&again, &want, "message with a memo", n);
+        buf_free(&again);
+    }
+    message_field_memo_free(&memo);
     buf_free(&got);
     buf_free(&want);
 }
@@ -407,6 +418,32 @@ START_TEST(test_build_shapes)
     spec.subject = buf_cstr(&text);
     check_build(&spec, (size_t)_i);
     buf_free(&text);
+}
+END_TEST
+
+/* A memo written from one From serves no other: the field is written again. */
+START_TEST(test_build_from_memo_changes)
+{
+    static const char *const froms[] = {"alice@alice.example", "Alice <alice@alice.example>",
+                                        "alice@alice.example", "not an address <",
+                                        "Ρομπέρτο <r@x>"};
+    message_field_memo_t memo = {0};
+    for (size_t i = 0; i < ARRAY_LEN(froms); i++) {
+        message_spec_t spec = {.from = froms[i],
+                               .to = plain_to,
+                               .to_count = 1,
+                               .text = "Hi\n",
+                               .counter = 1,
+                               .seed = 2};
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        int want_rc = message_build(&spec, &want);
+        spec.from_memo = &memo;
+        ck_assert_int_eq(message_build(&spec, &got), want_rc);
+        assert_same_bytes(&got, &want, "memo", i);
+        buf_free(&want);
+        buf_free(&got);
+    }
+    message_field_memo_free(&memo);
 }
 END_TEST
 
@@ -690,6 +727,7 @@ Suite *mail_compose_suite(void)
     tcase_add_loop_test(tc, test_build_shapes, 0, (int)ARRAY_LEN(shapes));
     tcase_add_test(tc, test_build_generated);
     tcase_add_test(tc, test_build_odd_field_names);
+    tcase_add_test(tc, test_build_from_memo_changes);
     suite_add_tcase(s, tc);
     tc = tcase_create("pieces");
     tcase_set_timeout(tc, 60);

@@ -80,6 +80,29 @@ static void write_plain_field(const char *name, const char *value, buf_t *out)
     header_fold(name, value, strlen(value), out);
 }
 
+void message_field_memo_free(message_field_memo_t *memo)
+{
+    free(memo->value);
+    buf_free(&memo->field);
+    *memo = (message_field_memo_t){0};
+}
+
+/* The From field, from the memo when it was written from the same value. */
+static int write_from(const message_spec_t *spec, buf_t *out)
+{
+    message_field_memo_t *memo = spec->from_memo;
+    if (!memo || !spec->from)
+        return write_address_field("From", &spec->from, spec->from ? 1 : 0, out);
+    if (!memo->value || strcmp(memo->value, spec->from) != 0) {
+        free(memo->value);
+        memo->value = xstrdup(spec->from);
+        buf_reset(&memo->field);
+        memo->rc = write_address_field("From", &spec->from, 1, &memo->field);
+    }
+    buf_append(out, memo->field.data, memo->field.len);
+    return memo->rc;
+}
+
 /* The fields straight into out, folded, in the order message.h gives. */
 static int write_header(const message_spec_t *spec, buf_t *out)
 {
@@ -92,7 +115,7 @@ static int write_header(const message_spec_t *spec, buf_t *out)
     memcpy(out->data + out->len + 6, date, date_len);
     memcpy(out->data + out->len + 6 + date_len, "\r\n", 3);
     out->len += 6 + date_len + 2;
-    int rc = write_address_field("From", &spec->from, spec->from ? 1 : 0, out);
+    int rc = write_from(spec, out);
     if (write_address_field("To", spec->to, spec->to_count, out) != 0)
         rc = -1;
     if (write_address_field("Cc", spec->cc, spec->cc_count, out) != 0)

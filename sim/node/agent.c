@@ -93,6 +93,7 @@ void agent_free(user_agent_t *a)
     strpool_free(&a->labels);
     buf_free(&a->out);
     buf_free(&a->spare_message);
+    message_field_memo_free(&a->from_memo);
     smtp_client_free(a->spare_client);
     free(a);
 }
@@ -472,6 +473,7 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from, co
         fields[i] = (message_field_t){m->headers[i].name, m->headers[i].value};
     message_spec_t spec = {
         .from = from_field,
+        .from_memo = &a->from_memo,
         .to = m->to,
         .to_count = m->nto,
         .cc = m->cc,

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/strpool.h"
+#include "mail/message.h"
 #include "node/accounting.h"
 #include "node/agent.h"
 #include "node/server.h"
@@ -139,6 +140,7 @@ struct user_agent {
     /* What a finished submission leaves for the next: its engine and message buffer. */
     smtp_client_t *spare_client;
     buf_t spare_message;
+    message_field_memo_t from_memo; /* the From field of the last message it wrote */
     agent_task_t *tasks;
     store_t *local;    /* the agent's own store: what it fetched */
     char **seen_uidls; /* POP3 keep: what was fetched before */
