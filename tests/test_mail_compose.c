@@ -18,6 +18,7 @@
 #include "mail/header.h"
 #include "mail/message.h"
 #include "mail/mime.h"
+#include "proto/line.h"
 
 /* --- generated inputs ---------------------------------------------------- */
 
@@ -302,6 +303,56 @@ static const struct {
     {".dot first\n", NULL, true, true},
 };
 
+/* What a sender would find scanning the bytes: the truth a shape may claim, octet by octet. */
+static mime_shape_t scanned_shape(const uint8_t *p, size_t len)
+{
+    mime_shape_t t = {true, true};
+    bool line_start = true;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] & 0x80)
+            t.seven_bit = false;
+        if (line_start && p[i] == '.')
+            t.dot_safe = false;
+        line_start = false;
+        if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') {
+            line_start = true;
+            i++;
+        } else if (p[i] == '\r' || p[i] == '\n') {
+            t.dot_safe = false;
+        }
+    }
+    if (!line_start)
+        t.dot_safe = false; /* a last line without CRLF */
+    return t;
+}
+
+/*
+ * A shape claims nothing untrue of the bytes written after start; and where
+ * the writer knows (exact), it claims all that is true.
+ */
+static void check_shape(const buf_t *b, size_t start, mime_shape_t shape, bool exact,
+                        const char *what, size_t n)
+{
+    mime_shape_t t = scanned_shape(b->data + start, b->len - start);
+    ck_assert_msg(!shape.seven_bit || t.seven_bit, "%s %zu: claimed 7-bit", what, n);
+    ck_assert_msg(!shape.dot_safe || t.dot_safe, "%s %zu: claimed dot-safe", what, n);
+    ck_assert_msg(!shape.dot_safe ||
+                      line_dot_clean_prefix(b->data + start, b->len - start) == b->len - start,
+                  "%s %zu: dot-safe but not clean for DATA", what, n);
+    if (exact) {
+        ck_assert_msg(shape.seven_bit == t.seven_bit, "%s %zu: 7-bit %d, scan says %d", what, n,
+                      shape.seven_bit, t.seven_bit);
+        ck_assert_msg(shape.dot_safe == t.dot_safe, "%s %zu: dot-safe %d, scan says %d", what, n,
+                      shape.dot_safe, t.dot_safe);
+    }
+}
+
+/* A written part that went as quoted-printable: its shape is not known. */
+static bool went_qp(const buf_t *b)
+{
+    return strstr(buf_cstr(b), "Content-Transfer-Encoding: quoted-printable") != NULL;
+}
+
 static void check_build(const message_spec_t *spec, size_t n)
 {
     buf_t got = BUF_INIT, want = BUF_INIT;
@@ -309,6 +360,30 @@ static void check_build(const message_spec_t *spec, size_t n)
     int want_rc = ref_message_build(spec, &want);
     ck_assert_msg(got_rc == want_rc, "message %zu: rc %d, want %d", n, got_rc, want_rc);
     assert_same_bytes(&got, &want, "message", n);
+    /* the same bytes with their shape, after what the buffer held already */
+    buf_t shaped = BUF_INIT;
+    buf_puts(&shaped, "kept\n.");
+    mime_shape_t shape;
+    ck_assert_int_eq(message_build_shaped(spec, &shaped, &shape), want_rc);
+    ck_assert(shaped.len == 6 + want.len && memcmp(shaped.data + 6, want.data, want.len) == 0);
+    bool plain_fields = true;
+    for (size_t i = 0; i < spec->field_count; i++)
+        plain_fields = plain_fields && spec->fields[i].name[0] != '.' &&
+                       !strpbrk(spec->fields[i].name, "\r\n");
+    bool known = !spec->html && spec->attachment_count == 0 && !went_qp(&want) && plain_fields;
+    check_shape(&shaped, 6, shape, known, "message", n);
+    buf_free(&shaped);
+    /* with a From memo: the first build fills it, the second takes the field from it */
+    message_field_memo_t memo = {0};
+    message_spec_t memo_spec = *spec;
+    memo_spec.from_memo = &memo;
+    for (int round = 0; round < 2; round++) {
+        buf_t again = BUF_INIT;
+        ck_assert_int_eq(message_build(&memo_spec, &again), want_rc);
+        assert_same_bytes(&again, &want, "message with a memo", n);
+        buf_free(&again);
+    }
+    message_field_memo_free(&memo);
     buf_free(&got);
     buf_free(&want);
 }
@@ -343,6 +418,59 @@ START_TEST(test_build_shapes)
     spec.subject = buf_cstr(&text);
     check_build(&spec, (size_t)_i);
     buf_free(&text);
+}
+END_TEST
+
+/* A memo written from one From serves no other: the field is written again. */
+START_TEST(test_build_from_memo_changes)
+{
+    static const char *const froms[] = {"alice@alice.example", "Alice <alice@alice.example>",
+                                        "alice@alice.example", "not an address <",
+                                        "Ρομπέρτο <r@x>"};
+    message_field_memo_t memo = {0};
+    for (size_t i = 0; i < ARRAY_LEN(froms); i++) {
+        message_spec_t spec = {.from = froms[i],
+                               .to = plain_to,
+                               .to_count = 1,
+                               .text = "Hi\n",
+                               .counter = 1,
+                               .seed = 2};
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        int want_rc = message_build(&spec, &want);
+        spec.from_memo = &memo;
+        ck_assert_int_eq(message_build(&spec, &got), want_rc);
+        assert_same_bytes(&got, &want, "memo", i);
+        buf_free(&want);
+        buf_free(&got);
+    }
+    message_field_memo_free(&memo);
+}
+END_TEST
+
+/* Field names the composer cannot vouch for: a dot first, line ends inside. */
+START_TEST(test_build_odd_field_names)
+{
+    static const message_field_t odd[][1] = {
+        {{".X-Dot", "v"}},
+        {{"X-Bad\r\n.Name", "v"}},
+        {{"X-Ok\r\nName", "v"}},
+        {{"X-Lf\nx", "v"}},
+        {{"X-Plain", ".value with a dot first"}},
+        {{"X-Value", "a\r\n.b"}},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(odd); i++) {
+        message_spec_t spec = {.from = "alice@alice.example",
+                               .to = plain_to,
+                               .to_count = 1,
+                               .subject = "Hello",
+                               .text = "Hi\n",
+                               .fields = odd[i],
+                               .field_count = 1,
+                               .counter = 1,
+                               .seed = 2,
+                               .allow_8bit = true};
+        check_build(&spec, i);
+    }
 }
 END_TEST
 
@@ -416,6 +544,16 @@ START_TEST(test_text_part_generated)
         mime_write_text(&got, subtype, (const char *)text.data, text.len, allow_8bit);
         ref_text_part(&want, subtype, (const char *)text.data, text.len, allow_8bit);
         assert_same_bytes(&got, &want, "text part", n);
+        buf_t shaped = BUF_INIT;
+        buf_puts(&shaped, "kept");
+        mime_shape_t shape;
+        mime_write_text_shaped(&shaped, subtype, (const char *)text.data, text.len, allow_8bit,
+                               &shape);
+        assert_same_bytes(&shaped, &want, "shaped text part", n);
+        /* a NUL makes the text not ASCII, so 8bit, which it is not: only the claims are checked */
+        bool nul = memchr(text.data, 0, text.len) != NULL;
+        check_shape(&shaped, 4, shape, !went_qp(&want) && !nul, "text part", n);
+        buf_free(&shaped);
         ck_assert_uint_eq(got.data[got.len], 0); /* still a C string */
         buf_free(&text);
         buf_free(&got);
@@ -588,6 +726,8 @@ Suite *mail_compose_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_build_shapes, 0, (int)ARRAY_LEN(shapes));
     tcase_add_test(tc, test_build_generated);
+    tcase_add_test(tc, test_build_odd_field_names);
+    tcase_add_test(tc, test_build_from_memo_changes);
     suite_add_tcase(s, tc);
     tc = tcase_create("pieces");
     tcase_set_timeout(tc, 60);

@@ -588,6 +588,136 @@ START_TEST(test_msg_over_body)
 }
 END_TEST
 
+/* reply_format written by hand is what "%d%s%s %s" with line ends blanked and cut gives. */
+START_TEST(test_reply_format_by_hand)
+{
+    static const struct {
+        int code;
+        const char *enhanced, *text;
+    } replies[] = {
+        {250, "2.0.0", "Ok: queued as 0000000A"},
+        {550, "", "No such user"},
+        {451, "4.3.0", "first line\nsecond line\r\nthird"},
+        {421, "4.3.2", ""},
+        {0, "", "\r\n"},
+        {-5, "x", "negative"},
+        {2147483647, "9.9.9", "large"},
+        {-2147483647 - 1, "", "smallest"},
+    };
+    static const size_t sizes[] = {1, 2, 4, 9, 12, 256};
+    char long_text[600];
+    memset(long_text, 'z', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    long_text[300] = '\n';
+    for (size_t i = 0; i <= ARRAY_LEN(replies); i++) {
+        smtp_reply_t r;
+        if (i < ARRAY_LEN(replies))
+            smtp_reply_set(&r, replies[i].code, replies[i].enhanced, "%s", replies[i].text);
+        else
+            smtp_reply_set(&r, 554, "5.0.0", "%s", long_text);
+        char full[1200];
+        snprintf(full, sizeof full, "%d%s%s %s", r.code, r.enhanced[0] ? " " : "", r.enhanced,
+                 r.text);
+        for (char *p = full; *p; p++)
+            if (*p == '\r' || *p == '\n')
+                *p = ' ';
+        for (size_t k = 0; k < ARRAY_LEN(sizes); k++) {
+            char got[256 + 1], want[256 + 1];
+            memset(got, '#', sizeof got);
+            reply_format(&r, got, sizes[k]);
+            snprintf(want, sizes[k], "%s", full);
+            ck_assert_msg(strcmp(got, want) == 0, "reply %zu, size %zu: got \"%s\", want \"%s\"", i,
+                          sizes[k], got, want);
+        }
+    }
+}
+END_TEST
+
+/* Labels registered in bulk, some the same as their ID and some not, all found again. */
+START_TEST(test_labels_registered)
+{
+    world_t *w = world_new(1);
+    char id[64], label[64];
+    for (unsigned i = 0; i < 2000; i++) {
+        snprintf(id, sizeof id, "<%u.1@alice.example>", i);
+        snprintf(label, sizeof label, "m%u", i);
+        world_register_label(w, id, i % 3 ? id : label);
+    }
+    for (unsigned i = 0; i < 2000; i++) {
+        snprintf(id, sizeof id, "<%u.1@alice.example>", i);
+        snprintf(label, sizeof label, "m%u", i);
+        ck_assert_str_eq(world_label_for(w, id), i % 3 ? id : label);
+    }
+    ck_assert_str_eq(world_label_for(w, "<unknown@x>"), "<unknown@x>");
+    /* the latest registration of an ID wins */
+    world_register_label(w, "<0.1@alice.example>", "again");
+    ck_assert_str_eq(world_label_for(w, "<0.1@alice.example>"), "again");
+    world_register_label(w, "<0.1@alice.example>", "<0.1@alice.example>");
+    ck_assert_str_eq(world_label_for(w, "<0.1@alice.example>"), "<0.1@alice.example>");
+    /* an ID named by itself before any other entry exists */
+    world_t *empty = world_new(1);
+    world_register_label(empty, "<x@y>", "<x@y>");
+    ck_assert_str_eq(world_label_for(empty, "<x@y>"), "<x@y>");
+    world_register_label(empty, "<x@y>", "named");
+    ck_assert_str_eq(world_label_for(empty, "<x@y>"), "named");
+    world_free(empty);
+    world_free(w);
+}
+END_TEST
+
+/*
+ * One agent's sends in turn, each once the last has its answer: every
+ * message arrives as it was written, though each submission takes the
+ * engine and buffers the one before it left.
+ */
+START_TEST(test_agent_sends_in_turn)
+{
+    static const char *const bodies[] = {
+        "a long first body that leaves a large buffer behind it\n"
+        "with a second line and a third one\nand more\n",
+        ".a line with a leading dot\n..two\n",
+        "short\n",
+        "caf\xc3\xa9 au lait\n",
+        "",
+        "last\r\nwith CRLF\r\n",
+    };
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    for (size_t i = 0; i < ARRAY_LEN(bodies); i++) {
+        char id[16];
+        snprintf(id, sizeof id, "m%zu", i);
+        fixture_send(&f, id, "roberto@roberto.example", "turn", bodies[i]);
+        world_run_until(f.w, world_now(f.w) + SIM_HOUR);
+        ck_assert_uint_eq(agent_outcome_count(f.alice_pc), i + 1);
+        const agent_outcome_t *o = agent_outcome_at(f.alice_pc, i);
+        ck_assert_str_eq(o->id, id);
+        ck_assert_str_eq(o->recipient, "roberto@roberto.example");
+        ck_assert_int_eq(o->code, 250);
+    }
+    ck_assert_uint_eq(inbox_count(f.roberto_srv, "roberto"), ARRAY_LEN(bodies));
+    for (size_t i = 0; i < ARRAY_LEN(bodies); i++) {
+        buf_t text = BUF_INIT, want = BUF_INIT;
+        inbox_text(f.roberto_srv, "roberto", (uint32_t)i + 1, &text);
+        /* the text as sent, with CRLF line ends and a last line end */
+        for (const char *p = bodies[i]; *p; p++) {
+            if (*p == '\r')
+                continue;
+            if (*p == '\n')
+                buf_putc(&want, '\r');
+            buf_putc(&want, *p);
+        }
+        if (want.len == 0)
+            buf_puts(&want, "\r\n");
+        ck_assert_msg(strcmp(buf_cstr(&text), buf_cstr(&want)) == 0, "message %zu: got \"%s\"", i,
+                      buf_cstr(&text));
+        buf_free(&text);
+        buf_free(&want);
+    }
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *node_smtp_suite(void)
 {
     Suite *s = suite_create("node_smtp");
@@ -615,6 +745,9 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_return_path_field);
     tcase_add_test(tc, test_msg_parts);
     tcase_add_test(tc, test_msg_over_body);
+    tcase_add_test(tc, test_reply_format_by_hand);
+    tcase_add_test(tc, test_labels_registered);
+    tcase_add_test(tc, test_agent_sends_in_turn);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/eightbit.h"
 #include "proto/line.h"
+#include "proto/smtp_addr.h"
 #include "proto/smtp_client.h"
 #include "proto/smtp_server.h"
 
@@ -54,19 +56,33 @@ static const fixture_t *fixture(const char *name)
     return NULL;
 }
 
+/*
+ * How a script's messages are handed over: copied with nothing known, or
+ * lent with what a composer would know of them (the same answers the engine
+ * would find by looking), which must change nothing on the wire.
+ */
+static bool lend_messages;
+
 static void add_fixture(smtp_client_t *c, const fixture_t *fx, buf_t *out)
 {
     size_t n = 0;
     while (n < ARRAY_LEN(fx->to) && fx->to[n])
         n++;
+    const uint8_t *data = (const uint8_t *)fx->body;
+    size_t len = strlen(fx->body);
     smtp_client_message_t m = {
         .ctx = (void *)fx->name,
         .reverse_path = fx->from,
         .recipients = fx->to,
         .nrecipients = n,
-        .data = (const uint8_t *)fx->body,
-        .len = strlen(fx->body),
+        .data = data,
+        .len = len,
     };
+    if (lend_messages) {
+        m.data_borrowed = true;
+        m.known_7bit = eightbit_is_7bit(data, len);
+        m.known_dot_safe = line_dot_clean_prefix(data, len) == len;
+    }
     smtp_client_add_message(c, &m, out);
 }
 
@@ -510,10 +526,35 @@ static void run_step(run_t *r, const script_t *sc, size_t i)
     }
 }
 
-START_TEST(test_scripts)
+/* How the engine of a script run comes to be. */
+typedef enum engine_origin {
+    ENGINE_NEW,           /* smtp_client_new */
+    ENGINE_RENEWED,       /* smtp_client_renew of an engine left in the middle of a session */
+    ENGINE_RENEWED_SMALL, /* the same, from an engine whose names do not leave room */
+} engine_origin_t;
+
+/* An engine that has read part of a reply and holds a message: what renew must forget. */
+static smtp_client_t *used_engine(const char *helo, log_t *log)
 {
-    const script_t *sc = &scripts[_i];
+    smtp_client_config_t cfg = {.helo_name = helo, .user = "u", .password = "p"};
+    smtp_client_hooks_t hooks = {.ctx = log,
+                                 .on_recipient_result = log_result,
+                                 .on_message_done = log_done,
+                                 .on_session_done = log_session};
+    smtp_client_t *c = smtp_client_new(&cfg, &hooks);
+    buf_t out = BUF_INIT;
+    add_fixture(c, fixture("m2"), &out);
+    const char *in = "220 hi\r\n250-mx\r\n250-PIPELINING\r\n250-SIZE 10\r\n250 AU";
+    smtp_client_feed(c, (const uint8_t *)in, strlen(in), &out);
+    buf_free(&out);
+    return c;
+}
+
+static void run_script(const script_t *sc, bool lend, engine_origin_t origin)
+{
     run_t r = {0};
+    log_t old_log = {0};
+    lend_messages = lend;
     smtp_client_config_t cfg = {.helo_name = "mail.alice.example"};
     if (sc->auth) {
         cfg.user = "alice";
@@ -526,15 +567,90 @@ START_TEST(test_scripts)
         .on_session_done = log_session,
         .downgrade_8bit = sc->downgrade ? log_downgrade : NULL,
     };
-    r.c = smtp_client_new(&cfg, &hooks);
+    switch (origin) {
+    case ENGINE_NEW:
+        r.c = smtp_client_new(&cfg, &hooks);
+        break;
+    case ENGINE_RENEWED:
+        r.c = smtp_client_renew(used_engine("a-longer-name.alice.example", &old_log), &cfg, &hooks);
+        break;
+    case ENGINE_RENEWED_SMALL:
+        r.c = smtp_client_renew(used_engine("a", &old_log), &cfg, &hooks);
+        break;
+    }
     for (size_t i = 0; i < ARRAY_LEN(sc->steps) && sc->steps[i]; i++)
         run_step(&r, sc, i);
     ck_assert_msg(r.sent.len == 0, "%s: sent at the end: %s", sc->name, buf_cstr(&r.sent));
     ck_assert_msg(r.log.events.len == 0, "%s: events at the end: %s", sc->name,
                   buf_cstr(&r.log.events));
+    /* The old session's message was dropped without a word. */
+    ck_assert_msg(old_log.events.len == 0, "%s: old session's events: %s", sc->name,
+                  buf_cstr(&old_log.events));
     smtp_client_free(r.c);
     buf_free(&r.sent);
     buf_free(&r.log.events);
+    buf_free(&old_log.events);
+    lend_messages = false;
+}
+
+START_TEST(test_scripts)
+{
+    run_script(&scripts[_i], false, ENGINE_NEW);
+}
+END_TEST
+
+/* Lent messages with what their composer knows go out exactly as copied ones. */
+START_TEST(test_scripts_lent)
+{
+    run_script(&scripts[_i], true, ENGINE_NEW);
+}
+END_TEST
+
+/* A renewed engine behaves as a new one, whether its memory serves again or not. */
+START_TEST(test_scripts_renewed)
+{
+    run_script(&scripts[_i], true, ENGINE_RENEWED);
+    run_script(&scripts[_i], false, ENGINE_RENEWED_SMALL);
+}
+END_TEST
+
+static void see_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
+{
+    if (dir == LINE_CLIENT_TO_SERVER)
+        buf_printf(ctx, "%s|%s\n", verb ? verb : "-", line);
+}
+
+/* The tracing hook sees each command as sent, without its CRLF, with its verb. */
+START_TEST(test_command_lines_traced)
+{
+    buf_t seen = BUF_INIT, out = BUF_INIT;
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example"};
+    smtp_client_hooks_t hooks = {.ctx = &seen, .on_line = see_line};
+    smtp_client_t *c = smtp_client_new(&cfg, &hooks);
+    add_fixture(c, fixture("m2"), &out);
+    const char *in = "220 hi\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 100\r\n250 Ok\r\n"
+                     "250 Ok\r\n550 No\r\n250 Ok\r\n354 Go\r\n250 Ok\r\n";
+    smtp_client_feed(c, (const uint8_t *)in, strlen(in), &out);
+    smtp_client_finish(c, &out);
+    ck_assert_str_eq(buf_cstr(&seen), "EHLO|EHLO mail.alice.example\n"
+                                      "MAIL|MAIL FROM:<alice@alice.example> SIZE=29\n"
+                                      "RCPT|RCPT TO:<roberto@roberto.example>\n"
+                                      "RCPT|RCPT TO:<nobody@roberto.example>\n"
+                                      "RCPT|RCPT TO:<carol@roberto.example>\n"
+                                      "DATA|DATA\n"
+                                      "-|.\n"
+                                      "QUIT|QUIT\n");
+    ck_assert_str_eq(buf_cstr(&out), "EHLO mail.alice.example\r\n"
+                                     "MAIL FROM:<alice@alice.example> SIZE=29\r\n"
+                                     "RCPT TO:<roberto@roberto.example>\r\n"
+                                     "RCPT TO:<nobody@roberto.example>\r\n"
+                                     "RCPT TO:<carol@roberto.example>\r\n"
+                                     "DATA\r\n"
+                                     "Subject: two\r\n\r\n..hidden dot\r\n.\r\n"
+                                     "QUIT\r\n");
+    smtp_client_free(c);
+    buf_free(&seen);
+    buf_free(&out);
 }
 END_TEST
 
@@ -752,11 +868,106 @@ START_TEST(test_dot_encode_generated)
 }
 END_TEST
 
+/* --- addresses ----------------------------------------------------------- */
+
+/* What the engine's address check must say: the path parser's verdict on "<addr>". */
+static bool ref_address_ok(const char *addr, bool is_sender)
+{
+    size_t len = strlen(addr);
+    char path[SMTP_PATH_MAX + 3], mailbox[SMTP_PATH_MAX + 1];
+    const char *rest, *why;
+    if (len > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))
+        return false;
+    snprintf(path, sizeof path, "<%s>", addr);
+    return smtp_path_parse(path, is_sender, !is_sender, mailbox, &rest, &why) == SMTP_PATH_OK &&
+           *rest == '\0';
+}
+
+/* The one-pass check of the usual address agrees with the parser, on a table and on noise. */
+START_TEST(test_address_check)
+{
+    static const char *const table[] = {
+        "alice@alice.example",
+        "a.b@c",
+        "a+tag@x-y.example",
+        "a..b@c",
+        ".a@c",
+        "a.@c",
+        "a@",
+        "@a",
+        "a@b@c",
+        "a@-b",
+        "a@b-",
+        "a@b-.c",
+        "a@b.-c",
+        "a@b..c",
+        "a@.b",
+        "a@b.",
+        "a@[1.2.3.4]",
+        "\"a b\"@c",
+        "postmaster",
+        "Postmaster",
+        "",
+        "a@b_c",
+        "caf\xc3\xa9@x",
+        "a@caf\xc3\xa9",
+        "a b@c",
+        "a@b c",
+        "a\r\n@b",
+        "<a@b>",
+        "a@b>",
+        "@r,@s:a@b",
+        "a@1",
+        "1@1.2",
+        "{x}~!#$%&'*/=?^`|@z",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(table); i++)
+        for (int sender = 0; sender < 2; sender++)
+            ck_assert_msg(smtp_client_address_ok(table[i], sender) ==
+                              ref_address_ok(table[i], sender),
+                          "\"%s\" (sender %d): got %d", table[i], sender,
+                          smtp_client_address_ok(table[i], sender));
+    /* lengths at and past the limits: local 64, domain 255, path 256 */
+    static const size_t locals[] = {1, 63, 64, 65}, domains[] = {1, 200, 251, 252, 253, 255, 256};
+    for (size_t l = 0; l < ARRAY_LEN(locals); l++)
+        for (size_t d = 0; d < ARRAY_LEN(domains); d++) {
+            char a[600];
+            memset(a, 'l', locals[l]);
+            a[locals[l]] = '@';
+            for (size_t k = 0; k < domains[d]; k++)
+                a[locals[l] + 1 + k] = k % 10 == 9 ? '.' : 'd';
+            a[locals[l] + 1 + domains[d]] = '\0';
+            for (int sender = 0; sender < 2; sender++)
+                ck_assert_msg(smtp_client_address_ok(a, sender) == ref_address_ok(a, sender),
+                              "local %zu, domain %zu", locals[l], domains[d]);
+        }
+    static const char alphabet[] = "ab.@-_+Z9 \"<>\\[]:,\xc3\xa9\r";
+    uint64_t state = 0x243f6a8885a308d3u;
+    for (size_t n = 0; n < 50000; n++) {
+        char a[24];
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        size_t len = (size_t)(state >> 60) + 1;
+        for (size_t k = 0; k < len; k++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            a[k] = alphabet[(state >> 33) % (sizeof alphabet - 1)];
+        }
+        a[len] = '\0';
+        for (int sender = 0; sender < 2; sender++)
+            ck_assert_msg(smtp_client_address_ok(a, sender) == ref_address_ok(a, sender),
+                          "\"%s\" (sender %d)", a, sender);
+    }
+}
+END_TEST
+
 Suite *smtp_client_suite(void)
 {
     Suite *s = suite_create("smtp_client");
     TCase *tc = tcase_create("scripts");
     tcase_add_loop_test(tc, test_scripts, 0, (int)ARRAY_LEN(scripts));
+    tcase_add_loop_test(tc, test_scripts_lent, 0, (int)ARRAY_LEN(scripts));
+    tcase_add_loop_test(tc, test_scripts_renewed, 0, (int)ARRAY_LEN(scripts));
+    tcase_add_test(tc, test_command_lines_traced);
+    tcase_add_test(tc, test_address_check);
     tcase_add_test(tc, test_ehlo_info_and_states);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");

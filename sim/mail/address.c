@@ -399,28 +399,24 @@ void addr_list_add(addr_list_t *list, const char *name, const char *local, const
     set_address(a, xstrdup(local), domain ? xstrdup(domain) : NULL);
 }
 
-/* A dot-atom (RFC 5322 3.2.3) of atom characters: no dot first, last or twice in a row. */
-static bool is_dot_atom(const char *s, size_t n)
+bool addr_spec_is_plain(const char *s, size_t len)
 {
+    /*
+     * One pass. The local part, up to the first "@" (not an atom character),
+     * is a dot-atom (RFC 5322 3.2.3): no dot first, last or twice in a row.
+     */
+    size_t i = 0;
     char prev = '.'; /* a dot first is a dot after a dot */
-    for (size_t i = 0; i < n; i++) {
+    for (; i < len && s[i] != '@'; i++) {
         if (!is_atom_char(s[i]) || (s[i] == '.' && prev == '.'))
             return false;
         prev = s[i];
     }
-    return prev != '.';
-}
-
-bool addr_spec_is_plain(const char *s, size_t len)
-{
-    const char *at = memchr(s, '@', len);
-    if (!at || at == s + len - 1)
+    if (i + 1 >= len || prev == '.')
         return false;
     /* what local_needs_quotes lets pass; the domain is one word of atom characters */
-    if (!is_dot_atom(s, (size_t)(at - s)))
-        return false;
-    for (const char *p = at + 1; p < s + len; p++)
-        if (!is_atom_char(*p))
+    for (i++; i < len; i++)
+        if (!is_atom_char(s[i]))
             return false;
     return true;
 }

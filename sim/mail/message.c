@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mail/address.h"
+#include "mail/eightbit.h"
 #include "mail/header.h"
 
 /* Appends n bytes of s at *pos, cut as snprintf cuts: out keeps room for its NUL. */
@@ -79,13 +80,42 @@ static void write_plain_field(const char *name, const char *value, buf_t *out)
     header_fold(name, value, strlen(value), out);
 }
 
+void message_field_memo_free(message_field_memo_t *memo)
+{
+    free(memo->value);
+    buf_free(&memo->field);
+    *memo = (message_field_memo_t){0};
+}
+
+/* The From field, from the memo when it was written from the same value. */
+static int write_from(const message_spec_t *spec, buf_t *out)
+{
+    message_field_memo_t *memo = spec->from_memo;
+    if (!memo || !spec->from)
+        return write_address_field("From", &spec->from, spec->from ? 1 : 0, out);
+    if (!memo->value || strcmp(memo->value, spec->from) != 0) {
+        free(memo->value);
+        memo->value = xstrdup(spec->from);
+        buf_reset(&memo->field);
+        memo->rc = write_address_field("From", &spec->from, 1, &memo->field);
+    }
+    buf_append(out, memo->field.data, memo->field.len);
+    return memo->rc;
+}
+
 /* The fields straight into out, folded, in the order message.h gives. */
 static int write_header(const message_spec_t *spec, buf_t *out)
 {
     char date[MESSAGE_DATE_MAX], id[256];
-    write_plain_field("Date", message_date_format(spec->date, spec->tz_minutes, date, sizeof date),
-                      out);
-    int rc = write_address_field("From", &spec->from, spec->from ? 1 : 0, out);
+    /* A date is short, with no space at either end: it goes unfolded, written directly. */
+    message_date_format(spec->date, spec->tz_minutes, date, sizeof date);
+    size_t date_len = strlen(date);
+    buf_reserve(out, 6 + date_len + 2);
+    memcpy(out->data + out->len, "Date: ", 6);
+    memcpy(out->data + out->len + 6, date, date_len);
+    memcpy(out->data + out->len + 6 + date_len, "\r\n", 3);
+    out->len += 6 + date_len + 2;
+    int rc = write_from(spec, out);
     if (write_address_field("To", spec->to, spec->to_count, out) != 0)
         rc = -1;
     if (write_address_field("Cc", spec->cc, spec->cc_count, out) != 0)
@@ -101,16 +131,19 @@ static int write_header(const message_spec_t *spec, buf_t *out)
                       out);
     for (size_t i = 0; i < spec->field_count; i++)
         header_fold_text(spec->fields[i].name, spec->fields[i].value, out);
-    write_plain_field("MIME-Version", "1.0", out);
+    buf_append(out, "MIME-Version: 1.0\r\n", 19);
     return rc;
 }
 
-/* The text, or text and html as multipart/alternative (RFC 2046 5.1.4). */
+/*
+ * The text, or text and html as multipart/alternative (RFC 2046 5.1.4);
+ * *shape is known only for the text alone.
+ */
 static void build_text_entity(const message_spec_t *spec, const char *text, size_t text_len,
-                              buf_t *out)
+                              buf_t *out, mime_shape_t *shape)
 {
     if (!spec->html) {
-        mime_write_text(out, "plain", text, text_len, spec->allow_8bit);
+        mime_write_text_shaped(out, "plain", text, text_len, spec->allow_8bit, shape);
         return;
     }
     buf_t parts[2] = {BUF_INIT, BUF_INIT};
@@ -122,15 +155,18 @@ static void build_text_entity(const message_spec_t *spec, const char *text, size
 }
 
 /* The body entity: the text alone, or multipart/mixed with the attachments (RFC 2046 5.1.3). */
-static void build_body(const message_spec_t *spec, const char *text, size_t text_len, buf_t *out)
+static void build_body(const message_spec_t *spec, const char *text, size_t text_len, buf_t *out,
+                       mime_shape_t *shape)
 {
+    *shape = (mime_shape_t){false, false};
     if (spec->attachment_count == 0) {
-        build_text_entity(spec, text, text_len, out);
+        build_text_entity(spec, text, text_len, out, shape);
         return;
     }
     size_t count = spec->attachment_count + 1;
     buf_t *parts = xcalloc(count, sizeof *parts);
-    build_text_entity(spec, text, text_len, &parts[0]);
+    mime_shape_t unused;
+    build_text_entity(spec, text, text_len, &parts[0], &unused);
     for (size_t i = 0; i < spec->attachment_count; i++)
         mime_write_attachment(&parts[i + 1], &spec->attachments[i]);
     mime_write_multipart(out, "mixed", parts, count, spec->seed, spec->counter * 2);
@@ -139,15 +175,43 @@ static void build_body(const message_spec_t *spec, const char *text, size_t text
     free(parts);
 }
 
-int message_build(const message_spec_t *spec, buf_t *out)
+/*
+ * Whether the header write_header wrote has no line that starts with a dot.
+ * header_fold starts each field with its name and each folded line with a
+ * space, and blanks the CR and LF in a value; only a caller's field name can
+ * hold a dot first or a line end.
+ */
+static bool header_dot_safe(const message_spec_t *spec)
+{
+    for (size_t i = 0; i < spec->field_count; i++) {
+        const char *name = spec->fields[i].name;
+        if (name[0] == '.' || strpbrk(name, "\r\n"))
+            return false;
+    }
+    return true;
+}
+
+int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *shape)
 {
     const char *text = spec->text ? spec->text : "";
     size_t text_len = strlen(text);
+    size_t start = out->len;
     /* the whole message in one allocation when it is plain text: the header and line ends */
     buf_reserve(out, text_len + text_len / 32 + 1024);
     int rc = write_header(spec, out);
-    build_body(spec, text, text_len, out); /* its Content-* fields end the header */
+    size_t header_len = out->len - start;
+    mime_shape_t body;
+    build_body(spec, text, text_len, out, &body); /* its Content-* fields end the header */
+    /* The header is short: scanned, not reasoned about, for its 8-bit octets. */
+    shape->seven_bit = body.seven_bit && eightbit_is_7bit(out->data + start, header_len);
+    shape->dot_safe = body.dot_safe && header_dot_safe(spec);
     return rc;
+}
+
+int message_build(const message_spec_t *spec, buf_t *out)
+{
+    mime_shape_t shape;
+    return message_build_shaped(spec, out, &shape);
 }
 
 /* --- trace fields -------------------------------------------------------- */

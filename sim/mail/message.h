@@ -51,6 +51,20 @@ typedef struct message_field {
     const char *value; /* UTF-8; written as RFC 2047 words when not ASCII */
 } message_field_t;
 
+/*
+ * A field kept between builds by a sender that writes many messages with the
+ * same value in it (a user agent's From): the bytes as message_build wrote
+ * them, written again only when the value changes. The caller owns it; zero
+ * is empty; message_field_memo_free releases it.
+ */
+typedef struct message_field_memo {
+    char *value; /* what field was written from; NULL: nothing kept yet */
+    buf_t field; /* "From: ...\r\n" */
+    int rc;      /* what writing it gave: 0, or -1 when the value was not read cleanly */
+} message_field_memo_t;
+
+void message_field_memo_free(message_field_memo_t *memo);
+
 typedef struct message_spec {
     const char *from;      /* "Alice <alice@alice.example>" or a bare address */
     const char *const *to; /* each an address or an address list */
@@ -72,6 +86,8 @@ typedef struct message_spec {
     uint64_t seed;
     const char *host; /* the domain in a made Message-ID ("localhost" if NULL) */
     bool allow_8bit;  /* 8bit text bodies; else quoted-printable for non-ASCII */
+    /* NULL, or the From field kept from the sender's last build (written again if from differs) */
+    message_field_memo_t *from_memo;
 } message_spec_t;
 
 /*
@@ -83,6 +99,11 @@ typedef struct message_spec {
  * cleanly (the message is written all the same, with what was read).
  */
 int message_build(const message_spec_t *spec, buf_t *out);
+/*
+ * message_build, telling in *shape what it knows of the bytes it appended
+ * (a plain text message is known; one with html or attachments is not).
+ */
+int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *shape);
 
 /* One hop's trace information (RFC 5321 4.4). */
 typedef struct message_received {

@@ -173,6 +173,23 @@ typedef struct mime_attachment {
  */
 void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len,
                      bool allow_8bit);
+
+/*
+ * What a writer knows of the bytes it appended, so that whoever sends them
+ * need not scan them again. false means "not known", not "not so".
+ */
+typedef struct mime_shape {
+    bool seven_bit; /* no octet over 127 */
+    /*
+     * CRLF line ends only, no other CR or LF, and no line that starts with a
+     * dot: the bytes go into SMTP DATA unchanged (RFC 5321 4.5.2).
+     */
+    bool dot_safe;
+} mime_shape_t;
+
+/* mime_write_text, telling in *shape what it knows of the part it wrote. */
+void mime_write_text_shaped(buf_t *out, const char *subtype, const char *text, size_t len,
+                            bool allow_8bit, mime_shape_t *shape);
 /* Writes an attachment part: base64 body, Content-Disposition: attachment with its filename. */
 void mime_write_attachment(buf_t *out, const mime_attachment_t *attachment);
 /*

@@ -25,31 +25,65 @@ static uint8_t *room_for(buf_t *out, size_t n, size_t hint)
 }
 
 /*
- * Appends text with every line end (CRLF, bare LF, bare CR) made CRLF, and a
- * CRLF after a last line that has none (an empty text is one empty line).
- * Each line is copied in one piece. Returns the longest line's length, line
- * end not counted.
+ * put_text_lines for text without CR: a line ends only at an LF, found by one
+ * search a line, and the line goes out with its CRLF in one piece. The room
+ * is checked once a line and the output's end kept in a local.
  */
-static size_t put_text_lines(const char *text, size_t len, buf_t *out)
+static size_t put_lf_lines(const char *p, const char *end, buf_t *out, bool *dot_line)
 {
-    const char *end = text + len;
-    /* Without any CR (most text), a line ends only at an LF: one search a line. */
-    bool has_cr = memchr(text, '\r', len) != NULL;
-    size_t longest = 0, lf = SIZE_MAX;
-    room_for(out, len + 2, len + len / 32 + 2);
-    const char *p = text;
-    do {
-        const char *stop;
-        if (has_cr) {
-            stop = text + mem_line_end(text, (size_t)(p - text), len, &lf);
-        } else {
-            stop = memchr(p, '\n', (size_t)(end - p));
-            if (!stop)
-                stop = end;
-        }
+    size_t longest = 0;
+    bool dots = false;
+    uint8_t *w = out->data + out->len, *limit = out->data + out->cap;
+    for (;;) {
+        const char *stop = memchr(p, '\n', (size_t)(end - p));
+        if (!stop)
+            stop = end;
         size_t n = (size_t)(stop - p);
         if (n > longest)
             longest = n;
+        dots |= n > 0 && *p == '.';
+        if ((size_t)(limit - w) < n + 3) {
+            out->len = (size_t)(w - out->data);
+            buf_reserve(out, n + 2 + (size_t)(end - stop) + (size_t)(end - stop) / 32);
+            w = out->data + out->len;
+            limit = out->data + out->cap;
+        }
+        memcpy(w, p, n);
+        w[n] = '\r';
+        w[n + 1] = '\n';
+        w += n + 2;
+        if (stop + 1 >= end)
+            break;
+        p = stop + 1;
+    }
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
+    *dot_line = dots;
+    return longest;
+}
+
+/*
+ * Appends text with every line end (CRLF, bare LF, bare CR) made CRLF, and a
+ * CRLF after a last line that has none (an empty text is one empty line).
+ * Each line is copied in one piece. Returns the longest line's length, line
+ * end not counted; *dot_line tells whether a line starts with a dot.
+ */
+static size_t put_text_lines(const char *text, size_t len, buf_t *out, bool *dot_line)
+{
+    const char *end = text + len;
+    room_for(out, len + 2, len + len / 32 + 2);
+    /* Without any CR (most text), a line ends only at an LF. */
+    if (!memchr(text, '\r', len))
+        return put_lf_lines(text, end, out, dot_line);
+    size_t longest = 0, lf = SIZE_MAX;
+    bool dots = false;
+    const char *p = text;
+    do {
+        const char *stop = text + mem_line_end(text, (size_t)(p - text), len, &lf);
+        size_t n = (size_t)(stop - p);
+        if (n > longest)
+            longest = n;
+        dots |= n > 0 && *p == '.';
         uint8_t *w = room_for(out, n + 2, n + 2 + (size_t)(end - stop));
         memcpy(w, p, n);
         w[n] = '\r';
@@ -60,37 +94,76 @@ static size_t put_text_lines(const char *text, size_t len, buf_t *out)
             break;
         p = stop + 1 + (*stop == '\r' && stop + 1 < end && stop[1] == '\n');
     } while (p < end);
+    *dot_line = dots;
     return longest;
+}
+
+/* Appends s[0..n) at *w and moves *w past it. */
+static void put_bytes(uint8_t **w, const char *s, size_t n)
+{
+    memcpy(*w, s, n);
+    *w += n;
 }
 
 static void put_text_fields(buf_t *out, const char *subtype, mime_encoding_t enc)
 {
-    buf_puts(out, "Content-Type: text/");
-    buf_puts(out, subtype ? subtype : "plain");
-    buf_puts(out, "; charset=utf-8\r\nContent-Transfer-Encoding: ");
-    buf_puts(out, mime_encoding_name(enc));
-    buf_append(out, "\r\n\r\n", 4);
+    static const char type[] = "Content-Type: text/";
+    static const char charset[] = "; charset=utf-8\r\nContent-Transfer-Encoding: ";
+    const char *encoding = mime_encoding_name(enc);
+    if (!subtype)
+        subtype = "plain";
+    size_t subtype_len = strlen(subtype), encoding_len = strlen(encoding);
+    /* one reservation, then straight copies: every text part has these two fields */
+    uint8_t *w = room_for(out, sizeof type + subtype_len + sizeof charset + encoding_len + 4, 0);
+    put_bytes(&w, type, sizeof type - 1);
+    put_bytes(&w, subtype, subtype_len);
+    put_bytes(&w, charset, sizeof charset - 1);
+    put_bytes(&w, encoding, encoding_len);
+    put_bytes(&w, "\r\n\r\n", 4);
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
 }
 
-void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len, bool allow_8bit)
+/* A subtype that keeps the Content-Type line plain ASCII, free of line ends. */
+static bool subtype_plain(const char *subtype)
+{
+    for (const unsigned char *p = (const unsigned char *)subtype; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            return false;
+    return true;
+}
+
+void mime_write_text_shaped(buf_t *out, const char *subtype, const char *text, size_t len,
+                            bool allow_8bit, mime_shape_t *shape)
 {
     if (len == 0)
         text = ""; /* NULL with no length is no text */
     /* ascii: no NUL and no octet over 127; line ends added or changed do not alter that */
     bool ascii = eightbit_is_7bit((const uint8_t *)text, len) && !memchr(text, 0, len);
     size_t start = out->len;
+    bool dot_line;
+    *shape = (mime_shape_t){false, false};
     if (ascii || allow_8bit) {
         put_text_fields(out, subtype, ascii ? MIME_ENC_7BIT : MIME_ENC_8BIT);
-        if (put_text_lines(text, len, out) <= LINE_OCTETS_MAX)
+        if (put_text_lines(text, len, out, &dot_line) <= LINE_OCTETS_MAX) {
+            bool plain = subtype_plain(subtype ? subtype : "plain");
+            *shape = (mime_shape_t){ascii && plain, !dot_line && plain};
             return;
+        }
         out->len = start; /* a line too long for 7bit or 8bit: quoted-printable after all */
         out->data[start] = '\0';
     }
     buf_t body = BUF_INIT;
-    put_text_lines(text, len, &body);
+    put_text_lines(text, len, &body, &dot_line);
     put_text_fields(out, subtype, MIME_ENC_QP);
     codec_qp_encode(body.data, body.len, true, out);
     buf_free(&body);
+}
+
+void mime_write_text(buf_t *out, const char *subtype, const char *text, size_t len, bool allow_8bit)
+{
+    mime_shape_t shape;
+    mime_write_text_shaped(out, subtype, text, len, allow_8bit, &shape);
 }
 
 static void put_quoted(buf_t *out, const char *s)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strpool.h"
 #include "core/util.h"
 #include "mail/message.h"
 #include "mail/mime.h"
@@ -17,7 +18,10 @@
 #include "node/node_private.h"
 #include "node/watchdog.h"
 
-/* One submission in progress. */
+/*
+ * One submission in progress: one allocation for the struct, its recipient
+ * array and its strings (label, reverse path, recipients).
+ */
 typedef struct submission {
     agent_task_t task; /* first: the agent's list of what is in progress */
     user_agent_t *agent;
@@ -26,13 +30,16 @@ typedef struct submission {
     size_t nrcpts;
     tcp_conn_t *conn;
     smtp_client_t *client;
-    buf_t out;
     buf_t message;
+    mime_shape_t shape; /* what the composer knows of message */
     char *reverse_path;
-    bool reported;
+    const char *kept_label; /* label as the agent keeps it for outcomes, once kept */
     size_t results;
     watchdog_t silence; /* the server has gone quiet */
 } submission_t;
+
+/* The most of a message buffer a finished submission leaves to the agent's next one. */
+#define AGENT_SPARE_KEEP (64 * 1024)
 
 user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char *user,
                         const char *password, mail_server_t *server, char *err, size_t errlen)
@@ -83,9 +90,11 @@ void agent_free(user_agent_t *a)
     free(a->user);
     free(a->password);
     free(a->outcomes);
-    for (size_t i = 0; i < a->nlabels; i++)
-        free(a->labels[i]);
-    free(a->labels);
+    strpool_free(&a->labels);
+    buf_free(&a->out);
+    buf_free(&a->spare_message);
+    message_field_memo_free(&a->from_memo);
+    smtp_client_free(a->spare_client);
     free(a);
 }
 
@@ -124,26 +133,27 @@ const agent_outcome_t *agent_outcome_at(const user_agent_t *a, size_t i)
     return i < a->noutcomes ? &a->outcomes[i] : NULL;
 }
 
-static const char *keep_label(user_agent_t *a, const char *label)
-{
-    a->labels = xrealloc(a->labels, (a->nlabels + 1) * sizeof *a->labels);
-    a->labels[a->nlabels] = xstrdup(label);
-    return a->labels[a->nlabels++];
-}
-
-static void record_outcome(submission_t *sub, size_t index, int code, const char *text)
+/* An outcome for recipient index, its text left to the caller. */
+static agent_outcome_t *add_outcome(submission_t *sub, size_t index, int code)
 {
     user_agent_t *a = sub->agent;
-    world_t *w = a->world;
     if (a->noutcomes == a->outcomes_cap) {
         a->outcomes_cap = a->outcomes_cap ? a->outcomes_cap * 2 : 8;
         a->outcomes = xrealloc(a->outcomes, a->outcomes_cap * sizeof *a->outcomes);
     }
     agent_outcome_t *o = &a->outcomes[a->noutcomes++];
-    o->id = keep_label(a, sub->label);
-    o->recipient = keep_label(a, sub->rcpts[index]);
+    if (!sub->kept_label)
+        sub->kept_label = strpool_add_str(&a->labels, sub->label);
+    o->id = sub->kept_label;
+    o->recipient = strpool_add_str(&a->labels, sub->rcpts[index]);
     o->code = code;
-    str_copy(o->text, sizeof o->text, text);
+    return o;
+}
+
+static void trace_outcome(submission_t *sub, size_t index, int code, const char *text)
+{
+    user_agent_t *a = sub->agent;
+    world_t *w = a->world;
     if (trace_enabled(&w->sim->trace)) {
         trace_event_t ev;
         trace_event_init(&ev, sim_now(w->sim), TRACE_USER_RESULT, a->host_name);
@@ -156,18 +166,44 @@ static void record_outcome(submission_t *sub, size_t index, int code, const char
     }
 }
 
+static void record_outcome(submission_t *sub, size_t index, int code, const char *text)
+{
+    agent_outcome_t *o = add_outcome(sub, index, code);
+    str_copy(o->text, sizeof o->text, text);
+    trace_outcome(sub, index, code, text);
+}
+
+/* The message buffer to the agent's next submission, unless it has one or this is large. */
+static void release_message(submission_t *sub)
+{
+    user_agent_t *a = sub->agent;
+    if (!a->spare_message.data && sub->message.cap <= AGENT_SPARE_KEEP) {
+        buf_reset(&sub->message);
+        a->spare_message = sub->message;
+    } else {
+        buf_free(&sub->message);
+    }
+    buf_init(&sub->message);
+}
+
+/* The engine to the agent's next submission, when it has none; true when given. */
+static bool release_client(submission_t *sub)
+{
+    user_agent_t *a = sub->agent;
+    if (a->spare_client || !sub->client)
+        return false;
+    a->spare_client = sub->client;
+    sub->client = NULL;
+    return true;
+}
+
 static void submission_dispose(agent_task_t *t)
 {
     submission_t *sub = (submission_t *)t;
     watchdog_stop(&sub->silence);
-    free(sub->label);
-    for (size_t i = 0; i < sub->nrcpts; i++)
-        free(sub->rcpts[i]);
-    free(sub->rcpts);
-    smtp_client_free(sub->client);
-    buf_free(&sub->out);
-    buf_free(&sub->message);
-    free(sub->reverse_path);
+    if (!release_client(sub))
+        smtp_client_free(sub->client);
+    release_message(sub);
     free(sub);
 }
 
@@ -184,22 +220,27 @@ static void fail_rest(submission_t *sub, int code, const char *why)
         record_outcome(sub, sub->results++, code, why);
 }
 
+/*
+ * Sends what the engine wrote to the agent's out buffer. Every call that
+ * writes there is followed by this one, so the buffer is empty between
+ * events and one serves all the agent's submissions.
+ */
 static void sub_flush(submission_t *sub)
 {
-    if (sub->conn && sub->out.len) {
-        tcp_send(sub->conn, sub->out.data, sub->out.len);
-        buf_reset(&sub->out);
-    }
+    buf_t *out = &sub->agent->out;
+    if (sub->conn && out->len)
+        tcp_send(sub->conn, out->data, out->len);
+    buf_reset(out);
 }
 
 static void on_rcpt(void *ctx, void *msg_ctx, size_t index, const smtp_reply_t *reply,
                     bool from_server)
 {
     submission_t *sub = ctx;
-    char text[256];
-    reply_format(reply, text, sizeof text);
     if (index < sub->nrcpts) {
-        record_outcome(sub, index, reply->code, text);
+        agent_outcome_t *o = add_outcome(sub, index, reply->code);
+        reply_format(reply, o->text, sizeof o->text);
+        trace_outcome(sub, index, reply->code, o->text);
         sub->results++;
     }
 }
@@ -207,8 +248,10 @@ static void on_rcpt(void *ctx, void *msg_ctx, size_t index, const smtp_reply_t *
 static void on_message_done(void *ctx, void *msg_ctx)
 {
     submission_t *sub = ctx;
-    smtp_client_finish(sub->client, &sub->out);
+    smtp_client_finish(sub->client, &sub->agent->out);
     sub_flush(sub);
+    /* The engine has let go of the message: its buffer can serve the next. */
+    release_message(sub);
 }
 
 static void on_session_done(void *ctx, bool ok, const char *error)
@@ -219,6 +262,8 @@ static void on_session_done(void *ctx, bool ok, const char *error)
     sub_flush(sub);
     if (sub->conn)
         tcp_close(sub->conn);
+    /* The session is over: the engine can serve the next once it returns from this hook. */
+    release_client(sub);
 }
 
 static void on_silence(void *arg)
@@ -249,7 +294,9 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .on_message_done = on_message_done,
         .on_session_done = on_session_done,
     };
-    sub->client = smtp_client_new(&cfg, &hooks);
+    sub->client = smtp_client_renew(a->spare_client, &cfg, &hooks);
+    a->spare_client = NULL;
+    /* The message stays in sub->message until the engine is done with it: lent, not copied. */
     smtp_client_message_t m = {
         .ctx = sub,
         .reverse_path = sub->reverse_path,
@@ -257,8 +304,11 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .nrecipients = sub->nrcpts,
         .data = sub->message.data,
         .len = sub->message.len,
+        .data_borrowed = true,
+        .known_7bit = sub->shape.seven_bit,
+        .known_dot_safe = sub->shape.dot_safe,
     };
-    smtp_client_add_message(sub->client, &m, &sub->out);
+    smtp_client_add_message(sub->client, &m, &a->out);
     sub_flush(sub);
 }
 
@@ -267,7 +317,7 @@ static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
     submission_t *sub = ctx;
     watchdog_touch(&sub->silence);
     if (sub->client) {
-        smtp_client_feed(sub->client, data, len, &sub->out);
+        smtp_client_feed(sub->client, data, len, &sub->agent->out);
         sub_flush(sub);
     }
 }
@@ -307,27 +357,77 @@ static const tcp_callbacks_t submission_callbacks = {
     .on_error = on_error,
 };
 
-/* The bare address inside "Name <addr>" or "addr". */
-static char *bare_address(const char *s)
+/* The bare address inside "Name <addr>" or "addr": where it starts in s, and *len. */
+static const char *bare_address(const char *s, size_t *len)
 {
     const char *lt = strrchr(s, '<');
     if (lt) {
         const char *gt = strchr(lt, '>');
-        return xstrndup(lt + 1, gt ? (size_t)(gt - lt - 1) : strlen(lt + 1));
+        *len = gt ? (size_t)(gt - lt - 1) : strlen(lt + 1);
+        return lt + 1;
     }
     while (*s == ' ')
         s++;
     size_t n = strlen(s);
     while (n && s[n - 1] == ' ')
         n--;
-    return xstrndup(s, n);
+    *len = n;
+    return s;
 }
 
-/* sub->rcpts has room for every recipient (agent_send sizes it once). */
-static void add_rcpts(submission_t *sub, const char *const *list, size_t n)
+/* The octets the bare addresses of list take as strings. */
+static size_t bare_addresses_size(const char *const *list, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sub->rcpts[sub->nrcpts++] = bare_address(list[i]);
+    size_t size = 0, len;
+    for (size_t i = 0; i < n; i++) {
+        bare_address(list[i], &len);
+        size += len + 1;
+    }
+    return size;
+}
+
+/* Copies s[0..len) and a NUL to *at and moves *at past it. */
+static char *put_string(char **at, const char *s, size_t len)
+{
+    char *copy = *at;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    *at += len + 1;
+    return copy;
+}
+
+/* sub->rcpts has room for every recipient and *at for their strings (agent_send sizes both). */
+static void add_rcpts(submission_t *sub, char **at, const char *const *list, size_t n)
+{
+    size_t len;
+    for (size_t i = 0; i < n; i++) {
+        const char *addr = bare_address(list[i], &len);
+        sub->rcpts[sub->nrcpts++] = put_string(at, addr, len);
+    }
+}
+
+/* A submission with its label and addresses, in one allocation. */
+static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, const char *label,
+                                    const char *from)
+{
+    size_t nrcpts = m->nto + m->ncc + m->nbcc;
+    size_t label_len = strlen(label), from_len;
+    const char *from_addr = bare_address(from, &from_len);
+    size_t size = sizeof(submission_t) + (nrcpts + 1) * sizeof(char *) + label_len + 1 + from_len +
+                  1 + bare_addresses_size(m->to, m->nto) + bare_addresses_size(m->cc, m->ncc) +
+                  bare_addresses_size(m->bcc, m->nbcc);
+    submission_t *sub = xmalloc(size);
+    *sub = (submission_t){.agent = a};
+    sub->rcpts = (char **)(sub + 1);
+    char *at = (char *)(sub->rcpts + nrcpts + 1);
+    sub->label = put_string(&at, label, label_len);
+    sub->reverse_path = put_string(&at, from_addr, from_len);
+    add_rcpts(sub, &at, m->to, m->nto);
+    add_rcpts(sub, &at, m->cc, m->ncc);
+    add_rcpts(sub, &at, m->bcc, m->nbcc);
+    sub->message = a->spare_message;
+    buf_init(&a->spare_message);
+    return sub;
 }
 
 /* Bytes of a generated attachment: printable, deterministic, from the world's PRNG. */
@@ -345,7 +445,7 @@ static uint8_t *make_attachment(world_t *w, const agent_attachment_t *att, size_
 }
 
 static void compose(user_agent_t *a, const agent_send_t *m, const char *from, const char *msgid,
-                    buf_t *out)
+                    buf_t *out, mime_shape_t *shape)
 {
     world_t *w = a->world;
     char from_field[512];
@@ -373,6 +473,7 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from, co
         fields[i] = (message_field_t){m->headers[i].name, m->headers[i].value};
     message_spec_t spec = {
         .from = from_field,
+        .from_memo = &a->from_memo,
         .to = m->to,
         .to_count = m->nto,
         .cc = m->cc,
@@ -390,7 +491,7 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from, co
         .host = address_domain(from),
         .allow_8bit = true,
     };
-    message_build(&spec, out);
+    message_build_shaped(&spec, out, shape);
     for (size_t i = 0; i < m->nattachments; i++)
         free(bytes[i]);
     free(bytes);
@@ -424,17 +525,10 @@ bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen
     message_id_make(w->message_counter, w->sim->seed, *address_domain(from) ? address_domain(from)
                                                                             : a->host_name,
                     msgid, sizeof msgid);
-    submission_t *sub = xcalloc(1, sizeof *sub);
-    sub->agent = a;
+    submission_t *sub = submission_new(a, m, m->id ? m->id : msgid, from);
     agent_task_add(a, &sub->task, submission_dispose);
-    sub->label = xstrdup(m->id ? m->id : msgid);
-    sub->reverse_path = bare_address(from);
     world_register_label(w, msgid, sub->label);
-    sub->rcpts = xmalloc((m->nto + m->ncc + m->nbcc + 1) * sizeof *sub->rcpts);
-    add_rcpts(sub, m->to, m->nto);
-    add_rcpts(sub, m->cc, m->ncc);
-    add_rcpts(sub, m->bcc, m->nbcc);
-    compose(a, m, from, msgid, &sub->message);
+    compose(a, m, from, msgid, &sub->message, &sub->shape);
     if (trace_enabled(&w->sim->trace)) {
         trace_event_t ev;
         trace_event_init(&ev, sim_now(w->sim), TRACE_USER_SEND, a->host_name);

@@ -6,6 +6,7 @@
 #define MAILSIM_NODE_PRIVATE_H
 
 #include "core/buf.h"
+#include "core/strpool.h"
 #include "mail/message.h"
 #include "node/accounting.h"
 #include "node/agent.h"
@@ -114,7 +115,8 @@ struct world {
     user_agent_t **agents;
     size_t nagents, agents_cap;
     /* Message-ID -> label, so every hop names a message by its send id. */
-    char **label_ids, **label_names;
+    const char **label_ids, **label_names; /* in label_strings */
+    strpool_t label_strings;
     size_t nlabels, labels_cap;
     size_t *label_slots; /* hash index into the two arrays, + 1 (0: empty) */
     size_t label_slots_cap;
@@ -149,8 +151,13 @@ struct user_agent {
     mail_server_t *server;
     agent_outcome_t *outcomes;
     size_t noutcomes, outcomes_cap;
-    char **labels; /* keeps outcome ids alive */
-    size_t nlabels;
+    strpool_t labels; /* the outcomes' ids and recipients */
+    /* What a submission's engine writes; sent at once, so empty between events. */
+    buf_t out;
+    /* What a finished submission leaves for the next: its engine and message buffer. */
+    smtp_client_t *spare_client;
+    buf_t spare_message;
+    message_field_memo_t from_memo; /* the From field of the last message it wrote */
     agent_task_t *tasks;
     store_t *local;    /* the agent's own store: what it fetched */
     char **seen_uidls; /* POP3 keep: what was fetched before */

@@ -35,10 +35,7 @@ void world_free(world_t *w)
         agent_free(w->agents[i]);
     free(w->servers);
     free(w->agents);
-    for (size_t i = 0; i < w->nlabels; i++) {
-        free(w->label_ids[i]);
-        free(w->label_names[i]);
-    }
+    strpool_free(&w->label_strings);
     free(w->label_ids);
     free(w->label_names);
     free(w->label_slots);
@@ -79,16 +76,41 @@ void node_emit(world_t *w, trace_event_t *ev)
     trace_emit(&w->sim->trace, ev);
 }
 
+/* Appends s[0..n) at *pos, cut so that out keeps room for its NUL. */
+static void put_cut(char *out, size_t size, size_t *pos, const char *s, size_t n)
+{
+    size_t room = size - 1 - *pos;
+    if (n > room)
+        n = room;
+    memcpy(out + *pos, s, n);
+    *pos += n;
+}
+
 void reply_format(const smtp_reply_t *reply, char *out, size_t size)
 {
-    buf_t b = BUF_INIT;
-    buf_printf(&b, "%d%s%s %s", reply->code, reply->enhanced[0] ? " " : "", reply->enhanced,
-               reply->text);
-    for (size_t i = 0; i < b.len; i++)
-        if (b.data[i] == '\n' || b.data[i] == '\r')
-            b.data[i] = ' ';
-    str_copy(out, size, buf_cstr(&b));
-    buf_free(&b);
+    /* "%d%s%s %s" by hand: every recipient's outcome is one. */
+    if (size == 0)
+        return;
+    char digits[16], *d = digits + sizeof digits;
+    unsigned v = reply->code < 0 ? 0u - (unsigned)reply->code : (unsigned)reply->code;
+    do {
+        *--d = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (reply->code < 0)
+        *--d = '-';
+    size_t pos = 0;
+    put_cut(out, size, &pos, d, (size_t)(digits + sizeof digits - d));
+    if (reply->enhanced[0]) {
+        put_cut(out, size, &pos, " ", 1);
+        put_cut(out, size, &pos, reply->enhanced, strlen(reply->enhanced));
+    }
+    put_cut(out, size, &pos, " ", 1);
+    put_cut(out, size, &pos, reply->text, strlen(reply->text));
+    out[pos] = '\0';
+    /* A reply of several lines is one line here. */
+    for (char *p = out; (p = strpbrk(p, "\r\n")) != NULL; p++)
+        *p = ' ';
 }
 
 const char *address_domain(const char *address)
@@ -127,13 +149,17 @@ static void label_index_grow(world_t *w)
 
 void world_register_label(world_t *w, const char *message_id, const char *label)
 {
+    /* A message named by its own ID needs no entry, unless one with another name is there. */
+    if (strcmp(label, message_id) == 0 &&
+        (!w->label_slots_cap || !w->label_slots[label_slot(w, message_id)]))
+        return;
     if (w->nlabels == w->labels_cap) {
         w->labels_cap = w->labels_cap ? w->labels_cap * 2 : 16;
         w->label_ids = xrealloc(w->label_ids, w->labels_cap * sizeof *w->label_ids);
         w->label_names = xrealloc(w->label_names, w->labels_cap * sizeof *w->label_names);
     }
-    w->label_ids[w->nlabels] = xstrdup(message_id);
-    w->label_names[w->nlabels] = xstrdup(label);
+    w->label_ids[w->nlabels] = strpool_add_str(&w->label_strings, message_id);
+    w->label_names[w->nlabels] = strpool_add_str(&w->label_strings, label);
     w->nlabels++;
     if (w->nlabels * 2 > w->label_slots_cap)
         label_index_grow(w);

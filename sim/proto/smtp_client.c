@@ -6,7 +6,6 @@
  */
 #include "proto/smtp_client.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,48 +35,108 @@ static char *put_string(char **at, const char *s, size_t len)
     return copy;
 }
 
-smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks)
+/* The most of the wire buffer a renewed engine keeps, and of a message block kept for the next. */
+#define SMTP_CLIENT_KEEP (64 * 1024)
+
+static const char *helo_of(const smtp_client_config_t *cfg)
 {
-    const char *helo = cfg->helo_name && cfg->helo_name[0] ? cfg->helo_name : "localhost";
+    return cfg->helo_name && cfg->helo_name[0] ? cfg->helo_name : "localhost";
+}
+
+/* The octets the copies of cfg's names take after the engine's struct. */
+static size_t names_size(const smtp_client_config_t *cfg)
+{
+    return strlen(helo_of(cfg)) + 1 + (cfg->password ? strlen(cfg->password) : 0) + 1 +
+           (cfg->user ? strlen(cfg->user) + 1 : 0);
+}
+
+/* A new session: every session field set, the names copied after the struct. */
+static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
+                          const smtp_client_hooks_t *hooks)
+{
+    const char *helo = helo_of(cfg);
     const char *password = cfg->password ? cfg->password : "";
-    size_t helo_len = strlen(helo), password_len = strlen(password);
-    size_t user_len = cfg->user ? strlen(cfg->user) : 0;
-    /* One allocation for the engine and its copies of the names. */
-    smtp_client_t *c =
-        xcalloc(1, sizeof *c + helo_len + 1 + password_len + 1 + (cfg->user ? user_len + 1 : 0));
     char *at = (char *)(c + 1);
-    c->helo_name = put_string(&at, helo, helo_len);
-    c->password = put_string(&at, password, password_len);
-    c->user = cfg->user ? put_string(&at, cfg->user, user_len) : NULL;
+    c->helo_name = put_string(&at, helo, strlen(helo));
+    c->password = put_string(&at, password, strlen(password));
+    c->user = cfg->user ? put_string(&at, cfg->user, strlen(cfg->user)) : NULL;
     if (hooks)
         c->hooks = *hooks;
+    else
+        memset(&c->hooks, 0, sizeof c->hooks);
     c->state = SMTP_CLIENT_GREETING;
-    line_reader_init(&c->reader, SMTP_CLIENT_REPLY_LINE_MAX);
+    memset(&c->info, 0, sizeof c->info);
+    c->finishing = false;
+    c->error = NULL;
+    c->head = c->tail = NULL;
+    c->pipelined = c->mail_ok = c->discard = false;
+    c->norder = c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
     smtp_reply_asm_init(&c->assembler);
+}
+
+smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks)
+{
+    /* One allocation for the engine and its copies of the names. */
+    size_t room = names_size(cfg);
+    smtp_client_t *c = xmalloc(sizeof *c + room);
+    c->names_room = room;
+    line_reader_init(&c->reader, SMTP_CLIENT_REPLY_LINE_MAX);
     buf_init(&c->wire);
+    c->order = NULL;
+    c->order_cap = 0;
+    c->spare_msg = NULL;
+    session_start(c, cfg, hooks);
     return c;
 }
 
-/* A message and all it holds are one allocation (msg_copy). */
-static void msg_free(client_msg_t *m)
+/* A message and all it holds are one allocation (msg_copy); one block is kept for the next. */
+static void msg_free(smtp_client_t *c, client_msg_t *m)
 {
-    free(m);
+    if (!c->spare_msg && m->size <= SMTP_CLIENT_KEEP)
+        c->spare_msg = m;
+    else
+        free(m);
+}
+
+/* Frees what the session holds, not the engine's memory. */
+static void session_end(smtp_client_t *c)
+{
+    while (c->head) {
+        client_msg_t *m = c->head;
+        c->head = m->next;
+        msg_free(c, m);
+    }
+    c->tail = NULL;
+    free(c->error);
+    c->error = NULL;
 }
 
 void smtp_client_free(smtp_client_t *c)
 {
     if (!c)
         return;
-    while (c->head) {
-        client_msg_t *m = c->head;
-        c->head = m->next;
-        msg_free(m);
-    }
+    session_end(c);
     line_reader_free(&c->reader);
     buf_free(&c->wire);
     free(c->order);
-    free(c->error);
+    free(c->spare_msg);
     free(c);
+}
+
+smtp_client_t *smtp_client_renew(smtp_client_t *c, const smtp_client_config_t *cfg,
+                                 const smtp_client_hooks_t *hooks)
+{
+    if (!c || names_size(cfg) > c->names_room) {
+        smtp_client_free(c);
+        return smtp_client_new(cfg, hooks);
+    }
+    session_end(c);
+    line_reader_reset(&c->reader);
+    if (c->wire.cap > SMTP_CLIENT_KEEP)
+        buf_free(&c->wire); /* a large message's stuffed copy is not kept for the next */
+    buf_reset(&c->wire);
+    session_start(c, cfg, hooks);
+    return c;
 }
 
 void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to)
@@ -90,30 +149,29 @@ void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to)
         c->hooks.on_state(c->hooks.ctx, from, to);
 }
 
-void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *fmt, ...)
+void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
+                      const char *arg, const char *tail)
 {
-    /*
-     * Formatted in place, in room for a command line of RFC 5321 4.5.3.1.4
-     * (512 octets); a longer one is formatted again once the room is there.
-     */
-    size_t start = out->len;
-    buf_reserve(out, 512);
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = out->cap - start;
-    size_t n = smtp_reply_vformat((char *)out->data + start, room, fmt, ap);
-    va_end(ap);
-    if (n >= room) {
-        buf_reserve(out, n);
-        va_start(ap, fmt);
-        smtp_reply_vformat((char *)out->data + start, n + 1, fmt, ap);
-        va_end(ap);
+    size_t head_len = strlen(head);
+    size_t arg_len = arg ? strlen(arg) : 0;
+    size_t tail_len = tail ? strlen(tail) : 0;
+    size_t n = head_len + arg_len + tail_len;
+    if (out->cap - out->len < n + 3)
+        buf_reserve(out, n + 2);
+    char *line = (char *)out->data + out->len;
+    memcpy(line, head, head_len);
+    if (arg_len)
+        memcpy(line + head_len, arg, arg_len);
+    if (tail_len)
+        memcpy(line + head_len + arg_len, tail, tail_len);
+    if (c->hooks.on_line) {
+        line[n] = '\0'; /* the hook reads the line without its CRLF */
+        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0, line);
     }
-    out->len = start + n;
-    if (c->hooks.on_line)
-        c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, verb, 0,
-                         (const char *)out->data + start);
-    buf_append(out, "\r\n", 2);
+    line[n] = '\r';
+    line[n + 1] = '\n';
+    line[n + 2] = '\0';
+    out->len += n + 2;
 }
 
 /* --- results ------------------------------------------------------------ */
@@ -141,7 +199,7 @@ void smtp_client_message_done(smtp_client_t *c)
         c->tail = NULL;
     if (c->hooks.on_message_done)
         c->hooks.on_message_done(c->hooks.ctx, m->ctx);
-    msg_free(m);
+    msg_free(c, m);
 }
 
 static void fail_all_messages(smtp_client_t *c, const smtp_reply_t *r, bool from_server)
@@ -172,7 +230,7 @@ void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server,
     set_error(c, error);
     fail_all_messages(c, r, from_server);
     if (quit) {
-        smtp_client_send(c, out, "QUIT", "QUIT");
+        smtp_client_send(c, out, "QUIT", "QUIT", NULL, NULL);
         smtp_client_set_state(c, SMTP_CLIENT_QUIT);
     } else {
         end_session(c);
@@ -207,15 +265,17 @@ void smtp_client_go_ready(smtp_client_t *c, buf_t *out)
             return;
     }
     if (c->finishing) {
-        smtp_client_send(c, out, "QUIT", "QUIT");
+        smtp_client_send(c, out, "QUIT", "QUIT", NULL, NULL);
         smtp_client_set_state(c, SMTP_CLIENT_QUIT);
     }
 }
 
-static void send_hello(smtp_client_t *c, const char *verb, smtp_client_state_t next, buf_t *out)
+/* head is the verb and its space: "EHLO " or "HELO ". */
+static void send_hello(smtp_client_t *c, const char *verb, const char *head,
+                       smtp_client_state_t next, buf_t *out)
 {
     memset(&c->info, 0, sizeof c->info);
-    smtp_client_send(c, out, verb, "%s %s", verb, c->helo_name);
+    smtp_client_send(c, out, verb, head, c->helo_name, NULL);
     smtp_client_set_state(c, next);
 }
 
@@ -235,7 +295,7 @@ static void after_hello(smtp_client_t *c, buf_t *out)
     /* RFC 4616 and RFC 4954 4: the initial response saves a round trip. */
     buf_t b64 = BUF_INIT;
     smtp_auth_plain_encode(c->user, c->password, &b64);
-    smtp_client_send(c, out, "AUTH", "AUTH PLAIN %s", buf_cstr(&b64));
+    smtp_client_send(c, out, "AUTH", "AUTH PLAIN ", buf_cstr(&b64), NULL);
     buf_free(&b64);
     smtp_client_set_state(c, SMTP_CLIENT_AUTH);
 }
@@ -247,7 +307,7 @@ static void on_greeting(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
         fail_refused(c, "the server refused the session", r, out);
         return;
     }
-    send_hello(c, "EHLO", SMTP_CLIENT_EHLO, out);
+    send_hello(c, "EHLO", "EHLO ", SMTP_CLIENT_EHLO, out);
 }
 
 static void on_ehlo(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
@@ -258,7 +318,7 @@ static void on_ehlo(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
     /* RFC 5321 3.2: a server that does not know EHLO answers 5xx; try HELO. */
     if (smtp_reply_class(r) == 5) {
-        send_hello(c, "HELO", SMTP_CLIENT_HELO, out);
+        send_hello(c, "HELO", "HELO ", SMTP_CLIENT_HELO, out);
         return;
     }
     fail_refused(c, "EHLO refused", r, out);
@@ -385,37 +445,51 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
 
 /*
  * One allocation for the message, its recipient and status arrays, its data
- * and its strings, in that order (the arrays first, for their alignment).
+ * (unless borrowed) and its strings, in that order (the arrays first, for
+ * their alignment).
  */
-static client_msg_t *msg_copy(const smtp_client_message_t *src)
+static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src)
 {
     const char *reverse_path = src->reverse_path ? src->reverse_path : "";
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
+    size_t data_len = src->data_borrowed ? 0 : src->len;
     size_t size = sizeof(client_msg_t) + n * sizeof(char *) + n * sizeof(client_rcpt_status_t) +
-                  src->len + path_len + 1;
+                  data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
         size += strlen(src->recipients[i]) + 1;
-    client_msg_t *m = xmalloc(size);
-    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len};
+    client_msg_t *m = c->spare_msg;
+    if (m && m->size >= size) {
+        c->spare_msg = NULL;
+        size = m->size;
+    } else {
+        m = xmalloc(size);
+    }
+    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len, .size = size};
     m->recipients = (char **)(m + 1);
     m->status = (client_rcpt_status_t *)(m->recipients + n);
     for (size_t i = 0; i < n; i++)
         m->status[i] = CLIENT_RCPT_OPEN;
-    m->data = (uint8_t *)(m->status + n);
-    if (src->len)
-        memcpy(m->data, src->data, src->len);
-    char *at = (char *)m->data + src->len;
+    char *at = (char *)(m->status + n);
+    if (src->data_borrowed) {
+        m->data = src->data;
+    } else {
+        if (data_len)
+            memcpy(at, src->data, data_len);
+        m->data = (const uint8_t *)at;
+        at += data_len;
+    }
     m->reverse_path = put_string(&at, reverse_path, path_len);
     for (size_t i = 0; i < n; i++)
         m->recipients[i] = put_string(&at, src->recipients[i], strlen(src->recipients[i]));
-    m->eight_bit = !eightbit_is_7bit(src->data, src->len);
+    m->eight_bit = !src->known_7bit && !eightbit_is_7bit(src->data, src->len);
+    m->dot_safe = src->known_dot_safe;
     return m;
 }
 
 void smtp_client_add_message(smtp_client_t *c, const smtp_client_message_t *src, buf_t *out)
 {
-    client_msg_t *m = msg_copy(src);
+    client_msg_t *m = msg_copy(c, src);
     if (c->tail)
         c->tail->next = m;
     else

@@ -54,7 +54,10 @@ typedef struct smtp_client_config {
     const char *password;
 } smtp_client_config_t;
 
-/* One message to send. Everything is copied by smtp_client_add_message. */
+/*
+ * One message to send. smtp_client_add_message copies the addresses, and the
+ * data too unless data_borrowed says the caller keeps it.
+ */
 typedef struct smtp_client_message {
     void *ctx;                /* the node's handle, handed back in the hooks */
     const char *reverse_path; /* "" for the null sender <> */
@@ -62,6 +65,17 @@ typedef struct smtp_client_message {
     size_t nrecipients;
     const uint8_t *data; /* the RFC 5322 message; line ends may be LF or CRLF */
     size_t len;
+    /* The caller keeps data alive and unchanged until on_message_done or smtp_client_free. */
+    bool data_borrowed;
+    /*
+     * What the caller knows of data (a composer that wrote it), so the engine
+     * does not scan it again; false means "not known", and the engine looks.
+     * known_7bit: no octet over 127. known_dot_safe: it goes into DATA as it
+     * is (line_dot_clean_prefix(data, len) == len: CRLF line ends only, no
+     * other CR or LF, no line that starts with a dot).
+     */
+    bool known_7bit;
+    bool known_dot_safe;
 } smtp_client_message_t;
 
 /* Hooks must not free the engine; they may call smtp_client_add_message. */
@@ -96,11 +110,20 @@ typedef struct smtp_client smtp_client_t;
 /* Copies cfg and hooks; smtp_client_free releases (without calling any hook). */
 smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks);
 void smtp_client_free(smtp_client_t *c);
+/*
+ * An engine for a new session, as smtp_client_new(cfg, hooks) makes one,
+ * from c (NULL or an engine whose session is of no more use): what c's
+ * session still held is dropped without any hook, and its memory (the read
+ * and send buffers) serves again. Returns the engine; c is not to be used
+ * after, unless it is what came back.
+ */
+smtp_client_t *smtp_client_renew(smtp_client_t *c, const smtp_client_config_t *cfg,
+                                 const smtp_client_hooks_t *hooks);
 
 /* Handles the bytes the server sent and appends what to send next. */
 void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out);
 /*
- * Queues a message (copying it); when the session is idle it starts at once.
+ * Queues a message (copying what m does not lend); when the session is idle it starts at once.
  * After the session is over the message is answered at once as a transient
  * failure.
  */
@@ -109,6 +132,13 @@ void smtp_client_add_message(smtp_client_t *c, const smtp_client_message_t *m, b
 void smtp_client_finish(smtp_client_t *c, buf_t *out);
 /* The connection broke: every unanswered message is a transient failure. */
 void smtp_client_connection_lost(smtp_client_t *c);
+
+/*
+ * Whether the engine sends addr as a path (RFC 5321 4.1.2: "<addr>" is a
+ * valid reverse-path when is_sender, forward-path otherwise, with no CR, LF
+ * or bracket of its own). Messages with other addresses fail locally.
+ */
+bool smtp_client_address_ok(const char *addr, bool is_sender);
 
 /* True once the session is over; the node may close the connection. */
 bool smtp_client_done(const smtp_client_t *c);

@@ -22,19 +22,27 @@ typedef struct client_msg {
     char **recipients;
     client_rcpt_status_t *status;
     size_t nrecipients;
-    uint8_t *data;
+    const uint8_t *data; /* the message's own copy, or the node's when borrowed */
     size_t len;
     bool eight_bit; /* an octet >= 128 somewhere */
+    bool dot_safe;  /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
+    size_t size;    /* of the one allocation that holds it all (msg_copy) */
     struct client_msg *next;
 } client_msg_t;
 
 struct smtp_client {
+    /* What smtp_client_renew keeps from one session to the next: memory. */
+    size_t names_room; /* octets for the names after the struct (one allocation) */
+    line_reader_t reader;
+    buf_t wire;    /* the stuffed body with its final dot; empty: head's data goes as it is */
+    size_t *order; /* indexes of the recipients sent in RCPT, in order */
+    size_t order_cap;
+    client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
+    /* The session; session_start sets every field from here on. */
     char *helo_name;
     char *user, *password;
     smtp_client_hooks_t hooks;
     smtp_client_state_t state;
-    line_reader_t reader;
-    smtp_reply_asm_t assembler;
     smtp_ehlo_info_t info;
     bool finishing;            /* no more messages: QUIT when the queue is empty */
     char *error;               /* why the session failed, or NULL */
@@ -43,17 +51,20 @@ struct smtp_client {
     bool pipelined; /* MAIL, RCPTs and DATA went in one go */
     bool mail_ok;   /* MAIL got 250: the server holds a transaction */
     bool discard;   /* 354 with no recipient accepted: an empty body went */
-    size_t *order;  /* indexes of the recipients sent in RCPT, in order */
     size_t norder;
     size_t rcpt_sent, rcpt_replied, naccepted;
-    buf_t wire; /* the stuffed body with its final dot; empty: head's data goes as it is */
+    smtp_reply_asm_t assembler; /* last: its 1 KB text is not cleared */
 };
 
 /* The only way to change state. */
 void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to);
-/* Sends one command line (fmt without CRLF) and traces it with its verb. */
-void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *fmt, ...)
-    MS_PRINTF(4, 5);
+/*
+ * Sends one command line, head then arg then tail (arg and tail may be NULL),
+ * with its CRLF, and traces it with its verb. No printf: every transaction
+ * sends several.
+ */
+void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
+                      const char *arg, const char *tail);
 /* Reports one recipient once; later reports of it are ignored. */
 void smtp_client_report(smtp_client_t *c, client_msg_t *m, size_t i, const smtp_reply_t *r,
                         bool from_server);

@@ -44,7 +44,7 @@ static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
     }
     buf_reset(&c->wire);
     /* A message whose lines need no change goes from m->data itself: the wire stays empty. */
-    if (src == m->data && line_dot_clean_prefix(src, len) == len)
+    if (src == m->data && (m->dot_safe || line_dot_clean_prefix(src, len) == len))
         *size = len;
     else
         *size = line_dot_encode(src, len, &c->wire);
@@ -69,15 +69,78 @@ static bool fits_server(smtp_client_t *c, uint64_t size)
 static void send_rcpt(smtp_client_t *c, buf_t *out)
 {
     size_t i = c->order[c->rcpt_sent++];
-    smtp_client_send(c, out, "RCPT", "RCPT TO:<%s>", c->head->recipients[i]);
+    smtp_client_send(c, out, "RCPT", "RCPT TO:<", c->head->recipients[i], ">");
 }
 
-/* Whether addr, put in angle brackets, is a path RFC 5321 4.1.2 allows (no CR/LF either). */
-static bool address_ok(const char *addr, bool is_sender)
+/*
+ * Octet classes of the usual address, ASCII only: ATEXT is RFC 5322 3.2.3
+ * atext, LETDIG RFC 5321 4.1.2 Let-dig. One row of the string per 16 octets,
+ * each a digit: 0 none, 1 atext, 3 atext and Let-dig, 4 ".", 8 "@".
+ */
+enum { PLAIN_ATEXT = 1, PLAIN_LETDIG = 2, PLAIN_DOT = 4, PLAIN_AT = 8 };
+static const char plain_class[] = "0000000000000000" /* 0x00 */
+                                  "0000000000000000" /* 0x10 */
+                                  "0101111100110141" /*  !"#$%&'()*+,-./ */
+                                  "3333333333000101" /* 0123456789:;<=>? */
+                                  "8333333333333333" /* @A-O */
+                                  "3333333333300011" /* P-Z[\]^_ */
+                                  "1333333333333333" /* `a-o */
+                                  "3333333333311110" /* p-z{|}~ DEL */;
+
+static unsigned plain_octet(char c)
 {
+    unsigned char u = (unsigned char)c;
+    return u < 128 ? (unsigned)(plain_class[u] - '0') : 0;
+}
+
+/*
+ * The usual address, checked in one pass: a dot-atom of ASCII atext, "@",
+ * letter-digit-hyphen labels, within RFC 5321 4.5.3.1's lengths. Every
+ * address it passes smtp_path_parse passes too; the rest go to that.
+ */
+static bool address_plain(const char *a, size_t len)
+{
+    if (len == 0 || len + 2 > SMTP_PATH_MAX)
+        return false;
+    size_t i = 0;
+    bool atom_start = true;
+    for (;; i++) {
+        if (i == len)
+            return false;
+        unsigned cls = plain_octet(a[i]);
+        if (cls & PLAIN_ATEXT) {
+            atom_start = false;
+        } else if (cls == PLAIN_DOT && !atom_start) {
+            atom_start = true;
+        } else if (cls == PLAIN_AT) {
+            break;
+        } else {
+            return false;
+        }
+    }
+    if (atom_start || i > SMTP_LOCAL_MAX || len - i - 1 > SMTP_DOMAIN_MAX)
+        return false;
+    size_t label = 0;
+    for (i++; i < len; i++) {
+        unsigned cls = plain_octet(a[i]);
+        if (cls & PLAIN_LETDIG || (a[i] == '-' && label > 0)) {
+            label++;
+        } else if (cls == PLAIN_DOT && label > 0 && a[i - 1] != '-') {
+            label = 0;
+        } else {
+            return false;
+        }
+    }
+    return label > 0 && a[len - 1] != '-';
+}
+
+bool smtp_client_address_ok(const char *addr, bool is_sender)
+{
+    size_t len = strlen(addr);
+    if (address_plain(addr, len))
+        return true;
     char path[SMTP_PATH_MAX + 3], mailbox[SMTP_PATH_MAX + 1];
     const char *rest, *why;
-    size_t len = strlen(addr);
     if (len > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))
         return false;
     path[0] = '<';
@@ -95,15 +158,18 @@ static bool address_ok(const char *addr, bool is_sender)
 static bool check_addresses(smtp_client_t *c)
 {
     client_msg_t *m = c->head;
-    if (!address_ok(m->reverse_path, true)) {
+    if (!smtp_client_address_ok(m->reverse_path, true)) {
         smtp_reply_t r = smtp_reply_make(553, "5.1.7", "Bad sender address syntax");
         fail_locally(c, &r);
         return false;
     }
-    c->order = xrealloc(c->order, (m->nrecipients ? m->nrecipients : 1) * sizeof *c->order);
+    if (c->order_cap < m->nrecipients || !c->order) {
+        c->order_cap = m->nrecipients ? m->nrecipients : 1;
+        c->order = xrealloc(c->order, c->order_cap * sizeof *c->order);
+    }
     c->norder = 0;
     for (size_t i = 0; i < m->nrecipients; i++) {
-        if (address_ok(m->recipients[i], false)) {
+        if (smtp_client_address_ok(m->recipients[i], false)) {
             c->order[c->norder++] = i;
             continue;
         }
@@ -117,10 +183,11 @@ static bool check_addresses(smtp_client_t *c)
     return true;
 }
 
-/* MAIL's parameters (RFC 1870 SIZE, RFC 6152 BODY), each with its space; params holds 64. */
+/* The path's '>' and MAIL's parameters (RFC 1870 SIZE, RFC 6152 BODY); params holds 64. */
 static void mail_params(char *params, bool with_size, uint64_t size, bool body_8bit)
 {
     char *p = params;
+    *p++ = '>';
     if (with_size) {
         char digits[24], *d = digits + sizeof digits;
         do {
@@ -150,13 +217,13 @@ bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
     c->pipelined = (c->info.extensions & SMTP_EXT_PIPELINING) != 0;
     c->mail_ok = c->discard = false;
     c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
-    smtp_client_send(c, out, "MAIL", "MAIL FROM:<%s>%s", m->reverse_path, params);
+    smtp_client_send(c, out, "MAIL", "MAIL FROM:<", m->reverse_path, params);
     smtp_client_set_state(c, SMTP_CLIENT_MAIL);
     /* RFC 2920 3.1: MAIL, every RCPT and DATA may go in one group. */
     if (c->pipelined) {
         while (c->rcpt_sent < c->norder)
             send_rcpt(c, out);
-        smtp_client_send(c, out, "DATA", "DATA");
+        smtp_client_send(c, out, "DATA", "DATA", NULL, NULL);
     }
     return true;
 }
@@ -166,7 +233,7 @@ static void transaction_failed(smtp_client_t *c, buf_t *out)
 {
     smtp_client_message_done(c);
     if (c->mail_ok) {
-        smtp_client_send(c, out, "RSET", "RSET");
+        smtp_client_send(c, out, "RSET", "RSET", NULL, NULL);
         smtp_client_set_state(c, SMTP_CLIENT_RSET);
     } else {
         smtp_client_go_ready(c, out);
@@ -215,7 +282,7 @@ static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
         transaction_failed(c, out);
         return;
     }
-    smtp_client_send(c, out, "DATA", "DATA");
+    smtp_client_send(c, out, "DATA", "DATA", NULL, NULL);
     smtp_client_set_state(c, SMTP_CLIENT_DATA);
 }
 
