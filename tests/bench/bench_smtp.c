@@ -25,6 +25,7 @@
 #define TOTAL 25000u
 #define USERS 4u
 #define BODY_BYTES 2048u
+#define ROUNDS 3u
 #define POLL (SIM_MS) /* how often finished clients are given their next send */
 
 static const char *const users[USERS] = {"ann", "bob", "cat", "dan"};
@@ -159,26 +160,47 @@ static bool verify(world_t *w, mail_server_t *s)
     return ok;
 }
 
-int main(int argc, char **argv)
+/* One timed run in a fresh world; false when the run was wrong. */
+static bool run_once(double *wall, double *events_per_tx, double *virtual_s)
 {
-    if (argc > 1 && atoi(argv[1]) > 0)
-        total = (unsigned)atoi(argv[1]);
-    make_body();
+    issued = 0;
+    memset(clients, 0, sizeof clients);
     world_t *w = world_new(1);
     mail_server_t *s = build_world(w);
     double t0 = wall_seconds();
     run(w);
-    double dt = wall_seconds() - t0;
-    if (!verify(w, s)) {
-        world_free(w);
-        return 1;
+    *wall = wall_seconds() - t0;
+    bool ok = verify(w, s);
+    *events_per_tx = (double)sched_events_run(world_sim(w)->sched) / total;
+    *virtual_s = (double)world_now(w) / 1e6;
+    world_free(w);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    /* The machine is shared: the best of ROUNDS runs is the code's speed, the
+     * others measure the neighbours. `bench_smtp N` (for profiling) runs N
+     * transactions once. */
+    unsigned rounds = ROUNDS;
+    if (argc > 1 && atoi(argv[1]) > 0) {
+        total = (unsigned)atoi(argv[1]);
+        rounds = 1;
+    }
+    make_body();
+    double best = 0, events = 0, virt = 0;
+    for (unsigned r = 0; r < rounds; r++) {
+        double dt;
+        if (!run_once(&dt, &events, &virt))
+            return 1;
+        fprintf(stderr, "bench_smtp: round %u: %.3f s wall, %.0f tx/s\n", r + 1, dt, total / dt);
+        if (best == 0 || dt < best)
+            best = dt;
     }
     fprintf(stderr,
-            "bench_smtp: %u transactions, %u connections, %.1f s virtual, %.3f s wall, "
+            "bench_smtp: %u transactions, %u connections, %.1f s virtual, best of %u: %.3f s wall, "
             "%.0f scheduler events per transaction\n",
-            total, CLIENTS, (double)world_now(w) / 1e6, dt,
-            (double)sched_events_run(world_sim(w)->sched) / total);
-    printf("BENCH smtp_tx_per_s %.0f tx/s\n", (double)total / dt);
-    world_free(w);
+            total, CLIENTS, virt, rounds, best, events);
+    printf("BENCH smtp_tx_per_s %.0f tx/s\n", (double)total / best);
     return 0;
 }
