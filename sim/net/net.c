@@ -46,6 +46,7 @@ void net_free(net_t *net)
     if (!net)
         return;
     tcp_free_all(net);
+    tcp_pools_free(net);
     for (tcp_segment_t *s = net->flight_head, *next; s; s = next) {
         next = s->next;
         sched_cancel(net->sim->sched, s->event);
@@ -90,19 +91,6 @@ uint32_t net_mss(const net_t *net)
 void net_set_window(net_t *net, uint32_t window)
 {
     net->window = window < 1 ? 1 : window > 65535 ? 65535 : window;
-}
-
-/* --- entry points ----------------------------------------------------------- */
-
-void net_enter(net_t *net)
-{
-    net->depth++;
-}
-
-void net_leave(net_t *net)
-{
-    if (--net->depth == 0)
-        tcp_reap(net);
 }
 
 /* --- hosts ------------------------------------------------------------------ */
@@ -356,7 +344,7 @@ tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
             cap = NET_SEGMENT_POOL_CAP;
         seg = xmalloc(sizeof *seg + cap);
     }
-    memset(seg, 0, sizeof *seg);
+    /* No memset: the sender writes every header field (tcp_internal.h). */
     seg->net = net;
     seg->len = len;
     seg->cap = cap;

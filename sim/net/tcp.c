@@ -135,7 +135,13 @@ static void conn_table_remove(net_t *net, tcp_conn_t *c)
 tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, uint16_t rport,
                          bool client)
 {
-    tcp_conn_t *c = xcalloc(1, sizeof *c);
+    tcp_conn_t *c = net->conn_pool;
+    if (c) {
+        net->conn_pool = c->grave_next;
+        memset(c, 0, sizeof *c);
+    } else {
+        c = xcalloc(1, sizeof *c);
+    }
     c->net = net;
     c->host = h;
     c->remote = net_host_by_addr(net, raddr);
@@ -151,6 +157,7 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
     c->mss = net->mss;
     c->rcv_wnd = net->window;
     c->rto = TCP_RTO_INITIAL;
+    c->rto_base = TCP_RTO_INITIAL;
     c->timer_deadline = SIM_TIME_NEVER;
     /* RFC 9293 3.4.1: the initial sequence number is unpredictable; here it
      * comes from the world's PRNG, so a seed fixes it. */
@@ -173,14 +180,31 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
     return c;
 }
 
+/* The struct goes to the net's pool, its send queue to the queue pool. */
 static void conn_free(tcp_conn_t *c)
 {
     for (tcp_ooo_t *o = c->ooo, *next; o; o = next) {
         next = o->next;
         free(o);
     }
-    free(c->sbuf);
-    free(c);
+    tcp_sbuf_release(c);
+    net_t *net = c->net;
+    c->grave_next = net->conn_pool;
+    net->conn_pool = c;
+}
+
+void tcp_pools_free(net_t *net)
+{
+    while (net->conn_pool) {
+        tcp_conn_t *c = net->conn_pool;
+        net->conn_pool = c->grave_next;
+        free(c);
+    }
+    while (net->sbuf_pool) {
+        void *mem = net->sbuf_pool;
+        memcpy(&net->sbuf_pool, mem, sizeof net->sbuf_pool);
+        free(mem);
+    }
 }
 
 void tcp_conn_release(tcp_conn_t *c)

@@ -65,7 +65,7 @@ static size_t ack_advance(tcp_conn_t *c, uint32_t ack)
      * with the backoff forgotten. */
     c->retries = 0;
     c->dupacks = 0;
-    c->rto = tcp_rto_base(c);
+    c->rto = c->rto_base;
     if (c->snd_una == c->snd_nxt)
         tcp_timer_stop(c);
     else

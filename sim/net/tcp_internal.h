@@ -133,6 +133,7 @@ struct tcp_conn {
     size_t ooo_bytes;
     /* RFC 6298 retransmission timer and round-trip estimate */
     sim_time_t rto, srtt, rttvar;
+    sim_time_t rto_base; /* tcp_rto_base of the estimate, kept with it */
     bool have_rtt;
     bool rtt_timing;
     uint32_t rtt_seq;
@@ -163,6 +164,12 @@ struct net {
     size_t nlinks, links_cap;
     tcp_segment_t *flight_head, *flight_tail;
     tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
+    /* Spare connection structs (linked by grave_next) and send queues of
+     * TCP_SBUF_FIRST_CAP bytes (linked through their first bytes): every
+     * transaction opens and ends a connection, so these are reused, not
+     * given back to malloc. */
+    tcp_conn_t *conn_pool;
+    void *sbuf_pool;
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
     tcp_conn_t **conn_buckets;
@@ -178,7 +185,10 @@ struct net {
 /* Segments up to a default MSS of payload are reused, not freed: one goes
  * out and one comes in for every few bytes the simulation moves. */
 #define NET_SEGMENT_POOL_CAP NET_DEFAULT_MSS
-/* A segment with room for len payload bytes, every field zero but cap. */
+/* A segment with room for len payload bytes. Only net, len and cap are set:
+ * the caller writes session, service_port, the addresses, ports, seq, ack,
+ * window and flags (the wire fields prev, next, dst_host and event are
+ * net_transmit's). */
 tcp_segment_t *net_segment_new(net_t *net, uint32_t len);
 /* Gives back a segment that is not on the wire. */
 void net_segment_free(net_t *net, tcp_segment_t *seg);
@@ -190,8 +200,18 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
 void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg);
 /* The name of the host with addr, or the dotted quad written into buf. */
 const char *net_addr_label(const net_t *net, uint32_t addr, char buf[16]);
-void net_enter(net_t *net);
-void net_leave(net_t *net);
+static inline void net_enter(net_t *net)
+{
+    net->depth++;
+}
+
+void tcp_reap(net_t *net);
+
+static inline void net_leave(net_t *net)
+{
+    if (--net->depth == 0 && net->graveyard)
+        tcp_reap(net);
+}
 
 /* tcp.c */
 const char *tcp_flags_name(unsigned flags);
@@ -209,8 +229,8 @@ void tcp_conn_fail(tcp_conn_t *c, tcp_error_t err);
  * detached. Releases c unless it is in TIME-WAIT. */
 void tcp_conn_finish(tcp_conn_t *c);
 void tcp_conn_event(const tcp_conn_t *c, trace_kind_t kind, const char *text);
-/* Frees the connections released inside the entry point that just ended. */
-void tcp_reap(net_t *net);
+/* tcp_reap (declared above net_leave) frees the connections released
+ * inside the entry point that just ended. */
 /* Every connection on h is lost (net_host_crash). */
 void tcp_host_crashed(net_t *net, host_t *h);
 /* Frees everything TCP holds, without callbacks (net_free). */
@@ -240,9 +260,22 @@ void tcp_timer_stop(tcp_conn_t *c);
 void tcp_rtt_sample(tcp_conn_t *c, sim_time_t r);
 /* The RTO from the estimate, without backoff. */
 sim_time_t tcp_rto_base(const tcp_conn_t *c);
-size_t tcp_sbuf_len(const tcp_conn_t *c);
+static inline size_t tcp_sbuf_len(const tcp_conn_t *c)
+{
+    return c->sbuf_end - c->sbuf_head;
+}
+
 /* Data bytes sent and not acknowledged. */
-size_t tcp_data_in_flight(const tcp_conn_t *c);
+static inline size_t tcp_data_in_flight(const tcp_conn_t *c)
+{
+    uint32_t data_nxt = c->snd_nxt - (uint32_t)c->fin_sent;
+    return SEQ_GT(data_nxt, c->sbuf_seq) ? (size_t)(data_nxt - c->sbuf_seq) : 0;
+}
+
+/* The first room a send queue gets; queues of this size are pooled. */
+#define TCP_SBUF_FIRST_CAP 4096u
+/* Gives back the pooled send queues and connection structs (net_free). */
+void tcp_pools_free(net_t *net);
 /* Drops n acknowledged bytes from the front of the send queue. */
 /*
  * Frees the send queue's memory once nothing more can be sent or resent (all
