@@ -73,6 +73,15 @@ typedef struct tcp_segment {
     uint8_t payload[];
 } tcp_segment_t;
 
+/* A slot of the connection table; conn NULL: empty. home: the slot the
+ * hash names, kept so that deleting and growing do not hash again. */
+typedef struct tcp_conn_slot {
+    uint64_t addrs; /* local << 32 | remote */
+    uint32_t ports; /* local << 16 | remote */
+    uint32_t home;
+    tcp_conn_t *conn;
+} tcp_conn_slot_t;
+
 typedef struct tcp_listener {
     struct tcp_listener *next;
     uint16_t port;
@@ -101,7 +110,6 @@ typedef struct tcp_ooo {
 struct tcp_conn {
     net_t *net;
     tcp_conn_t *prev, *next; /* the net's connections, in creation order */
-    tcp_conn_t *hash_next;
     tcp_conn_t *grave_next;
     host_t *host;
     host_t *remote; /* NULL when no host has remote_addr */
@@ -172,7 +180,9 @@ struct net {
     void *sbuf_pool;
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
-    tcp_conn_t **conn_buckets;
+    /* Open addressing (linear probing, at most half full) with the 4-tuple
+     * in the slot: a probe that does not match touches no connection. */
+    struct tcp_conn_slot *conn_slots;
     size_t nconns, conn_cap;
     tcp_conn_t *graveyard;
     uint64_t next_conn_id;
