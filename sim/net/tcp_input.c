@@ -125,34 +125,10 @@ static bool notify_established(tcp_conn_t *c)
     return !c->dead;
 }
 
-/* RFC 9293 3.10.7.4 fifth, in the states after the handshake. */
-static bool input_ack_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
+/* The state step once an acceptable ACK was taken (RFC 9293 3.10.7.4
+ * fifth, per state): false when the rest of the segment is to be ignored. */
+static bool after_ack(tcp_conn_t *c)
 {
-    if (SEQ_GT(seg->ack, c->snd_nxt)) {
-        c->ack_now = true; /* it acknowledges something not yet sent */
-        return false;
-    }
-    size_t acked = 0;
-    if (SEQ_GT(seg->ack, c->snd_una)) {
-        acked = ack_advance(c, seg->ack);
-        if (c->recovering && SEQ_LT(c->snd_una, c->recover))
-            tcp_retransmit(c, "partial ACK"); /* RFC 6582 3.2 step 5: the next hole */
-        else
-            c->recovering = false;
-    } else if (is_duplicate_ack(c, seg)) {
-        /* RFC 5681 3.2: fast retransmit. */
-        if (++c->dupacks == TCP_DUPACK_THRESHOLD && !c->recovering) {
-            c->recovering = true;
-            c->recover = c->snd_nxt;
-            tcp_retransmit(c, "3 duplicate ACKs");
-        }
-    }
-    window_update(c, seg);
-    if (acked && !c->detached && c->cb.on_acked) {
-        c->cb.on_acked(c, acked, c->ctx);
-        if (c->dead)
-            return false;
-    }
     bool fin_acked = c->fin_sent && c->snd_una == c->snd_nxt;
     switch (c->state) {
     case TCP_FIN_WAIT_1:
@@ -181,6 +157,37 @@ static bool input_ack_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
         return false;
     }
     return false;
+}
+
+/* RFC 9293 3.10.7.4 fifth, in the states after the handshake. */
+static bool input_ack_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
+{
+    if (SEQ_GT(seg->ack, c->snd_nxt)) {
+        c->ack_now = true; /* it acknowledges something not yet sent */
+        return false;
+    }
+    size_t acked = 0;
+    if (SEQ_GT(seg->ack, c->snd_una)) {
+        acked = ack_advance(c, seg->ack);
+        if (c->recovering && SEQ_LT(c->snd_una, c->recover))
+            tcp_retransmit(c, "partial ACK"); /* RFC 6582 3.2 step 5: the next hole */
+        else
+            c->recovering = false;
+    } else if (is_duplicate_ack(c, seg)) {
+        /* RFC 5681 3.2: fast retransmit. */
+        if (++c->dupacks == TCP_DUPACK_THRESHOLD && !c->recovering) {
+            c->recovering = true;
+            c->recover = c->snd_nxt;
+            tcp_retransmit(c, "3 duplicate ACKs");
+        }
+    }
+    window_update(c, seg);
+    if (acked && !c->detached && c->cb.on_acked) {
+        c->cb.on_acked(c, acked, c->ctx);
+        if (c->dead)
+            return false;
+    }
+    return after_ack(c);
 }
 
 /* False when the rest of the segment is to be ignored. */
@@ -463,6 +470,45 @@ static void input_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
     input_text(c, seg);
 }
 
+/*
+ * Header prediction, as BSD's tcp_input: in ESTABLISHED, the next segment in
+ * order with only ACK (and PSH), no hole held, no recovery going on, an ACK
+ * in [SND.UNA, SND.NXT] that is no duplicate, and text that fits the window.
+ * For such a segment the general path (input_synchronized) passes every
+ * check and takes exactly these steps in this order; this one only skips
+ * the checks. False, before anything changed: take the general path.
+ */
+static bool input_predicted(tcp_conn_t *c, const tcp_segment_t *seg)
+{
+    if (c->state != TCP_ESTABLISHED || (seg->flags & ~TCP_PSH) != TCP_ACK ||
+        seg->seq != c->rcv_nxt || c->ooo || c->recovering || c->rcv_wnd == 0 ||
+        seg->len > c->rcv_wnd || SEQ_GT(seg->ack, c->snd_nxt) || SEQ_LT(seg->ack, c->snd_una))
+        return false;
+    size_t acked = 0;
+    if (seg->ack != c->snd_una)
+        acked = ack_advance(c, seg->ack);
+    else if (is_duplicate_ack(c, seg))
+        return false;
+    window_update(c, seg);
+    if (acked && !c->detached && c->cb.on_acked) {
+        c->cb.on_acked(c, acked, c->ctx);
+        if (c->dead)
+            return true;
+    }
+    if (!after_ack(c))
+        return true;
+    if (c->state != TCP_ESTABLISHED) {
+        input_text(c, seg);
+        return true;
+    }
+    if (seg->len == 0)
+        return true;
+    c->ack_now = true;
+    /* No ooo_drain: no hole was held, and only a segment arriving adds one. */
+    deliver(c, seg->payload, seg->len);
+    return true;
+}
+
 void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg)
 {
     tcp_conn_t *c =
@@ -472,6 +518,11 @@ void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg)
         return;
     }
     c->stats.segments_received++;
+    if (input_predicted(c, seg)) {
+        if (!c->dead)
+            tcp_output(c);
+        return;
+    }
     switch (c->state) {
     case TCP_SYN_SENT:
         input_syn_sent(c, seg);

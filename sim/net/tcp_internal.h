@@ -286,14 +286,20 @@ static inline size_t tcp_data_in_flight(const tcp_conn_t *c)
 #define TCP_SBUF_FIRST_CAP 4096u
 /* Gives back the pooled send queues and connection structs (net_free). */
 void tcp_pools_free(net_t *net);
-/* Drops n acknowledged bytes from the front of the send queue. */
 /*
  * Frees the send queue's memory once nothing more can be sent or resent (all
  * of it acknowledged, our FIN too): a connection in TIME_WAIT keeps only its
  * state, as real stacks do, so thousands of them cost little.
  */
 void tcp_sbuf_release(tcp_conn_t *c);
-void tcp_sbuf_consume(tcp_conn_t *c, size_t n);
+/* Drops n acknowledged bytes from the front of the send queue. */
+static inline void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
+{
+    c->sbuf_head += n;
+    c->sbuf_seq += (uint32_t)n;
+    if (c->sbuf_head == c->sbuf_end)
+        c->sbuf_head = c->sbuf_end = 0;
+}
 void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len);
 
 #endif

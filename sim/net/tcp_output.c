@@ -61,14 +61,6 @@ void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len)
     c->sbuf_end += len;
 }
 
-void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
-{
-    c->sbuf_head += n;
-    c->sbuf_seq += (uint32_t)n;
-    if (c->sbuf_head == c->sbuf_end)
-        c->sbuf_head = c->sbuf_end = 0;
-}
-
 void tcp_sbuf_release(tcp_conn_t *c)
 {
     if (c->sbuf)
