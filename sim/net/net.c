@@ -331,20 +331,10 @@ path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b)
 
 /* --- segments on the wire --------------------------------------------------- */
 
-tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
+tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
 {
-    tcp_segment_t *seg;
-    uint32_t cap = len;
-    if (len <= NET_SEGMENT_POOL_CAP && net->segment_pool) {
-        seg = net->segment_pool;
-        net->segment_pool = seg->next;
-        cap = seg->cap;
-    } else {
-        if (len <= NET_SEGMENT_POOL_CAP)
-            cap = NET_SEGMENT_POOL_CAP;
-        seg = xmalloc(sizeof *seg + cap);
-    }
-    /* No memset: the sender writes every header field (tcp_internal.h). */
+    uint32_t cap = len <= NET_SEGMENT_POOL_CAP ? NET_SEGMENT_POOL_CAP : len;
+    tcp_segment_t *seg = xmalloc(sizeof *seg + cap);
     seg->net = net;
     seg->len = len;
     seg->cap = cap;

@@ -195,11 +195,21 @@ struct net {
 /* Segments up to a default MSS of payload are reused, not freed: one goes
  * out and one comes in for every few bytes the simulation moves. */
 #define NET_SEGMENT_POOL_CAP NET_DEFAULT_MSS
-/* A segment with room for len payload bytes. Only net, len and cap are set:
+/* A segment with room for len payload bytes (net_segment_alloc: a new one,
+ * not from the pool). Only net, len and cap are set:
  * the caller writes session, service_port, the addresses, ports, seq, ack,
  * window and flags (the wire fields prev, next, dst_host and event are
  * net_transmit's). */
-tcp_segment_t *net_segment_new(net_t *net, uint32_t len);
+tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len);
+static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
+{
+    tcp_segment_t *seg = net->segment_pool;
+    if (len > NET_SEGMENT_POOL_CAP || !seg)
+        return net_segment_alloc(net, len);
+    net->segment_pool = seg->next;
+    seg->len = len; /* net and cap stay from the first use */
+    return seg;
+}
 /* Gives back a segment that is not on the wire. */
 void net_segment_free(net_t *net, tcp_segment_t *seg);
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either

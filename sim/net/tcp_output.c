@@ -185,6 +185,8 @@ void tcp_send_reset_reply(net_t *net, host_t *h, const tcp_segment_t *seg)
 
 static void output_data(tcp_conn_t *c)
 {
+    if (c->sbuf_end == c->sbuf_head)
+        return; /* nothing queued: the common case after an ACK */
     for (;;) {
         size_t flight = tcp_data_in_flight(c);
         size_t unsent = tcp_sbuf_len(c) - flight;
