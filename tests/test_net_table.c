@@ -96,6 +96,52 @@ START_TEST(test_pools_reuse_cleared)
 }
 END_TEST
 
+/* The receiving connection of a segment: the sender's guess only when it is
+ * live and has the segment's 4-tuple, else the table (which then teaches the
+ * sender); the answer is always tcp_conn_lookup's. */
+START_TEST(test_conn_for_segment_checks_the_guess)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    host_t *a = net_host_add(net, "a", 0x0A000001u);
+    host_t *b = net_host_add(net, "b", 0x0A000002u);
+    tcp_conn_t *snd = tcp_conn_new(net, a, b->addr, 5000, 25, true);
+    tcp_conn_t *rcv = tcp_conn_new(net, b, a->addr, 25, 5000, false);
+    tcp_conn_t *other = tcp_conn_new(net, b, a->addr, 25, 5001, false);
+    tcp_segment_t seg = {.src_addr = a->addr, .dst_addr = b->addr, .src_port = 5000,
+                         .dst_port = 25};
+    /* guess: NULL, right, another live connection, the sender itself */
+    tcp_conn_t *guesses[] = {NULL, rcv, other, snd};
+    for (size_t i = 0; i < sizeof guesses / sizeof *guesses; i++) {
+        seg.src_conn = snd;
+        seg.dst_conn = guesses[i];
+        snd->peer = NULL;
+        ck_assert_ptr_eq(tcp_conn_for_segment(net, &seg), rcv);
+        /* A right guess is kept as it is; a wrong one is corrected. */
+        ck_assert_ptr_eq(snd->peer, guesses[i] == rcv ? NULL : rcv);
+    }
+    /* No sender (a reset reply): nothing to teach. */
+    seg.src_conn = NULL;
+    seg.dst_conn = other;
+    ck_assert_ptr_eq(tcp_conn_for_segment(net, &seg), rcv);
+    /* The guess was released: dead, then pooled, then reused for another
+     * 4-tuple; and the same 4-tuple again (the one live connection). */
+    seg.src_conn = snd;
+    seg.dst_conn = rcv;
+    tcp_conn_release(rcv);
+    ck_assert_ptr_null(tcp_conn_for_segment(net, &seg));
+    ck_assert_ptr_null(snd->peer);
+    tcp_conn_t *reused = tcp_conn_new(net, b, a->addr, 25, 6000, false);
+    ck_assert_ptr_eq(reused, rcv);
+    ck_assert_ptr_null(tcp_conn_for_segment(net, &seg));
+    tcp_conn_release(reused);
+    tcp_conn_t *again = tcp_conn_new(net, b, a->addr, 25, 5000, false);
+    ck_assert_ptr_eq(tcp_conn_for_segment(net, &seg), again);
+    net_free(net);
+    sim_free(sim);
+}
+END_TEST
+
 /* RFC 6298 2.2 and 2.3 as written (signed divisions), for the table. */
 static void rtt_reference(sim_time_t *srtt, sim_time_t *rttvar, bool *have, sim_time_t r)
 {
@@ -139,6 +185,7 @@ Suite *net_table_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_conn_table_matches_model, 0, 3);
     tcase_add_test(tc, test_pools_reuse_cleared);
+    tcase_add_test(tc, test_conn_for_segment_checks_the_guess);
     tcase_add_test(tc, test_rtt_sample_matches_rfc);
     suite_add_tcase(s, tc);
     return s;

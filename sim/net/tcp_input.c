@@ -20,6 +20,10 @@ static void passive_open(net_t *net, host_t *h, const tcp_segment_t *seg)
     tcp_conn_t *c = tcp_conn_new(net, h, seg->src_addr, seg->dst_port, seg->src_port, false);
     /* The connecting side numbered the connection; both ends share it. */
     c->id = seg->session ? seg->session : net->next_conn_id++;
+    /* Each end guesses the other for the segments to come. */
+    c->peer = seg->src_conn;
+    if (seg->src_conn)
+        seg->src_conn->peer = c;
     c->stats.segments_received++;
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
@@ -511,8 +515,7 @@ static bool input_predicted(tcp_conn_t *c, const tcp_segment_t *seg)
 
 void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg)
 {
-    tcp_conn_t *c =
-        tcp_conn_lookup(net, seg->dst_addr, seg->dst_port, seg->src_addr, seg->src_port);
+    tcp_conn_t *c = tcp_conn_for_segment(net, seg);
     if (!c) {
         input_no_connection(net, h, seg);
         return;

@@ -62,6 +62,10 @@ typedef struct tcp_segment {
     host_t *dst_host; /* on the wire: the host it goes to */
     sched_id_t event;
     uint64_t session;
+    /* The sending connection (NULL for a reset reply) and its guess at the
+     * receiving one (tcp_conn_for_segment checks the guess). Connection
+     * structs are pooled until net_free, so both stay readable. */
+    tcp_conn_t *src_conn, *dst_conn;
     uint16_t service_port;
     uint32_t src_addr, dst_addr;
     uint16_t src_port, dst_port;
@@ -114,6 +118,7 @@ struct tcp_conn {
     host_t *host;
     host_t *remote; /* NULL when no host has remote_addr */
     struct link_dir *link; /* host to remote, once a segment went that way */
+    tcp_conn_t *peer;      /* the connection our segments reached last; a guess */
     uint32_t local_addr, remote_addr;
     uint16_t local_port, remote_port, service_port;
     bool client;
@@ -238,6 +243,11 @@ const char *tcp_flags_name(unsigned flags);
 void tcp_set_state(tcp_conn_t *c, tcp_state_t to);
 tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, uint32_t raddr,
                             uint16_t rport);
+/* The connection seg arrives for, as tcp_conn_lookup finds it: the sender's
+ * guess when it is live and has seg's 4-tuple (4-tuples of live
+ * connections are unique, so it is the same answer), else the table; a
+ * miss teaches the sender the answer. */
+tcp_conn_t *tcp_conn_for_segment(const net_t *net, const tcp_segment_t *seg);
 tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, uint16_t rport,
                          bool client);
 tcp_listener_t *tcp_listener_find(const host_t *h, uint16_t port);

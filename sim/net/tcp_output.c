@@ -100,6 +100,8 @@ static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint
 {
     tcp_segment_t *seg = net_segment_new(c->net, len);
     seg->session = c->id;
+    seg->src_conn = c;
+    seg->dst_conn = c->peer;
     seg->service_port = c->service_port;
     seg->src_addr = c->local_addr;
     seg->dst_addr = c->remote_addr;
@@ -165,6 +167,7 @@ void tcp_send_reset_reply(net_t *net, host_t *h, const tcp_segment_t *seg)
         return;
     tcp_segment_t *r = net_segment_new(net, 0);
     r->session = seg->session;
+    r->src_conn = r->dst_conn = NULL;
     r->service_port = seg->service_port;
     r->src_addr = seg->dst_addr;
     r->dst_addr = seg->src_addr;
