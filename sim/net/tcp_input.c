@@ -521,7 +521,7 @@ void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg)
         return;
     }
     c->stats.segments_received++;
-    if (input_predicted(c, seg)) {
+    if (!net->predict_off && input_predicted(c, seg)) {
         if (!c->dead)
             tcp_output(c);
         return;

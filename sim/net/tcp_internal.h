@@ -192,6 +192,7 @@ struct net {
     tcp_conn_t *graveyard;
     uint64_t next_conn_id;
     int depth;
+    bool predict_off; /* tests: every segment takes tcp_input's general path */
     tcp_state_fn observer;
     void *observer_ctx;
 };
