@@ -111,57 +111,65 @@ typedef struct tcp_ooo {
     uint8_t data[];
 } tcp_ooo_t;
 
+/*
+ * Laid out by use: the first cache line holds what every arriving segment
+ * checks (the 4-tuple, dead, state and the flags), the next two what the
+ * sequence and queue work per segment reads and writes; what only opening,
+ * ending or tracing uses comes last.
+ */
 struct tcp_conn {
+    /* line 0: who, and the checks every segment makes */
     net_t *net;
-    tcp_conn_t *prev, *next; /* the net's connections, in creation order */
-    tcp_conn_t *grave_next;
     host_t *host;
-    host_t *remote; /* NULL when no host has remote_addr */
+    host_t *remote;        /* NULL when no host has remote_addr */
     struct link_dir *link; /* host to remote, once a segment went that way */
-    tcp_conn_t *peer;      /* the connection our segments reached last; a guess */
     uint32_t local_addr, remote_addr;
     uint16_t local_port, remote_port, service_port;
+    bool dead;        /* released: unlinked, to be freed */
     bool client;
-    uint64_t id;
-    tcp_state_t state;
-    tcp_callbacks_t cb;
-    void *ctx;
     bool accepted;    /* passive side: the acceptor has it */
     bool detached;    /* the owner had its last callback */
-    bool dead;        /* released: unlinked, to be freed */
     bool shut_wr;     /* tcp_shutdown: FIN after the queued data */
     bool user_closed; /* tcp_close: no more data for the owner */
     bool fin_sent, fin_received;
     bool ack_now;
+    bool have_rtt;
+    bool rtt_timing;
+    bool recovering; /* after a loss, until snd_una reaches recover */
+    tcp_state_t state;
+    /* line 1: RFC 9293 3.3.1 send and receive sequence variables */
     uint32_t mss, rcv_wnd;
-    /* RFC 9293 3.3.1 send sequence variables */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2;
+    uint32_t rcv_nxt;
+    uint32_t sbuf_seq;
+    uint32_t rtt_seq;
+    uint32_t recover;
+    int retries;
+    int dupacks;
+    tcp_conn_t *peer; /* the connection our segments reached last; a guess */
     /* Queued data from sequence sbuf_seq: bytes sbuf[sbuf_head .. sbuf_end). */
     uint8_t *sbuf;
     size_t sbuf_head, sbuf_end, sbuf_cap;
-    uint32_t sbuf_seq;
-    /* receive sequence variables */
-    uint32_t irs, rcv_nxt;
     tcp_ooo_t *ooo;
-    size_t ooo_bytes;
+    uint64_t id;
+    void *ctx;
     /* RFC 6298 retransmission timer and round-trip estimate */
     sim_time_t rto, srtt, rttvar;
     sim_time_t rto_base; /* tcp_rto_base of the estimate, kept with it */
-    bool have_rtt;
-    bool rtt_timing;
-    uint32_t rtt_seq;
     sim_time_t rtt_start;
-    int retries;
-    int dupacks;
-    bool recovering; /* after a loss, until snd_una reaches recover */
-    uint32_t recover;
     /* One timer per connection; its meaning depends on the state. The
      * scheduled event may be earlier than the deadline (it then re-arms). */
     sim_time_t timer_deadline;
     sched_id_t timer_event;
     sim_time_t timer_event_at;
     sched_id_t output_event;
+    tcp_callbacks_t cb;
     tcp_stats_t stats;
+    /* rarely used */
+    tcp_conn_t *prev, *next; /* the net's connections, in creation order */
+    tcp_conn_t *grave_next;
+    uint32_t irs;
+    size_t ooo_bytes;
     char remote_label[16]; /* the remote address when no host has it */
 };
 
