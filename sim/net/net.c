@@ -440,7 +440,8 @@ static const char *transmit_fate(net_t *net, const host_t *src, const host_t *ds
 }
 
 /* dst: the host with seg's address, or NULL; l: the path from src to dst. */
-static void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l, tcp_segment_t *seg)
+static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
+                            tcp_segment_t *seg)
 {
     bool tracing = trace_enabled(&net->sim->trace);
     if (tracing)
@@ -493,19 +494,21 @@ void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg)
 
 char *addr_format(uint32_t addr, char *out, size_t n)
 {
-    /* By hand, not snprintf: a server writes one into every Received field. */
+    /* By hand, not snprintf: a server writes one into every Received field.
+     * Straight into out when it has room for any quad. */
     char quad[16];
+    char *w = n >= sizeof quad ? out : quad;
     size_t k = 0;
     for (int shift = 24; shift >= 0; shift -= 8) {
         unsigned octet = (addr >> shift) & 255u;
         if (octet >= 100)
-            quad[k++] = (char)('0' + octet / 100);
+            w[k++] = (char)('0' + octet / 100);
         if (octet >= 10)
-            quad[k++] = (char)('0' + octet / 10 % 10);
-        quad[k++] = (char)('0' + octet % 10);
-        quad[k++] = shift ? '.' : '\0';
+            w[k++] = (char)('0' + octet / 10 % 10);
+        w[k++] = (char)('0' + octet % 10);
+        w[k++] = shift ? '.' : '\0';
     }
-    if (n > 0)
+    if (w == quad && n > 0)
         str_copy(out, n, quad);
     return out;
 }
