@@ -499,10 +499,11 @@ static bool input_predicted(tcp_conn_t *c, const tcp_segment_t *seg)
         if (c->dead)
             return true;
     }
-    if (!after_ack(c))
-        return true;
     if (c->state != TCP_ESTABLISHED) {
-        input_text(c, seg);
+        /* A callback changed the state: the general steps from here. In
+         * ESTABLISHED after_ack has nothing to do and lets the text in. */
+        if (after_ack(c))
+            input_text(c, seg);
         return true;
     }
     if (seg->len == 0)
