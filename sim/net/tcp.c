@@ -109,13 +109,10 @@ tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, ui
     }
 }
 
-tcp_conn_t *tcp_conn_for_segment(const net_t *net, const tcp_segment_t *seg)
+tcp_conn_t *tcp_conn_for_segment_miss(const net_t *net, const tcp_segment_t *seg)
 {
-    tcp_conn_t *c = seg->dst_conn;
-    if (c && !c->dead && c->local_port == seg->dst_port && c->remote_port == seg->src_port &&
-        c->local_addr == seg->dst_addr && c->remote_addr == seg->src_addr)
-        return c;
-    c = tcp_conn_lookup(net, seg->dst_addr, seg->dst_port, seg->src_addr, seg->src_port);
+    tcp_conn_t *c =
+        tcp_conn_lookup(net, seg->dst_addr, seg->dst_port, seg->src_addr, seg->src_port);
     if (seg->src_conn)
         seg->src_conn->peer = c;
     return c;

@@ -255,8 +255,16 @@ tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, ui
 /* The connection seg arrives for, as tcp_conn_lookup finds it: the sender's
  * guess when it is live and has seg's 4-tuple (4-tuples of live
  * connections are unique, so it is the same answer), else the table; a
- * miss teaches the sender the answer. */
-tcp_conn_t *tcp_conn_for_segment(const net_t *net, const tcp_segment_t *seg);
+ * miss (tcp_conn_for_segment_miss) teaches the sender the answer. */
+tcp_conn_t *tcp_conn_for_segment_miss(const net_t *net, const tcp_segment_t *seg);
+static inline tcp_conn_t *tcp_conn_for_segment(const net_t *net, const tcp_segment_t *seg)
+{
+    tcp_conn_t *c = seg->dst_conn;
+    if (c && !c->dead && c->local_port == seg->dst_port && c->remote_port == seg->src_port &&
+        c->local_addr == seg->dst_addr && c->remote_addr == seg->src_addr)
+        return c;
+    return tcp_conn_for_segment_miss(net, seg);
+}
 tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, uint16_t rport,
                          bool client);
 tcp_listener_t *tcp_listener_find(const host_t *h, uint16_t port);
