@@ -46,6 +46,7 @@ void net_free(net_t *net)
     if (!net)
         return;
     tcp_free_all(net);
+    tcp_pools_free(net);
     for (tcp_segment_t *s = net->flight_head, *next; s; s = next) {
         next = s->next;
         sched_cancel(net->sim->sched, s->event);
@@ -90,19 +91,6 @@ uint32_t net_mss(const net_t *net)
 void net_set_window(net_t *net, uint32_t window)
 {
     net->window = window < 1 ? 1 : window > 65535 ? 65535 : window;
-}
-
-/* --- entry points ----------------------------------------------------------- */
-
-void net_enter(net_t *net)
-{
-    net->depth++;
-}
-
-void net_leave(net_t *net)
-{
-    if (--net->depth == 0)
-        tcp_reap(net);
 }
 
 /* --- hosts ------------------------------------------------------------------ */
@@ -343,20 +331,10 @@ path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b)
 
 /* --- segments on the wire --------------------------------------------------- */
 
-tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
+tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
 {
-    tcp_segment_t *seg;
-    uint32_t cap = len;
-    if (len <= NET_SEGMENT_POOL_CAP && net->segment_pool) {
-        seg = net->segment_pool;
-        net->segment_pool = seg->next;
-        cap = seg->cap;
-    } else {
-        if (len <= NET_SEGMENT_POOL_CAP)
-            cap = NET_SEGMENT_POOL_CAP;
-        seg = xmalloc(sizeof *seg + cap);
-    }
-    memset(seg, 0, sizeof *seg);
+    uint32_t cap = len <= NET_SEGMENT_POOL_CAP ? NET_SEGMENT_POOL_CAP : len;
+    tcp_segment_t *seg = xmalloc(sizeof *seg + cap);
     seg->net = net;
     seg->len = len;
     seg->cap = cap;
@@ -462,7 +440,8 @@ static const char *transmit_fate(net_t *net, const host_t *src, const host_t *ds
 }
 
 /* dst: the host with seg's address, or NULL; l: the path from src to dst. */
-static void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l, tcp_segment_t *seg)
+static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
+                            tcp_segment_t *seg)
 {
     bool tracing = trace_enabled(&net->sim->trace);
     if (tracing)
@@ -515,19 +494,21 @@ void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg)
 
 char *addr_format(uint32_t addr, char *out, size_t n)
 {
-    /* By hand, not snprintf: a server writes one into every Received field. */
+    /* By hand, not snprintf: a server writes one into every Received field.
+     * Straight into out when it has room for any quad. */
     char quad[16];
+    char *w = n >= sizeof quad ? out : quad;
     size_t k = 0;
     for (int shift = 24; shift >= 0; shift -= 8) {
         unsigned octet = (addr >> shift) & 255u;
         if (octet >= 100)
-            quad[k++] = (char)('0' + octet / 100);
+            w[k++] = (char)('0' + octet / 100);
         if (octet >= 10)
-            quad[k++] = (char)('0' + octet / 10 % 10);
-        quad[k++] = (char)('0' + octet % 10);
-        quad[k++] = shift ? '.' : '\0';
+            w[k++] = (char)('0' + octet / 10 % 10);
+        w[k++] = (char)('0' + octet % 10);
+        w[k++] = shift ? '.' : '\0';
     }
-    if (n > 0)
+    if (w == quad && n > 0)
         str_copy(out, n, quad);
     return out;
 }

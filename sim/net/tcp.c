@@ -76,19 +76,22 @@ void tcp_set_state_observer(net_t *net, tcp_state_fn fn, void *ctx)
 
 /* --- the connection table --------------------------------------------------- */
 
-static size_t conn_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+static uint64_t conn_addrs(uint32_t laddr, uint32_t raddr)
 {
-    uint64_t x =
-        ((uint64_t)laddr << 32 | raddr) ^ ((uint64_t)lport << 16 | rport) * 0x9e3779b97f4a7c15ULL;
+    return (uint64_t)laddr << 32 | raddr;
+}
+
+static uint32_t conn_ports(uint16_t lport, uint16_t rport)
+{
+    return (uint32_t)lport << 16 | rport;
+}
+
+static size_t conn_hash(uint64_t addrs, uint32_t ports)
+{
+    uint64_t x = addrs ^ (uint64_t)ports * 0x9e3779b97f4a7c15ULL;
     x ^= x >> 31;
     x *= 0xbf58476d1ce4e5b9ULL;
     return (size_t)(x ^ (x >> 29));
-}
-
-static size_t conn_bucket(const net_t *net, const tcp_conn_t *c)
-{
-    return conn_hash(c->local_addr, c->local_port, c->remote_addr, c->remote_port) &
-           (net->conn_cap - 1);
 }
 
 tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, uint32_t raddr,
@@ -96,46 +99,99 @@ tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, ui
 {
     if (net->conn_cap == 0)
         return NULL;
-    size_t b = conn_hash(laddr, lport, raddr, rport) & (net->conn_cap - 1);
-    for (tcp_conn_t *c = net->conn_buckets[b]; c; c = c->hash_next)
-        if (c->local_addr == laddr && c->local_port == lport && c->remote_addr == raddr &&
-            c->remote_port == rport)
-            return c;
-    return NULL;
+    uint64_t addrs = conn_addrs(laddr, raddr);
+    uint32_t ports = conn_ports(lport, rport);
+    size_t mask = net->conn_cap - 1;
+    for (size_t i = conn_hash(addrs, ports) & mask;; i = (i + 1) & mask) {
+        const tcp_conn_slot_t *s = &net->conn_slots[i];
+        if (!s->conn || (s->addrs == addrs && s->ports == ports))
+            return s->conn;
+    }
+}
+
+tcp_conn_t *tcp_conn_for_segment_miss(const net_t *net, const tcp_segment_t *seg)
+{
+    tcp_conn_t *c =
+        tcp_conn_lookup(net, seg->dst_addr, seg->dst_port, seg->src_addr, seg->src_port);
+    if (seg->src_conn)
+        seg->src_conn->peer = c;
+    return c;
+}
+
+/* Puts slot into the first free place from its home on (no duplicates). */
+static void conn_table_place(net_t *net, tcp_conn_slot_t slot)
+{
+    size_t mask = net->conn_cap - 1;
+    size_t i = slot.home;
+    while (net->conn_slots[i].conn)
+        i = (i + 1) & mask;
+    net->conn_slots[i] = slot;
 }
 
 static void conn_table_grow(net_t *net)
 {
-    tcp_conn_t **old = net->conn_buckets;
+    tcp_conn_slot_t *old = net->conn_slots;
     size_t old_cap = net->conn_cap;
     net->conn_cap = old_cap ? old_cap * 2 : 64;
-    net->conn_buckets = xcalloc(net->conn_cap, sizeof *net->conn_buckets);
+    net->conn_slots = xcalloc(net->conn_cap, sizeof *net->conn_slots);
     for (size_t i = 0; i < old_cap; i++) {
-        for (tcp_conn_t *c = old[i], *next; c; c = next) {
-            next = c->hash_next;
-            size_t b = conn_bucket(net, c);
-            c->hash_next = net->conn_buckets[b];
-            net->conn_buckets[b] = c;
-        }
+        if (!old[i].conn)
+            continue;
+        tcp_conn_slot_t slot = old[i];
+        slot.home = (uint32_t)(conn_hash(slot.addrs, slot.ports) & (net->conn_cap - 1));
+        conn_table_place(net, slot);
     }
     free(old);
 }
 
+static void conn_table_add(net_t *net, tcp_conn_t *c)
+{
+    if (2 * (net->nconns + 1) > net->conn_cap)
+        conn_table_grow(net);
+    tcp_conn_slot_t slot;
+    slot.addrs = conn_addrs(c->local_addr, c->remote_addr);
+    slot.ports = conn_ports(c->local_port, c->remote_port);
+    slot.home = (uint32_t)(conn_hash(slot.addrs, slot.ports) & (net->conn_cap - 1));
+    slot.conn = c;
+    conn_table_place(net, slot);
+    net->nconns++;
+}
+
+/* Linear probing's deletion without tombstones: the slots after the hole
+ * that may not stay behind it (their home is not in (hole, j]) move up. */
 static void conn_table_remove(net_t *net, tcp_conn_t *c)
 {
-    tcp_conn_t **pp = &net->conn_buckets[conn_bucket(net, c)];
-    while (*pp && *pp != c)
-        pp = &(*pp)->hash_next;
-    if (!*pp)
-        panic("tcp: connection %llu missing from its table", (unsigned long long)c->id);
-    *pp = c->hash_next;
+    size_t mask = net->conn_cap - 1;
+    uint64_t addrs = conn_addrs(c->local_addr, c->remote_addr);
+    uint32_t ports = conn_ports(c->local_port, c->remote_port);
+    size_t i = conn_hash(addrs, ports) & mask;
+    while (net->conn_slots[i].conn != c) {
+        if (!net->conn_slots[i].conn)
+            panic("tcp: connection %llu missing from its table", (unsigned long long)c->id);
+        i = (i + 1) & mask;
+    }
+    for (size_t j = (i + 1) & mask; net->conn_slots[j].conn; j = (j + 1) & mask) {
+        size_t home = net->conn_slots[j].home;
+        /* home in the cyclic interval (i, j]: the slot stays. */
+        if (((j - home) & mask) < ((j - i) & mask))
+            continue;
+        net->conn_slots[i] = net->conn_slots[j];
+        i = j;
+    }
+    net->conn_slots[i].conn = NULL;
     net->nconns--;
 }
 
 tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, uint16_t rport,
                          bool client)
 {
-    tcp_conn_t *c = xcalloc(1, sizeof *c);
+    tcp_conn_t *c = net->conn_pool;
+    if (c) {
+        net->conn_pool = c->grave_next;
+        memset(c, 0, sizeof *c);
+    } else {
+        c = xcalloc(1, sizeof *c);
+    }
     c->net = net;
     c->host = h;
     c->remote = net_host_by_addr(net, raddr);
@@ -151,6 +207,7 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
     c->mss = net->mss;
     c->rcv_wnd = net->window;
     c->rto = TCP_RTO_INITIAL;
+    c->rto_base = TCP_RTO_INITIAL;
     c->timer_deadline = SIM_TIME_NEVER;
     /* RFC 9293 3.4.1: the initial sequence number is unpredictable; here it
      * comes from the world's PRNG, so a seed fixes it. */
@@ -158,12 +215,7 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
     c->snd_una = c->iss;
     c->snd_nxt = c->iss;
     c->sbuf_seq = c->iss + 1;
-    if (2 * (net->nconns + 1) > net->conn_cap)
-        conn_table_grow(net);
-    size_t b = conn_bucket(net, c);
-    c->hash_next = net->conn_buckets[b];
-    net->conn_buckets[b] = c;
-    net->nconns++;
+    conn_table_add(net, c);
     c->prev = net->conns_tail;
     if (net->conns_tail)
         net->conns_tail->next = c;
@@ -173,14 +225,31 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
     return c;
 }
 
+/* The struct goes to the net's pool, its send queue to the queue pool. */
 static void conn_free(tcp_conn_t *c)
 {
     for (tcp_ooo_t *o = c->ooo, *next; o; o = next) {
         next = o->next;
         free(o);
     }
-    free(c->sbuf);
-    free(c);
+    tcp_sbuf_release(c);
+    net_t *net = c->net;
+    c->grave_next = net->conn_pool;
+    net->conn_pool = c;
+}
+
+void tcp_pools_free(net_t *net)
+{
+    while (net->conn_pool) {
+        tcp_conn_t *c = net->conn_pool;
+        net->conn_pool = c->grave_next;
+        free(c);
+    }
+    while (net->sbuf_pool) {
+        void *mem = net->sbuf_pool;
+        memcpy(&net->sbuf_pool, mem, sizeof net->sbuf_pool);
+        free(mem);
+    }
 }
 
 void tcp_conn_release(tcp_conn_t *c)
@@ -319,8 +388,8 @@ void tcp_free_all(net_t *net)
         tcp_conn_release(net->conns_head);
     net->depth--;
     tcp_reap(net);
-    free(net->conn_buckets);
-    net->conn_buckets = NULL;
+    free(net->conn_slots);
+    net->conn_slots = NULL;
     net->conn_cap = 0;
 }
 

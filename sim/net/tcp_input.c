@@ -20,6 +20,10 @@ static void passive_open(net_t *net, host_t *h, const tcp_segment_t *seg)
     tcp_conn_t *c = tcp_conn_new(net, h, seg->src_addr, seg->dst_port, seg->src_port, false);
     /* The connecting side numbered the connection; both ends share it. */
     c->id = seg->session ? seg->session : net->next_conn_id++;
+    /* Each end guesses the other for the segments to come. */
+    c->peer = seg->src_conn;
+    if (seg->src_conn)
+        seg->src_conn->peer = c;
     c->stats.segments_received++;
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
@@ -65,7 +69,7 @@ static size_t ack_advance(tcp_conn_t *c, uint32_t ack)
      * with the backoff forgotten. */
     c->retries = 0;
     c->dupacks = 0;
-    c->rto = tcp_rto_base(c);
+    c->rto = c->rto_base;
     if (c->snd_una == c->snd_nxt)
         tcp_timer_stop(c);
     else
@@ -125,34 +129,10 @@ static bool notify_established(tcp_conn_t *c)
     return !c->dead;
 }
 
-/* RFC 9293 3.10.7.4 fifth, in the states after the handshake. */
-static bool input_ack_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
+/* The state step once an acceptable ACK was taken (RFC 9293 3.10.7.4
+ * fifth, per state): false when the rest of the segment is to be ignored. */
+static bool after_ack(tcp_conn_t *c)
 {
-    if (SEQ_GT(seg->ack, c->snd_nxt)) {
-        c->ack_now = true; /* it acknowledges something not yet sent */
-        return false;
-    }
-    size_t acked = 0;
-    if (SEQ_GT(seg->ack, c->snd_una)) {
-        acked = ack_advance(c, seg->ack);
-        if (c->recovering && SEQ_LT(c->snd_una, c->recover))
-            tcp_retransmit(c, "partial ACK"); /* RFC 6582 3.2 step 5: the next hole */
-        else
-            c->recovering = false;
-    } else if (is_duplicate_ack(c, seg)) {
-        /* RFC 5681 3.2: fast retransmit. */
-        if (++c->dupacks == TCP_DUPACK_THRESHOLD && !c->recovering) {
-            c->recovering = true;
-            c->recover = c->snd_nxt;
-            tcp_retransmit(c, "3 duplicate ACKs");
-        }
-    }
-    window_update(c, seg);
-    if (acked && !c->detached && c->cb.on_acked) {
-        c->cb.on_acked(c, acked, c->ctx);
-        if (c->dead)
-            return false;
-    }
     bool fin_acked = c->fin_sent && c->snd_una == c->snd_nxt;
     switch (c->state) {
     case TCP_FIN_WAIT_1:
@@ -181,6 +161,37 @@ static bool input_ack_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
         return false;
     }
     return false;
+}
+
+/* RFC 9293 3.10.7.4 fifth, in the states after the handshake. */
+static bool input_ack_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
+{
+    if (SEQ_GT(seg->ack, c->snd_nxt)) {
+        c->ack_now = true; /* it acknowledges something not yet sent */
+        return false;
+    }
+    size_t acked = 0;
+    if (SEQ_GT(seg->ack, c->snd_una)) {
+        acked = ack_advance(c, seg->ack);
+        if (c->recovering && SEQ_LT(c->snd_una, c->recover))
+            tcp_retransmit(c, "partial ACK"); /* RFC 6582 3.2 step 5: the next hole */
+        else
+            c->recovering = false;
+    } else if (is_duplicate_ack(c, seg)) {
+        /* RFC 5681 3.2: fast retransmit. */
+        if (++c->dupacks == TCP_DUPACK_THRESHOLD && !c->recovering) {
+            c->recovering = true;
+            c->recover = c->snd_nxt;
+            tcp_retransmit(c, "3 duplicate ACKs");
+        }
+    }
+    window_update(c, seg);
+    if (acked && !c->detached && c->cb.on_acked) {
+        c->cb.on_acked(c, acked, c->ctx);
+        if (c->dead)
+            return false;
+    }
+    return after_ack(c);
 }
 
 /* False when the rest of the segment is to be ignored. */
@@ -463,15 +474,59 @@ static void input_synchronized(tcp_conn_t *c, const tcp_segment_t *seg)
     input_text(c, seg);
 }
 
+/*
+ * Header prediction, as BSD's tcp_input: in ESTABLISHED, the next segment in
+ * order with only ACK (and PSH), no hole held, no recovery going on, an ACK
+ * in [SND.UNA, SND.NXT] that is no duplicate, and text that fits the window.
+ * For such a segment the general path (input_synchronized) passes every
+ * check and takes exactly these steps in this order; this one only skips
+ * the checks. False, before anything changed: take the general path.
+ */
+static bool input_predicted(tcp_conn_t *c, const tcp_segment_t *seg)
+{
+    if (c->state != TCP_ESTABLISHED || (seg->flags & ~TCP_PSH) != TCP_ACK ||
+        seg->seq != c->rcv_nxt || c->ooo || c->recovering || c->rcv_wnd == 0 ||
+        seg->len > c->rcv_wnd || SEQ_GT(seg->ack, c->snd_nxt) || SEQ_LT(seg->ack, c->snd_una))
+        return false;
+    size_t acked = 0;
+    if (seg->ack != c->snd_una)
+        acked = ack_advance(c, seg->ack);
+    else if (is_duplicate_ack(c, seg))
+        return false;
+    window_update(c, seg);
+    if (acked && !c->detached && c->cb.on_acked) {
+        c->cb.on_acked(c, acked, c->ctx);
+        if (c->dead)
+            return true;
+    }
+    if (c->state != TCP_ESTABLISHED) {
+        /* A callback changed the state: the general steps from here. In
+         * ESTABLISHED after_ack has nothing to do and lets the text in. */
+        if (after_ack(c))
+            input_text(c, seg);
+        return true;
+    }
+    if (seg->len == 0)
+        return true;
+    c->ack_now = true;
+    /* No ooo_drain: no hole was held, and only a segment arriving adds one. */
+    deliver(c, seg->payload, seg->len);
+    return true;
+}
+
 void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg)
 {
-    tcp_conn_t *c =
-        tcp_conn_lookup(net, seg->dst_addr, seg->dst_port, seg->src_addr, seg->src_port);
+    tcp_conn_t *c = tcp_conn_for_segment(net, seg);
     if (!c) {
         input_no_connection(net, h, seg);
         return;
     }
     c->stats.segments_received++;
+    if (!net->predict_off && input_predicted(c, seg)) {
+        if (!c->dead)
+            tcp_output(c);
+        return;
+    }
     switch (c->state) {
     case TCP_SYN_SENT:
         input_syn_sent(c, seg);

@@ -62,6 +62,10 @@ typedef struct tcp_segment {
     host_t *dst_host; /* on the wire: the host it goes to */
     sched_id_t event;
     uint64_t session;
+    /* The sending connection (NULL for a reset reply) and its guess at the
+     * receiving one (tcp_conn_for_segment checks the guess). Connection
+     * structs are pooled until net_free, so both stay readable. */
+    tcp_conn_t *src_conn, *dst_conn;
     uint16_t service_port;
     uint32_t src_addr, dst_addr;
     uint16_t src_port, dst_port;
@@ -72,6 +76,15 @@ typedef struct tcp_segment {
     uint32_t cap; /* room for payload bytes */
     uint8_t payload[];
 } tcp_segment_t;
+
+/* A slot of the connection table; conn NULL: empty. home: the slot the
+ * hash names, kept so that deleting and growing do not hash again. */
+typedef struct tcp_conn_slot {
+    uint64_t addrs; /* local << 32 | remote */
+    uint32_t ports; /* local << 16 | remote */
+    uint32_t home;
+    tcp_conn_t *conn;
+} tcp_conn_slot_t;
 
 typedef struct tcp_listener {
     struct tcp_listener *next;
@@ -98,56 +111,65 @@ typedef struct tcp_ooo {
     uint8_t data[];
 } tcp_ooo_t;
 
+/*
+ * Laid out by use: the first cache line holds what every arriving segment
+ * checks (the 4-tuple, dead, state and the flags), the next two what the
+ * sequence and queue work per segment reads and writes; what only opening,
+ * ending or tracing uses comes last.
+ */
 struct tcp_conn {
+    /* line 0: who, and the checks every segment makes */
     net_t *net;
-    tcp_conn_t *prev, *next; /* the net's connections, in creation order */
-    tcp_conn_t *hash_next;
-    tcp_conn_t *grave_next;
     host_t *host;
-    host_t *remote; /* NULL when no host has remote_addr */
+    host_t *remote;        /* NULL when no host has remote_addr */
     struct link_dir *link; /* host to remote, once a segment went that way */
     uint32_t local_addr, remote_addr;
     uint16_t local_port, remote_port, service_port;
+    bool dead;        /* released: unlinked, to be freed */
     bool client;
-    uint64_t id;
-    tcp_state_t state;
-    tcp_callbacks_t cb;
-    void *ctx;
     bool accepted;    /* passive side: the acceptor has it */
     bool detached;    /* the owner had its last callback */
-    bool dead;        /* released: unlinked, to be freed */
     bool shut_wr;     /* tcp_shutdown: FIN after the queued data */
     bool user_closed; /* tcp_close: no more data for the owner */
     bool fin_sent, fin_received;
     bool ack_now;
+    bool have_rtt;
+    bool rtt_timing;
+    bool recovering; /* after a loss, until snd_una reaches recover */
+    tcp_state_t state;
+    /* line 1: RFC 9293 3.3.1 send and receive sequence variables */
     uint32_t mss, rcv_wnd;
-    /* RFC 9293 3.3.1 send sequence variables */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2;
+    uint32_t rcv_nxt;
+    uint32_t sbuf_seq;
+    uint32_t rtt_seq;
+    uint32_t recover;
+    int retries;
+    int dupacks;
+    tcp_conn_t *peer; /* the connection our segments reached last; a guess */
     /* Queued data from sequence sbuf_seq: bytes sbuf[sbuf_head .. sbuf_end). */
     uint8_t *sbuf;
     size_t sbuf_head, sbuf_end, sbuf_cap;
-    uint32_t sbuf_seq;
-    /* receive sequence variables */
-    uint32_t irs, rcv_nxt;
     tcp_ooo_t *ooo;
-    size_t ooo_bytes;
+    uint64_t id;
+    void *ctx;
     /* RFC 6298 retransmission timer and round-trip estimate */
     sim_time_t rto, srtt, rttvar;
-    bool have_rtt;
-    bool rtt_timing;
-    uint32_t rtt_seq;
+    sim_time_t rto_base; /* tcp_rto_base of the estimate, kept with it */
     sim_time_t rtt_start;
-    int retries;
-    int dupacks;
-    bool recovering; /* after a loss, until snd_una reaches recover */
-    uint32_t recover;
     /* One timer per connection; its meaning depends on the state. The
      * scheduled event may be earlier than the deadline (it then re-arms). */
     sim_time_t timer_deadline;
     sched_id_t timer_event;
     sim_time_t timer_event_at;
     sched_id_t output_event;
+    tcp_callbacks_t cb;
     tcp_stats_t stats;
+    /* rarely used */
+    tcp_conn_t *prev, *next; /* the net's connections, in creation order */
+    tcp_conn_t *grave_next;
+    uint32_t irs;
+    size_t ooo_bytes;
     char remote_label[16]; /* the remote address when no host has it */
 };
 
@@ -163,13 +185,22 @@ struct net {
     size_t nlinks, links_cap;
     tcp_segment_t *flight_head, *flight_tail;
     tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
+    /* Spare connection structs (linked by grave_next) and send queues of
+     * TCP_SBUF_FIRST_CAP bytes (linked through their first bytes): every
+     * transaction opens and ends a connection, so these are reused, not
+     * given back to malloc. */
+    tcp_conn_t *conn_pool;
+    void *sbuf_pool;
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
-    tcp_conn_t **conn_buckets;
+    /* Open addressing (linear probing, at most half full) with the 4-tuple
+     * in the slot: a probe that does not match touches no connection. */
+    struct tcp_conn_slot *conn_slots;
     size_t nconns, conn_cap;
     tcp_conn_t *graveyard;
     uint64_t next_conn_id;
     int depth;
+    bool predict_off; /* tests: every segment takes tcp_input's general path */
     tcp_state_fn observer;
     void *observer_ctx;
 };
@@ -178,8 +209,21 @@ struct net {
 /* Segments up to a default MSS of payload are reused, not freed: one goes
  * out and one comes in for every few bytes the simulation moves. */
 #define NET_SEGMENT_POOL_CAP NET_DEFAULT_MSS
-/* A segment with room for len payload bytes, every field zero but cap. */
-tcp_segment_t *net_segment_new(net_t *net, uint32_t len);
+/* A segment with room for len payload bytes (net_segment_alloc: a new one,
+ * not from the pool). Only net, len and cap are set:
+ * the caller writes session, service_port, the addresses, ports, seq, ack,
+ * window and flags (the wire fields prev, next, dst_host and event are
+ * net_transmit's). */
+tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len);
+static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
+{
+    tcp_segment_t *seg = net->segment_pool;
+    if (len > NET_SEGMENT_POOL_CAP || !seg)
+        return net_segment_alloc(net, len);
+    net->segment_pool = seg->next;
+    seg->len = len; /* net and cap stay from the first use */
+    return seg;
+}
 /* Gives back a segment that is not on the wire. */
 void net_segment_free(net_t *net, tcp_segment_t *seg);
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either
@@ -190,14 +234,37 @@ void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
 void net_transmit_conn(tcp_conn_t *c, tcp_segment_t *seg);
 /* The name of the host with addr, or the dotted quad written into buf. */
 const char *net_addr_label(const net_t *net, uint32_t addr, char buf[16]);
-void net_enter(net_t *net);
-void net_leave(net_t *net);
+static inline void net_enter(net_t *net)
+{
+    net->depth++;
+}
+
+void tcp_reap(net_t *net);
+
+static inline void net_leave(net_t *net)
+{
+    if (--net->depth == 0 && net->graveyard)
+        tcp_reap(net);
+}
 
 /* tcp.c */
 const char *tcp_flags_name(unsigned flags);
 void tcp_set_state(tcp_conn_t *c, tcp_state_t to);
 tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, uint32_t raddr,
                             uint16_t rport);
+/* The connection seg arrives for, as tcp_conn_lookup finds it: the sender's
+ * guess when it is live and has seg's 4-tuple (4-tuples of live
+ * connections are unique, so it is the same answer), else the table; a
+ * miss (tcp_conn_for_segment_miss) teaches the sender the answer. */
+tcp_conn_t *tcp_conn_for_segment_miss(const net_t *net, const tcp_segment_t *seg);
+static inline tcp_conn_t *tcp_conn_for_segment(const net_t *net, const tcp_segment_t *seg)
+{
+    tcp_conn_t *c = seg->dst_conn;
+    if (c && !c->dead && c->local_port == seg->dst_port && c->remote_port == seg->src_port &&
+        c->local_addr == seg->dst_addr && c->remote_addr == seg->src_addr)
+        return c;
+    return tcp_conn_for_segment_miss(net, seg);
+}
 tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, uint16_t rport,
                          bool client);
 tcp_listener_t *tcp_listener_find(const host_t *h, uint16_t port);
@@ -209,8 +276,8 @@ void tcp_conn_fail(tcp_conn_t *c, tcp_error_t err);
  * detached. Releases c unless it is in TIME-WAIT. */
 void tcp_conn_finish(tcp_conn_t *c);
 void tcp_conn_event(const tcp_conn_t *c, trace_kind_t kind, const char *text);
-/* Frees the connections released inside the entry point that just ended. */
-void tcp_reap(net_t *net);
+/* tcp_reap (declared above net_leave) frees the connections released
+ * inside the entry point that just ended. */
 /* Every connection on h is lost (net_host_crash). */
 void tcp_host_crashed(net_t *net, host_t *h);
 /* Frees everything TCP holds, without callbacks (net_free). */
@@ -240,17 +307,36 @@ void tcp_timer_stop(tcp_conn_t *c);
 void tcp_rtt_sample(tcp_conn_t *c, sim_time_t r);
 /* The RTO from the estimate, without backoff. */
 sim_time_t tcp_rto_base(const tcp_conn_t *c);
-size_t tcp_sbuf_len(const tcp_conn_t *c);
+static inline size_t tcp_sbuf_len(const tcp_conn_t *c)
+{
+    return c->sbuf_end - c->sbuf_head;
+}
+
 /* Data bytes sent and not acknowledged. */
-size_t tcp_data_in_flight(const tcp_conn_t *c);
-/* Drops n acknowledged bytes from the front of the send queue. */
+static inline size_t tcp_data_in_flight(const tcp_conn_t *c)
+{
+    uint32_t data_nxt = c->snd_nxt - (uint32_t)c->fin_sent;
+    return SEQ_GT(data_nxt, c->sbuf_seq) ? (size_t)(data_nxt - c->sbuf_seq) : 0;
+}
+
+/* The first room a send queue gets; queues of this size are pooled. */
+#define TCP_SBUF_FIRST_CAP 4096u
+/* Gives back the pooled send queues and connection structs (net_free). */
+void tcp_pools_free(net_t *net);
 /*
  * Frees the send queue's memory once nothing more can be sent or resent (all
  * of it acknowledged, our FIN too): a connection in TIME_WAIT keeps only its
  * state, as real stacks do, so thousands of them cost little.
  */
 void tcp_sbuf_release(tcp_conn_t *c);
-void tcp_sbuf_consume(tcp_conn_t *c, size_t n);
+/* Drops n acknowledged bytes from the front of the send queue. */
+static inline void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
+{
+    c->sbuf_head += n;
+    c->sbuf_seq += (uint32_t)n;
+    if (c->sbuf_head == c->sbuf_end)
+        c->sbuf_head = c->sbuf_end = 0;
+}
 void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len);
 
 #endif

@@ -15,15 +15,25 @@
 
 /* --- the send queue --------------------------------------------------------- */
 
-size_t tcp_sbuf_len(const tcp_conn_t *c)
+/* Room for a send queue: queues of the first size come from the net's pool. */
+static uint8_t *sbuf_mem_get(net_t *net, size_t cap)
 {
-    return c->sbuf_end - c->sbuf_head;
+    if (cap == TCP_SBUF_FIRST_CAP && net->sbuf_pool) {
+        void *mem = net->sbuf_pool;
+        memcpy(&net->sbuf_pool, mem, sizeof net->sbuf_pool);
+        return mem;
+    }
+    return xmalloc(cap);
 }
 
-size_t tcp_data_in_flight(const tcp_conn_t *c)
+static void sbuf_mem_put(net_t *net, uint8_t *mem, size_t cap)
 {
-    uint32_t data_nxt = c->fin_sent ? c->snd_nxt - 1 : c->snd_nxt;
-    return SEQ_GT(data_nxt, c->sbuf_seq) ? (size_t)(data_nxt - c->sbuf_seq) : 0;
+    if (cap != TCP_SBUF_FIRST_CAP) {
+        free(mem);
+        return;
+    }
+    memcpy(mem, &net->sbuf_pool, sizeof net->sbuf_pool);
+    net->sbuf_pool = mem;
 }
 
 void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len)
@@ -33,13 +43,14 @@ void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len)
         if (c->sbuf_head >= live && c->sbuf_cap - live >= len) {
             memmove(c->sbuf, c->sbuf + c->sbuf_head, live);
         } else {
-            size_t cap = c->sbuf_cap ? c->sbuf_cap : 4096;
+            size_t cap = c->sbuf_cap ? c->sbuf_cap : TCP_SBUF_FIRST_CAP;
             while (cap < live + len)
                 cap *= 2;
-            uint8_t *nb = xmalloc(cap);
+            uint8_t *nb = sbuf_mem_get(c->net, cap);
             if (live)
                 memcpy(nb, c->sbuf + c->sbuf_head, live);
-            free(c->sbuf);
+            if (c->sbuf)
+                sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
             c->sbuf = nb;
             c->sbuf_cap = cap;
         }
@@ -50,17 +61,10 @@ void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len)
     c->sbuf_end += len;
 }
 
-void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
-{
-    c->sbuf_head += n;
-    c->sbuf_seq += (uint32_t)n;
-    if (c->sbuf_head == c->sbuf_end)
-        c->sbuf_head = c->sbuf_end = 0;
-}
-
 void tcp_sbuf_release(tcp_conn_t *c)
 {
-    free(c->sbuf);
+    if (c->sbuf)
+        sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
     c->sbuf = NULL;
     c->sbuf_head = c->sbuf_end = c->sbuf_cap = 0;
 }
@@ -96,6 +100,8 @@ static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint
 {
     tcp_segment_t *seg = net_segment_new(c->net, len);
     seg->session = c->id;
+    seg->src_conn = c;
+    seg->dst_conn = c->peer;
     seg->service_port = c->service_port;
     seg->src_addr = c->local_addr;
     seg->dst_addr = c->remote_addr;
@@ -104,6 +110,7 @@ static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint
     seg->seq = seq;
     seg->flags = (uint8_t)flags;
     seg->window = (uint16_t)c->rcv_wnd;
+    seg->ack = 0;
     if (flags & TCP_ACK) {
         seg->ack = c->rcv_nxt;
         c->ack_now = false;
@@ -160,15 +167,19 @@ void tcp_send_reset_reply(net_t *net, host_t *h, const tcp_segment_t *seg)
         return;
     tcp_segment_t *r = net_segment_new(net, 0);
     r->session = seg->session;
+    r->src_conn = r->dst_conn = NULL;
     r->service_port = seg->service_port;
     r->src_addr = seg->dst_addr;
     r->dst_addr = seg->src_addr;
     r->src_port = seg->dst_port;
     r->dst_port = seg->src_port;
+    r->window = 0;
     if (seg->flags & TCP_ACK) {
         r->seq = seg->ack;
+        r->ack = 0;
         r->flags = TCP_RST;
     } else {
+        r->seq = 0;
         r->ack = seg->seq + seg->len + !!(seg->flags & TCP_SYN) + !!(seg->flags & TCP_FIN);
         r->flags = TCP_RST | TCP_ACK;
     }
@@ -177,6 +188,8 @@ void tcp_send_reset_reply(net_t *net, host_t *h, const tcp_segment_t *seg)
 
 static void output_data(tcp_conn_t *c)
 {
+    if (c->sbuf_end == c->sbuf_head)
+        return; /* nothing queued: the common case after an ACK */
     for (;;) {
         size_t flight = tcp_data_in_flight(c);
         size_t unsent = tcp_sbuf_len(c) - flight;
@@ -388,15 +401,18 @@ static void timer_fire(void *arg)
 
 void tcp_rtt_sample(tcp_conn_t *c, sim_time_t r)
 {
+    /* Every value here is >= 0 (r is a time since a send), so unsigned
+     * shifts give the same quotients as the signed divisions. */
     if (!c->have_rtt) {
         c->srtt = r;
-        c->rttvar = r / 2;
+        c->rttvar = (sim_time_t)((uint64_t)r >> 1);
         c->have_rtt = true;
-        return;
+    } else {
+        sim_time_t delta = c->srtt > r ? c->srtt - r : r - c->srtt;
+        c->rttvar = (sim_time_t)((uint64_t)(3 * c->rttvar + delta) >> 2);
+        c->srtt = (sim_time_t)((uint64_t)(7 * c->srtt + r) >> 3);
     }
-    sim_time_t delta = c->srtt > r ? c->srtt - r : r - c->srtt;
-    c->rttvar = (3 * c->rttvar + delta) / 4;
-    c->srtt = (7 * c->srtt + r) / 8;
+    c->rto_base = tcp_rto_base(c);
 }
 
 sim_time_t tcp_rto_base(const tcp_conn_t *c)
