@@ -96,6 +96,41 @@ START_TEST(test_pools_reuse_cleared)
 }
 END_TEST
 
+/* A burst bigger than the pools: what comes back beyond NET_POOL_MAX_SPARES
+ * segments and send queues goes back to malloc, the rest is kept. */
+START_TEST(test_pools_bounded)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    host_t *h = net_host_add(net, "a", 0x0A000001u);
+    enum { N = NET_POOL_MAX_SPARES + 500 };
+    tcp_conn_t **c = calloc(N, sizeof *c);
+    tcp_segment_t **seg = calloc(N, sizeof *seg);
+    for (int i = 0; i < N; i++) {
+        c[i] = tcp_conn_new(net, h, 0x0B000001u, (uint16_t)(1024 + i), 25, true);
+        tcp_sbuf_append(c[i], "x", 1);
+        seg[i] = net_segment_new(net, 100);
+    }
+    ck_assert_uint_eq(net->segment_spares, 0);
+    ck_assert_uint_eq(net->sbuf_spares, 0);
+    for (int i = 0; i < N; i++) {
+        tcp_conn_release(c[i]);
+        net_segment_free(net, seg[i]);
+    }
+    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES);
+    ck_assert_uint_eq(net->sbuf_spares, NET_POOL_MAX_SPARES);
+    /* Taking from the pools counts down. */
+    tcp_segment_t *again = net_segment_new(net, 10);
+    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES - 1);
+    net_segment_free(net, again);
+    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES);
+    free(c);
+    free(seg);
+    net_free(net);
+    sim_free(sim);
+}
+END_TEST
+
 /* The receiving connection of a segment: the sender's guess only when it is
  * live and has the segment's 4-tuple, else the table (which then teaches the
  * sender); the answer is always tcp_conn_lookup's. */
@@ -185,6 +220,7 @@ Suite *net_table_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_conn_table_matches_model, 0, 3);
     tcase_add_test(tc, test_pools_reuse_cleared);
+    tcase_add_test(tc, test_pools_bounded);
     tcase_add_test(tc, test_conn_for_segment_checks_the_guess);
     tcase_add_test(tc, test_rtt_sample_matches_rfc);
     suite_add_tcase(s, tc);

@@ -343,12 +343,13 @@ tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
 
 void net_segment_free(net_t *net, tcp_segment_t *seg)
 {
-    if (seg->cap != NET_SEGMENT_POOL_CAP) {
+    if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_POOL_MAX_SPARES) {
         free(seg);
         return;
     }
     seg->next = net->segment_pool;
     net->segment_pool = seg;
+    net->segment_spares++;
 }
 
 static void segment_event(net_t *net, trace_kind_t kind, const char *sender,

@@ -185,12 +185,14 @@ struct net {
     size_t nlinks, links_cap;
     tcp_segment_t *flight_head, *flight_tail;
     tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
+    size_t segment_spares;       /* how many; at most NET_POOL_MAX_SPARES */
     /* Spare connection structs (linked by grave_next) and send queues of
      * TCP_SBUF_FIRST_CAP bytes (linked through their first bytes): every
      * transaction opens and ends a connection, so these are reused, not
      * given back to malloc. */
     tcp_conn_t *conn_pool;
     void *sbuf_pool;
+    size_t sbuf_spares; /* at most NET_POOL_MAX_SPARES */
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
     /* Open addressing (linear probing, at most half full) with the 4-tuple
@@ -209,6 +211,10 @@ struct net {
 /* Segments up to a default MSS of payload are reused, not freed: one goes
  * out and one comes in for every few bytes the simulation moves. */
 #define NET_SEGMENT_POOL_CAP NET_DEFAULT_MSS
+/* The pools keep at most this many spare segments and send queues: enough for
+ * the churn of thousands of connections, while a burst (ten thousand
+ * connections at once) gives its memory back to malloc when it is over. */
+#define NET_POOL_MAX_SPARES 1024u
 /* A segment with room for len payload bytes (net_segment_alloc: a new one,
  * not from the pool). Only net, len and cap are set:
  * the caller writes session, service_port, the addresses, ports, seq, ack,
@@ -221,6 +227,7 @@ static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
     if (len > NET_SEGMENT_POOL_CAP || !seg)
         return net_segment_alloc(net, len);
     net->segment_pool = seg->next;
+    net->segment_spares--;
     seg->len = len; /* net and cap stay from the first use */
     return seg;
 }

@@ -21,6 +21,7 @@ static uint8_t *sbuf_mem_get(net_t *net, size_t cap)
     if (cap == TCP_SBUF_FIRST_CAP && net->sbuf_pool) {
         void *mem = net->sbuf_pool;
         memcpy(&net->sbuf_pool, mem, sizeof net->sbuf_pool);
+        net->sbuf_spares--;
         return mem;
     }
     return xmalloc(cap);
@@ -28,12 +29,13 @@ static uint8_t *sbuf_mem_get(net_t *net, size_t cap)
 
 static void sbuf_mem_put(net_t *net, uint8_t *mem, size_t cap)
 {
-    if (cap != TCP_SBUF_FIRST_CAP) {
+    if (cap != TCP_SBUF_FIRST_CAP || net->sbuf_spares >= NET_POOL_MAX_SPARES) {
         free(mem);
         return;
     }
     memcpy(mem, &net->sbuf_pool, sizeof net->sbuf_pool);
     net->sbuf_pool = mem;
+    net->sbuf_spares++;
 }
 
 void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len)

@@ -35,8 +35,13 @@ struct service_listener {
     service_conn_t *sessions;
     /* Ended sessions kept for the next ones, with their output buffers: no malloc per accept. */
     service_conn_t *spare;
+    size_t nspare;
 };
 
+/* At most this many spares per listener: enough for a thousand clients that
+ * end and start sessions together, while a burst of ten thousand gives its
+ * memory back when it is over. */
+#define SPARES_MAX 1024
 /* A spare keeps an output buffer up to this size; a bigger one goes back to the allocator. */
 #define SPARE_OUT_MAX 4096
 /* Room for a client name a spare can take without a new allocation. */
@@ -62,12 +67,18 @@ buf_t *service_conn_out(service_conn_t *sc)
     return &sc->out;
 }
 
+static void spare_free(service_conn_t *sc);
+
 static void conn_free(service_conn_t *sc)
 {
     watchdog_stop(&sc->idle);
     *sc->pprev = sc->next;
     if (sc->next)
         sc->next->pprev = sc->pprev;
+    if (sc->listener->nspare >= SPARES_MAX) {
+        spare_free(sc);
+        return;
+    }
     if (!sc->ops->reopen) {
         sc->ops->free(sc->engine);
         sc->engine = NULL;
@@ -78,6 +89,7 @@ static void conn_free(service_conn_t *sc)
         buf_reset(&sc->out);
     sc->next = sc->listener->spare;
     sc->listener->spare = sc;
+    sc->listener->nspare++;
 }
 
 static void spare_free(service_conn_t *sc)
@@ -94,6 +106,7 @@ static service_conn_t *conn_alloc(service_listener_t *l, size_t name_len)
     service_conn_t *sc = l->spare;
     if (sc) {
         l->spare = sc->next;
+        l->nspare--;
         if (sc->name_cap >= name_len)
             return sc;
         /* Too small: replaced, so the spares never outnumber the sessions there were at once. */
@@ -203,7 +216,7 @@ void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, v
     if (s->nlisteners == ARRAY_LEN(s->listeners))
         panic("service_listen: %s has too many services", s->host_name);
     service_listener_t *l = xcalloc(1, sizeof *l);
-    *l = (service_listener_t){s, ops, arg, NULL, NULL};
+    *l = (service_listener_t){s, ops, arg, NULL, NULL, 0};
     tcp_listen(s->world->net, s->host, port, on_accept, l);
     s->listeners[s->nlisteners++] = l;
 }
