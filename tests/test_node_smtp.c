@@ -14,6 +14,7 @@
 #include "mail/message.h"
 #include "node/accounting.h"
 #include "node/node_private.h"
+#include "node/service.h"
 #include "node_fixture.h"
 #include "proto/smtp_ext.h"
 
@@ -670,6 +671,32 @@ END_TEST
  * message arrives as it was written, though each submission takes the
  * engine and buffers the one before it left.
  */
+/* A burst of sessions bigger than the spares: 1,024 are kept, the rest freed. */
+START_TEST(test_spare_sessions_bounded)
+{
+    enum { N = 1100 };
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    char err[200], host[64];
+    const char *lines[] = {"QUIT"};
+    for (uint32_t i = 0; i < N; i++) {
+        snprintf(host, sizeof host, "burst%u.example", i);
+        user_agent_t *a =
+            world_add_agent(f.w, host, 0x0A100000u + i, NULL, NULL, NULL, err, sizeof err);
+        ck_assert_msg(a != NULL, "%s", err);
+        ck_assert(agent_session(a, "mail.roberto.example", 25, lines, 1, err, sizeof err));
+    }
+    world_run_until(f.w, 10 * SIM_MIN);
+    ck_assert_uint_eq(service_spare_count(f.roberto_srv), 1024);
+    /* The next session takes a spare and gives it back. */
+    ck_assert(agent_session(f.alice_pc, "mail.roberto.example", 25, lines, 1, err, sizeof err));
+    world_run_until(f.w, 20 * SIM_MIN);
+    ck_assert_uint_eq(service_spare_count(f.roberto_srv), 1024);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_agent_sends_in_turn)
 {
     static const char *const bodies[] = {
@@ -748,6 +775,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_reply_format_by_hand);
     tcase_add_test(tc, test_labels_registered);
     tcase_add_test(tc, test_agent_sends_in_turn);
+    tcase_add_test(tc, test_spare_sessions_bounded);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -254,6 +254,14 @@ void service_crash_all(mail_server_t *s)
     }
 }
 
+size_t service_spare_count(const mail_server_t *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nlisteners; i++)
+        n += ((const service_listener_t *)s->listeners[i])->nspare;
+    return n;
+}
+
 void service_free_all(mail_server_t *s)
 {
     for (size_t i = 0; i < s->nlisteners; i++) {

@@ -39,6 +39,8 @@ void service_listen(mail_server_t *s, uint16_t port, const service_ops_t *ops, v
 void service_crash_all(mail_server_t *s);
 /* The server goes away: sessions and listeners are freed. */
 void service_free_all(mail_server_t *s);
+/* Ended sessions kept for reuse, over all of s's listeners (at most 1,024 a listener). */
+size_t service_spare_count(const mail_server_t *s);
 
 /*
  * Calls fn for each live session of the server whose service is ops, with
