@@ -719,6 +719,28 @@ START_TEST(test_first_8bit_every_place)
 }
 END_TEST
 
+/* Every length up to 200 with NUL, 0x80 or 0xff at every place, against the two-pass test. */
+START_TEST(test_ascii_text_every_place)
+{
+    static const uint8_t bad[] = {0x00, 0x80, 0xff, 0x7f, 0x01};
+    uint8_t data[200];
+    for (size_t len = 0; len <= sizeof data; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            for (size_t b = 0; b < ARRAY_LEN(bad); b++) {
+                for (size_t i = 0; i < sizeof data; i++)
+                    data[i] = (uint8_t)(' ' + i % 90);
+                if (at < len)
+                    data[at] = bad[b];
+                bool want = eightbit_is_7bit(data, len) && !memchr(data, 0, len);
+                ck_assert_msg(eightbit_is_ascii_text(data, len) == want,
+                              "len %zu, 0x%02x at %zu", len, bad[b], at);
+                ck_assert(want == (at == len || bad[b] == 0x7f || bad[b] == 0x01));
+            }
+        }
+    }
+}
+END_TEST
+
 Suite *mail_compose_suite(void)
 {
     Suite *s = suite_create("mail_compose");
@@ -737,6 +759,7 @@ Suite *mail_compose_suite(void)
     tcase_add_test(tc, test_address_value_generated);
     tcase_add_test(tc, test_message_id_cut);
     tcase_add_test(tc, test_first_8bit_every_place);
+    tcase_add_test(tc, test_ascii_text_every_place);
     suite_add_tcase(s, tc);
     return s;
 }
