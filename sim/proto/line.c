@@ -240,6 +240,12 @@ size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uin
     size_t run = 0; /* the start of the lines that can be kept as they stand */
     const uint8_t *lf;
     while (pos < len && (lf = memchr(in + pos, '\n', len - pos)) != NULL) {
+        /* The usual line: ends in CRLF, no leading dot, within the limit; it joins the run. */
+        const uint8_t *p = in + pos;
+        if (*p != '.' && lf > p && lf[-1] == '\r' && (size_t)(lf - p) <= limit + 1) {
+            pos = (size_t)(lf - in) + 1;
+            continue;
+        }
         size_t end = (size_t)(lf - in);
         bool cr = end > pos && in[end - 1] == '\r';
         size_t content = end - pos - (cr ? 1 : 0);
