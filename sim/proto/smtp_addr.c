@@ -181,19 +181,19 @@ bool smtp_domain_valid(const char *d, size_t len)
 
 /*
  * Octet classes of the usual mailbox, ASCII only: ATEXT is RFC 5322 3.2.3
- * atext, LETDIG RFC 5321 4.1.2 Let-dig. One row of the string per 16 octets,
- * each a digit whose low four bits are the class: 0 none, 1 atext, 3 atext
- * and Let-dig, 4 ".", 8 "@". Octets over 127 are past the string: 0.
+ * atext, LETDIG RFC 5321 4.1.2 Let-dig, LABEL a domain label's octet
+ * (Let-dig or "-"). One row of the string per 16 octets, each a digit whose
+ * low three bits are the classes. Octets over 127 are past the string: 0.
  */
-enum { PLAIN_ATEXT = 1, PLAIN_LETDIG = 2 };
+enum { PLAIN_ATEXT = 1, PLAIN_LETDIG = 2, PLAIN_LABEL = 4 };
 static const char plain_class[256] = "0000000000000000" /* 0x00 */
                                      "0000000000000000" /* 0x10 */
-                                     "0101111100110141" /*  !"#$%&'()*+,-./ */
-                                     "3333333333000101" /* 0123456789:;<=>? */
-                                     "8333333333333333" /* @A-O */
-                                     "3333333333300011" /* P-Z[\]^_ */
-                                     "1333333333333333" /* `a-o */
-                                     "3333333333311110" /* p-z{|}~ DEL */;
+                                     "0101111100110501" /*  !"#$%&'()*+,-./ */
+                                     "7777777777000101" /* 0123456789:;<=>? */
+                                     "0777777777777777" /* @A-O */
+                                     "7777777777700011" /* P-Z[\]^_ */
+                                     "1777777777777777" /* `a-o */
+                                     "7777777777711110" /* p-z{|}~ DEL */;
 
 static inline bool plain_is(unsigned char c, unsigned cls)
 {
@@ -221,7 +221,7 @@ size_t smtp_mailbox_plain(const char *m)
     /* the domain: labels of letters, digits and hyphens, none first or last */
     for (p++;;) {
         const unsigned char *label = p;
-        while (plain_is(*p, PLAIN_LETDIG) || *p == '-')
+        while (plain_is(*p, PLAIN_LABEL))
             p++;
         if (p == label || *label == '-' || p[-1] == '-')
             return 0;
