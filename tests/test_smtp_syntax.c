@@ -237,7 +237,7 @@ START_TEST(test_mailbox_plain)
 {
     static const char alphabet[] = "a-.@!1\"\xc3";
     size_t na = sizeof alphabet - 1;
-    char m[300];
+    char m[400]; /* the longest: 65 + 1 + 256 and the NUL */
     for (size_t len = 0; len <= 6; len++) {
         size_t total = 1;
         for (size_t i = 0; i < len; i++)
