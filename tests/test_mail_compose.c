@@ -719,6 +719,49 @@ START_TEST(test_first_8bit_every_place)
 }
 END_TEST
 
+/* The one-pass check as it was written first, octet by octet: the reference. */
+static bool plain_reference(const char *s, size_t len)
+{
+    static const uint64_t ascii_atom[2] = {UINT64_C(0xa3ffecfa00000000),
+                                           UINT64_C(0x7fffffffc7fffffe)};
+#define ATOM(c) ((unsigned char)(c) >= 128 || (ascii_atom[(unsigned char)(c) >> 6] >> ((c) & 63) & 1))
+    size_t i = 0;
+    char prev = '.';
+    for (; i < len && s[i] != '@'; i++) {
+        if (!ATOM(s[i]) || (s[i] == '.' && prev == '.'))
+            return false;
+        prev = s[i];
+    }
+    if (i + 1 >= len || prev == '.')
+        return false;
+    for (i++; i < len; i++)
+        if (!ATOM(s[i]))
+            return false;
+#undef ATOM
+    return true;
+}
+
+/* Every string of up to 7 octets from a small alphabet, against the reference. */
+START_TEST(test_plain_address_generated)
+{
+    static const char alphabet[] = "a.@(-\xc3\0";
+    size_t na = sizeof alphabet - 1;
+    char s[8];
+    for (size_t len = 0; len <= 7; len++) {
+        size_t total = 1;
+        for (size_t i = 0; i < len; i++)
+            total *= na;
+        for (size_t k = 0; k < total; k++) {
+            size_t v = k;
+            for (size_t i = 0; i < len; i++, v /= na)
+                s[i] = alphabet[v % na];
+            ck_assert_msg(addr_spec_is_plain(s, len) == plain_reference(s, len), "\"%.*s\"",
+                          (int)len, s);
+        }
+    }
+}
+END_TEST
+
 /* Every length up to 200 with NUL, 0x80 or 0xff at every place, against the two-pass test. */
 START_TEST(test_ascii_text_every_place)
 {
@@ -760,6 +803,7 @@ Suite *mail_compose_suite(void)
     tcase_add_test(tc, test_message_id_cut);
     tcase_add_test(tc, test_first_8bit_every_place);
     tcase_add_test(tc, test_ascii_text_every_place);
+    tcase_add_test(tc, test_plain_address_generated);
     suite_add_tcase(s, tc);
     return s;
 }
