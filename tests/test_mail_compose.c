@@ -18,6 +18,7 @@
 #include "mail/header.h"
 #include "mail/message.h"
 #include "mail/mime.h"
+#include "strings_fixture.h"
 #include "proto/line.h"
 
 /* --- generated inputs ---------------------------------------------------- */
@@ -746,15 +747,10 @@ START_TEST(test_plain_address_generated)
 {
     static const char alphabet[] = "a.@(-\xc3\0";
     size_t na = sizeof alphabet - 1;
-    char s[8];
+    char s[9];
     for (size_t len = 0; len <= 7; len++) {
-        size_t total = 1;
-        for (size_t i = 0; i < len; i++)
-            total *= na;
-        for (size_t k = 0; k < total; k++) {
-            size_t v = k;
-            for (size_t i = 0; i < len; i++, v /= na)
-                s[i] = alphabet[v % na];
+        for (size_t k = 0; k < strings_count(na, len); k++) {
+            strings_nth(s, alphabet, na, len, k);
             ck_assert_msg(addr_spec_is_plain(s, len) == plain_reference(s, len), "\"%.*s\"",
                           (int)len, s);
         }

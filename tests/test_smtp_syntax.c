@@ -10,6 +10,7 @@
 #include "proto/smtp_auth.h"
 #include "proto/smtp_ext.h"
 #include "proto/smtp_reply.h"
+#include "strings_fixture.h"
 
 /* --- paths, parameters, base64 ------------------------------------------- */
 
@@ -239,14 +240,8 @@ START_TEST(test_mailbox_plain)
     size_t na = sizeof alphabet - 1;
     char m[400]; /* the longest: 65 + 1 + 256 and the NUL */
     for (size_t len = 0; len <= 6; len++) {
-        size_t total = 1;
-        for (size_t i = 0; i < len; i++)
-            total *= na;
-        for (size_t k = 0; k < total; k++) {
-            size_t v = k;
-            for (size_t i = 0; i < len; i++, v /= na)
-                m[i] = alphabet[v % na];
-            m[len] = '\0';
+        for (size_t k = 0; k < strings_count(na, len); k++) {
+            strings_nth(m, alphabet, na, len, k);
             bool want = plain_reference(m);
             size_t got = smtp_mailbox_plain(m);
             ck_assert_msg(got == (want ? len : 0), "\"%s\": %zu", m, got);
