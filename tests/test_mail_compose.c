@@ -18,6 +18,7 @@
 #include "mail/header.h"
 #include "mail/message.h"
 #include "mail/mime.h"
+#include "strings_fixture.h"
 #include "proto/line.h"
 
 /* --- generated inputs ---------------------------------------------------- */
@@ -719,6 +720,66 @@ START_TEST(test_first_8bit_every_place)
 }
 END_TEST
 
+/* The one-pass check as it was written first, octet by octet: the reference. */
+static bool plain_reference(const char *s, size_t len)
+{
+    static const uint64_t ascii_atom[2] = {UINT64_C(0xa3ffecfa00000000),
+                                           UINT64_C(0x7fffffffc7fffffe)};
+#define ATOM(c) ((unsigned char)(c) >= 128 || (ascii_atom[(unsigned char)(c) >> 6] >> ((c) & 63) & 1))
+    size_t i = 0;
+    char prev = '.';
+    for (; i < len && s[i] != '@'; i++) {
+        if (!ATOM(s[i]) || (s[i] == '.' && prev == '.'))
+            return false;
+        prev = s[i];
+    }
+    if (i + 1 >= len || prev == '.')
+        return false;
+    for (i++; i < len; i++)
+        if (!ATOM(s[i]))
+            return false;
+#undef ATOM
+    return true;
+}
+
+/* Every string of up to 7 octets from a small alphabet, against the reference. */
+START_TEST(test_plain_address_generated)
+{
+    static const char alphabet[] = "a.@(-\xc3\0";
+    size_t na = sizeof alphabet - 1;
+    char s[9];
+    for (size_t len = 0; len <= 7; len++) {
+        for (size_t k = 0; k < strings_count(na, len); k++) {
+            strings_nth(s, alphabet, na, len, k);
+            ck_assert_msg(addr_spec_is_plain(s, len) == plain_reference(s, len), "\"%.*s\"",
+                          (int)len, s);
+        }
+    }
+}
+END_TEST
+
+/* Every length up to 200 with NUL, 0x80 or 0xff at every place, against the two-pass test. */
+START_TEST(test_ascii_text_every_place)
+{
+    static const uint8_t bad[] = {0x00, 0x80, 0xff, 0x7f, 0x01};
+    uint8_t data[200];
+    for (size_t len = 0; len <= sizeof data; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            for (size_t b = 0; b < ARRAY_LEN(bad); b++) {
+                for (size_t i = 0; i < sizeof data; i++)
+                    data[i] = (uint8_t)(' ' + i % 90);
+                if (at < len)
+                    data[at] = bad[b];
+                bool want = eightbit_is_7bit(data, len) && !memchr(data, 0, len);
+                ck_assert_msg(eightbit_is_ascii_text(data, len) == want,
+                              "len %zu, 0x%02x at %zu", len, bad[b], at);
+                ck_assert(want == (at == len || bad[b] == 0x7f || bad[b] == 0x01));
+            }
+        }
+    }
+}
+END_TEST
+
 Suite *mail_compose_suite(void)
 {
     Suite *s = suite_create("mail_compose");
@@ -737,6 +798,8 @@ Suite *mail_compose_suite(void)
     tcase_add_test(tc, test_address_value_generated);
     tcase_add_test(tc, test_message_id_cut);
     tcase_add_test(tc, test_first_8bit_every_place);
+    tcase_add_test(tc, test_ascii_text_every_place);
+    tcase_add_test(tc, test_plain_address_generated);
     suite_add_tcase(s, tc);
     return s;
 }

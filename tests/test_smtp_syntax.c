@@ -1,5 +1,6 @@
 /* SMTP syntax pieces: paths and parameters, base64 and PLAIN, reply formatting and assembly. */
 #include <check.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "proto/smtp_auth.h"
 #include "proto/smtp_ext.h"
 #include "proto/smtp_reply.h"
+#include "strings_fixture.h"
 
 /* --- paths, parameters, base64 ------------------------------------------- */
 
@@ -200,6 +202,65 @@ START_TEST(test_path_octets)
         ok = smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK;
         ck_assert_msg(ok == (letdig || c == '-' || c == '.' || c == ':'),
                       "address literal with octet %d: %d", c, ok);
+    }
+}
+END_TEST
+
+/* The usual mailbox, the slow way: the reference for smtp_mailbox_plain. */
+static bool plain_reference(const char *m)
+{
+    const char *at = strchr(m, '@');
+    if (!at)
+        return false;
+    size_t local = (size_t)(at - m), len = strlen(m);
+    if (local == 0 || local > SMTP_LOCAL_MAX || len - local - 1 > SMTP_DOMAIN_MAX ||
+        len + 2 > SMTP_PATH_MAX || m[0] == '.' || at[-1] == '.')
+        return false;
+    for (const char *p = m; p < at; p++) {
+        bool atext = isalnum((unsigned char)*p) || (*p && strchr("!#$%&'*+-/=?^_`{|}~", *p));
+        if (!(atext || (*p == '.' && p[1] != '.')))
+            return false;
+    }
+    const char *d = at + 1;
+    if (!*d || d[0] == '-' || d[0] == '.' || m[len - 1] == '-' || m[len - 1] == '.')
+        return false;
+    for (const char *p = d; *p; p++) {
+        if (isalnum((unsigned char)*p) || (*p == '-'))
+            continue;
+        if (*p != '.' || p[-1] == '-' || p[1] == '-' || p[1] == '.')
+            return false;
+    }
+    return true;
+}
+
+/* Every string of up to 6 octets from a small alphabet, and lengths at the limits. */
+START_TEST(test_mailbox_plain)
+{
+    static const char alphabet[] = "a-.@!1\"\xc3";
+    size_t na = sizeof alphabet - 1;
+    char m[400]; /* the longest: 65 + 1 + 256 and the NUL */
+    for (size_t len = 0; len <= 6; len++) {
+        for (size_t k = 0; k < strings_count(na, len); k++) {
+            strings_nth(m, alphabet, na, len, k);
+            bool want = plain_reference(m);
+            size_t got = smtp_mailbox_plain(m);
+            ck_assert_msg(got == (want ? len : 0), "\"%s\": %zu", m, got);
+            if (got) {
+                char in[sizeof m + 2], addr[SMTP_PATH_MAX + 1];
+                const char *rest, *why;
+                snprintf(in, sizeof in, "<%s>", m);
+                ck_assert(smtp_path_parse(in, false, false, addr, &rest, &why) == SMTP_PATH_OK);
+            }
+        }
+    }
+    for (size_t local = 63; local <= 65; local++) {
+        for (size_t dom = 200; dom <= 256; dom += 56) {
+            memset(m, 'a', local);
+            m[local] = '@';
+            memset(m + local + 1, 'b', dom);
+            m[local + 1 + dom] = '\0';
+            ck_assert_uint_eq(smtp_mailbox_plain(m) != 0, plain_reference(m));
+        }
     }
 }
 END_TEST
@@ -489,6 +550,7 @@ Suite *smtp_syntax_suite(void)
     tcase_add_loop_test(addr, test_paths, 0, (int)ARRAY_LEN(paths));
     tcase_add_test(addr, test_path_too_long);
     tcase_add_test(addr, test_path_octets);
+    tcase_add_test(addr, test_mailbox_plain);
     tcase_add_test(addr, test_params);
     suite_add_tcase(s, addr);
     TCase *auth = tcase_create("auth");

@@ -21,13 +21,6 @@ void buf_free(buf_t *b)
     buf_init(b);
 }
 
-void buf_reset(buf_t *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-}
-
 void buf_reserve_grow(buf_t *b, size_t extra)
 {
     if (extra > SIZE_MAX - b->len - 1)

@@ -24,7 +24,7 @@ typedef struct buf {
 void buf_init(buf_t *b);
 void buf_free(buf_t *b);
 /* Keeps the memory, forgets the contents. */
-void buf_reset(buf_t *b);
+static inline void buf_reset(buf_t *b);
 /* Makes room for at least extra more bytes. */
 static inline void buf_reserve(buf_t *b, size_t extra);
 static inline void buf_append(buf_t *b, const void *data, size_t n);
@@ -61,6 +61,13 @@ static inline void buf_append(buf_t *b, const void *data, size_t n)
         memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
+}
+
+static inline void buf_reset(buf_t *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
 }
 
 static inline void buf_puts(buf_t *b, const char *s)

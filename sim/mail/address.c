@@ -399,26 +399,55 @@ void addr_list_add(addr_list_t *list, const char *name, const char *local, const
     set_address(a, xstrdup(local), domain ? xstrdup(domain) : NULL);
 }
 
+/*
+ * The octets of a plain address, one row of the string per 16: 1 an atom
+ * character but the dot, 2 the dot, 0 neither. Octets over 127 are atom
+ * characters, as is_atom_char has it.
+ */
+static const char plain_octet[257] =
+    "0000000000000000" /* 0x00 */
+    "0000000000000000" /* 0x10 */
+    "0101111100110121" /*  !"#$%&'()*+,-./ */
+    "1111111111000101" /* 0123456789:;<=>? */
+    "0111111111111111" /* @A-O */
+    "1111111111100011" /* P-Z[\]^_ */
+    "1111111111111111" /* `a-o */
+    "1111111111111110" /* p-z{|}~ DEL */
+    "1111111111111111" /* 0x80 */
+    "1111111111111111"
+    "1111111111111111"
+    "1111111111111111"
+    "1111111111111111"
+    "1111111111111111"
+    "1111111111111111"
+    "1111111111111111" /* 0xf0 */;
+
 bool addr_spec_is_plain(const char *s, size_t len)
 {
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
     /*
      * One pass. The local part, up to the first "@" (not an atom character),
-     * is a dot-atom (RFC 5322 3.2.3): no dot first, last or twice in a row.
+     * is a dot-atom (RFC 5322 3.2.3): runs of atom characters, one dot
+     * between two.
      */
-    size_t i = 0;
-    char prev = '.'; /* a dot first is a dot after a dot */
-    for (; i < len && s[i] != '@'; i++) {
-        if (!is_atom_char(s[i]) || (s[i] == '.' && prev == '.'))
+    for (;;) {
+        const unsigned char *run = p;
+        while (p < end && plain_octet[*p] == '1')
+            p++;
+        if (p == run || p == end)
             return false;
-        prev = s[i];
+        if (*p == '@')
+            break;
+        if (*p != '.')
+            return false;
+        p++;
     }
-    if (i + 1 >= len || prev == '.')
-        return false;
     /* what local_needs_quotes lets pass; the domain is one word of atom characters */
-    for (i++; i < len; i++)
-        if (!is_atom_char(s[i]))
-            return false;
-    return true;
+    if (++p == end)
+        return false;
+    while (p < end && plain_octet[*p] != '0')
+        p++;
+    return p == end;
 }
 
 int addr_field_value(const char *const *values, size_t count, buf_t *out)

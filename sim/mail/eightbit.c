@@ -7,6 +7,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "mail/address.h"
 #include "mail/codec.h"
 #include "mail/header.h"
@@ -44,6 +48,34 @@ size_t eightbit_first_8bit(const uint8_t *data, size_t len)
 bool eightbit_is_7bit(const uint8_t *data, size_t len)
 {
     return eightbit_first_8bit(data, len) == len;
+}
+
+#if defined(__SSE2__)
+/* Whether the 64 octets at p are all 1..127: as signed octets, all above 0. */
+static bool ascii_text_64(const uint8_t *p)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i a = _mm_cmpgt_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), zero);
+    __m128i b = _mm_cmpgt_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), zero);
+    __m128i c = _mm_cmpgt_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), zero);
+    __m128i d = _mm_cmpgt_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), zero);
+    return _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(a, b), _mm_and_si128(c, d))) == 0xffff;
+}
+#endif
+
+bool eightbit_is_ascii_text(const uint8_t *data, size_t len)
+{
+#if defined(__SSE2__)
+    if (len >= 64) {
+        size_t i = 0;
+        for (; i + 64 <= len; i += 64)
+            if (!ascii_text_64(data + i))
+                return false;
+        /* the rest as the 64 octets that end the data */
+        return i == len || ascii_text_64(data + len - 64);
+    }
+#endif
+    return eightbit_is_7bit(data, len) && !memchr(data, 0, len);
 }
 
 typedef struct downgrade {

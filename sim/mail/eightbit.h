@@ -18,6 +18,11 @@
 bool eightbit_is_7bit(const uint8_t *data, size_t len);
 /* Where the first octet over 127 is, or len when there is none. */
 size_t eightbit_first_8bit(const uint8_t *data, size_t len);
+/*
+ * True when every octet is 1..127: 7-bit with no NUL, the text a 7bit part
+ * may carry (RFC 2045 2.7). One pass instead of two.
+ */
+bool eightbit_is_ascii_text(const uint8_t *data, size_t len);
 
 typedef struct eightbit_result {
     size_t parts_converted; /* bodies re-encoded */

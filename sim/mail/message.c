@@ -223,10 +223,13 @@ typedef struct received_pieces {
     const char *text[RECEIVED_PIECES_MAX];
     size_t len[RECEIVED_PIECES_MAX];
     size_t count, total;
+    uint32_t named; /* bit i: piece i is a caller's string, not one of the literals */
     size_t by;   /* the piece ") by " */
     size_t tail; /* the piece " for <", or "; " when there is no such clause */
     char date[MESSAGE_DATE_MAX];
 } received_pieces_t;
+
+_Static_assert(RECEIVED_PIECES_MAX <= 32, "a bit of named for each piece");
 
 static void piece(received_pieces_t *p, const char *text, size_t len)
 {
@@ -237,6 +240,7 @@ static void piece(received_pieces_t *p, const char *text, size_t len)
 
 static void piece_str(received_pieces_t *p, const char *text)
 {
+    p->named |= UINT32_C(1) << p->count;
     piece(p, text, strlen(text));
 }
 
@@ -245,6 +249,7 @@ static void piece_str(received_pieces_t *p, const char *text)
 static void received_pieces(const message_received_t *r, received_pieces_t *p)
 {
     p->count = p->total = 0;
+    p->named = 0;
     PIECE_LIT(p, "from ");
     piece_str(p, r->helo && *r->helo ? r->helo : "unknown");
     PIECE_LIT(p, " (");
@@ -318,15 +323,17 @@ static void insert_crlf(buf_t *b, size_t at)
  * Whether the line breaks of message_write_received fall at the pieces that
  * hold them: the first ") by " is that piece when nothing before it holds a
  * ')', and the first " for <" (or "; ") after it is that piece when nothing
- * between holds a '<' or a ';'.
+ * between holds a '<' or a ';'. The literals between hold none of them:
+ * only the caller's strings are searched.
  */
 static bool breaks_at_pieces(const received_pieces_t *p)
 {
     for (size_t i = 0; i < p->by; i++)
-        if (memchr(p->text[i], ')', p->len[i]))
+        if ((p->named >> i & 1) && memchr(p->text[i], ')', p->len[i]))
             return false;
     for (size_t i = p->by + 1; i < p->tail; i++)
-        if (memchr(p->text[i], '<', p->len[i]) || memchr(p->text[i], ';', p->len[i]))
+        if ((p->named >> i & 1) &&
+            (memchr(p->text[i], '<', p->len[i]) || memchr(p->text[i], ';', p->len[i])))
             return false;
     return true;
 }

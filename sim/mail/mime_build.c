@@ -139,7 +139,7 @@ void mime_write_text_shaped(buf_t *out, const char *subtype, const char *text, s
     if (len == 0)
         text = ""; /* NULL with no length is no text */
     /* ascii: no NUL and no octet over 127; line ends added or changed do not alter that */
-    bool ascii = eightbit_is_7bit((const uint8_t *)text, len) && !memchr(text, 0, len);
+    bool ascii = eightbit_is_ascii_text((const uint8_t *)text, len);
     size_t start = out->len;
     bool dot_line;
     *shape = (mime_shape_t){false, false};

@@ -78,6 +78,7 @@ void store_free(store_t *s)
         free(s->domains[i]);
     free(s->users);
     free(s->domains);
+    free(s->domain_lens);
     free(s);
 }
 
@@ -135,7 +136,9 @@ store_err_t store_add_domain(store_t *s, const char *domain)
     if (s->ndomains == s->domains_cap) {
         s->domains_cap = s->domains_cap ? 2 * s->domains_cap : 4;
         s->domains = xrealloc(s->domains, s->domains_cap * sizeof *s->domains);
+        s->domain_lens = xrealloc(s->domain_lens, s->domains_cap * sizeof *s->domain_lens);
     }
+    s->domain_lens[s->ndomains] = strlen(domain);
     s->domains[s->ndomains++] = xstrdup(domain);
     return STORE_OK;
 }
@@ -150,7 +153,7 @@ bool store_has_domain(const store_t *s, const char *domain)
 {
     size_t len = strlen(domain);
     for (size_t i = 0; i < s->ndomains; i++)
-        if (strlen(s->domains[i]) == len && same_name(s->domains[i], domain, len))
+        if (s->domain_lens[i] == len && same_name(s->domains[i], domain, len))
             return true;
     return false;
 }
@@ -181,7 +184,7 @@ static store_user_t *find_local(const store_t *s, const char *name, size_t len)
 {
     for (size_t i = 0; i < s->nusers; i++) {
         const char *n = s->users[i]->name;
-        if (strlen(n) == len && same_name(n, name, len))
+        if (s->users[i]->name_len == len && same_name(n, name, len))
             return s->users[i];
     }
     return NULL;
@@ -197,6 +200,7 @@ store_err_t store_add_user(store_t *s, const char *name, const char *password,
     store_user_t *u = xcalloc(1, sizeof *u);
     u->store = s;
     u->name = xstrdup(name);
+    u->name_len = strlen(name);
     u->password = xstrdup(password ? password : "");
     u->display_name = display_name ? xstrdup(display_name) : NULL;
     u->quota = quota;

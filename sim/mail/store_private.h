@@ -49,6 +49,7 @@ struct store_folder {
 struct store_user {
     store_t *store;
     char *name;
+    size_t name_len; /* strlen(name), for lookups */
     char *password;
     char *display_name;
     uint64_t quota;
@@ -66,6 +67,7 @@ typedef struct store_maildrop store_maildrop_t;
 
 struct store {
     char **domains;
+    size_t *domain_lens; /* strlen of each, for lookups */
     size_t ndomains, domains_cap;
     store_user_t **users;
     size_t nusers, users_cap;

@@ -7,14 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strpool.h"
 #include "core/util.h"
 #include "node/node_private.h"
 
 typedef struct acct_record {
     uint64_t acceptance;
     mail_server_t *server;
-    char *recipient;
-    char *user;
+    const char *recipient; /* in names */
+    const char *user;      /* in names; NULL until a mailbox holds it */
     uint32_t uid;
     acct_state_t state;
 } acct_record_t;
@@ -24,6 +25,8 @@ struct accounting {
     size_t n, cap;
     mail_server_t **acceptors; /* index: acceptance id - 1 */
     size_t nacc, acc_cap;
+    /* the records' strings: kept as long as the records, so no malloc of their own */
+    strpool_t names;
 };
 
 static const char *const state_names[] = {
@@ -45,10 +48,7 @@ void accounting_free(accounting_t *a)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < a->n; i++) {
-        free(a->recs[i].recipient);
-        free(a->recs[i].user);
-    }
+    strpool_free(&a->names);
     free(a->recs);
     free(a->acceptors);
     free(a);
@@ -76,7 +76,7 @@ size_t accounting_record(accounting_t *a, uint64_t acceptance, const char *recip
     memset(r, 0, sizeof *r);
     r->acceptance = acceptance;
     r->server = a->acceptors[acceptance - 1];
-    r->recipient = xstrdup(recipient);
+    r->recipient = strpool_add_str(&a->names, recipient);
     r->state = ACCT_ACCEPTED;
     return a->n++;
 }
@@ -91,8 +91,7 @@ void accounting_set(accounting_t *a, size_t record, acct_state_t state)
 void accounting_set_mailbox(accounting_t *a, size_t record, const char *user, uint32_t uid)
 {
     accounting_set(a, record, ACCT_MAILBOX);
-    free(a->recs[record].user);
-    a->recs[record].user = xstrdup(user);
+    a->recs[record].user = strpool_add_str(&a->names, user);
     a->recs[record].uid = uid;
 }
 

@@ -36,6 +36,7 @@ typedef struct submission {
     const char *kept_label; /* label as the agent keeps it for outcomes, once kept */
     size_t results;
     watchdog_t silence; /* the server has gone quiet */
+    size_t size;        /* the octets of its one allocation */
 } submission_t;
 
 /* The most of a message buffer a finished submission leaves to the agent's next one. */
@@ -95,6 +96,7 @@ void agent_free(user_agent_t *a)
     buf_free(&a->spare_message);
     message_field_memo_free(&a->from_memo);
     smtp_client_free(a->spare_client);
+    free(a->spare_submission);
     free(a);
 }
 
@@ -204,7 +206,12 @@ static void submission_dispose(agent_task_t *t)
     if (!release_client(sub))
         smtp_client_free(sub->client);
     release_message(sub);
-    free(sub);
+    /* The block serves the agent's next submission, which is usually of the same size. */
+    user_agent_t *a = sub->agent;
+    if (!a->spare_submission)
+        a->spare_submission = sub;
+    else
+        free(sub);
 }
 
 static void submission_free(submission_t *sub)
@@ -416,8 +423,16 @@ static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, cons
     size_t size = sizeof(submission_t) + (nrcpts + 1) * sizeof(char *) + label_len + 1 + from_len +
                   1 + bare_addresses_size(m->to, m->nto) + bare_addresses_size(m->cc, m->ncc) +
                   bare_addresses_size(m->bcc, m->nbcc);
-    submission_t *sub = xmalloc(size);
-    *sub = (submission_t){.agent = a};
+    submission_t *sub = a->spare_submission;
+    if (sub && sub->size >= size) {
+        a->spare_submission = NULL;
+        size = sub->size;
+    } else {
+        /* rounded up, so that the next one, whose label may be a digit longer, fits too */
+        size = (size + 63) & ~(size_t)63;
+        sub = xmalloc(size);
+    }
+    *sub = (submission_t){.agent = a, .size = size};
     sub->rcpts = (char **)(sub + 1);
     char *at = (char *)(sub->rcpts + nrcpts + 1);
     sub->label = put_string(&at, label, label_len);

@@ -154,9 +154,10 @@ struct user_agent {
     strpool_t labels; /* the outcomes' ids and recipients */
     /* What a submission's engine writes; sent at once, so empty between events. */
     buf_t out;
-    /* What a finished submission leaves for the next: its engine and message buffer. */
+    /* What a finished submission leaves for the next: its engine, message buffer and memory. */
     smtp_client_t *spare_client;
     buf_t spare_message;
+    void *spare_submission; /* a submission's block, of the size it records */
     message_field_memo_t from_memo; /* the From field of the last message it wrote */
     agent_task_t *tasks;
     store_t *local;    /* the agent's own store: what it fetched */

@@ -124,7 +124,6 @@ static bool take_whole(line_reader_t *lr, const uint8_t *in, size_t n, line_t *o
 
 size_t line_reader_take(line_reader_t *lr, const uint8_t *in, size_t len, line_t *out)
 {
-    *out = (line_t){.kind = LINE_NONE, .text = ""};
     if (lr->exact_left > 0)
         return take_exact(lr, in, len, out);
     /* The line handed out by the previous call is gone once the caller comes back. */
@@ -133,13 +132,15 @@ size_t line_reader_take(line_reader_t *lr, const uint8_t *in, size_t len, line_t
         lr->delivered = false;
     }
     const uint8_t *lf = len ? memchr(in, '\n', len) : NULL;
+    /* The usual case first: a whole line in the input, nothing of it held yet. */
+    if (lf && lr->partial.len == 0 && lr->overflow == 0 && take_whole(lr, in, (size_t)(lf - in), out))
+        return (size_t)(lf - in) + 1;
+    *out = (line_t){.kind = LINE_NONE, .text = ""};
     if (!lf) {
         keep_bytes(lr, in, len);
         return len;
     }
     size_t n = (size_t)(lf - in);
-    if (lr->partial.len == 0 && lr->overflow == 0 && take_whole(lr, in, n, out))
-        return n + 1;
     keep_bytes(lr, in, n);
     finish_line(lr, out);
     return n + 1;
@@ -239,6 +240,12 @@ size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uin
     size_t run = 0; /* the start of the lines that can be kept as they stand */
     const uint8_t *lf;
     while (pos < len && (lf = memchr(in + pos, '\n', len - pos)) != NULL) {
+        /* The usual line: ends in CRLF, no leading dot, within the limit; it joins the run. */
+        const uint8_t *p = in + pos;
+        if (*p != '.' && lf > p && lf[-1] == '\r' && (size_t)(lf - p) <= limit + 1) {
+            pos = (size_t)(lf - in) + 1;
+            continue;
+        }
         size_t end = (size_t)(lf - in);
         bool cr = end > pos && in[end - 1] == '\r';
         size_t content = end - pos - (cr ? 1 : 0);

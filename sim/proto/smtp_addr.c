@@ -179,6 +179,63 @@ bool smtp_domain_valid(const char *d, size_t len)
     return label > 0 && d[len - 1] != '-';
 }
 
+/*
+ * Octet classes of the usual mailbox, ASCII only: ATEXT is RFC 5322 3.2.3
+ * atext, LETDIG RFC 5321 4.1.2 Let-dig, LABEL a domain label's octet
+ * (Let-dig or "-"). One row of the string per 16 octets, each a digit whose
+ * low three bits are the classes. Octets over 127 are past the string: 0.
+ */
+enum { PLAIN_ATEXT = 1, PLAIN_LETDIG = 2, PLAIN_LABEL = 4 };
+static const char plain_class[256] = "0000000000000000" /* 0x00 */
+                                     "0000000000000000" /* 0x10 */
+                                     "0101111100110501" /*  !"#$%&'()*+,-./ */
+                                     "7777777777000101" /* 0123456789:;<=>? */
+                                     "0777777777777777" /* @A-O */
+                                     "7777777777700011" /* P-Z[\]^_ */
+                                     "1777777777777777" /* `a-o */
+                                     "7777777777711110" /* p-z{|}~ DEL */;
+
+static inline bool plain_is(unsigned char c, unsigned cls)
+{
+    return (unsigned)plain_class[c] & cls;
+}
+
+size_t smtp_mailbox_plain(const char *m)
+{
+    /* The NUL ends every loop below: it is in no class. */
+    const unsigned char *p = (const unsigned char *)m;
+    /* the local part: atoms of atext, one dot between two */
+    for (;;) {
+        const unsigned char *atom = p;
+        while (plain_is(*p, PLAIN_ATEXT))
+            p++;
+        if (p == atom)
+            return 0;
+        if (*p == '@')
+            break;
+        if (*p != '.')
+            return 0;
+        p++;
+    }
+    size_t local = (size_t)(p - (const unsigned char *)m);
+    /* the domain: labels of letters, digits and hyphens, none first or last */
+    for (p++;;) {
+        const unsigned char *label = p;
+        while (plain_is(*p, PLAIN_LABEL))
+            p++;
+        if (p == label || *label == '-' || p[-1] == '-')
+            return 0;
+        if (*p != '.')
+            break;
+        p++;
+    }
+    size_t len = (size_t)(p - (const unsigned char *)m);
+    if (*p != '\0' || local > SMTP_LOCAL_MAX || len - local - 1 > SMTP_DOMAIN_MAX ||
+        len + 2 > SMTP_PATH_MAX)
+        return 0;
+    return len;
+}
+
 /* Where the '>' closing the path is, skipping a quoted local part. */
 static const char *find_close(const char *s)
 {
@@ -210,6 +267,8 @@ static const char *skip_route(const char *s, const char *end)
 
 static smtp_path_status_t mailbox_check(const char *m, size_t len, const char **why)
 {
+    if (smtp_mailbox_plain(m) == len)
+        return SMTP_PATH_OK;
     const char *at = NULL;
     for (size_t i = len; i > 0; i--)
         if (m[i - 1] == '@') {

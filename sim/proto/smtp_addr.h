@@ -36,6 +36,14 @@ bool smtp_path_is_postmaster(const char *addr);
 /* True when domain is a dot-separated list of letter-digit-hyphen labels or an [address literal].
  */
 bool smtp_domain_valid(const char *domain, size_t len);
+/*
+ * The usual mailbox, checked in one pass: a dot-atom of ASCII atext, "@",
+ * letter-digit-hyphen labels, within RFC 5321 4.5.3.1's lengths (and short
+ * enough for a path), then the NUL. Returns its length, or 0 when it is no
+ * such mailbox: every mailbox it passes is valid; one it fails may still be
+ * (a quoted local part, an address literal), for the full check to say.
+ */
+size_t smtp_mailbox_plain(const char *m);
 
 /* One ESMTP parameter: "KEYWORD" or "KEYWORD=value". */
 typedef struct smtp_param {

@@ -72,73 +72,11 @@ static void send_rcpt(smtp_client_t *c, buf_t *out)
     smtp_client_send(c, out, "RCPT", "RCPT TO:<", c->head->recipients[i], ">");
 }
 
-/*
- * Octet classes of the usual address, ASCII only: ATEXT is RFC 5322 3.2.3
- * atext, LETDIG RFC 5321 4.1.2 Let-dig. One row of the string per 16 octets,
- * each a digit: 0 none, 1 atext, 3 atext and Let-dig, 4 ".", 8 "@".
- */
-enum { PLAIN_ATEXT = 1, PLAIN_LETDIG = 2, PLAIN_DOT = 4, PLAIN_AT = 8 };
-static const char plain_class[] = "0000000000000000" /* 0x00 */
-                                  "0000000000000000" /* 0x10 */
-                                  "0101111100110141" /*  !"#$%&'()*+,-./ */
-                                  "3333333333000101" /* 0123456789:;<=>? */
-                                  "8333333333333333" /* @A-O */
-                                  "3333333333300011" /* P-Z[\]^_ */
-                                  "1333333333333333" /* `a-o */
-                                  "3333333333311110" /* p-z{|}~ DEL */;
-
-static unsigned plain_octet(char c)
-{
-    unsigned char u = (unsigned char)c;
-    return u < 128 ? (unsigned)(plain_class[u] - '0') : 0;
-}
-
-/*
- * The usual address, checked in one pass: a dot-atom of ASCII atext, "@",
- * letter-digit-hyphen labels, within RFC 5321 4.5.3.1's lengths. Every
- * address it passes smtp_path_parse passes too; the rest go to that.
- */
-static bool address_plain(const char *a, size_t len)
-{
-    if (len == 0 || len + 2 > SMTP_PATH_MAX)
-        return false;
-    size_t i = 0;
-    bool atom_start = true;
-    for (;; i++) {
-        if (i == len)
-            return false;
-        unsigned cls = plain_octet(a[i]);
-        if (cls & PLAIN_ATEXT) {
-            atom_start = false;
-        } else if (cls == PLAIN_DOT && !atom_start) {
-            atom_start = true;
-        } else if (cls == PLAIN_AT) {
-            break;
-        } else {
-            return false;
-        }
-    }
-    if (atom_start || i > SMTP_LOCAL_MAX || len - i - 1 > SMTP_DOMAIN_MAX)
-        return false;
-    size_t label = 0;
-    for (i++; i < len; i++) {
-        unsigned cls = plain_octet(a[i]);
-        if (cls & PLAIN_LETDIG || (a[i] == '-' && label > 0)) {
-            label++;
-        } else if (cls == PLAIN_DOT && label > 0 && a[i - 1] != '-') {
-            label = 0;
-        } else {
-            return false;
-        }
-    }
-    return label > 0 && a[len - 1] != '-';
-}
-
 bool smtp_client_address_ok(const char *addr, bool is_sender)
 {
-    size_t len = strlen(addr);
-    if (address_plain(addr, len))
+    if (smtp_mailbox_plain(addr))
         return true;
+    size_t len = strlen(addr);
     char path[SMTP_PATH_MAX + 3], mailbox[SMTP_PATH_MAX + 1];
     const char *rest, *why;
     if (len > SMTP_PATH_MAX || strpbrk(addr, "\r\n<>"))

@@ -46,9 +46,7 @@ static size_t next_word(const char **p, const char **w)
     const char *s = *p;
     while (*s == ' ')
         s++;
-    const char *e = s;
-    while (*e && *e != ' ')
-        e++;
+    const char *e = s + strcspn(s, " ");
     *w = s;
     *p = e;
     return (size_t)(e - s);
@@ -63,7 +61,9 @@ static bool word_is(const char *w, size_t len, const char *name)
 static unsigned ext_from_word(const char *w, size_t len)
 {
     for (size_t i = 0; i < ARRAY_LEN(ext_names); i++)
-        if (ext_names[i].len == len && str_ncasecmp(w, ext_names[i].name, len) == 0)
+        /* Servers write keywords in capitals: one memcmp, then the case-blind compare. */
+        if (ext_names[i].len == len && (memcmp(w, ext_names[i].name, len) == 0 ||
+                                        str_ncasecmp(w, ext_names[i].name, len) == 0))
             return ext_names[i].bit;
     return 0;
 }
