@@ -36,9 +36,13 @@ __extension__ typedef unsigned __int128 heap_key_t;
 typedef struct slot {
     sched_fn fn; /* NULL while the slot is free */
     void *arg;
+    sim_time_t when; /* while lazy and armed: the time it is due */
     uint32_t gen;
     uint32_t pos;   /* index in its bucket or in the FIFO, or the next free slot */
-    uint8_t bucket; /* IN_FIFO for the FIFO */
+    uint32_t seq;   /* while lazy and armed: its sequence number */
+    uint8_t bucket; /* IN_FIFO for the FIFO, NOWHERE when it has no key */
+    bool armed;     /* false once disarmed */
+    bool lazy;      /* its key in the heap is stale: see heap_min */
 } slot_t;
 
 typedef struct bucket {
@@ -50,6 +54,7 @@ typedef struct bucket {
 #define NBUCKETS 65u /* bucket_of: 0..64 */
 #define NBUCKET_WORDS 2u
 #define IN_FIFO 255u
+#define NOWHERE 254u
 
 struct sched {
     sim_time_t now;
@@ -61,7 +66,8 @@ struct sched {
     uint64_t nonempty[NBUCKET_WORDS];
     uint64_t base_time;
     uint32_t b0_head; /* bucket 0 starts here */
-    size_t heap_len;
+    size_t heap_len; /* keys in the heap, stale ones included */
+    size_t live;     /* armed events */
     /* Slots of events due now, in order; NO_SLOT where one was taken out. */
     uint32_t *fifo;
     uint32_t fifo_head, fifo_len, fifo_cap, fifo_live;
@@ -161,12 +167,21 @@ static inline unsigned bucket_of(const sched_t *s, uint64_t t)
 
 static void sched_renumber(sched_t *s);
 
-static inline heap_key_t key_make(sched_t *s, sim_time_t when, uint32_t slot)
+static inline heap_key_t key_build(sim_time_t when, uint32_t seq, uint32_t slot)
+{
+    return (heap_key_t)(uint64_t)when << 64 | ((uint64_t)seq << 32 | slot);
+}
+
+static inline uint32_t key_seq(heap_key_t k)
+{
+    return (uint32_t)((uint64_t)k >> 32);
+}
+
+static inline uint32_t seq_take(sched_t *s)
 {
     if (s->next_seq == UINT32_MAX)
         sched_renumber(s);
-    uint64_t low = (uint64_t)s->next_seq++ << 32 | slot;
-    return (heap_key_t)(uint64_t)when << 64 | low;
+    return s->next_seq++;
 }
 
 static void bucket_grow(bucket_t *bk)
@@ -327,23 +342,42 @@ static void heap_open_lowest(sched_t *s)
     bucket0_sort(s);
 }
 
-static inline bool heap_min(sched_t *s, heap_key_t *out)
-{
-    if (s->heap_len == 0)
-        return false;
-    if (!(s->nonempty[0] & 1u))
-        heap_open_lowest(s);
-    *out = s->buckets[0].keys[s->b0_head];
-    return true;
-}
-
-/* Takes out the key heap_min returned. */
+/* Takes out the smallest key (at the front of bucket 0). */
 static inline void heap_pop_min(sched_t *s)
 {
     s->heap_len--;
     if (++s->b0_head == s->buckets[0].len) {
         s->b0_head = s->buckets[0].len = 0;
         mark(s, 0, false);
+    }
+}
+
+/*
+ * Puts the smallest live key in *out; false when there is none. A lazy
+ * slot's key is stale: a disarmed event's key is dropped, a deferred one's
+ * goes back in under the time and sequence number it was given. That time is
+ * later than the stale key's (see sched_move), so it never lands in bucket
+ * 0, which must stay in order.
+ */
+static inline bool heap_min(sched_t *s, heap_key_t *out)
+{
+    for (;;) {
+        if (s->heap_len == 0)
+            return false;
+        if (!(s->nonempty[0] & 1u))
+            heap_open_lowest(s);
+        heap_key_t k = s->buckets[0].keys[s->b0_head];
+        slot_t *sl = &s->slots[key_slot(k)];
+        if (!sl->lazy) {
+            *out = k;
+            return true;
+        }
+        heap_pop_min(s);
+        sl->lazy = false;
+        if (sl->armed)
+            heap_insert(s, key_build(sl->when, sl->seq, key_slot(k)));
+        else
+            sl->bucket = NOWHERE;
     }
 }
 
@@ -363,8 +397,19 @@ static void sched_renumber(sched_t *s)
     heap_key_t *all = xmalloc((s->heap_len + 1) * sizeof *all);
     size_t n = 0;
     for (unsigned b = 0; b < NBUCKETS; b++) {
-        for (uint32_t i = b == 0 ? s->b0_head : 0; i < s->buckets[b].len; i++)
-            all[n++] = s->buckets[b].keys[i];
+        for (uint32_t i = b == 0 ? s->b0_head : 0; i < s->buckets[b].len; i++) {
+            heap_key_t k = s->buckets[b].keys[i];
+            slot_t *sl = &s->slots[key_slot(k)];
+            if (sl->lazy) {
+                sl->lazy = false;
+                if (!sl->armed) {
+                    sl->bucket = NOWHERE;
+                    continue;
+                }
+                k = key_build(sl->when, sl->seq, key_slot(k));
+            }
+            all[n++] = k;
+        }
         s->buckets[b].len = 0;
     }
     memset(s->nonempty, 0, sizeof s->nonempty);
@@ -372,10 +417,8 @@ static void sched_renumber(sched_t *s)
     qsort(all, n, sizeof *all, key_cmp);
     s->base_time = 0;
     s->heap_len = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t low = (uint64_t)(i + 1) << 32 | key_slot(all[i]);
-        heap_insert(s, (heap_key_t)(uint64_t)key_time(all[i]) << 64 | low);
-    }
+    for (size_t i = 0; i < n; i++)
+        heap_insert(s, key_build(key_time(all[i]), (uint32_t)(i + 1), key_slot(all[i])));
     s->next_seq = (uint32_t)n + 1;
     free(all);
 }
@@ -430,18 +473,20 @@ static inline void place(sched_t *s, uint32_t slot, sim_time_t when)
     if (when <= s->now)
         fifo_push(s, slot);
     else
-        heap_insert(s, key_make(s, when, slot));
+        heap_insert(s, key_build(when, seq_take(s), slot));
 }
 
 /* Takes a pending slot out of the heap or the FIFO; the slot stays the caller's. */
-static void unplace(sched_t *s, const slot_t *sl)
+static void unplace(sched_t *s, slot_t *sl)
 {
     if (sl->bucket == IN_FIFO) {
         s->fifo[sl->pos] = NO_SLOT;
         s->fifo_live--;
-    } else {
+    } else if (sl->bucket != NOWHERE) {
         heap_remove(s, sl);
     }
+    sl->bucket = NOWHERE;
+    sl->lazy = false;
 }
 
 sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg)
@@ -449,8 +494,12 @@ sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg)
     if (!fn)
         panic("sched_at: NULL callback");
     uint32_t si = slot_alloc(s);
-    s->slots[si].fn = fn;
-    s->slots[si].arg = arg;
+    slot_t *sl = &s->slots[si];
+    sl->fn = fn;
+    sl->arg = arg;
+    sl->armed = true;
+    sl->lazy = false;
+    s->live++;
     place(s, si, when);
     return ((uint64_t)s->slots[si].gen << 32) | si;
 }
@@ -468,16 +517,51 @@ void sched_cancel(sched_t *s, sched_id_t id)
     slot_t *sl = slot_of(s, id);
     if (!sl)
         return;
+    if (sl->armed)
+        s->live--;
     unplace(s, sl);
     slot_release(s, (uint32_t)(id & 0xffffffffu));
 }
 
+void sched_disarm(sched_t *s, sched_id_t id)
+{
+    slot_t *sl = slot_of(s, id);
+    if (!sl || !sl->armed)
+        return;
+    sl->armed = false;
+    s->live--;
+    if (sl->bucket == IN_FIFO)
+        unplace(s, sl);
+    else if (sl->bucket != NOWHERE)
+        sl->lazy = true; /* its key is dropped when it comes up */
+}
+
+/*
+ * A move to a time later than the key the event has in the heap leaves the
+ * key where it is: the slot keeps the new time and a sequence number taken
+ * now, the key goes back in under them when it comes up (heap_min). A timer
+ * stopped and set again, or pushed back, then costs no heap work until its
+ * old time comes.
+ */
 bool sched_move(sched_t *s, sched_id_t id, sim_time_t when)
 {
     slot_t *sl = slot_of(s, id);
     if (!sl)
         return false;
     uint32_t si = (uint32_t)(id & 0xffffffffu);
+    if (s->next_seq == UINT32_MAX)
+        sched_renumber(s); /* first: it gives stale keys their due place */
+    if (!sl->armed) {
+        sl->armed = true;
+        s->live++;
+    }
+    if (sl->bucket < NBUCKETS && when > s->now &&
+        key_time(s->buckets[sl->bucket].keys[sl->pos]) < when) {
+        sl->when = when;
+        sl->seq = s->next_seq++;
+        sl->lazy = true;
+        return true;
+    }
     unplace(s, sl);
     place(s, si, when);
     return true;
@@ -485,7 +569,8 @@ bool sched_move(sched_t *s, sched_id_t id, sim_time_t when)
 
 bool sched_is_pending(const sched_t *s, sched_id_t id)
 {
-    return slot_of(s, id) != NULL;
+    const slot_t *sl = slot_of(s, id);
+    return sl && sl->armed;
 }
 
 /* --- running ------------------------------------------------------------------ */
@@ -515,6 +600,7 @@ static inline void run_slot(sched_t *s, uint32_t si)
     sched_fn fn = s->slots[si].fn;
     void *arg = s->slots[si].arg;
     slot_release(s, si);
+    s->live--;
     s->events_run++;
     fn(arg);
 }
@@ -573,7 +659,7 @@ void sched_stop(sched_t *s)
 
 size_t sched_pending(const sched_t *s)
 {
-    return s->heap_len + s->fifo_live;
+    return s->live;
 }
 
 uint64_t sched_events_run(const sched_t *s)

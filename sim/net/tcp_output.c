@@ -298,7 +298,10 @@ static void timer_schedule(tcp_conn_t *c)
         return;
     }
     c->timer_event_at = c->timer_deadline;
-    c->timer_event = sched_at(s, c->timer_deadline, timer_fire, c);
+    /* A stopped timer kept its id (tcp_timer_stop): armed again, it runs
+     * where a new event would, at less cost. */
+    if (!sched_move(s, c->timer_event, c->timer_deadline))
+        c->timer_event = sched_at(s, c->timer_deadline, timer_fire, c);
 }
 
 void tcp_timer_set(tcp_conn_t *c, sim_time_t delay)
@@ -307,11 +310,12 @@ void tcp_timer_set(tcp_conn_t *c, sim_time_t delay)
     timer_schedule(c);
 }
 
+/* Stopped on every full ACK and set again by the next send: the event is
+ * disarmed, not cancelled, and keeps its id for timer_schedule. */
 void tcp_timer_stop(tcp_conn_t *c)
 {
     c->timer_deadline = SIM_TIME_NEVER;
-    sched_cancel(c->net->sim->sched, c->timer_event);
-    c->timer_event = 0;
+    sched_disarm(c->net->sim->sched, c->timer_event);
 }
 
 static void backoff(tcp_conn_t *c)
