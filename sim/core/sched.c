@@ -72,7 +72,7 @@ typedef struct bucket {
 #define RING_SUMS (RING_WORDS / 64u)
 
 struct sched {
-    sim_time_t now;
+    sim_time_t now; /* first: sched_now reads it */
     uint32_t next_seq;
     uint64_t events_run;
     size_t live; /* armed events */
@@ -117,11 +117,6 @@ void sched_free(sched_t *s)
     free(s->ring_tail);
     free(s->slots);
     free(s);
-}
-
-sim_time_t sched_now(const sched_t *s)
-{
-    return s->now;
 }
 
 /* --- slots ------------------------------------------------------------------ */
