@@ -621,14 +621,6 @@ sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg)
     return ((uint64_t)sl->gen << 32) | si;
 }
 
-sched_id_t sched_after(sched_t *s, sim_time_t delay, sched_fn fn, void *arg)
-{
-    if (delay < 0)
-        delay = 0;
-    sim_time_t when = s->now > SIM_TIME_NEVER - delay ? SIM_TIME_NEVER : s->now + delay;
-    return sched_at(s, when, fn, arg);
-}
-
 void sched_cancel(sched_t *s, sched_id_t id)
 {
     slot_t *sl = slot_of(s, id);

@@ -32,7 +32,13 @@ static inline sim_time_t sched_now(const sched_t *s)
 }
 /* Schedules fn(arg) at an absolute time (clamped to now if in the past). */
 sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg);
-sched_id_t sched_after(sched_t *s, sim_time_t delay, sched_fn fn, void *arg);
+static inline sched_id_t sched_after(sched_t *s, sim_time_t delay, sched_fn fn, void *arg)
+{
+    sim_time_t now = sched_now(s);
+    if (delay < 0)
+        delay = 0;
+    return sched_at(s, now > SIM_TIME_NEVER - delay ? SIM_TIME_NEVER : now + delay, fn, arg);
+}
 /* Cancels a pending event; harmless for 0, a run event or a cancelled one. */
 void sched_cancel(sched_t *s, sched_id_t id);
 bool sched_is_pending(const sched_t *s, sched_id_t id);
