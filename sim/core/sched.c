@@ -513,7 +513,7 @@ static int key_cmp(const void *a, const void *b)
 
 /* Files slot si, whose when and seq are set, in the ring or the heap. An
  * older sequence number (a deferred key, renumbering) needs sorted. */
-COLD static void heap_file(sched_t *s, uint32_t si)
+static inline void heap_file(sched_t *s, uint32_t si)
 {
     const slot_t *sl = &s->slots[si];
     heap_insert(s, key_build(sl->when, sl->seq, si));
