@@ -24,21 +24,41 @@ typedef uint64_t sched_id_t;
 sched_t *sched_new(void);
 void sched_free(sched_t *s);
 
-sim_time_t sched_now(const sched_t *s);
+/* The clock is the first member of a sched_t: reading it needs no call, and
+ * the hot paths of every layer read it. */
+static inline sim_time_t sched_now(const sched_t *s)
+{
+    return *(const sim_time_t *)(const void *)s;
+}
 /* Schedules fn(arg) at an absolute time (clamped to now if in the past). */
 sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg);
-sched_id_t sched_after(sched_t *s, sim_time_t delay, sched_fn fn, void *arg);
+static inline sched_id_t sched_after(sched_t *s, sim_time_t delay, sched_fn fn, void *arg)
+{
+    sim_time_t now = sched_now(s);
+    if (delay < 0)
+        delay = 0;
+    return sched_at(s, now > SIM_TIME_NEVER - delay ? SIM_TIME_NEVER : now + delay, fn, arg);
+}
 /* Cancels a pending event; harmless for 0, a run event or a cancelled one. */
 void sched_cancel(sched_t *s, sched_id_t id);
 bool sched_is_pending(const sched_t *s, sched_id_t id);
 /*
- * Moves a pending event to `when` (clamped to now) and keeps its id. The
- * event runs exactly where sched_cancel followed by sched_at with the same
- * callback would put it: after every event already scheduled for that time.
- * Cheaper than the pair for timers that are re-armed often. False, and
- * nothing happens, when id is not pending.
+ * Moves a pending or disarmed event to `when` (clamped to now) and keeps its
+ * id; a disarmed one is pending again. The event runs exactly where
+ * sched_cancel followed by sched_at with the same callback would put it:
+ * after every event already scheduled for that time. Cheaper than the pair
+ * for timers that are re-armed often, cheapest when pushed later. False, and
+ * nothing happens, when id was run, cancelled or is 0.
  */
 bool sched_move(sched_t *s, sched_id_t id, sim_time_t when);
+/*
+ * Stops a pending event as sched_cancel does (it does not run, and no longer
+ * counts in sched_pending, sched_next_time or sched_is_pending) but keeps its
+ * id for a later sched_move, which costs less than a new sched_at. The
+ * holder still owns the id: it must sched_cancel it in the end. Harmless for
+ * 0, a run, cancelled or disarmed event.
+ */
+void sched_disarm(sched_t *s, sched_id_t id);
 
 /* Runs the next live event; false when none is left. */
 bool sched_step(sched_t *s);

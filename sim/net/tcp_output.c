@@ -300,10 +300,12 @@ void tcp_retransmit(tcp_conn_t *c, const char *why)
 
 static void timer_fire(void *arg);
 
-static void timer_schedule(tcp_conn_t *c)
+/* armed: the event is pending, which is while the deadline is not
+ * SIM_TIME_NEVER (disarmed by tcp_timer_stop, cleared by timer_fire). */
+static void timer_schedule(tcp_conn_t *c, bool armed)
 {
     sched_t *s = c->net->sim->sched;
-    if (c->timer_event && sched_is_pending(s, c->timer_event)) {
+    if (armed) {
         /* An earlier event re-arms itself for the later deadline. */
         if (c->timer_event_at <= c->timer_deadline)
             return;
@@ -313,20 +315,25 @@ static void timer_schedule(tcp_conn_t *c)
         return;
     }
     c->timer_event_at = c->timer_deadline;
-    c->timer_event = sched_at(s, c->timer_deadline, timer_fire, c);
+    /* A stopped timer kept its id (tcp_timer_stop): armed again, it runs
+     * where a new event would, at less cost. */
+    if (!sched_move(s, c->timer_event, c->timer_deadline))
+        c->timer_event = sched_at(s, c->timer_deadline, timer_fire, c);
 }
 
 void tcp_timer_set(tcp_conn_t *c, sim_time_t delay)
 {
+    bool armed = c->timer_deadline != SIM_TIME_NEVER && c->timer_event != 0;
     c->timer_deadline = sim_now(c->net->sim) + delay;
-    timer_schedule(c);
+    timer_schedule(c, armed);
 }
 
+/* Stopped on every full ACK and set again by the next send: the event is
+ * disarmed, not cancelled, and keeps its id for timer_schedule. */
 void tcp_timer_stop(tcp_conn_t *c)
 {
     c->timer_deadline = SIM_TIME_NEVER;
-    sched_cancel(c->net->sim->sched, c->timer_event);
-    c->timer_event = 0;
+    sched_disarm(c->net->sim->sched, c->timer_event);
 }
 
 static void backoff(tcp_conn_t *c)
@@ -390,7 +397,7 @@ static void timer_fire(void *arg)
     if (c->timer_deadline == SIM_TIME_NEVER)
         return;
     if (sim_now(net->sim) < c->timer_deadline) {
-        timer_schedule(c);
+        timer_schedule(c, false);
         return;
     }
     c->timer_deadline = SIM_TIME_NEVER;
