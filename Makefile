@@ -35,6 +35,13 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wno-unused-parame
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
               -Isim -Itui -MMD -MP $(PKG_CFLAGS)
+# Link-time optimisation for the programs people run and time (mailsim and the
+# benches): an SMTP transaction crosses many small functions in different files
+# (buffers, the scheduler, TCP), and inlining across files takes about a tenth
+# off its instructions. The objects are "fat": they carry ordinary machine code
+# as well, so the test runner links them the ordinary way, without LTO's slower
+# link step.
+LTO_FLAGS := -flto=auto -ffat-lto-objects
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC := $(sort $(shell find sim -name '*.c' ! -path 'sim/cli/*'))
@@ -77,7 +84,7 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@$(CC) $(ALL_CFLAGS) $(LTO_FLAGS) -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -132,7 +139,7 @@ $(BUILD)/libmailsim.a: $(call obj,$(BUILD),$(LIB_SRC))
 	ar rcs $@ $^
 
 $(BUILD)/mailsim: $(call obj,$(BUILD),$(CLI_SRC) $(TUI_SRC)) $(BUILTIN_OBJ) $(BUILD)/libmailsim.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS) $(LTO_FLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/asan/libmailsim.a: $(call obj,$(BUILD)/asan,$(LIB_SRC))
 	@rm -f $@
@@ -159,7 +166,7 @@ $(BUILD)/asan/test_runner: $(call obj,$(BUILD)/asan,$(TEST_SRC) $(TUI_SRC)) $(BU
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libmailsim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O2 -DNDEBUG -Itests -o $@ $< $(BUILD)/libmailsim.a $(PKG_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -O2 -DNDEBUG $(LTO_FLAGS) -Itests -o $@ $< $(BUILD)/libmailsim.a $(PKG_LIBS) -lm
 
 # --- targets -----------------------------------------------------------------
 
