@@ -203,6 +203,7 @@ typedef struct model_event {
     int label;
     bool live;
     bool disarmed; /* not live, but its id can be moved */
+    bool held;     /* sched_hold's: its place is (time, seq) */
     sched_id_t id;
 } model_event_t;
 
@@ -212,11 +213,19 @@ typedef struct model {
     size_t live; /* events live */
     uint64_t seq;
     sim_time_t now;
+    uint64_t cur_seq; /* the last run event's */
     int ran_label;
 } model_t;
 
+
 static model_t model;
 static int real_ran;
+
+/* A held event's place is still ahead of the last run event. */
+static bool model_ahead(const model_event_t *e)
+{
+    return e->time > model.now || (e->time == model.now && e->seq > model.cur_seq);
+}
 
 static void model_record(void *arg)
 {
@@ -267,6 +276,7 @@ static void model_check_step(sched_t *s)
     model.ev[i].live = false;
     model.live--;
     model.now = model.ev[i].time;
+    model.cur_seq = model.ev[i].seq;
     ck_assert_int_eq(real_ran, model.ev[i].label);
     ck_assert_int_eq(sched_now(s), model.now);
 }
@@ -279,12 +289,12 @@ static void run_model(uint64_t seed, uint32_t start_seq)
     sched_t *s = sched_new();
     sched_set_next_seq(s, start_seq);
     for (int op = 0; op < 20000; op++) {
-        unsigned what = (unsigned)rng_below(&r, 10);
+        unsigned what = (unsigned)rng_below(&r, 12);
         if (what < 4 && model.n < MODEL_MAX) {
             sim_time_t when = model_when(&r, model.now);
             model_event_t *e = &model.ev[model.n];
             *e = (model_event_t){when < model.now ? model.now : when, ++model.seq, model.n, true,
-                                 false, 0};
+                                 false, false, 0};
             e->id = sched_at(s, when, model_record, (void *)(intptr_t)model.n);
             model.n++;
             model.live++;
@@ -293,11 +303,11 @@ static void run_model(uint64_t seed, uint32_t start_seq)
             sched_cancel(s, e->id);
             if (e->live)
                 model.live--;
-            e->live = e->disarmed = false;
+            e->live = e->disarmed = e->held = false;
         } else if (what < 6 && model.n > 0) {
             model_event_t *e = &model.ev[rng_below(&r, (uint64_t)model.n)];
             sim_time_t when = model_when(&r, model.now);
-            bool movable = e->live || e->disarmed;
+            bool movable = e->live || e->disarmed || e->held;
             ck_assert_int_eq(sched_move(s, e->id, when), movable);
             if (movable) {
                 e->time = when < model.now ? model.now : when;
@@ -305,7 +315,7 @@ static void run_model(uint64_t seed, uint32_t start_seq)
                 if (!e->live)
                     model.live++;
                 e->live = true;
-                e->disarmed = false;
+                e->disarmed = e->held = false;
             }
         } else if (what < 7 && model.n > 0) {
             /* a timer stopped, then often set again (moved) at once */
@@ -326,7 +336,26 @@ static void run_model(uint64_t seed, uint32_t start_seq)
                 e->disarmed = false;
                 model.live++;
             }
-        } else if (what < 8) {
+        } else if (what < 9 && model.n < MODEL_MAX) {
+            /* a place held now, as sched_after(0) would take it */
+            model_event_t *e = &model.ev[model.n];
+            *e = (model_event_t){model.now, ++model.seq, model.n, false, false, true, 0};
+            e->id = sched_hold(s, model_record, (void *)(intptr_t)model.n);
+            ck_assert(!sched_is_pending(s, e->id));
+            ck_assert(sched_held_ahead(s, e->id));
+            model.n++;
+        } else if (what < 10 && model.n > 0) {
+            /* armed at its place while that is ahead, else nothing */
+            model_event_t *e = &model.ev[rng_below(&r, (uint64_t)model.n)];
+            bool ahead = e->live || (e->held && model_ahead(e));
+            ck_assert_int_eq(sched_held_ahead(s, e->id), ahead);
+            ck_assert_int_eq(sched_arm_held(s, e->id), ahead);
+            if (ahead && !e->live) {
+                e->live = true;
+                e->held = false;
+                model.live++;
+            }
+        } else if (what < 11) {
             int i = model_next();
             sim_time_t t = i < 0 ? model.now + 5 : model.ev[i].time + (sim_time_t)rng_below(&r, 3) - 1;
             ck_assert_int_eq(sched_next_time(s), i < 0 ? SIM_TIME_NEVER : model.ev[i].time);
@@ -336,6 +365,7 @@ static void run_model(uint64_t seed, uint32_t start_seq)
             sched_run_until(s, t);
             if (t > model.now)
                 model.now = t;
+            model.cur_seq = model.seq; /* every place numbered so far has gone by */
             ck_assert_int_eq(sched_now(s), model.now);
         } else {
             model_check_step(s);
@@ -409,6 +439,61 @@ START_TEST(test_move)
 }
 END_TEST
 
+START_TEST(test_hold)
+{
+    trail_t t = {.s = sched_new()};
+    mark_t m[5] = {{&t, 0}, {&t, 1}, {&t, 2}, {&t, 3}, {&t, 4}};
+    sched_at(t.s, 10, record, &m[0]);
+    sched_id_t h = sched_hold(t.s, record, &m[1]); /* the place of an event at 0 */
+    sched_at(t.s, 0, record, &m[2]);
+    /* held: counted nowhere, not run */
+    ck_assert(!sched_is_pending(t.s, h));
+    ck_assert(sched_held_ahead(t.s, h));
+    ck_assert_uint_eq(sched_pending(t.s), 2);
+    ck_assert_int_eq(sched_next_time(t.s), 0);
+    /* armed while ahead: it runs at its place, before the later event at 0 */
+    ck_assert(sched_arm_held(t.s, h));
+    ck_assert(sched_arm_held(t.s, h)); /* pending: true, nothing more */
+    ck_assert(sched_is_pending(t.s, h));
+    ck_assert_uint_eq(sched_pending(t.s), 3);
+    sched_run(t.s);
+    int want[] = {1, 2, 0};
+    ck_assert_int_eq(t.n, 3);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(t.order[i], want[i]);
+    /* run: a stale id is neither ahead nor armed */
+    ck_assert(!sched_held_ahead(t.s, h));
+    ck_assert(!sched_arm_held(t.s, h));
+    /* a place that has gone by is not armed; sched_move makes a new event */
+    t.n = 0;
+    sched_id_t g = sched_hold(t.s, record, &m[3]);
+    sched_at(t.s, 20, record, &m[4]);
+    sched_run_until(t.s, 20);
+    ck_assert(!sched_held_ahead(t.s, g));
+    ck_assert(!sched_arm_held(t.s, g));
+    ck_assert_int_eq(t.n, 1);
+    ck_assert(sched_move(t.s, g, 20));
+    ck_assert(sched_is_pending(t.s, g));
+    sched_run(t.s);
+    ck_assert_int_eq(t.n, 2);
+    ck_assert_int_eq(t.order[1], 3);
+    /* a disarmed (not held) event is not armed in its old place */
+    sched_id_t d = sched_at(t.s, 25, record, &m[0]);
+    sched_disarm(t.s, d);
+    ck_assert(!sched_held_ahead(t.s, d));
+    ck_assert(!sched_arm_held(t.s, d));
+    sched_cancel(t.s, d);
+    /* cancelled while held: gone */
+    sched_id_t c = sched_hold(t.s, record, &m[0]);
+    sched_cancel(t.s, c);
+    ck_assert(!sched_held_ahead(t.s, c));
+    ck_assert(!sched_arm_held(t.s, c));
+    ck_assert(!sched_move(t.s, c, 30));
+    ck_assert(!sched_step(t.s));
+    sched_free(t.s);
+}
+END_TEST
+
 START_TEST(test_disarm)
 {
     trail_t t = {.s = sched_new()};
@@ -467,6 +552,7 @@ Suite *core_sched_suite(void)
     tcase_add_test(tc, test_rng_known_values);
     tcase_add_test(tc, test_move);
     tcase_add_test(tc, test_disarm);
+    tcase_add_test(tc, test_hold);
     tcase_add_test(tc, test_matches_reference_model);
     tcase_add_test(tc, test_matches_reference_model_more);
     tcase_add_test(tc, test_sequence_wrap_keeps_order);

@@ -378,15 +378,34 @@ static void hash_every_event(void *ctx, const trace_event_t *ev)
 
 /* Both directions carry data over a lossy path, with the server closing when
  * the client does; every event is hashed, with the bytes each side got. */
-static uint64_t two_way_run(uint64_t seed, double loss, bool predict)
+typedef struct run_opts {
+    bool predict, hold;
+    bool aligned; /* 7 ms paths of no serialisation delay: arrivals meet the sends */
+    bool echo;    /* the server answers every arrival at once */
+    uint64_t held_armed; /* out: held output events armed at their place */
+} run_opts_t;
+
+static void send_late(void *arg)
+{
+    app_t *a = arg;
+    if (a->conn)
+        tcp_send(a->conn, "late", 4);
+}
+
+static uint64_t two_way_run_opts(uint64_t seed, double loss, run_opts_t *o)
 {
     world_t w;
     world_init(&w, seed, false);
-    w.net->predict_off = !predict;
+    w.net->predict_off = !o->predict;
+    w.net->hold_off = !o->hold;
     hasher_t hs = {0xcbf29ce484222325ULL, BUF_INIT, -1};
     trace_subscribe(&w.sim->trace, hash_every_event, &hs);
-    world_set_path(&w, 15 * SIM_MS, 10000000, loss);
+    if (o->aligned)
+        world_set_path(&w, 7 * SIM_MS, 0, loss);
+    else
+        world_set_path(&w, 15 * SIM_MS, 10000000, loss);
     w.server.close_on_peer_closed = true;
+    w.server.echo = o->echo;
     uint8_t *data = pattern(60000, seed);
     world_connect(&w);
     sched_run_until(w.sim->sched, 2 * SIM_SEC);
@@ -394,7 +413,14 @@ static uint64_t two_way_run(uint64_t seed, double loss, bool predict)
         tcp_send(w.client.conn, data + off, 6000);
         if (w.server.conn)
             tcp_send(w.server.conn, data + off, 3000 + off / 100);
-        sched_run_until(w.sim->sched, sim_now(w.sim) + (off % 4) * 7 * SIM_MS);
+        if (o->aligned) {
+            /* Sent now, arriving in 7 ms; the server then sends again in an
+             * event of the same microsecond that comes after the arrivals. */
+            sched_run_until(w.sim->sched, sim_now(w.sim));
+            sched_after(w.sim->sched, 7 * SIM_MS, send_late, &w.server);
+        }
+        sched_run_until(w.sim->sched,
+                        sim_now(w.sim) + (o->aligned ? 7 * SIM_MS : (off % 4) * 7 * SIM_MS));
     }
     tcp_shutdown(w.client.conn);
     sched_run(w.sim->sched);
@@ -403,10 +429,17 @@ static uint64_t two_way_run(uint64_t seed, double loss, bool predict)
     for (size_t i = 0; i < w.client.got.len; i++)
         hs.h = (hs.h ^ w.client.got.data[i]) * 0x100000001b3ULL;
     hs.h ^= (uint64_t)w.server.got.len << 32 ^ w.client.got.len;
+    o->held_armed = sched_held_armed(w.sim->sched);
     world_free(&w);
     buf_free(&hs.line);
     free(data);
     return hs.h;
+}
+
+static uint64_t two_way_run(uint64_t seed, double loss, bool predict)
+{
+    run_opts_t o = {.predict = predict, .hold = true};
+    return two_way_run_opts(seed, loss, &o);
 }
 
 /* Header prediction changes nothing: the same events, bytes and order as
@@ -419,6 +452,31 @@ START_TEST(test_prediction_same_as_general_path)
             ck_assert_msg(two_way_run(seed, losses[i], true) ==
                               two_way_run(seed, losses[i], false),
                           "seed %" PRIu64 " loss %.2f", seed, losses[i]);
+}
+END_TEST
+
+/* Holding the output event's place changes nothing: the same events, bytes
+ * and order as when every send schedules its event. The aligned paths make
+ * the test's own sends fall in the microsecond of an arrival, after it: the
+ * held place is then armed, which the test sees happen. */
+START_TEST(test_held_output_same_as_scheduled)
+{
+    static const double losses[] = {0.0, 0.1};
+    uint64_t armed = 0;
+    for (uint64_t seed = 1; seed <= 3; seed++)
+        for (size_t i = 0; i < sizeof losses / sizeof *losses; i++)
+            for (int v = 0; v < 4; v++) {
+                run_opts_t held = {.predict = true, .hold = true, .aligned = v & 1,
+                                   .echo = v & 2};
+                run_opts_t plain = held;
+                plain.hold = false;
+                uint64_t a = two_way_run_opts(seed, losses[i], &held);
+                uint64_t b = two_way_run_opts(seed, losses[i], &plain);
+                ck_assert_msg(a == b, "seed %" PRIu64 " loss %.2f variant %d", seed, losses[i], v);
+                ck_assert_uint_eq(plain.held_armed, 0);
+                armed += held.held_armed;
+            }
+    ck_assert_uint_gt(armed, 0);
 }
 END_TEST
 
@@ -531,6 +589,7 @@ Suite *net_tcp_suite(void)
     tcase_add_test(tc, test_sends_in_one_callback_coalesce);
     tcase_add_test(tc, test_same_seed_same_trace);
     tcase_add_test(tc, test_prediction_same_as_general_path);
+    tcase_add_test(tc, test_held_output_same_as_scheduled);
     tcase_add_test(tc, test_listen_port_taken_and_unlisten);
     tcase_add_test(tc, test_close_discards_later_data);
     tcase_add_test(tc, test_orphan_gives_up_in_fin_wait_2);

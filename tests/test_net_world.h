@@ -79,6 +79,7 @@ typedef struct app {
     /* behaviour */
     bool close_on_peer_closed;
     bool abort_on_data, abort_on_connected, abort_on_accept;
+    bool echo; /* answers what arrives with a part of it, at once */
     const uint8_t *reply;
     size_t reply_len;
     sim_t *sim;
@@ -115,6 +116,8 @@ static inline void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void 
     app_t *a = ctx;
     note(a);
     buf_append(&a->got, data, len);
+    if (a->echo)
+        tcp_send(c, data, len / 3 + 1);
     if (a->abort_on_data) {
         tcp_abort(c);
         tcp_abort(c); /* twice is harmless */

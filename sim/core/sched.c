@@ -28,6 +28,11 @@
  * the heap, and a timer pushed later keeps its key: the slot holds the time
  * and sequence number it really has, and the key is fixed when it comes to
  * the front (heap_front).
+ *
+ * A held event (sched_hold) is a disarmed one that was never filed: its slot
+ * keeps the place (now, a sequence number) it would have had. Whether that
+ * place is still ahead is a comparison with the running event's (now,
+ * cur_seq); arming it files it there, in sequence order.
  */
 #include "core/sched.h"
 
@@ -129,7 +134,14 @@ static inline void place(sched_t *s, uint32_t si, sim_time_t when)
     sl->when = when < s->now ? s->now : when;
     sl->seq = seq_take(s);
     sl->lazy = false;
+    sl->held = false;
     file_slot(s, si, false);
+}
+
+/* Whether a held slot's place comes after the running event's. */
+static inline bool place_ahead(const sched_t *s, const slot_t *sl)
+{
+    return sl->when > s->now || (sl->when == s->now && sl->seq > s->cur_seq);
 }
 
 /* Takes a slot's entry out of the ring or the heap; the slot stays the caller's. */
@@ -151,7 +163,7 @@ static void unplace(sched_t *s, uint32_t si)
  */
 COLD static void sched_renumber(sched_t *s)
 {
-    heap_key_t *all = xmalloc((s->heap_len + s->ring_len + 1) * sizeof *all);
+    heap_key_t *all = xmalloc((s->heap_len + s->ring_len + s->slots_len + 1) * sizeof *all);
     size_t n = 0;
     for (unsigned b = 0; b < NBUCKETS; b++) {
         for (uint32_t i = b == 0 ? s->b0_head : 0; i < s->buckets[b].len; i++) {
@@ -180,12 +192,25 @@ COLD static void sched_renumber(sched_t *s)
     memset(s->ring_bits, 0, sizeof s->ring_bits);
     memset(s->ring_sum, 0, sizeof s->ring_sum);
     s->ring_len = 0;
+    /* Held places still ahead are numbered with the pending events; those
+     * gone by are moved before now, where they stay gone by. */
+    for (uint32_t si = 0; si < s->slots_len; si++) {
+        slot_t *sl = &s->slots[si];
+        if (!sl->fn || !sl->held)
+            continue;
+        if (place_ahead(s, sl))
+            all[n++] = key_build(sl->when, sl->seq, si);
+        else
+            sl->when = s->now - 1;
+    }
     qsort(all, n, sizeof *all, key_cmp);
     for (size_t i = 0; i < n; i++) {
         uint32_t si = key_slot(all[i]);
         s->slots[si].seq = (uint32_t)(i + 1);
-        file_slot(s, si, false);
+        if (s->slots[si].armed)
+            file_slot(s, si, false);
     }
+    s->cur_seq = 0; /* the running event comes before every renumbered one */
     s->next_seq = (uint32_t)n + 1;
     free(all);
 }
@@ -202,6 +227,7 @@ sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg)
     sl->arg = arg;
     sl->armed = true;
     sl->lazy = false;
+    sl->held = false;
     s->live++;
     sl->when = when < s->now ? s->now : when;
     sl->seq = seq_take(s);
@@ -265,6 +291,49 @@ bool sched_move(sched_t *s, sched_id_t id, sim_time_t when)
     }
     unplace(s, si);
     place(s, si, when);
+    return true;
+}
+
+sched_id_t sched_hold(sched_t *s, sched_fn fn, void *arg)
+{
+    if (!fn)
+        panic("sched_hold: NULL callback");
+    uint32_t si = slot_alloc(s);
+    uint32_t seq = seq_take(s); /* before the slot counts: it may renumber */
+    slot_t *sl = &s->slots[si];
+    sl->fn = fn;
+    sl->arg = arg;
+    sl->armed = false;
+    sl->lazy = false;
+    sl->held = true;
+    sl->where = NOWHERE;
+    sl->when = s->now;
+    sl->seq = seq;
+    return ((uint64_t)sl->gen << 32) | si;
+}
+
+bool sched_held_ahead(const sched_t *s, sched_id_t id)
+{
+    const slot_t *sl = slot_of(s, id);
+    if (!sl)
+        return false;
+    return sl->armed || (sl->held && place_ahead(s, sl));
+}
+
+bool sched_arm_held(sched_t *s, sched_id_t id)
+{
+    slot_t *sl = slot_of(s, id);
+    if (!sl)
+        return false;
+    if (sl->armed)
+        return true;
+    if (!sl->held || !place_ahead(s, sl))
+        return false;
+    sl->held = false;
+    sl->armed = true;
+    s->live++;
+    s->held_armed++;
+    file_slot(s, (uint32_t)(id & 0xffffffffu), true);
     return true;
 }
 
@@ -346,6 +415,7 @@ static inline void run_slot(sched_t *s, uint32_t si)
 {
     sched_fn fn = s->slots[si].fn;
     void *arg = s->slots[si].arg;
+    s->cur_seq = s->slots[si].seq;
     slot_release(s, si);
     s->live--;
     s->events_run++;
@@ -378,8 +448,13 @@ uint64_t sched_run_until(sched_t *s, sim_time_t t)
         run_slot(s, si);
         ran++;
     }
-    if (!s->stop && t > s->now)
-        s->now = t;
+    if (!s->stop) {
+        if (t > s->now)
+            s->now = t;
+        /* Everything due by t has run: every place numbered so far at
+         * or before now has gone by (see sched_arm_held). */
+        s->cur_seq = s->next_seq - 1;
+    }
     return ran;
 }
 
@@ -394,6 +469,8 @@ uint64_t sched_run(sched_t *s)
         run_slot(s, si);
         ran++;
     }
+    if (!s->stop)
+        s->cur_seq = s->next_seq - 1; /* as in sched_run_until */
     return ran;
 }
 
@@ -410,6 +487,11 @@ size_t sched_pending(const sched_t *s)
 uint64_t sched_events_run(const sched_t *s)
 {
     return s->events_run;
+}
+
+uint64_t sched_held_armed(const sched_t *s)
+{
+    return s->held_armed;
 }
 
 void sched_set_next_seq(sched_t *s, uint32_t seq)

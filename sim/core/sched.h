@@ -60,6 +60,26 @@ bool sched_move(sched_t *s, sched_id_t id, sim_time_t when);
  */
 void sched_disarm(sched_t *s, sched_id_t id);
 
+/*
+ * Holding a place. An event that may turn out to have nothing to do (a
+ * connection's "send what is queued", when the sender flushes the queue
+ * itself before the event's turn) can hold the place a sched_after(s, 0, fn,
+ * arg) would take now, without running there: sched_hold. If the work turns
+ * up after all, sched_arm_held arms it at that same place, as long as the
+ * place is still ahead of the running event, so the run is the one the
+ * plain event would give, only without the empty calls. A held event counts
+ * nowhere (sched_pending, sched_next_time, sched_is_pending); the holder
+ * owns the id and must sched_cancel it in the end, or sched_move it (which
+ * arms it at a new place, as a new event would).
+ */
+sched_id_t sched_hold(sched_t *s, sched_fn fn, void *arg);
+/* True when id is pending, or held at a place still ahead, which it now
+ * arms; false (nothing happens) when the place has gone by, or id is 0, run
+ * or cancelled. */
+bool sched_arm_held(sched_t *s, sched_id_t id);
+/* True when id is pending, or held at a place still ahead (not armed). */
+bool sched_held_ahead(const sched_t *s, sched_id_t id);
+
 /* Runs the next live event; false when none is left. */
 bool sched_step(sched_t *s);
 /* Runs every event due at or before t, then sets the clock to t. Returns how many ran. */
@@ -75,6 +95,8 @@ size_t sched_pending(const sched_t *s);
 sim_time_t sched_next_time(sched_t *s);
 /* Events run since creation. */
 uint64_t sched_events_run(const sched_t *s);
+/* Held events armed at their place since creation (for tests). */
+uint64_t sched_held_armed(const sched_t *s);
 /* For tests: jumps the sequence counter forward to seq, so that what happens
  * when it wraps (the pending events are numbered afresh) can be reached. */
 void sched_set_next_seq(sched_t *s, uint32_t seq);

@@ -32,6 +32,7 @@ typedef struct slot {
     uint8_t where;       /* heap bucket, IN_RING or NOWHERE */
     bool armed;          /* false once disarmed */
     bool lazy;           /* its heap key is stale: see heap_front */
+    bool held;           /* sched_hold's, not yet armed: when and seq are its place */
 } slot_t;
 
 typedef struct bucket {
@@ -54,7 +55,9 @@ typedef struct bucket {
 struct sched {
     sim_time_t now; /* first: sched_now reads it */
     uint32_t next_seq;
+    uint32_t cur_seq; /* places (now, seq <= cur_seq) have gone by: see sched_arm_held */
     uint64_t events_run;
+    uint64_t held_armed; /* held events armed at their place */
     size_t live; /* armed events */
     /* The ring: first slot of each bucket (NO_SLOT when empty), a bit per
      * non-empty bucket, a bit per non-zero word of those. */

@@ -522,7 +522,9 @@ void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg)
         return;
     }
     c->stats.segments_received++;
+    c->in_input = !net->hold_off; /* see tcp_output_soon */
     if (!net->predict_off && input_predicted(c, seg)) {
+        c->in_input = false;
         if (!c->dead)
             tcp_output(c);
         return;
@@ -544,6 +546,7 @@ void tcp_input(net_t *net, host_t *h, const tcp_segment_t *seg)
     case TCP_CLOSED:
         break;
     }
+    c->in_input = false;
     if (!c->dead)
         tcp_output(c);
 }

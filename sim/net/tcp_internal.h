@@ -136,6 +136,7 @@ struct tcp_conn {
     bool have_rtt;
     bool rtt_timing;
     bool recovering; /* after a loss, until snd_una reaches recover */
+    bool in_input;   /* tcp_input is at work on it, and sends at its end */
     tcp_state_t state;
     /* line 1: RFC 9293 3.3.1 send and receive sequence variables */
     uint32_t mss, rcv_wnd;
@@ -162,7 +163,7 @@ struct tcp_conn {
     sim_time_t timer_deadline;
     sched_id_t timer_event;
     sim_time_t timer_event_at;
-    sched_id_t output_event;
+    sched_id_t output_event; /* pending or held: see tcp_output_soon */
     tcp_callbacks_t cb;
     tcp_stats_t stats;
     /* rarely used */
@@ -203,6 +204,7 @@ struct net {
     uint64_t next_conn_id;
     int depth;
     bool predict_off; /* tests: every segment takes tcp_input's general path */
+    bool hold_off;    /* tests: tcp_output_soon never holds, always schedules */
     tcp_state_fn observer;
     void *observer_ctx;
 };

@@ -260,10 +260,35 @@ static void output_event_fire(void *arg)
     net_leave(c->net);
 }
 
+/*
+ * Sending happens in an event of its own, after the caller's turn (tcp_send
+ * may be called again in the same turn, and the data should go together).
+ * tcp_output does all there is to do, and a second call with nothing changed
+ * in between does nothing; what changes a connection's sending is only
+ * tcp_input, which calls tcp_output at its end, and the calls that come here.
+ * So while tcp_input is at work on the connection (the application's
+ * answer to what arrived, the usual case), the event only holds its place
+ * (sched_hold): the data goes at tcp_input's end, and when the place comes
+ * the event would find nothing to do. If more comes to send before the
+ * place is reached, the event is armed there, and the run is the same as if
+ * it had been pending all along; once the place has gone by, a new event is
+ * due, and the held one is moved to be it.
+ */
 void tcp_output_soon(tcp_conn_t *c)
 {
-    if (c->output_event == 0)
-        c->output_event = sched_after(c->net->sim->sched, 0, output_event_fire, c);
+    sched_t *s = c->net->sim->sched;
+    if (c->output_event != 0) {
+        if (c->in_input ? sched_held_ahead(s, c->output_event)
+                        : sched_arm_held(s, c->output_event))
+            return;
+        if (!c->in_input) {
+            sched_move(s, c->output_event, sched_now(s));
+            return;
+        }
+        sched_cancel(s, c->output_event);
+    }
+    c->output_event = c->in_input ? sched_hold(s, output_event_fire, c)
+                                  : sched_after(s, 0, output_event_fire, c);
 }
 
 void tcp_retransmit(tcp_conn_t *c, const char *why)
