@@ -455,6 +455,56 @@ START_TEST(test_greeting)
 }
 END_TEST
 
+/* A whole session on s, greeting included, into out. */
+static void session_on(smtp_server_t *s, bool traced, const char *in, buf_t *out)
+{
+    smtp_server_trace_lines(s, traced);
+    smtp_server_start(s, out);
+    smtp_server_feed(s, (const uint8_t *)in, strlen(in), out);
+}
+
+/*
+ * The fixed replies (greeting, 354, 221) are written once an engine and
+ * copied after, untraced: the same bytes as traced, on a new engine and a
+ * reused one, and traced again after they were kept the hook sees each.
+ */
+START_TEST(test_fixed_replies)
+{
+    static const cfg_kind_t kinds[] = {RELAY, RELAY_BARE, SUBMISSION, REFUSE};
+    static const char in[] = "EHLO client.example\r\nMAIL FROM:<a@alice.example>\r\n"
+                             "RCPT TO:<roberto@roberto.example>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n";
+    for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+        fake_t f = {0};
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        smtp_server_t *s = make_server(kinds[k], &f);
+        session_on(s, true, in, &want);
+        smtp_server_free(s);
+        s = make_server(kinds[k], &f);
+        f.next_id = 0;
+        for (int round = 0; round < 3; round++) {
+            buf_reset(&got);
+            buf_reset(&f.trace);
+            f.next_id = 0;
+            if (round > 0)
+                smtp_server_reuse(s);
+            session_on(s, round == 2, in, &got);
+            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                          "kind %zu round %d:\n got: %s\nwant: %s", k, round, buf_cstr(&got),
+                          buf_cstr(&want));
+            ck_assert(round == 2 ? f.trace.len > 0 : f.trace.len == 0);
+        }
+        /* Submission wants AUTH first: no DATA there. */
+        if (kinds[k] == RELAY || kinds[k] == RELAY_BARE)
+            ck_assert(strstr(buf_cstr(&f.trace), "S 354 354 End data"));
+        ck_assert(strstr(buf_cstr(&f.trace), kinds[k] == REFUSE ? "S 554 554" : "S 221 221"));
+        smtp_server_free(s);
+        buf_free(&want);
+        buf_free(&got);
+        fake_free(&f);
+    }
+}
+END_TEST
+
 START_TEST(test_size_param_accepted)
 {
     fake_t f = {0};
@@ -884,6 +934,7 @@ Suite *smtp_server_suite(void)
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(cases));
     tcase_add_loop_test(tc, test_table_untraced_and_reused, 0, (int)ARRAY_LEN(cases));
     tcase_add_test(tc, test_greeting);
+    tcase_add_test(tc, test_fixed_replies);
     tcase_add_test(tc, test_size_param_accepted);
     tcase_add_test(tc, test_auth_not_offered);
     tcase_add_test(tc, test_auth_user_in_envelope);

@@ -68,6 +68,7 @@ void smtp_server_free(smtp_server_t *s)
     line_dotblock_free(&s->data);
     line_reader_free(&s->reader);
     buf_free(&s->ehlo_tail);
+    buf_free(&s->fixed);
     free(s->auth_user);
     free(s->login_user);
     free(s);
@@ -178,19 +179,61 @@ void smtp_server_begin_data(smtp_server_t *s)
     smtp_server_set_state(s, SMTP_SERVER_DATA);
 }
 
+/* Writes a fixed reply as it goes on the wire, through the line hook when there is one. */
+static void write_fixed(smtp_server_t *s, smtp_fixed_t which, buf_t *out)
+{
+    char text[SMTP_REPLY_TEXT_MAX];
+    size_t n;
+    switch (which) {
+    case SMTP_FIXED_GREETING: {
+        /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
+        static const char greet[] = " ESMTP mailsim", refused[] = " No SMTP service here";
+        bool refuse = s->cfg.refuse;
+        n = refuse ? smtp_server_join(text, s->hostname, refused, sizeof refused - 1)
+                   : smtp_server_join(text, s->hostname, greet, sizeof greet - 1);
+        smtp_reply_format_text(refuse ? 554 : 220, NULL, false, text, n, out,
+                               smtp_server_line_hook(s), s->hooks.ctx);
+        return;
+    }
+    case SMTP_FIXED_DATA:
+        SMTP_SERVER_REPLY_LIT(s, out, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+        return;
+    case SMTP_FIXED_QUIT:
+        n = smtp_server_join(text, s->hostname, " Bye", 4);
+        smtp_server_reply_text(s, out, 221, "2.0.0", text, n);
+        return;
+    case SMTP_FIXED_COUNT:
+        break;
+    }
+    panic("write_fixed: no reply %d", (int)which);
+}
+
+void smtp_server_reply_fixed(smtp_server_t *s, smtp_fixed_t which, buf_t *out)
+{
+    /* Traced, each line goes through the hook as it is written. */
+    if (smtp_server_line_hook(s)) {
+        write_fixed(s, which, out);
+        return;
+    }
+    /* Their bytes depend on the configuration and the name alone: written once an engine. */
+    if (!s->fixed_ready) {
+        for (int i = 0; i < SMTP_FIXED_COUNT; i++) {
+            s->fixed_at[i] = s->fixed.len;
+            write_fixed(s, (smtp_fixed_t)i, &s->fixed);
+        }
+        s->fixed_at[SMTP_FIXED_COUNT] = s->fixed.len;
+        s->fixed_ready = true;
+    }
+    buf_append(out, s->fixed.data + s->fixed_at[which],
+               s->fixed_at[which + 1] - s->fixed_at[which]);
+}
+
 void smtp_server_start(smtp_server_t *s, buf_t *out)
 {
     if (s->state != SMTP_SERVER_NEW)
         panic("smtp_server_start: called twice");
-    /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
-    bool refuse = s->cfg.refuse;
-    smtp_server_set_state(s, refuse ? SMTP_SERVER_REFUSING : SMTP_SERVER_GREETED);
-    static const char greet[] = " ESMTP mailsim", refused[] = " No SMTP service here";
-    char text[SMTP_REPLY_TEXT_MAX];
-    size_t n = refuse ? smtp_server_join(text, s->hostname, refused, sizeof refused - 1)
-                      : smtp_server_join(text, s->hostname, greet, sizeof greet - 1);
-    smtp_reply_format_text(refuse ? 554 : 220, NULL, false, text, n, out,
-                           smtp_server_line_hook(s), s->hooks.ctx);
+    smtp_server_set_state(s, s->cfg.refuse ? SMTP_SERVER_REFUSING : SMTP_SERVER_GREETED);
+    smtp_server_reply_fixed(s, SMTP_FIXED_GREETING, out);
 }
 
 static void close_with(smtp_server_t *s, buf_t *out, const char *enhanced, const char *why)

@@ -385,7 +385,7 @@ static bool check_data(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 
 static void apply_data(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    SMTP_SERVER_REPLY_LIT(s, out, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+    smtp_server_reply_fixed(s, SMTP_FIXED_DATA, out);
     smtp_server_begin_data(s);
 }
 
@@ -422,9 +422,7 @@ static bool check_quit(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 
 static void apply_quit(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    char text[SMTP_REPLY_TEXT_MAX];
-    size_t n = smtp_server_join(text, s->hostname, " Bye", 4);
-    smtp_server_reply_text(s, out, 221, "2.0.0", text, n);
+    smtp_server_reply_fixed(s, SMTP_FIXED_QUIT, out);
     smtp_server_reset_transaction(s);
     s->closing = true;
     smtp_server_set_state(s, SMTP_SERVER_CLOSED);
