@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto/smtp_server.h"
+#include "proto/smtp_server_int.h"
 
 /* --- a fake mail server behind the hooks ---------------------------------- */
 
@@ -754,6 +755,61 @@ START_TEST(test_trace_verbs)
 }
 END_TEST
 
+/*
+ * The verb as the engine reads it, each octet of "NOOP x" in turn made
+ * every other octet: upper-cased in ASCII only, up to a space or NUL, and
+ * the command run only when that is NOOP.
+ */
+START_TEST(test_verb_octets)
+{
+    fake_t f = {0};
+    for (size_t at = 0; at < 5; at++) {
+        for (int c = 0; c < 256; c++) {
+            if (c == '\n')
+                continue;
+            char line[] = "NOOP x\r\n";
+            line[at] = (char)c;
+            char want_verb[8];
+            size_t n = 0;
+            for (; n < 6 && line[n] && line[n] != ' '; n++)
+                want_verb[n] = (char)(line[n] >= 'a' && line[n] <= 'z' ? line[n] - 32 : line[n]);
+            want_verb[n] = '\0';
+            buf_t out = BUF_INIT, want = BUF_INIT;
+            buf_reset(&f.trace);
+            smtp_server_t *s = run(RELAY, &f, "", &out);
+            buf_reset(&f.trace);
+            buf_reset(&out);
+            smtp_server_feed(s, (const uint8_t *)line, sizeof line - 1, &out);
+            bool noop = strcmp(want_verb, "NOOP") == 0 && memchr(line, '\0', 6) == NULL;
+            buf_printf(&want, "C %s ", want_verb);
+            ck_assert_msg(strncmp(buf_cstr(&f.trace), buf_cstr(&want), want.len) == 0,
+                          "octet %d at %zu: %s", c, at, buf_cstr(&f.trace));
+            ck_assert_msg(strncmp(buf_cstr(&out), noop ? "250 " : "500 ", 4) == 0,
+                          "octet %d at %zu: %s", c, at, buf_cstr(&out));
+            smtp_server_free(s);
+            buf_free(&out);
+            buf_free(&want);
+        }
+    }
+    fake_free(&f);
+}
+END_TEST
+
+/* Each verb finds its own entry of the command table; near misses find none. */
+START_TEST(test_command_find)
+{
+    static const char *const verbs[] = {"HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET",
+                                        "NOOP", "QUIT", "VRFY", "HELP", "EXPN", "AUTH"};
+    for (size_t i = 0; i < ARRAY_LEN(verbs); i++) {
+        const smtp_command_t *c = smtp_server_command_find(verbs[i]);
+        ck_assert_msg(c && strcmp(c->verb, verbs[i]) == 0, "%s", verbs[i]);
+    }
+    static const char *const misses[] = {"", "HEL", "HELOS", "helo", "HELP ", "QUIX", "AUTI"};
+    for (size_t i = 0; i < ARRAY_LEN(misses); i++)
+        ck_assert_msg(!smtp_server_command_find(misses[i]), "%s", misses[i]);
+}
+END_TEST
+
 START_TEST(test_trace_lines)
 {
     fake_t f = {0};
@@ -940,6 +996,8 @@ Suite *smtp_server_suite(void)
     tcase_add_test(tc, test_auth_user_in_envelope);
     tcase_add_test(tc, test_quit_wants_close);
     tcase_add_test(tc, test_trace_lines);
+    tcase_add_test(tc, test_verb_octets);
+    tcase_add_test(tc, test_command_find);
     tcase_add_test(tc, test_trace_verbs);
     tcase_add_test(tc, test_bare_lf_lines);
     tcase_add_test(tc, test_hook_reply_checked);

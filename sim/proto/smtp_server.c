@@ -298,14 +298,42 @@ static inline char ascii_upper(char c)
     return (unsigned char)(c - 'a') < 26 ? (char)(c - 'a' + 'A') : c;
 }
 
-/* The verb of a command line, upper-cased into verb (cut to n - 1); *args after it. */
-static void split_command(const char *line, char *verb, size_t n, const char **args)
+/*
+ * Whether the four octets at p are ASCII letters, each checked at once in
+ * a word (none has its high bit; with bit 5 set, each is 'a'..'z'); *upper
+ * gets them upper-cased, in the order they have in memory.
+ */
+static bool four_letters(const char *p, uint32_t *upper)
+{
+    uint32_t x;
+    memcpy(&x, p, sizeof x);
+    uint32_t lower = x | 0x20202020u;
+    bool ascii = (x & 0x80808080u) == 0;
+    bool from_a = ((lower + 0x1f1f1f1fu) & 0x80808080u) == 0x80808080u; /* >= 'a' */
+    bool to_z = ((lower + 0x05050505u) & 0x80808080u) == 0;              /* <= 'z' */
+    *upper = x & ~0x20202020u;
+    return ascii && from_a && to_z;
+}
+
+/*
+ * The verb of a command line (len octets), upper-cased into verb (cut to
+ * n - 1); *args after it.
+ */
+static void split_command(const char *line, size_t len, char *verb, size_t n, const char **args)
 {
     size_t i = 0;
-    for (; line[i] && line[i] != ' '; i++)
-        if (i < n - 1)
-            verb[i] = ascii_upper(line[i]);
-    verb[i < n - 1 ? i : n - 1] = '\0';
+    uint32_t upper;
+    /* Every SMTP verb is four letters: those upper-cased at once, when a space or the end follows. */
+    if (len >= 4 && n > 4 && (line[4] == ' ' || line[4] == '\0') && four_letters(line, &upper)) {
+        memcpy(verb, &upper, 4);
+        verb[4] = '\0';
+        i = 4;
+    } else {
+        for (; line[i] && line[i] != ' '; i++)
+            if (i < n - 1)
+                verb[i] = ascii_upper(line[i]);
+        verb[i < n - 1 ? i : n - 1] = '\0';
+    }
     const char *p = line + i;
     while (*p == ' ')
         p++;
@@ -322,7 +350,7 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
 {
     char verb[16];
     const char *args;
-    split_command(ln->text, verb, sizeof verb, &args);
+    split_command(ln->text, ln->len, verb, sizeof verb, &args);
     trace_client_line(s, verb, ln->text);
     if (ln->kind == LINE_TOO_LONG) {
         smtp_server_reply(s, out, 500, "5.5.2", "Line too long (the limit is %d octets)",
