@@ -175,6 +175,16 @@ static const server_case_t cases[] = {
     {"lower-case verbs", RELAY,
      "helo client.example\r\nmail from:<a@alice.example>\r\nrcpt to:<roberto@roberto.example>\r\n",
      R_HELO MAIL_OK RCPT_OK, NULL},
+    {"mixed-case FROM: and TO:", RELAY,
+     HELO "MAIL fRoM:<a@alice.example>\r\nRCPT tO:<roberto@roberto.example>\r\n",
+     R_HELO MAIL_OK RCPT_OK, NULL},
+    {"FROM and TO cut short or spaced before the colon", RELAY,
+     HELO "MAIL FRO\r\nMAIL FROM :<a@alice.example>\r\nMAIL FROM:<a@alice.example>\r\n"
+          "RCPT T\r\nRCPT TO :<roberto@roberto.example>\r\nRCPT TO;<roberto@roberto.example>\r\n",
+     R_HELO "501 5.5.4 Syntax: MAIL FROM:<address>\r\n501 5.5.4 Syntax: MAIL FROM:<address>\r\n"
+     MAIL_OK "501 5.5.4 Syntax: RCPT TO:<address>\r\n501 5.5.4 Syntax: RCPT TO:<address>\r\n"
+     "501 5.5.4 Syntax: RCPT TO:<address>\r\n",
+     NULL},
     {"a space after the colon is tolerated", RELAY,
      HELO "MAIL FROM: <a@alice.example>\r\nRCPT TO: <roberto@roberto.example>\r\n",
      R_HELO MAIL_OK RCPT_OK, NULL},

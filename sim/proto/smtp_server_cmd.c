@@ -26,6 +26,23 @@ static bool syntax(smtp_reply_t *err, const char *usage)
     return fail(err, 501, "5.5.4", "Syntax: %s", usage);
 }
 
+/*
+ * Whether s starts with the n octets of upper (upper case and punctuation),
+ * ASCII letters of s compared without regard to case: str_has_prefix_ci
+ * for a literal, in line.
+ */
+static inline bool has_prefix_upper(const char *s, const char *upper, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if ((unsigned char)(c - 'a') < 26)
+            c = (char)(c - ('a' - 'A'));
+        if (c != upper[i])
+            return false;
+    }
+    return true;
+}
+
 static bool no_args(const char *args, const char *usage, smtp_reply_t *err)
 {
     return args[0] ? syntax(err, usage) : true;
@@ -269,7 +286,7 @@ static bool check_mail(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 {
     if (!mail_sequence(s, err))
         return false;
-    if (!str_has_prefix_ci(args, "FROM:"))
+    if (!has_prefix_upper(args, "FROM:", 5))
         return syntax(err, "MAIL FROM:<address>");
     const char *p = args + 5, *rest, *why;
     while (*p == ' ')
@@ -321,7 +338,7 @@ static bool check_rcpt(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 {
     if (s->state != SMTP_SERVER_MAIL && s->state != SMTP_SERVER_RCPT)
         return fail(err, 503, "5.5.1", "Need MAIL before RCPT");
-    if (!str_has_prefix_ci(args, "TO:"))
+    if (!has_prefix_upper(args, "TO:", 3))
         return syntax(err, "RCPT TO:<address>");
     const char *p = args + 3, *rest, *why;
     while (*p == ' ')
