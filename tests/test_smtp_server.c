@@ -805,6 +805,42 @@ START_TEST(test_verb_octets)
 }
 END_TEST
 
+/*
+ * With no sender or recipient hook the engine answers "Sender <path> OK"
+ * itself, written straight to out when untraced: the same bytes as traced,
+ * with and without enhanced codes, for every kind of path.
+ */
+START_TEST(test_verdict_without_hooks)
+{
+    static const char in[] = "EHLO c.example\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\n"
+                             "RCPT TO:<@r1.example,@r2.example:u@x.example>\r\n"
+                             "RCPT TO:<\"a b\\\"c\"@x.example>\r\nRCPT TO:<a.b@[1.2.3.4]>\r\nRSET\r\n"
+                             "MAIL FROM:<s@x.example> SIZE=10\r\nRCPT TO:<bad\rcr@x.example>\r\n";
+    for (int bare = 0; bare < 2; bare++) {
+        smtp_server_config_t cfg;
+        smtp_server_config_default(&cfg);
+        cfg.hostname = "mx.roberto.example";
+        if (bare)
+            cfg.extensions = 0;
+        fake_t f = {0};
+        smtp_server_hooks_t hooks = {.ctx = &f, .on_line = fake_line};
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        for (int traced = 1; traced >= 0; traced--) {
+            smtp_server_t *s = smtp_server_new(&cfg, &hooks);
+            session_on(s, traced, in, traced ? &want : &got);
+            smtp_server_free(s);
+        }
+        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0, "bare %d:\n got: %s\nwant: %s",
+                      bare, buf_cstr(&got), buf_cstr(&want));
+        ck_assert(strstr(buf_cstr(&want), bare ? "250 Recipient <\"a b\\\"c\"@x.example> OK\r\n"
+                                               : "250 2.1.0 Sender <> OK\r\n"));
+        buf_free(&want);
+        buf_free(&got);
+        fake_free(&f);
+    }
+}
+END_TEST
+
 /* Each verb finds its own entry of the command table; near misses find none. */
 START_TEST(test_command_find)
 {
@@ -1008,6 +1044,7 @@ Suite *smtp_server_suite(void)
     tcase_add_test(tc, test_trace_lines);
     tcase_add_test(tc, test_verb_octets);
     tcase_add_test(tc, test_command_find);
+    tcase_add_test(tc, test_verdict_without_hooks);
     tcase_add_test(tc, test_trace_verbs);
     tcase_add_test(tc, test_bare_lf_lines);
     tcase_add_test(tc, test_hook_reply_checked);
