@@ -841,6 +841,56 @@ START_TEST(test_verdict_without_hooks)
 }
 END_TEST
 
+/*
+ * The EHLO reply from its parts made once an engine is the one written line
+ * by line: for names short and long (to the reply's limit and past it), a
+ * client name with a CR, and with no keyword lines at all.
+ */
+START_TEST(test_ehlo_untraced)
+{
+    buf_t host_long = BUF_INIT, host_huge = BUF_INIT, word_long = BUF_INIT;
+    for (int i = 0; i < 200; i++)
+        buf_putc(&host_long, 'a' + i % 26);
+    for (int i = 0; i < 900; i++)
+        buf_putc(&host_huge, 'a' + i % 26);
+    for (int i = 0; i < 400; i++)
+        buf_putc(&word_long, 'w');
+    const char *hosts[] = {"mx.roberto.example", buf_cstr(&host_long), buf_cstr(&host_huge),
+                           "cr\rname", "lf\nname"};
+    const char *words[] = {"c.example", "a\rb", buf_cstr(&word_long)};
+    for (size_t h = 0; h < ARRAY_LEN(hosts); h++) {
+        for (size_t w = 0; w < ARRAY_LEN(words); w++) {
+            for (int bare = 0; bare < 2; bare++) {
+                smtp_server_config_t cfg;
+                smtp_server_config_default(&cfg);
+                cfg.hostname = hosts[h];
+                if (bare)
+                    cfg.extensions = 0;
+                fake_t f = {0};
+                smtp_server_hooks_t hooks = {.ctx = &f, .on_line = fake_line};
+                buf_t in = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+                buf_printf(&in, "EHLO %s\r\nEHLO %s\r\n", words[w], words[w]);
+                smtp_server_t *s = smtp_server_new(&cfg, &hooks);
+                session_on(s, true, buf_cstr(&in), &want);
+                smtp_server_reuse(s);
+                session_on(s, false, buf_cstr(&in), &got);
+                ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                              "host %zu word %zu bare %d:\n got: %s\nwant: %s", h, w, bare,
+                              buf_cstr(&got), buf_cstr(&want));
+                smtp_server_free(s);
+                buf_free(&in);
+                buf_free(&want);
+                buf_free(&got);
+                fake_free(&f);
+            }
+        }
+    }
+    buf_free(&host_long);
+    buf_free(&host_huge);
+    buf_free(&word_long);
+}
+END_TEST
+
 /* Each verb finds its own entry of the command table; near misses find none. */
 START_TEST(test_command_find)
 {
@@ -1045,6 +1095,7 @@ Suite *smtp_server_suite(void)
     tcase_add_test(tc, test_verb_octets);
     tcase_add_test(tc, test_command_find);
     tcase_add_test(tc, test_verdict_without_hooks);
+    tcase_add_test(tc, test_ehlo_untraced);
     tcase_add_test(tc, test_trace_verbs);
     tcase_add_test(tc, test_bare_lf_lines);
     tcase_add_test(tc, test_hook_reply_checked);

@@ -159,32 +159,50 @@ static void ehlo_tail_build(smtp_server_t *s)
     s->ehlo_text_len = k.len;
     if (k.len)
         smtp_reply_write(250, NULL, k.text + 1, k.len - 1, &s->ehlo_tail, NULL, NULL);
+    /* The first line up to the client's name, when the writer would leave the name as it is. */
+    size_t host_len = strlen(s->hostname);
+    s->ehlo_head_len = 0;
+    if (!strpbrk(s->hostname, "\r\n") && host_len + 11 < sizeof s->ehlo_head) {
+        memcpy(s->ehlo_head, k.len ? "250-" : "250 ", 4);
+        memcpy(s->ehlo_head + 4, s->hostname, host_len);
+        memcpy(s->ehlo_head + 4 + host_len, " Hello ", 7);
+        s->ehlo_head_len = host_len + 11;
+    }
     s->ehlo_tail_ready = true;
+}
+
+/*
+ * The EHLO reply put together from the parts made once an engine, untraced:
+ * when the whole text fits a reply (nothing cut) and the client's name holds
+ * no CR or LF for the writer to change. False, having written nothing, else.
+ */
+static bool ehlo_from_parts(smtp_server_t *s, const char *word, buf_t *out)
+{
+    if (smtp_server_line_hook(s))
+        return false;
+    if (!s->ehlo_tail_ready)
+        ehlo_tail_build(s);
+    size_t n = strlen(word);
+    if (!s->ehlo_head_len || s->ehlo_head_len - 4 + n + s->ehlo_text_len > SMTP_REPLY_TEXT_MAX - 1 ||
+        memchr(word, '\r', n) || memchr(word, '\n', n))
+        return false;
+    buf_append(out, s->ehlo_head, s->ehlo_head_len);
+    buf_append(out, word, n);
+    buf_append(out, "\r\n", 2);
+    buf_append(out, s->ehlo_tail.data, s->ehlo_tail.len);
+    return true;
 }
 
 static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
     greeted_by(s, a->word);
+    if (ehlo_from_parts(s, a->word, out))
+        return;
     text_builder_t t;
     t.len = 0;
     text_add_str(&t, s->hostname);
     TEXT_ADD_LIT(&t, " Hello ");
     text_add_str(&t, a->word);
-    /*
-     * Untraced, the first line is written and the keyword lines copied as
-     * made before, when the whole text fits a reply (nothing is cut) and
-     * the first line is one line.
-     */
-    if (!smtp_server_line_hook(s) && !memchr(t.text, '\n', t.len)) {
-        if (!s->ehlo_tail_ready)
-            ehlo_tail_build(s);
-        if (t.len + s->ehlo_text_len <= sizeof t.text - 1) {
-            smtp_reply_write_line(250, NULL, 0, s->ehlo_text_len == 0, t.text, t.len, out, NULL,
-                                  NULL);
-            buf_append(out, s->ehlo_tail.data, s->ehlo_tail.len);
-            return;
-        }
-    }
     ehlo_keywords(s, &t);
     /* RFC 2034 3: no enhanced code in the EHLO reply. */
     smtp_reply_write(250, NULL, t.text, t.len, out, smtp_server_line_hook(s), s->hooks.ctx);

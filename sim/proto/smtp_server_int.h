@@ -45,6 +45,9 @@ struct smtp_server {
     bool ehlo_tail_ready;
     buf_t ehlo_tail;
     size_t ehlo_text_len;
+    /* "250-NAME Hello " (or "250 " with no keyword lines); 0 octets when NAME will not do. */
+    char ehlo_head[128];
+    size_t ehlo_head_len;
     /* The fixed replies on the wire, one after another: reply i is [fixed_at[i], fixed_at[i + 1]). */
     bool fixed_ready;
     buf_t fixed;
