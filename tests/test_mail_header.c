@@ -241,6 +241,32 @@ static const char *const scan_headers[] = {
 };
 
 /* Every header above, cut at every length, for a few names. */
+/*
+ * RFC 5322 2.2: a field name is printable ASCII but ':'. Each octet in turn
+ * after "A": in a name it makes "A<c>"; whitespace before the colon is
+ * obsolete syntax for "A"; ':' ends "A"; any other octet makes no field.
+ */
+START_TEST(test_field_name_octets)
+{
+    for (int c = 0; c < 256; c++) {
+        uint8_t text[] = {'A', (uint8_t)c, ':', ' ', 'v', '\r', '\n', '\r', '\n'};
+        header_t h;
+        header_init(&h);
+        header_parse(text, sizeof text, &h);
+        bool name = c > 32 && c < 127 && c != ':';
+        if (name) {
+            ck_assert_msg(h.count == 1 && h.fields[0].name[1] == (char)c, "octet %d", c);
+        } else if (c == ' ' || c == '\t' || c == ':') {
+            ck_assert_msg(h.count == 1 && strcmp(h.fields[0].name, "A") == 0, "octet %d", c);
+        } else {
+            ck_assert_msg(h.count == 0 && (h.defects & HEADER_DEFECT_NO_COLON), "octet %d", c);
+        }
+        check_scan(text, sizeof text, "A", "octet");
+        header_free(&h);
+    }
+}
+END_TEST
+
 START_TEST(test_scan_value)
 {
     static const char *const names[] = {"Message-ID", "Subject", "X-Empty", "To", "Missing"};
@@ -307,6 +333,7 @@ Suite *mail_header_suite(void)
     tc = tcase_create("scan");
     tcase_add_loop_test(tc, test_scan_value, 0, (int)ARRAY_LEN(scan_headers));
     tcase_add_test(tc, test_scan_value_garbage);
+    tcase_add_test(tc, test_field_name_octets);
     tcase_add_test(tc, test_scan_value_limits);
     suite_add_tcase(s, tc);
     return s;

@@ -81,6 +81,23 @@ START_TEST(test_find_user)
                                          "roberto@roberto.examplf"};
     for (size_t i = 0; i < ARRAY_LEN(others); i++)
         ck_assert_msg(store_find_user(s, others[i]) == NULL, "%s was found", others[i]);
+    /* Names of one length told apart by their first octet, of any case, or by a later one. */
+    static const char *const same_len[] = {"anna", "Bnna", "[nna", "{nna", "\xc3nna", "annb"};
+    store_user_t *u[ARRAY_LEN(same_len)];
+    for (size_t i = 0; i < ARRAY_LEN(same_len); i++)
+        ck_assert_int_eq(store_add_user(s, same_len[i], "x", NULL, 0, &u[i]), STORE_OK);
+    static const struct {
+        const char *name;
+        size_t user; /* in same_len, or ARRAY_LEN(same_len) for none */
+    } finds[] = {{"ANNA", 0},         {"bnna@ROBERTO.example", 1},
+                 {"bNNA", 1},         {"[NNA", 2},
+                 {"{nna", 3},         {"\xc3NNA", 4},
+                 {"ANNB", 5},         {"{NNB", ARRAY_LEN(same_len)},
+                 {"\xe3nna", ARRAY_LEN(same_len)}, {";nna", ARRAY_LEN(same_len)}};
+    for (size_t i = 0; i < ARRAY_LEN(finds); i++)
+        ck_assert_msg(store_find_user(s, finds[i].name) ==
+                          (finds[i].user < ARRAY_LEN(same_len) ? u[finds[i].user] : NULL),
+                      "%s", finds[i].name);
     ck_assert(store_has_domain(s, "ROBERTO.EXAMPLE"));
     ck_assert(!store_has_domain(s, "roberto.exampl"));
     ck_assert(!store_has_domain(s, "roberto.example.com"));
@@ -95,8 +112,8 @@ START_TEST(test_find_user)
     store_user_t *alice;
     ck_assert_int_eq(store_add_user(s, "alice", "pw", NULL, 0, &alice), STORE_OK);
     ck_assert_str_eq(store_user_display_name(alice), "alice");
-    ck_assert_uint_eq(store_user_count(s), 2);
-    ck_assert_ptr_eq(store_user_at(s, 1), alice);
+    ck_assert_uint_eq(store_user_count(s), 2 + ARRAY_LEN(same_len));
+    ck_assert_ptr_eq(store_user_at(s, 1 + ARRAY_LEN(same_len)), alice);
     ck_assert_str_eq(store_folder_name(store_inbox(alice)), "INBOX");
     store_free(s);
 }

@@ -508,6 +508,49 @@ START_TEST(test_two_recipients_one_transaction)
 }
 END_TEST
 
+/*
+ * A recipient found once is known after, and every later lookup gives what
+ * the store gives: for many addresses sharing the memo's slots, one too long
+ * to keep, other cases, and the postmaster stand-in, which is never kept
+ * (a user named postmaster may come).
+ */
+START_TEST(test_recipient_memo)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    mail_server_t *s = f.roberto_srv;
+    store_t *st = server_store(s);
+    char err[200], name[80], addr[160];
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof name, "u%d%s", i, i % 7 == 0 ? "-with-a-long-name-past-the-memo" : "");
+        ck_assert(server_add_user(s, name, "pw", NULL, err, sizeof err));
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int i = 39; i >= 0; i--) {
+            snprintf(name, sizeof name, "u%d%s", i, i % 7 == 0 ? "-with-a-long-name-past-the-memo" : "");
+            snprintf(addr, sizeof addr, "%s@%s", name, round == 2 ? "ROBERTO.example" : "roberto.example");
+            store_user_t *want = store_find_user(st, addr);
+            ck_assert_ptr_nonnull(want);
+            ck_assert_ptr_eq(server_find_recipient(s, addr), want);
+            store_user_t *known = server_known_recipient(s, addr);
+            ck_assert_msg(!known || known == want, "%s", addr);
+            ck_assert_msg(known || strlen(addr) >= SERVER_RCPT_MEMO_LEN, "%s not known", addr);
+        }
+    }
+    ck_assert_ptr_null(server_known_recipient(s, "nobody@roberto.example"));
+    ck_assert_ptr_null(server_find_recipient(s, "nobody@roberto.example"));
+    ck_assert_ptr_null(server_known_recipient(s, "nobody@roberto.example"));
+    ck_assert_ptr_null(server_known_recipient(s, ""));
+    /* The first user reads the postmaster's mail, until there is a postmaster. */
+    ck_assert_ptr_eq(server_find_recipient(s, "postmaster@roberto.example"), store_user_at(st, 0));
+    ck_assert_ptr_null(server_known_recipient(s, "postmaster@roberto.example"));
+    ck_assert(server_add_user(s, "postmaster", "pw", NULL, err, sizeof err));
+    ck_assert_ptr_eq(server_find_recipient(s, "postmaster@roberto.example"),
+                     store_find_user(st, "postmaster"));
+    fixture_free(&f);
+}
+END_TEST
+
 /* The queue id written by hand is what "%08llX" writes. */
 START_TEST(test_queue_id_format)
 {
@@ -769,6 +812,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_world_freed_mid_flight);
     tcase_add_test(tc, test_two_recipients_one_transaction);
     tcase_add_test(tc, test_queue_id_format);
+    tcase_add_test(tc, test_recipient_memo);
     tcase_add_test(tc, test_return_path_field);
     tcase_add_test(tc, test_msg_parts);
     tcase_add_test(tc, test_msg_over_body);

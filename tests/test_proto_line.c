@@ -378,6 +378,40 @@ START_TEST(test_dotblock_take)
 }
 END_TEST
 
+/*
+ * The bulk path gives the block one line at a time gives, the input cut
+ * once at every byte boundary (what is before and after each cut arriving
+ * whole); what says which input failed.
+ */
+static void bulk_agrees(const uint8_t *text, size_t len, size_t max_line, uint64_t max_size,
+                        const char *what, int n)
+{
+    line_dotblock_t b;
+    line_dotblock_init(&b, max_size);
+    buf_t want = BUF_INIT;
+    block_describe(&b, feed_lines(&b, max_line, text, len), &want);
+    for (size_t first = 0; first <= len; first++) {
+        line_dotblock_reset(&b, max_size);
+        buf_t got = BUF_INIT;
+        block_describe(&b, feed_bulk(&b, max_line, text, len, first, len), &got);
+        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                      "%s %d, max size %llu, cut at %zu:\n got %s\nwant %s", what, n,
+                      (unsigned long long)max_size, first, buf_cstr(&got), buf_cstr(&want));
+        buf_free(&got);
+    }
+    buf_free(&want);
+    line_dotblock_free(&b);
+}
+
+/* Random bytes of the alphabet, len of them, into text. */
+static void garbage(uint8_t *text, size_t len, const uint8_t *alphabet, size_t n, uint32_t *seed)
+{
+    for (size_t i = 0; i < len; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        text[i] = alphabet[(*seed >> 16) % n];
+    }
+}
+
 /* Garbage in: the bulk path agrees with the line path on random bytes rich in line ends and dots. */
 START_TEST(test_dotblock_take_garbage)
 {
@@ -386,27 +420,60 @@ START_TEST(test_dotblock_take_garbage)
     for (int round = 0; round < 400; round++) {
         uint8_t text[64];
         size_t len = 1 + (size_t)round % sizeof text;
-        for (size_t i = 0; i < len; i++) {
-            seed = seed * 1103515245u + 12345u;
-            text[i] = alphabet[(seed >> 16) % sizeof alphabet];
-        }
-        size_t max_line = 3 + (size_t)round % 7;
+        garbage(text, len, alphabet, sizeof alphabet, &seed);
         uint64_t max_size = (uint64_t)round % 5 == 0 ? 0 : (uint64_t)round % 40;
-        line_dotblock_t b;
-        line_dotblock_init(&b, max_size);
-        buf_t want = BUF_INIT;
-        block_describe(&b, feed_lines(&b, max_line, text, len), &want);
-        for (size_t first = 0; first <= len; first++) {
-            line_dotblock_reset(&b, max_size);
-            buf_t got = BUF_INIT;
-            block_describe(&b, feed_bulk(&b, max_line, text, len, first, len), &got);
-            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
-                          "round %d cut at %zu:\n got %s\nwant %s", round, first,
-                          buf_cstr(&got), buf_cstr(&want));
-            buf_free(&got);
-        }
-        buf_free(&want);
-        line_dotblock_free(&b);
+        bulk_agrees(text, len, 3 + (size_t)round % 7, max_size, "round", round);
+    }
+}
+END_TEST
+
+/* Appends a line of n octets before its end (CRLF, or LF alone when bare), starting with first. */
+static void long_line(buf_t *b, size_t n, char first, bool bare)
+{
+    for (size_t i = 0; i < n; i++)
+        buf_putc(b, i == 0 ? first : (char)('a' + i % 26));
+    buf_puts(b, bare ? "\n" : "\r\n");
+}
+
+/*
+ * Texts longer than the 64 octets the bulk path looks at in one step, at
+ * the 1000-octet limit of RFC 5321 4.5.3.1.6: lines of 998 octets (1000 with
+ * CRLF, fine), 999 (1001, too long), dot-stuffed ones, bare LFs, all cut at
+ * every byte boundary, the end marker included.
+ */
+START_TEST(test_dotblock_take_long)
+{
+    buf_t text = BUF_INIT;
+    for (int variant = 0; variant < 6; variant++) {
+        buf_reset(&text);
+        /* a line end at every offset of the 64-octet blocks, give or take */
+        for (size_t n = 0; n < 70; n += 1 + (size_t)variant)
+            long_line(&text, n, 'x', false);
+        long_line(&text, 998, variant & 1 ? '.' : 'y', false);
+        long_line(&text, 998 + (size_t)(variant & 1), 'z', false);
+        long_line(&text, 999, variant & 2 ? '.' : 'w', variant & 4);
+        long_line(&text, 63, '.', false);
+        long_line(&text, 1, '.', false); /* ".." unstuffed to "." */
+        long_line(&text, 130, 'v', variant == 3);
+        buf_puts(&text, ".\r\nQUIT\r\n");
+        for (uint64_t max_size = 0; max_size < 4000; max_size += 700 + 300 * (max_size > 0))
+            bulk_agrees(text.data, text.len, 1000, max_size, "variant", variant);
+    }
+    buf_free(&text);
+}
+END_TEST
+
+/* The same on longer garbage, with lines both side of a small limit. */
+START_TEST(test_dotblock_take_long_garbage)
+{
+    static const uint8_t alphabet[] = {'.', '\r', '\n', 'a', 'b', 'c', 'd', 'e', 0x80, ' '};
+    uint32_t seed = 777;
+    for (int round = 0; round < 200; round++) {
+        uint8_t text[400];
+        size_t len = 64 + (size_t)round * 7 % (sizeof text - 63);
+        garbage(text, len, alphabet, sizeof alphabet, &seed);
+        uint64_t max_size = (uint64_t)round % 3 == 0 ? 0 : (uint64_t)round * 3 % 300;
+        bulk_agrees(text, len, 3 + (size_t)round % 40, max_size, "round", round);
     }
 }
 END_TEST
@@ -483,6 +550,8 @@ Suite *proto_line_suite(void)
     tcase_add_loop_test(blocks, test_dot_encode, 0, (int)ARRAY_LEN(encodes));
     tcase_add_loop_test(blocks, test_dotblock_take, 0, (int)ARRAY_LEN(bulk_cases));
     tcase_add_test(blocks, test_dotblock_take_garbage);
+    tcase_add_test(blocks, test_dotblock_take_long);
+    tcase_add_test(blocks, test_dotblock_take_long_garbage);
     tcase_add_test(blocks, test_dotblock_reset_keeps_memory);
     suite_add_tcase(s, blocks);
     return s;

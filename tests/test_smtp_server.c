@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto/smtp_server.h"
+#include "proto/smtp_server_int.h"
 
 /* --- a fake mail server behind the hooks ---------------------------------- */
 
@@ -174,6 +175,16 @@ static const server_case_t cases[] = {
     {"lower-case verbs", RELAY,
      "helo client.example\r\nmail from:<a@alice.example>\r\nrcpt to:<roberto@roberto.example>\r\n",
      R_HELO MAIL_OK RCPT_OK, NULL},
+    {"mixed-case FROM: and TO:", RELAY,
+     HELO "MAIL fRoM:<a@alice.example>\r\nRCPT tO:<roberto@roberto.example>\r\n",
+     R_HELO MAIL_OK RCPT_OK, NULL},
+    {"FROM and TO cut short or spaced before the colon", RELAY,
+     HELO "MAIL FRO\r\nMAIL FROM :<a@alice.example>\r\nMAIL FROM:<a@alice.example>\r\n"
+          "RCPT T\r\nRCPT TO :<roberto@roberto.example>\r\nRCPT TO;<roberto@roberto.example>\r\n",
+     R_HELO "501 5.5.4 Syntax: MAIL FROM:<address>\r\n501 5.5.4 Syntax: MAIL FROM:<address>\r\n"
+     MAIL_OK "501 5.5.4 Syntax: RCPT TO:<address>\r\n501 5.5.4 Syntax: RCPT TO:<address>\r\n"
+     "501 5.5.4 Syntax: RCPT TO:<address>\r\n",
+     NULL},
     {"a space after the colon is tolerated", RELAY,
      HELO "MAIL FROM: <a@alice.example>\r\nRCPT TO: <roberto@roberto.example>\r\n",
      R_HELO MAIL_OK RCPT_OK, NULL},
@@ -455,6 +466,56 @@ START_TEST(test_greeting)
 }
 END_TEST
 
+/* A whole session on s, greeting included, into out. */
+static void session_on(smtp_server_t *s, bool traced, const char *in, buf_t *out)
+{
+    smtp_server_trace_lines(s, traced);
+    smtp_server_start(s, out);
+    smtp_server_feed(s, (const uint8_t *)in, strlen(in), out);
+}
+
+/*
+ * The fixed replies (greeting, 354, 221) are written once an engine and
+ * copied after, untraced: the same bytes as traced, on a new engine and a
+ * reused one, and traced again after they were kept the hook sees each.
+ */
+START_TEST(test_fixed_replies)
+{
+    static const cfg_kind_t kinds[] = {RELAY, RELAY_BARE, SUBMISSION, REFUSE};
+    static const char in[] = "EHLO client.example\r\nMAIL FROM:<a@alice.example>\r\n"
+                             "RCPT TO:<roberto@roberto.example>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n";
+    for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+        fake_t f = {0};
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        smtp_server_t *s = make_server(kinds[k], &f);
+        session_on(s, true, in, &want);
+        smtp_server_free(s);
+        s = make_server(kinds[k], &f);
+        f.next_id = 0;
+        for (int round = 0; round < 3; round++) {
+            buf_reset(&got);
+            buf_reset(&f.trace);
+            f.next_id = 0;
+            if (round > 0)
+                smtp_server_reuse(s);
+            session_on(s, round == 2, in, &got);
+            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                          "kind %zu round %d:\n got: %s\nwant: %s", k, round, buf_cstr(&got),
+                          buf_cstr(&want));
+            ck_assert(round == 2 ? f.trace.len > 0 : f.trace.len == 0);
+        }
+        /* Submission wants AUTH first: no DATA there. */
+        if (kinds[k] == RELAY || kinds[k] == RELAY_BARE)
+            ck_assert(strstr(buf_cstr(&f.trace), "S 354 354 End data"));
+        ck_assert(strstr(buf_cstr(&f.trace), kinds[k] == REFUSE ? "S 554 554" : "S 221 221"));
+        smtp_server_free(s);
+        buf_free(&want);
+        buf_free(&got);
+        fake_free(&f);
+    }
+}
+END_TEST
+
 START_TEST(test_size_param_accepted)
 {
     fake_t f = {0};
@@ -704,6 +765,147 @@ START_TEST(test_trace_verbs)
 }
 END_TEST
 
+/*
+ * The verb as the engine reads it, each octet of "NOOP x" in turn made
+ * every other octet: upper-cased in ASCII only, up to a space or NUL, and
+ * the command run only when that is NOOP.
+ */
+START_TEST(test_verb_octets)
+{
+    fake_t f = {0};
+    for (size_t at = 0; at < 5; at++) {
+        for (int c = 0; c < 256; c++) {
+            if (c == '\n')
+                continue;
+            char line[] = "NOOP x\r\n";
+            line[at] = (char)c;
+            char want_verb[8];
+            size_t n = 0;
+            for (; n < 6 && line[n] && line[n] != ' '; n++)
+                want_verb[n] = (char)(line[n] >= 'a' && line[n] <= 'z' ? line[n] - 32 : line[n]);
+            want_verb[n] = '\0';
+            buf_t out = BUF_INIT, want = BUF_INIT;
+            buf_reset(&f.trace);
+            smtp_server_t *s = run(RELAY, &f, "", &out);
+            buf_reset(&f.trace);
+            buf_reset(&out);
+            smtp_server_feed(s, (const uint8_t *)line, sizeof line - 1, &out);
+            bool noop = strcmp(want_verb, "NOOP") == 0 && memchr(line, '\0', 6) == NULL;
+            buf_printf(&want, "C %s ", want_verb);
+            ck_assert_msg(strncmp(buf_cstr(&f.trace), buf_cstr(&want), want.len) == 0,
+                          "octet %d at %zu: %s", c, at, buf_cstr(&f.trace));
+            ck_assert_msg(strncmp(buf_cstr(&out), noop ? "250 " : "500 ", 4) == 0,
+                          "octet %d at %zu: %s", c, at, buf_cstr(&out));
+            smtp_server_free(s);
+            buf_free(&out);
+            buf_free(&want);
+        }
+    }
+    fake_free(&f);
+}
+END_TEST
+
+/*
+ * With no sender or recipient hook the engine answers "Sender <path> OK"
+ * itself, written straight to out when untraced: the same bytes as traced,
+ * with and without enhanced codes, for every kind of path.
+ */
+START_TEST(test_verdict_without_hooks)
+{
+    static const char in[] = "EHLO c.example\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\n"
+                             "RCPT TO:<@r1.example,@r2.example:u@x.example>\r\n"
+                             "RCPT TO:<\"a b\\\"c\"@x.example>\r\nRCPT TO:<a.b@[1.2.3.4]>\r\nRSET\r\n"
+                             "MAIL FROM:<s@x.example> SIZE=10\r\nRCPT TO:<bad\rcr@x.example>\r\n";
+    for (int bare = 0; bare < 2; bare++) {
+        smtp_server_config_t cfg;
+        smtp_server_config_default(&cfg);
+        cfg.hostname = "mx.roberto.example";
+        if (bare)
+            cfg.extensions = 0;
+        fake_t f = {0};
+        smtp_server_hooks_t hooks = {.ctx = &f, .on_line = fake_line};
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        for (int traced = 1; traced >= 0; traced--) {
+            smtp_server_t *s = smtp_server_new(&cfg, &hooks);
+            session_on(s, traced, in, traced ? &want : &got);
+            smtp_server_free(s);
+        }
+        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0, "bare %d:\n got: %s\nwant: %s",
+                      bare, buf_cstr(&got), buf_cstr(&want));
+        ck_assert(strstr(buf_cstr(&want), bare ? "250 Recipient <\"a b\\\"c\"@x.example> OK\r\n"
+                                               : "250 2.1.0 Sender <> OK\r\n"));
+        buf_free(&want);
+        buf_free(&got);
+        fake_free(&f);
+    }
+}
+END_TEST
+
+/*
+ * The EHLO reply from its parts made once an engine is the one written line
+ * by line: for names short and long (to the reply's limit and past it), a
+ * client name with a CR, and with no keyword lines at all.
+ */
+START_TEST(test_ehlo_untraced)
+{
+    buf_t host_long = BUF_INIT, host_huge = BUF_INIT, word_long = BUF_INIT;
+    for (int i = 0; i < 200; i++)
+        buf_putc(&host_long, 'a' + i % 26);
+    for (int i = 0; i < 900; i++)
+        buf_putc(&host_huge, 'a' + i % 26);
+    for (int i = 0; i < 400; i++)
+        buf_putc(&word_long, 'w');
+    const char *hosts[] = {"mx.roberto.example", buf_cstr(&host_long), buf_cstr(&host_huge),
+                           "cr\rname", "lf\nname"};
+    const char *words[] = {"c.example", "a\rb", buf_cstr(&word_long)};
+    for (size_t h = 0; h < ARRAY_LEN(hosts); h++) {
+        for (size_t w = 0; w < ARRAY_LEN(words); w++) {
+            for (int bare = 0; bare < 2; bare++) {
+                smtp_server_config_t cfg;
+                smtp_server_config_default(&cfg);
+                cfg.hostname = hosts[h];
+                if (bare)
+                    cfg.extensions = 0;
+                fake_t f = {0};
+                smtp_server_hooks_t hooks = {.ctx = &f, .on_line = fake_line};
+                buf_t in = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+                buf_printf(&in, "EHLO %s\r\nEHLO %s\r\n", words[w], words[w]);
+                smtp_server_t *s = smtp_server_new(&cfg, &hooks);
+                session_on(s, true, buf_cstr(&in), &want);
+                smtp_server_reuse(s);
+                session_on(s, false, buf_cstr(&in), &got);
+                ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                              "host %zu word %zu bare %d:\n got: %s\nwant: %s", h, w, bare,
+                              buf_cstr(&got), buf_cstr(&want));
+                smtp_server_free(s);
+                buf_free(&in);
+                buf_free(&want);
+                buf_free(&got);
+                fake_free(&f);
+            }
+        }
+    }
+    buf_free(&host_long);
+    buf_free(&host_huge);
+    buf_free(&word_long);
+}
+END_TEST
+
+/* Each verb finds its own entry of the command table; near misses find none. */
+START_TEST(test_command_find)
+{
+    static const char *const verbs[] = {"HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET",
+                                        "NOOP", "QUIT", "VRFY", "HELP", "EXPN", "AUTH"};
+    for (size_t i = 0; i < ARRAY_LEN(verbs); i++) {
+        const smtp_command_t *c = smtp_server_command_find(verbs[i]);
+        ck_assert_msg(c && strcmp(c->verb, verbs[i]) == 0, "%s", verbs[i]);
+    }
+    static const char *const misses[] = {"", "HEL", "HELOS", "helo", "HELP ", "QUIX", "AUTI"};
+    for (size_t i = 0; i < ARRAY_LEN(misses); i++)
+        ck_assert_msg(!smtp_server_command_find(misses[i]), "%s", misses[i]);
+}
+END_TEST
+
 START_TEST(test_trace_lines)
 {
     fake_t f = {0};
@@ -884,11 +1086,16 @@ Suite *smtp_server_suite(void)
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(cases));
     tcase_add_loop_test(tc, test_table_untraced_and_reused, 0, (int)ARRAY_LEN(cases));
     tcase_add_test(tc, test_greeting);
+    tcase_add_test(tc, test_fixed_replies);
     tcase_add_test(tc, test_size_param_accepted);
     tcase_add_test(tc, test_auth_not_offered);
     tcase_add_test(tc, test_auth_user_in_envelope);
     tcase_add_test(tc, test_quit_wants_close);
     tcase_add_test(tc, test_trace_lines);
+    tcase_add_test(tc, test_verb_octets);
+    tcase_add_test(tc, test_command_find);
+    tcase_add_test(tc, test_verdict_without_hooks);
+    tcase_add_test(tc, test_ehlo_untraced);
     tcase_add_test(tc, test_trace_verbs);
     tcase_add_test(tc, test_bare_lf_lines);
     tcase_add_test(tc, test_hook_reply_checked);

@@ -102,7 +102,25 @@ START_TEST(test_params)
     ck_assert_str_eq(prm.keyword, "SMTPUTF8");
     ck_assert(!prm.has_value);
     ck_assert_int_eq(smtp_param_next(&p, &prm), 0);
-    const char *bad[] = {"=1", "-X=1", "SIZE=", "A_B=1"};
+    /* The first '=' splits; a word ends at a space or the end, a tab is in the word. */
+    static const struct {
+        const char *in, *keyword, *value, *rest;
+        bool has_value;
+    } words[] = {
+        {"K=a=b rest", "K", "a=b", " rest", true},
+        {"  X-1", "X-1", "", "", false},
+        {"SIZE=1\tB", "SIZE", "1\tB", "", true},
+        {"Body=7BIT=", "Body", "7BIT=", "", true},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(words); i++) {
+        const char *q = words[i].in;
+        ck_assert_int_eq(smtp_param_next(&q, &prm), 1);
+        ck_assert_str_eq(prm.keyword, words[i].keyword);
+        ck_assert_str_eq(prm.value, words[i].value);
+        ck_assert_str_eq(q, words[i].rest);
+        ck_assert(prm.has_value == words[i].has_value);
+    }
+    const char *bad[] = {"=1", "-X=1", "SIZE=", "A_B=1", "K\t=1"};
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         const char *q = bad[i];
         ck_assert_msg(smtp_param_next(&q, &prm) == -1, "%s should be refused", bad[i]);

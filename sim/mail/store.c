@@ -180,11 +180,20 @@ static bool user_name_valid(const char *name)
     return true;
 }
 
+/* ASCII upper case to lower, other octets as they are. */
+static inline unsigned char ascii_fold(char c)
+{
+    return (unsigned char)(c - 'A') < 26 ? (unsigned char)(c + ('a' - 'A')) : (unsigned char)c;
+}
+
 static store_user_t *find_local(const store_t *s, const char *name, size_t len)
 {
+    /* Most names are told apart by their first octet, with no call. */
+    unsigned char first = len ? ascii_fold(name[0]) : 0;
     for (size_t i = 0; i < s->nusers; i++) {
         const char *n = s->users[i]->name;
-        if (s->users[i]->name_len == len && same_name(n, name, len))
+        if (s->users[i]->name_len == len && (!len || ascii_fold(n[0]) == first) &&
+            same_name(n, name, len))
             return s->users[i];
     }
     return NULL;

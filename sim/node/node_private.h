@@ -87,6 +87,20 @@ typedef struct queue_entry {
 typedef struct outbound outbound_t;
 typedef struct service_conn service_conn_t;
 
+/*
+ * A recipient address the store has found, and its user: kept, since users
+ * and domains are never removed, so the same address finds the same user
+ * for as long as the server lives. One slot an address, by a cheap hash.
+ */
+#define SERVER_RCPT_MEMO 16     /* slots, a power of two */
+#define SERVER_RCPT_MEMO_LEN 64 /* the longest address kept, its NUL included */
+
+typedef struct rcpt_memo {
+    store_user_t *user; /* NULL: an empty slot */
+    size_t len;
+    char address[SERVER_RCPT_MEMO_LEN];
+} rcpt_memo_t;
+
 struct mail_server {
     world_t *world;
     server_config_t cfg; /* strings point into the fields below */
@@ -103,6 +117,8 @@ struct mail_server {
     /* The date of the last Received field this server wrote, and its second: most share it. */
     int64_t received_second;
     char received_date[MESSAGE_DATE_MAX];
+    /* Every recipient is looked up when RCPT names it and again when it is delivered. */
+    rcpt_memo_t rcpt_memo[SERVER_RCPT_MEMO];
 };
 
 struct world {
@@ -209,7 +225,13 @@ char *agent_login_name(const char *address);
 store_user_t *agent_local_user(user_agent_t *a);
 
 /* server.c */
-store_user_t *server_find_recipient(const mail_server_t *s, const char *address);
+store_user_t *server_find_recipient(mail_server_t *s, const char *address);
+/*
+ * The user of an address that server_find_recipient found in the store
+ * before (so its domain is hosted here, when it has one), or NULL: no
+ * lookup, only the memo.
+ */
+store_user_t *server_known_recipient(const mail_server_t *s, const char *address);
 bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user);
 /*
  * Takes a message the server has accepted (its final 250, or a bounce it

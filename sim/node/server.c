@@ -188,9 +188,40 @@ static bool listed_as_mx(const mail_server_t *s, const char *domain)
  * RFC 5321 4.5.1: every server takes mail for postmaster. Without a user of
  * that name, the first user of the server reads the postmaster's mail.
  */
-store_user_t *server_find_recipient(const mail_server_t *s, const char *address)
+/* The memo slot of an address of len octets, 0 < len < SERVER_RCPT_MEMO_LEN: a cheap hash. */
+static size_t memo_index(const char *address, size_t len)
 {
-    store_user_t *u = store_find_user(s->store, address);
+    unsigned h = (unsigned char)address[0] + 3u * (unsigned char)address[len / 2] + 5u * (unsigned)len;
+    return h & (SERVER_RCPT_MEMO - 1);
+}
+
+static store_user_t *memo_get(const mail_server_t *s, const char *address, size_t len)
+{
+    if (len == 0 || len >= SERVER_RCPT_MEMO_LEN)
+        return NULL;
+    const rcpt_memo_t *m = &s->rcpt_memo[memo_index(address, len)];
+    return m->user && m->len == len && memcmp(m->address, address, len) == 0 ? m->user : NULL;
+}
+
+store_user_t *server_known_recipient(const mail_server_t *s, const char *address)
+{
+    return memo_get(s, address, strlen(address));
+}
+
+store_user_t *server_find_recipient(mail_server_t *s, const char *address)
+{
+    size_t len = strlen(address);
+    store_user_t *u = memo_get(s, address, len);
+    if (u)
+        return u;
+    u = store_find_user(s->store, address);
+    /* Only what the store found: the postmaster stand-in below may change as users come. */
+    if (u && len > 0 && len < SERVER_RCPT_MEMO_LEN) {
+        rcpt_memo_t *m = &s->rcpt_memo[memo_index(address, len)];
+        m->user = u;
+        m->len = len;
+        memcpy(m->address, address, len);
+    }
     if (u || store_user_count(s->store) == 0)
         return u;
     const char *at = strrchr(address, '@');
@@ -320,8 +351,9 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
     for (size_t i = 0; i < nrcpts; i++)
         records[i] = accounting_record(w->acct, msg->acceptance, rcpts[i]);
     for (size_t i = 0; i < nrcpts; i++) {
-        const char *domain = address_domain(rcpts[i]);
-        if (!*domain || server_hosts_domain(s, domain)) {
+        /* A known recipient is local: it has no domain or a hosted one. */
+        if (server_known_recipient(s, rcpts[i]) || !*address_domain(rcpts[i]) ||
+            server_hosts_domain(s, address_domain(rcpts[i]))) {
             server_deliver_local(s, msg, rcpts[i], records[i]);
             done[i] = true;
         }

@@ -71,8 +71,10 @@ static void hook_check_recipient(void *ctx, const char *address, const char *aut
         smtp_reply_set_text(r, 550, "5.1.3", "Bad recipient address syntax");
         return;
     }
-    if (server_hosts_domain(s, domain)) {
-        store_user_t *u = server_find_recipient(s, address);
+    /* A recipient found before has a hosted domain: its user, without the domain check. */
+    store_user_t *known = server_known_recipient(s, address);
+    if (known || server_hosts_domain(s, domain)) {
+        store_user_t *u = known ? known : server_find_recipient(s, address);
         if (!u)
             smtp_reply_set(r, 550, "5.1.1", "<%s>: Recipient address rejected: no such user",
                            address);

@@ -354,11 +354,18 @@ int smtp_param_next(const char **p, smtp_param_t *out)
         *p = s;
         return 0;
     }
-    size_t len = strcspn(s, " ");
+    /* The word and its '=' in one pass: parameters are short. */
+    size_t len = 0;
+    const char *eq = NULL;
+    for (; s[len] && s[len] != ' '; len++)
+        if (s[len] == '=' && !eq)
+            eq = s + len;
     *p = s + len;
-    const char *eq = memchr(s, '=', len);
     size_t klen = eq ? (size_t)(eq - s) : len;
-    memset(out, 0, sizeof *out);
+    /* Both strings empty, no value: what a cleared struct reads as, without clearing 160 octets. */
+    out->keyword[0] = '\0';
+    out->value[0] = '\0';
+    out->has_value = false;
     /* esmtp-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-") */
     if (klen == 0 || !octet_is((unsigned char)s[0], CLASS_LETDIG))
         return -1;

@@ -68,6 +68,7 @@ void smtp_server_free(smtp_server_t *s)
     line_dotblock_free(&s->data);
     line_reader_free(&s->reader);
     buf_free(&s->ehlo_tail);
+    buf_free(&s->fixed);
     free(s->auth_user);
     free(s->login_user);
     free(s);
@@ -178,19 +179,61 @@ void smtp_server_begin_data(smtp_server_t *s)
     smtp_server_set_state(s, SMTP_SERVER_DATA);
 }
 
+/* Writes a fixed reply as it goes on the wire, through the line hook when there is one. */
+static void write_fixed(smtp_server_t *s, smtp_fixed_t which, buf_t *out)
+{
+    char text[SMTP_REPLY_TEXT_MAX];
+    size_t n;
+    switch (which) {
+    case SMTP_FIXED_GREETING: {
+        /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
+        static const char greet[] = " ESMTP mailsim", refused[] = " No SMTP service here";
+        bool refuse = s->cfg.refuse;
+        n = refuse ? smtp_server_join(text, s->hostname, refused, sizeof refused - 1)
+                   : smtp_server_join(text, s->hostname, greet, sizeof greet - 1);
+        smtp_reply_format_text(refuse ? 554 : 220, NULL, false, text, n, out,
+                               smtp_server_line_hook(s), s->hooks.ctx);
+        return;
+    }
+    case SMTP_FIXED_DATA:
+        SMTP_SERVER_REPLY_LIT(s, out, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+        return;
+    case SMTP_FIXED_QUIT:
+        n = smtp_server_join(text, s->hostname, " Bye", 4);
+        smtp_server_reply_text(s, out, 221, "2.0.0", text, n);
+        return;
+    case SMTP_FIXED_COUNT:
+        break;
+    }
+    panic("write_fixed: no reply %d", (int)which);
+}
+
+void smtp_server_reply_fixed(smtp_server_t *s, smtp_fixed_t which, buf_t *out)
+{
+    /* Traced, each line goes through the hook as it is written. */
+    if (smtp_server_line_hook(s)) {
+        write_fixed(s, which, out);
+        return;
+    }
+    /* Their bytes depend on the configuration and the name alone: written once an engine. */
+    if (!s->fixed_ready) {
+        for (int i = 0; i < SMTP_FIXED_COUNT; i++) {
+            s->fixed_at[i] = s->fixed.len;
+            write_fixed(s, (smtp_fixed_t)i, &s->fixed);
+        }
+        s->fixed_at[SMTP_FIXED_COUNT] = s->fixed.len;
+        s->fixed_ready = true;
+    }
+    buf_append(out, s->fixed.data + s->fixed_at[which],
+               s->fixed_at[which + 1] - s->fixed_at[which]);
+}
+
 void smtp_server_start(smtp_server_t *s, buf_t *out)
 {
     if (s->state != SMTP_SERVER_NEW)
         panic("smtp_server_start: called twice");
-    /* RFC 5321 4.2: 220 and 554 greetings begin with the server's name. */
-    bool refuse = s->cfg.refuse;
-    smtp_server_set_state(s, refuse ? SMTP_SERVER_REFUSING : SMTP_SERVER_GREETED);
-    static const char greet[] = " ESMTP mailsim", refused[] = " No SMTP service here";
-    char text[SMTP_REPLY_TEXT_MAX];
-    size_t n = refuse ? smtp_server_join(text, s->hostname, refused, sizeof refused - 1)
-                      : smtp_server_join(text, s->hostname, greet, sizeof greet - 1);
-    smtp_reply_format_text(refuse ? 554 : 220, NULL, false, text, n, out,
-                           smtp_server_line_hook(s), s->hooks.ctx);
+    smtp_server_set_state(s, s->cfg.refuse ? SMTP_SERVER_REFUSING : SMTP_SERVER_GREETED);
+    smtp_server_reply_fixed(s, SMTP_FIXED_GREETING, out);
 }
 
 static void close_with(smtp_server_t *s, buf_t *out, const char *enhanced, const char *why)
@@ -255,14 +298,42 @@ static inline char ascii_upper(char c)
     return (unsigned char)(c - 'a') < 26 ? (char)(c - 'a' + 'A') : c;
 }
 
-/* The verb of a command line, upper-cased into verb (cut to n - 1); *args after it. */
-static void split_command(const char *line, char *verb, size_t n, const char **args)
+/*
+ * Whether the four octets at p are ASCII letters, each checked at once in
+ * a word (none has its high bit; with bit 5 set, each is 'a'..'z'); *upper
+ * gets them upper-cased, in the order they have in memory.
+ */
+static bool four_letters(const char *p, uint32_t *upper)
+{
+    uint32_t x;
+    memcpy(&x, p, sizeof x);
+    uint32_t lower = x | 0x20202020u;
+    bool ascii = (x & 0x80808080u) == 0;
+    bool from_a = ((lower + 0x1f1f1f1fu) & 0x80808080u) == 0x80808080u; /* >= 'a' */
+    bool to_z = ((lower + 0x05050505u) & 0x80808080u) == 0;              /* <= 'z' */
+    *upper = x & ~0x20202020u;
+    return ascii && from_a && to_z;
+}
+
+/*
+ * The verb of a command line (len octets), upper-cased into verb (cut to
+ * n - 1); *args after it.
+ */
+static void split_command(const char *line, size_t len, char *verb, size_t n, const char **args)
 {
     size_t i = 0;
-    for (; line[i] && line[i] != ' '; i++)
-        if (i < n - 1)
-            verb[i] = ascii_upper(line[i]);
-    verb[i < n - 1 ? i : n - 1] = '\0';
+    uint32_t upper;
+    /* Every SMTP verb is four letters: those upper-cased at once, when a space or the end follows. */
+    if (len >= 4 && n > 4 && (line[4] == ' ' || line[4] == '\0') && four_letters(line, &upper)) {
+        memcpy(verb, &upper, 4);
+        verb[4] = '\0';
+        i = 4;
+    } else {
+        for (; line[i] && line[i] != ' '; i++)
+            if (i < n - 1)
+                verb[i] = ascii_upper(line[i]);
+        verb[i < n - 1 ? i : n - 1] = '\0';
+    }
     const char *p = line + i;
     while (*p == ' ')
         p++;
@@ -279,7 +350,7 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
 {
     char verb[16];
     const char *args;
-    split_command(ln->text, verb, sizeof verb, &args);
+    split_command(ln->text, ln->len, verb, sizeof verb, &args);
     trace_client_line(s, verb, ln->text);
     if (ln->kind == LINE_TOO_LONG) {
         smtp_server_reply(s, out, 500, "5.5.2", "Line too long (the limit is %d octets)",

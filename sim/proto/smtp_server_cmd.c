@@ -26,6 +26,23 @@ static bool syntax(smtp_reply_t *err, const char *usage)
     return fail(err, 501, "5.5.4", "Syntax: %s", usage);
 }
 
+/*
+ * Whether s starts with the n octets of upper (upper case and punctuation),
+ * ASCII letters of s compared without regard to case: str_has_prefix_ci
+ * for a literal, in line.
+ */
+static inline bool has_prefix_upper(const char *s, const char *upper, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if ((unsigned char)(c - 'a') < 26)
+            c = (char)(c - ('a' - 'A'));
+        if (c != upper[i])
+            return false;
+    }
+    return true;
+}
+
 static bool no_args(const char *args, const char *usage, smtp_reply_t *err)
 {
     return args[0] ? syntax(err, usage) : true;
@@ -142,32 +159,50 @@ static void ehlo_tail_build(smtp_server_t *s)
     s->ehlo_text_len = k.len;
     if (k.len)
         smtp_reply_write(250, NULL, k.text + 1, k.len - 1, &s->ehlo_tail, NULL, NULL);
+    /* The first line up to the client's name, when the writer would leave the name as it is. */
+    size_t host_len = strlen(s->hostname);
+    s->ehlo_head_len = 0;
+    if (!strpbrk(s->hostname, "\r\n") && host_len + 11 < sizeof s->ehlo_head) {
+        memcpy(s->ehlo_head, k.len ? "250-" : "250 ", 4);
+        memcpy(s->ehlo_head + 4, s->hostname, host_len);
+        memcpy(s->ehlo_head + 4 + host_len, " Hello ", 7);
+        s->ehlo_head_len = host_len + 11;
+    }
     s->ehlo_tail_ready = true;
+}
+
+/*
+ * The EHLO reply put together from the parts made once an engine, untraced:
+ * when the whole text fits a reply (nothing cut) and the client's name holds
+ * no CR or LF for the writer to change. False, having written nothing, else.
+ */
+static bool ehlo_from_parts(smtp_server_t *s, const char *word, buf_t *out)
+{
+    if (smtp_server_line_hook(s))
+        return false;
+    if (!s->ehlo_tail_ready)
+        ehlo_tail_build(s);
+    size_t n = strlen(word);
+    if (!s->ehlo_head_len || s->ehlo_head_len - 4 + n + s->ehlo_text_len > SMTP_REPLY_TEXT_MAX - 1 ||
+        memchr(word, '\r', n) || memchr(word, '\n', n))
+        return false;
+    buf_append(out, s->ehlo_head, s->ehlo_head_len);
+    buf_append(out, word, n);
+    buf_append(out, "\r\n", 2);
+    buf_append(out, s->ehlo_tail.data, s->ehlo_tail.len);
+    return true;
 }
 
 static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
     greeted_by(s, a->word);
+    if (ehlo_from_parts(s, a->word, out))
+        return;
     text_builder_t t;
     t.len = 0;
     text_add_str(&t, s->hostname);
     TEXT_ADD_LIT(&t, " Hello ");
     text_add_str(&t, a->word);
-    /*
-     * Untraced, the first line is written and the keyword lines copied as
-     * made before, when the whole text fits a reply (nothing is cut) and
-     * the first line is one line.
-     */
-    if (!smtp_server_line_hook(s) && !memchr(t.text, '\n', t.len)) {
-        if (!s->ehlo_tail_ready)
-            ehlo_tail_build(s);
-        if (t.len + s->ehlo_text_len <= sizeof t.text - 1) {
-            smtp_reply_write_line(250, NULL, 0, s->ehlo_text_len == 0, t.text, t.len, out, NULL,
-                                  NULL);
-            buf_append(out, s->ehlo_tail.data, s->ehlo_tail.len);
-            return;
-        }
-    }
     ehlo_keywords(s, &t);
     /* RFC 2034 3: no enhanced code in the EHLO reply. */
     smtp_reply_write(250, NULL, t.text, t.len, out, smtp_server_line_hook(s), s->hooks.ctx);
@@ -269,7 +304,7 @@ static bool check_mail(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 {
     if (!mail_sequence(s, err))
         return false;
-    if (!str_has_prefix_ci(args, "FROM:"))
+    if (!has_prefix_upper(args, "FROM:", 5))
         return syntax(err, "MAIL FROM:<address>");
     const char *p = args + 5, *rest, *why;
     while (*p == ' ')
@@ -290,8 +325,24 @@ static void send_verdict(smtp_server_t *s, const smtp_reply_t *hooked, const cha
         smtp_server_send(s, hooked, out);
         return;
     }
-    char text[SMTP_PATH_MAX + 32];
     size_t n = strlen(path);
+    /*
+     * Untraced, the line is put together in out: the text is far below the
+     * reply limit, and a path that passed its check holds no CR for the
+     * writer to change (nor LF: it came in one line).
+     */
+    if (!smtp_server_line_hook(s) && !memchr(path, '\r', n)) {
+        buf_append(out, "250 ", 4);
+        if (smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES) {
+            buf_puts(out, enhanced);
+            buf_putc(out, ' ');
+        }
+        buf_append(out, what, what_len);
+        buf_append(out, path, n);
+        buf_append(out, "> OK\r\n", 6);
+        return;
+    }
+    char text[SMTP_PATH_MAX + 32];
     memcpy(text, what, what_len);
     memcpy(text + what_len, path, n);
     memcpy(text + what_len + n, "> OK", 4);
@@ -321,7 +372,7 @@ static bool check_rcpt(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 {
     if (s->state != SMTP_SERVER_MAIL && s->state != SMTP_SERVER_RCPT)
         return fail(err, 503, "5.5.1", "Need MAIL before RCPT");
-    if (!str_has_prefix_ci(args, "TO:"))
+    if (!has_prefix_upper(args, "TO:", 3))
         return syntax(err, "RCPT TO:<address>");
     const char *p = args + 3, *rest, *why;
     while (*p == ' ')
@@ -385,7 +436,7 @@ static bool check_data(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 
 static void apply_data(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    SMTP_SERVER_REPLY_LIT(s, out, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+    smtp_server_reply_fixed(s, SMTP_FIXED_DATA, out);
     smtp_server_begin_data(s);
 }
 
@@ -422,9 +473,7 @@ static bool check_quit(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 
 static void apply_quit(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    char text[SMTP_REPLY_TEXT_MAX];
-    size_t n = smtp_server_join(text, s->hostname, " Bye", 4);
-    smtp_server_reply_text(s, out, 221, "2.0.0", text, n);
+    smtp_server_reply_fixed(s, SMTP_FIXED_QUIT, out);
     smtp_server_reset_transaction(s);
     s->closing = true;
     smtp_server_set_state(s, SMTP_SERVER_CLOSED);
@@ -489,13 +538,31 @@ static const smtp_command_t commands[] = {
     {"EXPN", false, check_any, apply_expn},  {"AUTH", false, check_auth, smtp_server_auth_start},
 };
 
+/* A four-octet verb as one number, for a switch. */
+#define VERB_KEY(a, b, c, d)                                                                       \
+    ((uint32_t)(unsigned char)(a) << 24 | (uint32_t)(unsigned char)(b) << 16 |                     \
+     (uint32_t)(unsigned char)(c) << 8 | (uint32_t)(unsigned char)(d))
+
 const smtp_command_t *smtp_server_command_find(const char *verb)
 {
-    /* Every verb is four octets: one 32-bit compare per entry. */
+    /* Every verb is four octets: one switch on them, not a compare per entry. */
     if (!verb[0] || !verb[1] || !verb[2] || !verb[3] || verb[4])
         return NULL;
-    for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-        if (memcmp(commands[i].verb, verb, 4) == 0)
-            return &commands[i];
-    return NULL;
+    size_t i;
+    switch (VERB_KEY(verb[0], verb[1], verb[2], verb[3])) {
+    case VERB_KEY('H', 'E', 'L', 'O'): i = 0; break;
+    case VERB_KEY('E', 'H', 'L', 'O'): i = 1; break;
+    case VERB_KEY('M', 'A', 'I', 'L'): i = 2; break;
+    case VERB_KEY('R', 'C', 'P', 'T'): i = 3; break;
+    case VERB_KEY('D', 'A', 'T', 'A'): i = 4; break;
+    case VERB_KEY('R', 'S', 'E', 'T'): i = 5; break;
+    case VERB_KEY('N', 'O', 'O', 'P'): i = 6; break;
+    case VERB_KEY('Q', 'U', 'I', 'T'): i = 7; break;
+    case VERB_KEY('V', 'R', 'F', 'Y'): i = 8; break;
+    case VERB_KEY('H', 'E', 'L', 'P'): i = 9; break;
+    case VERB_KEY('E', 'X', 'P', 'N'): i = 10; break;
+    case VERB_KEY('A', 'U', 'T', 'H'): i = 11; break;
+    default: return NULL;
+    }
+    return &commands[i];
 }

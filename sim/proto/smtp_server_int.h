@@ -10,6 +10,14 @@
 #include "proto/smtp_addr.h"
 #include "proto/smtp_server.h"
 
+/* The replies whose bytes never change for an engine. */
+typedef enum smtp_fixed {
+    SMTP_FIXED_GREETING, /* 220, or 554 when refusing (RFC 5321 3.1) */
+    SMTP_FIXED_DATA,     /* 354 to DATA */
+    SMTP_FIXED_QUIT,     /* 221 to QUIT */
+    SMTP_FIXED_COUNT
+} smtp_fixed_t;
+
 struct smtp_server {
     smtp_server_config_t cfg;
     char *hostname;
@@ -37,6 +45,13 @@ struct smtp_server {
     bool ehlo_tail_ready;
     buf_t ehlo_tail;
     size_t ehlo_text_len;
+    /* "250-NAME Hello " (or "250 " with no keyword lines); 0 octets when NAME will not do. */
+    char ehlo_head[128];
+    size_t ehlo_head_len;
+    /* The fixed replies on the wire, one after another: reply i is [fixed_at[i], fixed_at[i + 1]). */
+    bool fixed_ready;
+    buf_t fixed;
+    size_t fixed_at[SMTP_FIXED_COUNT + 1];
 };
 
 /* A command's arguments as its check found them, for its apply. */
@@ -81,6 +96,8 @@ void smtp_server_reply_text(smtp_server_t *s, buf_t *out, int code, const char *
  * text is cut; no NUL. Returns the length.
  */
 size_t smtp_server_join(char *text, const char *a, const char *b, size_t blen);
+/* Sends a fixed reply: untraced, a copy of its bytes as first written. */
+void smtp_server_reply_fixed(smtp_server_t *s, smtp_fixed_t which, buf_t *out);
 /* The line hook to hand on: NULL while nobody listens. */
 static inline smtp_line_fn smtp_server_line_hook(const smtp_server_t *s)
 {
