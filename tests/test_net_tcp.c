@@ -480,6 +480,36 @@ START_TEST(test_held_output_same_as_scheduled)
 }
 END_TEST
 
+/* More connections than a slab of structs holds, in two waves: the second
+ * reuses the first's structs once TIME-WAIT is over. Every one carries its
+ * bytes and closes; the sanitizers check that net_free frees them all. */
+START_TEST(test_many_connections_two_waves)
+{
+    enum { N = 150 };
+    static app_t clients[N];
+    world_t w;
+    world_init(&w, 3, false);
+    w.server.close_on_peer_closed = true;
+    for (int wave = 0; wave < 2; wave++) {
+        for (int i = 0; i < N; i++) {
+            app_init(&clients[i], w.sim);
+            clients[i].conn = tcp_connect(w.net, w.client_host, SERVER_ADDR, PORT,
+                                          &app_callbacks, &clients[i]);
+            ck_assert_ptr_nonnull(clients[i].conn);
+            tcp_send(clients[i].conn, "hello", 5);
+            tcp_close(clients[i].conn);
+        }
+        sched_run(w.sim->sched);
+        for (int i = 0; i < N; i++) {
+            ck_assert_msg(clients[i].closed, "wave %d client %d", wave, i);
+            buf_free(&clients[i].got);
+        }
+        ck_assert_uint_eq(w.server.got.len, (size_t)(wave + 1) * N * 5);
+    }
+    world_free(&w);
+}
+END_TEST
+
 static hasher_t traced_run(uint64_t seed)
 {
     world_t w;
@@ -590,6 +620,7 @@ Suite *net_tcp_suite(void)
     tcase_add_test(tc, test_same_seed_same_trace);
     tcase_add_test(tc, test_prediction_same_as_general_path);
     tcase_add_test(tc, test_held_output_same_as_scheduled);
+    tcase_add_test(tc, test_many_connections_two_waves);
     tcase_add_test(tc, test_listen_port_taken_and_unlisten);
     tcase_add_test(tc, test_close_discards_later_data);
     tcase_add_test(tc, test_orphan_gives_up_in_fin_wait_2);

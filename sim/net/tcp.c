@@ -182,16 +182,34 @@ static void conn_table_remove(net_t *net, tcp_conn_t *c)
     net->nconns--;
 }
 
+/* Connection structs are never given back before net_free (a segment may
+ * point at one), so they come in slabs: one allocation for many. */
+#define TCP_CONN_SLAB 64u
+
+struct tcp_conn_slab {
+    struct tcp_conn_slab *next;
+    tcp_conn_t conns[TCP_CONN_SLAB];
+};
+
+static void conn_slab_add(net_t *net)
+{
+    struct tcp_conn_slab *sl = xmalloc(sizeof *sl);
+    sl->next = net->conn_slabs;
+    net->conn_slabs = sl;
+    for (size_t i = TCP_CONN_SLAB; i-- > 0;) {
+        sl->conns[i].grave_next = net->conn_pool;
+        net->conn_pool = &sl->conns[i];
+    }
+}
+
 tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, uint16_t rport,
                          bool client)
 {
+    if (!net->conn_pool)
+        conn_slab_add(net);
     tcp_conn_t *c = net->conn_pool;
-    if (c) {
-        net->conn_pool = c->grave_next;
-        memset(c, 0, sizeof *c);
-    } else {
-        c = xcalloc(1, sizeof *c);
-    }
+    net->conn_pool = c->grave_next;
+    memset(c, 0, sizeof *c);
     c->net = net;
     c->host = h;
     c->remote = net_host_by_addr(net, raddr);
@@ -240,10 +258,11 @@ static void conn_free(tcp_conn_t *c)
 
 void tcp_pools_free(net_t *net)
 {
-    while (net->conn_pool) {
-        tcp_conn_t *c = net->conn_pool;
-        net->conn_pool = c->grave_next;
-        free(c);
+    net->conn_pool = NULL;
+    while (net->conn_slabs) {
+        struct tcp_conn_slab *sl = net->conn_slabs;
+        net->conn_slabs = sl->next;
+        free(sl);
     }
     while (net->sbuf_pool) {
         void *mem = net->sbuf_pool;

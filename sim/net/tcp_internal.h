@@ -192,6 +192,7 @@ struct net {
      * transaction opens and ends a connection, so these are reused, not
      * given back to malloc. */
     tcp_conn_t *conn_pool;
+    struct tcp_conn_slab *conn_slabs; /* where every connection struct lives */
     void *sbuf_pool;
     size_t sbuf_spares; /* at most NET_POOL_MAX_SPARES */
     /* TCP */
