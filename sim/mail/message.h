@@ -65,6 +65,28 @@ typedef struct message_field_memo {
 
 void message_field_memo_free(message_field_memo_t *memo);
 
+/*
+ * A plain text part kept between builds by a sender that sends the same text
+ * again and again: the entity (its Content-* fields and CRLF lines) the last
+ * build wrote, with a copy of the text it was written from. A build whose
+ * text has the same bytes (compared, never recognised by its address) and the
+ * same allow_8bit appends the kept entity instead of converting the text
+ * again; any other text is written anew and kept in its place. Texts over
+ * MESSAGE_TEXT_MEMO_MAX octets are not kept. The caller owns it; zero is
+ * empty; message_text_memo_free releases it.
+ */
+#define MESSAGE_TEXT_MEMO_MAX (64 * 1024)
+
+typedef struct message_text_memo {
+    char *text; /* what entity was written from, with its NUL; NULL: nothing kept */
+    size_t text_len, text_cap;
+    bool allow_8bit;
+    buf_t entity;       /* "Content-Type: text/plain; ...\r\n\r\n" and the lines */
+    mime_shape_t shape; /* what the build knew of entity */
+} message_text_memo_t;
+
+void message_text_memo_free(message_text_memo_t *memo);
+
 typedef struct message_spec {
     const char *from;      /* "Alice <alice@alice.example>" or a bare address */
     const char *const *to; /* each an address or an address list */
@@ -88,6 +110,8 @@ typedef struct message_spec {
     bool allow_8bit;  /* 8bit text bodies; else quoted-printable for non-ASCII */
     /* NULL, or the From field kept from the sender's last build (written again if from differs) */
     message_field_memo_t *from_memo;
+    /* NULL, or the text part kept from the last plain-text build (no html, no attachment) */
+    message_text_memo_t *text_memo;
 } message_spec_t;
 
 /*

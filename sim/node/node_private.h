@@ -159,6 +159,7 @@ struct user_agent {
     buf_t spare_message;
     void *spare_submission; /* a submission's block, of the size it records */
     message_field_memo_t from_memo; /* the From field of the last message it wrote */
+    message_text_memo_t text_memo;  /* the text part of the last plain message it wrote */
     agent_task_t *tasks;
     store_t *local;    /* the agent's own store: what it fetched */
     char **seen_uidls; /* POP3 keep: what was fetched before */
