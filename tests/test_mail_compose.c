@@ -402,6 +402,20 @@ static void check_build(const message_spec_t *spec, size_t n)
     /* an html part or an attachment leaves the memo out: nothing kept */
     ck_assert(!text_memo.text == (spec->html || spec->attachment_count > 0));
     message_text_memo_free(&text_memo);
+    /* with a date memo, first filled, then used; then one from another second */
+    message_date_memo_t date_memo = {0};
+    memo_spec = *spec;
+    memo_spec.date_memo = &date_memo;
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) { /* a memo of another second: written again */
+            date_memo.text[0] = 'X';
+            date_memo.second--;
+        }
+        buf_t again = BUF_INIT;
+        ck_assert_int_eq(message_build(&memo_spec, &again), want_rc);
+        assert_same_bytes(&again, &want, "message with a date memo", n);
+        buf_free(&again);
+    }
     buf_free(&got);
     buf_free(&want);
 }

@@ -106,10 +106,16 @@ static int write_from(const message_spec_t *spec, buf_t *out)
 /* The fields straight into out, folded, in the order message.h gives. */
 static int write_header(const message_spec_t *spec, buf_t *out)
 {
-    char date[MESSAGE_DATE_MAX], id[256];
+    char date_text[MESSAGE_DATE_MAX], id[256];
     /* A date is short, with no space at either end: it goes unfolded, written directly. */
-    message_date_format(spec->date, spec->tz_minutes, date, sizeof date);
-    size_t date_len = strlen(date);
+    const char *date = date_text;
+    size_t date_len;
+    if (spec->date_memo) {
+        date = message_date_memo_format(spec->date_memo, spec->date, spec->tz_minutes, &date_len);
+    } else {
+        message_date_format(spec->date, spec->tz_minutes, date_text, sizeof date_text);
+        date_len = strlen(date_text);
+    }
     buf_reserve(out, 6 + date_len + 2);
     memcpy(out->data + out->len, "Date: ", 6);
     memcpy(out->data + out->len + 6, date, date_len);

@@ -34,6 +34,25 @@
  * and tz_minutes = 180. out needs MESSAGE_DATE_MAX bytes. Returns out.
  */
 char *message_date_format(sim_time_t t, int tz_minutes, char *out, size_t size);
+/*
+ * A date kept between calls by one that writes many in the same second: the
+ * last second and zone formatted, and their text. Zero is empty.
+ */
+typedef struct message_date_memo {
+    bool valid;
+    int64_t second; /* virtual seconds, rounded down */
+    int tz_minutes;
+    size_t len;
+    char text[MESSAGE_DATE_MAX];
+} message_date_memo_t;
+
+/*
+ * message_date_format of t and tz_minutes, formatted again only when the
+ * second or the zone differs from memo's. Returns memo's text; *len gets its
+ * length.
+ */
+const char *message_date_memo_format(message_date_memo_t *memo, sim_time_t t, int tz_minutes,
+                                     size_t *len);
 /* The same instant as an mbox "From " line writes it: "Mon Sep  7 09:00:00 2026" (UTC). */
 char *message_date_format_ctime(sim_time_t t, char *out, size_t size);
 /*
@@ -112,6 +131,8 @@ typedef struct message_spec {
     message_field_memo_t *from_memo;
     /* NULL, or the text part kept from the last plain-text build (no html, no attachment) */
     message_text_memo_t *text_memo;
+    /* NULL, or the Date kept from the sender's last build, formatted again if the second differs */
+    message_date_memo_t *date_memo;
 } message_spec_t;
 
 /*

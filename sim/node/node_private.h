@@ -122,6 +122,9 @@ struct world {
     size_t label_slots_cap;
     uint64_t message_counter;
     world_stats_t stats;
+    /* The text part of the last plain message an agent wrote: agents often send the same text. */
+    message_text_memo_t text_memo;
+    message_date_memo_t date_memo; /* its Date: most messages share their second with another */
 };
 
 /* world.c */
@@ -159,7 +162,6 @@ struct user_agent {
     buf_t spare_message;
     void *spare_submission; /* a submission's block, of the size it records */
     message_field_memo_t from_memo; /* the From field of the last message it wrote */
-    message_text_memo_t text_memo;  /* the text part of the last plain message it wrote */
     agent_task_t *tasks;
     store_t *local;    /* the agent's own store: what it fetched */
     char **seen_uidls; /* POP3 keep: what was fetched before */
