@@ -57,7 +57,8 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     const char *helo = helo_of(cfg);
     const char *password = cfg->password ? cfg->password : "";
     char *at = (char *)(c + 1);
-    c->helo_name = put_string(&at, helo, strlen(helo));
+    c->helo_len = strlen(helo);
+    c->helo_name = put_string(&at, helo, c->helo_len);
     c->password = put_string(&at, password, strlen(password));
     c->user = cfg->user ? put_string(&at, cfg->user, strlen(cfg->user)) : NULL;
     if (hooks)
@@ -149,12 +150,10 @@ void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to)
         c->hooks.on_state(c->hooks.ctx, from, to);
 }
 
-void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
-                      const char *arg, const char *tail)
+void smtp_client_send_parts(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
+                            size_t head_len, const char *arg, size_t arg_len, const char *tail,
+                            size_t tail_len)
 {
-    size_t head_len = strlen(head);
-    size_t arg_len = arg ? strlen(arg) : 0;
-    size_t tail_len = tail ? strlen(tail) : 0;
     size_t n = head_len + arg_len + tail_len;
     if (out->cap - out->len < n + 3)
         buf_reserve(out, n + 2);
@@ -270,12 +269,13 @@ void smtp_client_go_ready(smtp_client_t *c, buf_t *out)
     }
 }
 
-/* head is the verb and its space: "EHLO " or "HELO ". */
+/* head is the verb and its space: "EHLO " or "HELO ", both HELLO_HEAD_LEN octets. */
+#define HELLO_HEAD_LEN 5
 static void send_hello(smtp_client_t *c, const char *verb, const char *head,
                        smtp_client_state_t next, buf_t *out)
 {
     memset(&c->info, 0, sizeof c->info);
-    smtp_client_send(c, out, verb, head, c->helo_name, NULL);
+    smtp_client_send_parts(c, out, verb, head, HELLO_HEAD_LEN, c->helo_name, c->helo_len, NULL, 0);
     smtp_client_set_state(c, next);
 }
 
@@ -454,8 +454,8 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
     size_t data_len = src->data_borrowed ? 0 : src->len;
-    size_t size = sizeof(client_msg_t) + n * sizeof(char *) + n * sizeof(client_rcpt_status_t) +
-                  data_len + path_len + 1;
+    size_t size = sizeof(client_msg_t) + n * (sizeof(char *) + sizeof(size_t)) +
+                  n * sizeof(client_rcpt_status_t) + data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
         size += strlen(src->recipients[i]) + 1;
     client_msg_t *m = c->spare_msg;
@@ -467,7 +467,8 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     }
     *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len, .size = size};
     m->recipients = (char **)(m + 1);
-    m->status = (client_rcpt_status_t *)(m->recipients + n);
+    m->recipient_lens = (size_t *)(m->recipients + n);
+    m->status = (client_rcpt_status_t *)(m->recipient_lens + n);
     for (size_t i = 0; i < n; i++)
         m->status[i] = CLIENT_RCPT_OPEN;
     char *at = (char *)(m->status + n);
@@ -480,8 +481,11 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
         at += data_len;
     }
     m->reverse_path = put_string(&at, reverse_path, path_len);
-    for (size_t i = 0; i < n; i++)
-        m->recipients[i] = put_string(&at, src->recipients[i], strlen(src->recipients[i]));
+    m->path_len = path_len;
+    for (size_t i = 0; i < n; i++) {
+        m->recipient_lens[i] = strlen(src->recipients[i]);
+        m->recipients[i] = put_string(&at, src->recipients[i], m->recipient_lens[i]);
+    }
     m->eight_bit = !src->known_7bit && !eightbit_is_7bit(src->data, src->len);
     m->dot_safe = src->known_dot_safe;
     return m;

@@ -7,6 +7,8 @@
 #ifndef MAILSIM_PROTO_SMTP_CLIENT_INT_H
 #define MAILSIM_PROTO_SMTP_CLIENT_INT_H
 
+#include <string.h>
+
 #include "proto/line.h"
 #include "proto/smtp_client.h"
 
@@ -19,7 +21,9 @@ typedef enum client_rcpt_status {
 typedef struct client_msg {
     void *ctx;
     char *reverse_path;
+    size_t path_len;
     char **recipients;
+    size_t *recipient_lens; /* strlen of each, for the RCPT lines */
     client_rcpt_status_t *status;
     size_t nrecipients;
     const uint8_t *data; /* the message's own copy, or the node's when borrowed */
@@ -40,6 +44,7 @@ struct smtp_client {
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     /* The session; session_start sets every field from here on. */
     char *helo_name;
+    size_t helo_len;
     char *user, *password;
     smtp_client_hooks_t hooks;
     smtp_client_state_t state;
@@ -59,12 +64,20 @@ struct smtp_client {
 /* The only way to change state. */
 void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to);
 /*
- * Sends one command line, head then arg then tail (arg and tail may be NULL),
- * with its CRLF, and traces it with its verb. No printf: every transaction
- * sends several.
+ * Sends one command line, head then arg then tail (each of the lengths
+ * given; arg and tail may be NULL when their length is 0), with its CRLF, and
+ * traces it with its verb. No printf: every transaction sends several.
  */
-void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
-                      const char *arg, const char *tail);
+void smtp_client_send_parts(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
+                            size_t head_len, const char *arg, size_t arg_len, const char *tail,
+                            size_t tail_len);
+/* smtp_client_send_parts of C strings: inlined, the lengths of literals cost nothing. */
+static inline void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb,
+                                    const char *head, const char *arg, const char *tail)
+{
+    smtp_client_send_parts(c, out, verb, head, strlen(head), arg, arg ? strlen(arg) : 0, tail,
+                           tail ? strlen(tail) : 0);
+}
 /* Reports one recipient once; later reports of it are ignored. */
 void smtp_client_report(smtp_client_t *c, client_msg_t *m, size_t i, const smtp_reply_t *r,
                         bool from_server);
