@@ -43,6 +43,10 @@ static const fixture_t fixtures[] = {
      {"evil@x.example>\r\nRSET", "roberto@roberto.example", "no-at-sign"},
      "x\r\n"},
     {"m7", "alice", {"roberto@roberto.example"}, "x\r\n"},
+    /* senders that differ from alice@alice.example, which a session found fit, by little */
+    {"m8", "alice@alice.exampl>", {"roberto@roberto.example"}, "x\r\n"},
+    {"m9", "alice@alice.example>", {"roberto@roberto.example"}, "x\r\n"},
+    {"m10", "alice@alice.exampl", {"roberto@roberto.example"}, "x\r\n"},
     /* one recipient who does not exist */
     {"m5", "alice@alice.example", {"nobody@roberto.example"}, "x\r\n"},
 };
@@ -153,6 +157,11 @@ typedef struct script {
 #define EHLO_PLAIN "S 250-mx.roberto.example\r\n250 ENHANCEDSTATUSCODES"
 #define QUIT_OK "A finish", "C QUIT", "S 221 2.0.0 Bye", "E S ok"
 #define M1_BODY "C Subject: one", "C ", "C Hello", "C ."
+/* m5 sent, its one recipient refused: the sender was fit to send. */
+#define M5_REFUSED                                                                                 \
+    "A add m5", "C MAIL FROM:<alice@alice.example> SIZE=3", "C RCPT TO:<nobody@roberto.example>",  \
+        "C DATA", "S 250 Ok\r\n550 5.1.1 No such user\r\n554 5.5.1 No valid recipients",           \
+        "E R m5 0 550 5.1.1 No such user", "E D m5", "C RSET", "S 250 Ok"
 #define LOST "451 4.4.2 Connection lost before the server's final reply (local)"
 
 static const script_t scripts[] = {
@@ -460,6 +469,37 @@ static const script_t scripts[] = {
       "E R m6 2 553 5.1.3 Bad recipient address syntax (local)",
       "C MAIL FROM:<alice@alice.example> SIZE=3", "C RCPT TO:<roberto@roberto.example>", "C DATA",
       "S 250 Ok\r\n250 Ok\r\n354 Go", "C x", "C .", "S 250 Ok", "E R m6 1 250 Ok", "E D m6",
+      QUIT_OK}},
+    {"a sender found fit once serves only the same octets",
+     false,
+     false,
+     {GREET,
+      EHLO_C,
+      EHLO_PIPE,
+      M5_REFUSED,
+      "A add m8",
+      "E R m8 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m8",
+      "A add m9",
+      "E R m9 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m9",
+      "A add m7",
+      "E R m7 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m7",
+      "A add m10",
+      "C MAIL FROM:<alice@alice.exampl> SIZE=3",
+      "C RCPT TO:<roberto@roberto.example>",
+      "C DATA",
+      "S 250 Ok\r\n250 Ok\r\n354 Go",
+      "C x",
+      "C .",
+      "S 250 Ok",
+      "E R m10 0 250 Ok",
+      "E D m10",
+      "A add m8",
+      "E R m8 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m8",
+      M5_REFUSED,
       QUIT_OK}},
     {"a malformed reply",
      false,

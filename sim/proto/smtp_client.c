@@ -86,6 +86,7 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->order = NULL;
     c->order_cap = 0;
     c->spare_msg = NULL;
+    c->sender_ok_len = 0;
     session_start(c, cfg, hooks);
     return c;
 }

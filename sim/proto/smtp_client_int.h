@@ -12,6 +12,9 @@
 #include "proto/line.h"
 #include "proto/smtp_client.h"
 
+/* The longest reverse path whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
+#define SMTP_CLIENT_SENDER_KEEP 256
+
 typedef enum client_rcpt_status {
     CLIENT_RCPT_OPEN,     /* no answer yet */
     CLIENT_RCPT_ACCEPTED, /* 250 to RCPT; waiting for the final reply */
@@ -42,6 +45,9 @@ struct smtp_client {
     size_t *order; /* indexes of the recipients sent in RCPT, in order */
     size_t order_cap;
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
+    /* The last reverse path found fit to send: a node sends as the same sender again and again. */
+    char sender_ok[SMTP_CLIENT_SENDER_KEEP + 1];
+    size_t sender_ok_len; /* 0: none kept */
     /* The session; session_start sets every field from here on. */
     char *helo_name;
     size_t helo_len;

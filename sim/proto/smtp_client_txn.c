@@ -92,13 +92,31 @@ bool smtp_client_address_ok(const char *addr, bool is_sender)
 }
 
 /*
+ * smtp_client_address_ok for m's reverse path, remembered for the next
+ * message: the same octets were fit then and are now, without a parse.
+ */
+static bool sender_ok(smtp_client_t *c, const client_msg_t *m)
+{
+    size_t len = m->path_len;
+    if (len && len == c->sender_ok_len && memcmp(m->reverse_path, c->sender_ok, len) == 0)
+        return true;
+    if (!smtp_client_address_ok(m->reverse_path, true))
+        return false;
+    if (len <= SMTP_CLIENT_SENDER_KEEP) {
+        memcpy(c->sender_ok, m->reverse_path, len);
+        c->sender_ok_len = len;
+    }
+    return true;
+}
+
+/*
  * Addresses the node got wrong never reach the wire: they fail here, for
  * good. Lists the recipients left to send in c->order; false when none is.
  */
 static bool check_addresses(smtp_client_t *c)
 {
     client_msg_t *m = c->head;
-    if (!smtp_client_address_ok(m->reverse_path, true)) {
+    if (!sender_ok(c, m)) {
         smtp_reply_t r = smtp_reply_make(553, "5.1.7", "Bad sender address syntax");
         fail_locally(c, &r);
         return false;
