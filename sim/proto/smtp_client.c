@@ -87,6 +87,8 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->order_cap = 0;
     c->spare_msg = NULL;
     c->sender_ok_len = 0;
+    buf_init(&c->ehlo_memo.seen);
+    buf_init(&c->ehlo_memo.text);
     session_start(c, cfg, hooks);
     return c;
 }
@@ -122,6 +124,8 @@ void smtp_client_free(smtp_client_t *c)
     buf_free(&c->wire);
     free(c->order);
     free(c->spare_msg);
+    buf_free(&c->ehlo_memo.seen);
+    buf_free(&c->ehlo_memo.text);
     free(c);
 }
 
@@ -391,7 +395,55 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
+/* Remembers the EHLO reply just assembled, read out of bytes[0..n), and what it gave. */
+static void ehlo_memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
+{
+    client_ehlo_memo_t *k = &c->ehlo_memo;
+    const smtp_reply_asm_t *a = &c->assembler;
+    buf_reset(&k->seen);
+    if (n > SMTP_CLIENT_EHLO_KEEP)
+        return;
+    buf_append(&k->seen, bytes, n);
+    k->info = c->info;
+    k->code = a->reply.code;
+    memcpy(k->enhanced, a->reply.enhanced, sizeof k->enhanced);
+    k->enhanced_len = a->enhanced_len;
+    k->lines = a->lines;
+    buf_reset(&k->text);
+    buf_append(&k->text, a->reply.text, a->text_len);
+}
+
+/*
+ * When data starts with the octets of the EHLO reply kept, in the state they
+ * were read in (no reply line or part of one read yet, nobody tracing lines),
+ * puts what reading them gave in place and returns how many they are; else 0.
+ */
+static size_t ehlo_memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
+{
+    const client_ehlo_memo_t *k = &c->ehlo_memo;
+    smtp_reply_asm_t *a = &c->assembler;
+    size_t n = k->seen.len;
+    if (n == 0 || len < n || c->hooks.on_line || a->started || line_reader_pending(&c->reader) ||
+        memcmp(data, k->seen.data, n) != 0)
+        return 0;
+    c->info = k->info;
+    a->reply.code = k->code;
+    memcpy(a->reply.enhanced, k->enhanced, sizeof a->reply.enhanced);
+    a->enhanced_len = k->enhanced_len;
+    a->lines = k->lines;
+    memcpy(a->reply.text, k->text.data, k->text.len);
+    a->reply.text[k->text.len] = '\0';
+    a->text_len = k->text.len;
+    return n;
+}
+
+/*
+ * One reply line. reply_start is where the reply's first line began in the
+ * input of this feed, or NULL when it began in an earlier one; line_end is
+ * where this line's LF ends.
+ */
+static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply_start,
+                        const uint8_t *line_end, buf_t *out)
 {
     int code = 0;
     bool more;
@@ -416,6 +468,8 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
         protocol_error(c, "a malformed reply line", out);
         return;
     case SMTP_ASM_DONE:
+        if (c->state == SMTP_CLIENT_EHLO && reply_start)
+            ehlo_memo_keep(c, reply_start, (size_t)(line_end - reply_start));
         /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
         handle_reply(c, &c->assembler.reply, out);
         return;
@@ -424,7 +478,20 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
 
 void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
 {
+    /* The server's usual EHLO reply again: what reading it gave, without reading it. */
+    if (c->state == SMTP_CLIENT_EHLO) {
+        size_t n = ehlo_memo_take(c, data, len);
+        if (n) {
+            data += n;
+            len -= n;
+            handle_reply(c, &c->assembler.reply, out);
+        }
+    }
+    const uint8_t *reply_start = NULL;
     while (len > 0 && c->state != SMTP_CLIENT_DONE) {
+        /* A reply whose every octet is in this input starts here. */
+        if (!c->assembler.started && !line_reader_pending(&c->reader))
+            reply_start = data;
         line_t ln;
         size_t used = line_reader_take(&c->reader, data, len, &ln);
         data += used;
@@ -434,7 +501,7 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
             break;
         case LINE_TEXT:
         case LINE_TOO_LONG:
-            handle_line(c, &ln, out);
+            handle_line(c, &ln, reply_start, data, out);
             break;
         case LINE_BYTES:
             panic("smtp_client_feed: SMTP never asks for raw bytes");

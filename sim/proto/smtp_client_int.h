@@ -15,6 +15,23 @@
 /* The longest reverse path whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
 #define SMTP_CLIENT_SENDER_KEEP 256
 
+/* The longest EHLO reply whose reading the engine remembers. */
+#define SMTP_CLIENT_EHLO_KEEP 1024
+
+/*
+ * The last EHLO reply read whole out of one piece of input, with what
+ * reading it gave: the keywords' info and the assembled reply. A node talks
+ * to the same server again and again, and its reply is the same octets.
+ */
+typedef struct client_ehlo_memo {
+    buf_t seen;            /* the reply's lines, CRLFs included; empty: nothing kept */
+    smtp_ehlo_info_t info; /* what its keyword lines gave */
+    int code;
+    char enhanced[SMTP_ENHANCED_MAX];
+    size_t enhanced_len, lines;
+    buf_t text; /* the assembled text, without its NUL */
+} client_ehlo_memo_t;
+
 typedef enum client_rcpt_status {
     CLIENT_RCPT_OPEN,     /* no answer yet */
     CLIENT_RCPT_ACCEPTED, /* 250 to RCPT; waiting for the final reply */
@@ -48,6 +65,7 @@ struct smtp_client {
     /* The last reverse path found fit to send: a node sends as the same sender again and again. */
     char sender_ok[SMTP_CLIENT_SENDER_KEEP + 1];
     size_t sender_ok_len; /* 0: none kept */
+    client_ehlo_memo_t ehlo_memo;
     /* The session; session_start sets every field from here on. */
     char *helo_name;
     size_t helo_len;
