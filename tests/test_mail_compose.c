@@ -385,6 +385,37 @@ static void check_build(const message_spec_t *spec, size_t n)
         buf_free(&again);
     }
     message_field_memo_free(&memo);
+    /* with a text memo: the first build fills it, the second appends the kept part */
+    message_text_memo_t text_memo = {0};
+    memo_spec = *spec;
+    memo_spec.text_memo = &text_memo;
+    for (int round = 0; round < 2; round++) {
+        buf_t again = BUF_INIT;
+        buf_puts(&again, "kept\n.");
+        mime_shape_t again_shape;
+        ck_assert_int_eq(message_build_shaped(&memo_spec, &again, &again_shape), want_rc);
+        ck_assert(again.len == 6 + want.len && memcmp(again.data + 6, want.data, want.len) == 0);
+        ck_assert(again_shape.seven_bit == shape.seven_bit &&
+                  again_shape.dot_safe == shape.dot_safe);
+        buf_free(&again);
+    }
+    /* an html part or an attachment leaves the memo out: nothing kept */
+    ck_assert(!text_memo.text == (spec->html || spec->attachment_count > 0));
+    message_text_memo_free(&text_memo);
+    /* with a date memo, first filled, then used; then one from another second */
+    message_date_memo_t date_memo = {0};
+    memo_spec = *spec;
+    memo_spec.date_memo = &date_memo;
+    for (int round = 0; round < 3; round++) {
+        if (round == 2) { /* a memo of another second: written again */
+            date_memo.text[0] = 'X';
+            date_memo.second--;
+        }
+        buf_t again = BUF_INIT;
+        ck_assert_int_eq(message_build(&memo_spec, &again), want_rc);
+        assert_same_bytes(&again, &want, "message with a date memo", n);
+        buf_free(&again);
+    }
     buf_free(&got);
     buf_free(&want);
 }
@@ -445,6 +476,93 @@ START_TEST(test_build_from_memo_changes)
         buf_free(&got);
     }
     message_field_memo_free(&memo);
+}
+END_TEST
+
+/* Builds spec with and without memo: the same bytes, rc and shape. */
+static void check_text_memo(const message_spec_t *spec, message_text_memo_t *memo, size_t n)
+{
+    buf_t want = BUF_INIT, got = BUF_INIT;
+    mime_shape_t want_shape, got_shape;
+    int want_rc = message_build_shaped(spec, &want, &want_shape);
+    message_spec_t with = *spec;
+    with.text_memo = memo;
+    ck_assert_int_eq(message_build_shaped(&with, &got, &got_shape), want_rc);
+    assert_same_bytes(&got, &want, "text memo", n);
+    ck_assert_msg(got_shape.seven_bit == want_shape.seven_bit &&
+                      got_shape.dot_safe == want_shape.dot_safe,
+                  "text memo %zu: shape", n);
+    buf_free(&want);
+    buf_free(&got);
+}
+
+/*
+ * A kept text part serves only the same octets: another text, the same text
+ * at another address, a text changed in place in the caller's buffer, a
+ * prefix or an extension of it, or another allow_8bit are written anew.
+ */
+START_TEST(test_build_text_memo_changes)
+{
+    static const char *const texts[] = {
+        "Hello\n",    "Hello\n",    "Hello",        "Hello\n\n", "",   ".dot first\n",
+        "Γεια σου\n", "Γεια σου\n", "bare\rcr\r\n", "Hello\n",   NULL, "Hello\n",
+    };
+    message_text_memo_t memo = {0};
+    message_spec_t spec = {.from = "alice@alice.example",
+                           .to = plain_to,
+                           .to_count = 1,
+                           .subject = "Hi",
+                           .counter = 1,
+                           .seed = 2};
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
+        /* each text from its own buffer: equal texts at different addresses */
+        char *copy = texts[i] ? xstrdup(texts[i]) : NULL;
+        spec.text = copy;
+        spec.allow_8bit = i % 3 == 0;
+        check_text_memo(&spec, &memo, n++);
+        check_text_memo(&spec, &memo, n++);
+        free(copy);
+    }
+    /* changed in place, same address, same length: kept bytes must not be reused */
+    char buffer[] = "line one\nline two\n";
+    spec.text = buffer;
+    spec.allow_8bit = true;
+    check_text_memo(&spec, &memo, n++);
+    buffer[5] = 'X';
+    check_text_memo(&spec, &memo, n++);
+    buffer[0] = '.';
+    check_text_memo(&spec, &memo, n++);
+    buffer[9] = (char)0xce; /* 8-bit: the encoding changes with it */
+    buffer[10] = (char)0x93;
+    check_text_memo(&spec, &memo, n++);
+    buffer[9] = '\0'; /* shorter, same address */
+    check_text_memo(&spec, &memo, n++);
+    buffer[9] = 'l';
+    buffer[10] = 'i';
+    check_text_memo(&spec, &memo, n++);
+    /* the memo left out by html: the next plain build still checks its text */
+    spec.html = "<p>x</p>";
+    check_text_memo(&spec, &memo, n++);
+    spec.html = NULL;
+    buffer[1] = 'Y';
+    check_text_memo(&spec, &memo, n++);
+    /* a text too long to keep is written every time, and leaves nothing kept */
+    size_t big = MESSAGE_TEXT_MEMO_MAX + 1;
+    char *long_text = xmalloc(big + 1);
+    for (size_t i = 0; i < big; i++)
+        long_text[i] = i % 70 == 69 ? '\n' : 'a';
+    long_text[big] = '\0';
+    spec.text = long_text;
+    check_text_memo(&spec, &memo, n++);
+    ck_assert(memo.text == NULL);
+    long_text[big - 1] = '\0'; /* the largest kept */
+    check_text_memo(&spec, &memo, n++);
+    ck_assert(memo.text != NULL && memo.text_len == MESSAGE_TEXT_MEMO_MAX);
+    check_text_memo(&spec, &memo, n++);
+    free(long_text);
+    message_text_memo_free(&memo);
+    message_text_memo_free(&memo); /* freed is empty */
 }
 END_TEST
 
@@ -789,6 +907,7 @@ Suite *mail_compose_suite(void)
     tcase_add_test(tc, test_build_generated);
     tcase_add_test(tc, test_build_odd_field_names);
     tcase_add_test(tc, test_build_from_memo_changes);
+    tcase_add_test(tc, test_build_text_memo_changes);
     suite_add_tcase(s, tc);
     tc = tcase_create("pieces");
     tcase_set_timeout(tc, 60);

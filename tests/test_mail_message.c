@@ -35,6 +35,41 @@ START_TEST(test_date_format_and_parse)
 }
 END_TEST
 
+/* A date memo gives what message_date_format gives, through seconds, zones and sign changes. */
+START_TEST(test_date_memo)
+{
+    static const struct {
+        sim_time_t t;
+        int tz;
+    } seq[] = {
+        {0, 0},
+        {1, 0},              /* same second: kept */
+        {SIM_SEC - 1, 0},    /* still */
+        {SIM_SEC, 0},        /* next second */
+        {SIM_SEC, 180},      /* same second, other zone */
+        {SIM_SEC + 5, 180},  /* kept */
+        {SIM_SEC + 5, -330}, /* other zone */
+        {-1, 0},             /* the second before 0, rounded down */
+        {-SIM_SEC, 0},       /* the same second */
+        {-SIM_SEC - 1, 0},   /* the one before */
+        {0, 0},              /* back */
+        {0, 5000},           /* a zone out of range is written as +0000 */
+        {0, 0},              /* the same text, another key */
+        {(sim_time_t)540 * SIM_DAY + 7, 60},
+        {(sim_time_t)540 * SIM_DAY + 7, 60},
+    };
+    message_date_memo_t memo = {0};
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        char want[MESSAGE_DATE_MAX];
+        message_date_format(seq[i].t, seq[i].tz, want, sizeof want);
+        size_t len = 0;
+        const char *got = message_date_memo_format(&memo, seq[i].t, seq[i].tz, &len);
+        ck_assert_msg(strcmp(got, want) == 0 && len == strlen(want), "%zu: got \"%s\", want \"%s\"",
+                      i, got, want);
+    }
+}
+END_TEST
+
 START_TEST(test_date_parse_variants)
 {
     static const struct {
@@ -343,6 +378,7 @@ Suite *mail_message_suite(void)
     Suite *s = suite_create("mail_message");
     TCase *tc = tcase_create("time");
     tcase_add_loop_test(tc, test_date_format_and_parse, 0, (int)(sizeof dates / sizeof dates[0]));
+    tcase_add_test(tc, test_date_memo);
     tcase_add_test(tc, test_date_parse_variants);
     tcase_add_test(tc, test_message_id);
     suite_add_tcase(s, tc);

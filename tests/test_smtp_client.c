@@ -43,6 +43,10 @@ static const fixture_t fixtures[] = {
      {"evil@x.example>\r\nRSET", "roberto@roberto.example", "no-at-sign"},
      "x\r\n"},
     {"m7", "alice", {"roberto@roberto.example"}, "x\r\n"},
+    /* senders that differ from alice@alice.example, which a session found fit, by little */
+    {"m8", "alice@alice.exampl>", {"roberto@roberto.example"}, "x\r\n"},
+    {"m9", "alice@alice.example>", {"roberto@roberto.example"}, "x\r\n"},
+    {"m10", "alice@alice.exampl", {"roberto@roberto.example"}, "x\r\n"},
     /* one recipient who does not exist */
     {"m5", "alice@alice.example", {"nobody@roberto.example"}, "x\r\n"},
 };
@@ -153,6 +157,11 @@ typedef struct script {
 #define EHLO_PLAIN "S 250-mx.roberto.example\r\n250 ENHANCEDSTATUSCODES"
 #define QUIT_OK "A finish", "C QUIT", "S 221 2.0.0 Bye", "E S ok"
 #define M1_BODY "C Subject: one", "C ", "C Hello", "C ."
+/* m5 sent, its one recipient refused: the sender was fit to send. */
+#define M5_REFUSED                                                                                 \
+    "A add m5", "C MAIL FROM:<alice@alice.example> SIZE=3", "C RCPT TO:<nobody@roberto.example>",  \
+        "C DATA", "S 250 Ok\r\n550 5.1.1 No such user\r\n554 5.5.1 No valid recipients",           \
+        "E R m5 0 550 5.1.1 No such user", "E D m5", "C RSET", "S 250 Ok"
 #define LOST "451 4.4.2 Connection lost before the server's final reply (local)"
 
 static const script_t scripts[] = {
@@ -461,6 +470,37 @@ static const script_t scripts[] = {
       "C MAIL FROM:<alice@alice.example> SIZE=3", "C RCPT TO:<roberto@roberto.example>", "C DATA",
       "S 250 Ok\r\n250 Ok\r\n354 Go", "C x", "C .", "S 250 Ok", "E R m6 1 250 Ok", "E D m6",
       QUIT_OK}},
+    {"a sender found fit once serves only the same octets",
+     false,
+     false,
+     {GREET,
+      EHLO_C,
+      EHLO_PIPE,
+      M5_REFUSED,
+      "A add m8",
+      "E R m8 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m8",
+      "A add m9",
+      "E R m9 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m9",
+      "A add m7",
+      "E R m7 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m7",
+      "A add m10",
+      "C MAIL FROM:<alice@alice.exampl> SIZE=3",
+      "C RCPT TO:<roberto@roberto.example>",
+      "C DATA",
+      "S 250 Ok\r\n250 Ok\r\n354 Go",
+      "C x",
+      "C .",
+      "S 250 Ok",
+      "E R m10 0 250 Ok",
+      "E D m10",
+      "A add m8",
+      "E R m8 0 553 5.1.7 Bad sender address syntax (local)",
+      "E D m8",
+      M5_REFUSED,
+      QUIT_OK}},
     {"a malformed reply",
      false,
      false,
@@ -651,6 +691,131 @@ START_TEST(test_command_lines_traced)
     smtp_client_free(c);
     buf_free(&seen);
     buf_free(&out);
+}
+END_TEST
+
+/* Logs every line both ways, for comparing two engines' sessions. */
+static void log_line(void *ctx, line_dir_t dir, const char *verb, int code, const char *line)
+{
+    buf_printf(&((log_t *)ctx)->events, "L %d %s %d %s\n", (int)dir, verb ? verb : "-", code, line);
+}
+
+/*
+ * One session up to the EHLO reply and a little after: the greeting, the
+ * reply (in two pieces, cut at split, when 0 < split < its length), then
+ * what the engine sent, logged and learned, and its state.
+ */
+static void ehlo_session(smtp_client_t *c, log_t *log, const char *reply, size_t split,
+                         buf_t *record)
+{
+    buf_t sent = BUF_INIT;
+    add_fixture(c, fixture("m1"), &sent);
+    const char *greet = "220 mx.roberto.example ESMTP\r\n";
+    smtp_client_feed(c, (const uint8_t *)greet, strlen(greet), &sent);
+    size_t len = strlen(reply);
+    if (split == 0 || split >= len) {
+        smtp_client_feed(c, (const uint8_t *)reply, len, &sent);
+    } else {
+        smtp_client_feed(c, (const uint8_t *)reply, split, &sent);
+        smtp_client_feed(c, (const uint8_t *)reply + split, len - split, &sent);
+    }
+    const smtp_ehlo_info_t *info = smtp_client_server_info(c);
+    buf_printf(record, "state %s ext %u size %llu auth %u\nsent %s\nlog %s\n",
+               smtp_client_state_name(smtp_client_state(c)), info->extensions,
+               (unsigned long long)info->max_size, info->auth_mechs, buf_cstr(&sent),
+               buf_cstr(&log->events));
+    smtp_client_connection_lost(c);
+    buf_reset(&log->events);
+    log->session_over = false;
+    buf_free(&sent);
+}
+
+/*
+ * An engine that remembers the last EHLO reply it read acts on the same
+ * octets as one that reads them: whole or cut, changed by one octet, with
+ * more behind them, refused, with tracing on or off, and with user and
+ * password (AUTH).
+ */
+/* Two engines, one renewed from the last session and one new, read the same reply alike. */
+typedef struct ehlo_pair {
+    smtp_client_config_t cfg;
+    smtp_client_hooks_t kept_hooks, new_hooks;
+    log_t kept_log, new_log;
+    smtp_client_t *kept;
+} ehlo_pair_t;
+
+static void ehlo_compare(ehlo_pair_t *p, const char *reply, size_t cut, int mode)
+{
+    buf_t want = BUF_INIT, got = BUF_INIT;
+    smtp_client_t *fresh = smtp_client_new(&p->cfg, &p->new_hooks);
+    ehlo_session(fresh, &p->new_log, reply, cut, &want);
+    smtp_client_free(fresh);
+    p->kept = smtp_client_renew(p->kept, &p->cfg, &p->kept_hooks);
+    ehlo_session(p->kept, &p->kept_log, reply, cut, &got);
+    ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                  "mode %d, \"%s\" cut at %zu:\n got %s\nwant %s", mode, reply, cut, buf_cstr(&got),
+                  buf_cstr(&want));
+    buf_free(&want);
+    buf_free(&got);
+}
+
+START_TEST(test_ehlo_memo_same_as_reading)
+{
+    static const char *const replies[] = {
+        "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n",
+        "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n",
+        "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 2000\r\n250 8BITMIME\r\n",
+        "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 10\r\n250 8BITMIME\r\n",
+        "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 10\r\n250 8BITMIME\r\n250 Ok\r\n",
+        "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 10\r\n250 8BITMIME\r\n",
+        "250-mx.roberto.example\n250-PIPELINING\n250-SIZE 10\n250 8BITMIME\n",
+        "250-mx.roberto.example\r\n250-AUTH LOGIN PLAIN\r\n250 ENHANCEDSTATUSCODES\r\n",
+        "250-mx.roberto.example\r\n250-AUTH LOGIN PLAIN\r\n250 ENHANCEDSTATUSCODES\r\n",
+        "250 mx.roberto.example\r\n",
+        "250 mx.roberto.example\r\n",
+        "550 5.5.1 No EHLO here\r\n",
+        "550 5.5.1 No EHLO here\r\n",
+        "421-4.3.2 Going down\r\n421 4.3.2 Bye\r\n",
+        "421-4.3.2 Going down\r\n421 4.3.2 Bye\r\n",
+        "451 4.3.0 Later\r\n",
+        "250-mx.roberto.example\r\n251 PIPELINING\r\n",
+        "250-mx.roberto.example\r\n251 PIPELINING\r\n",
+        "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n",
+    };
+    for (int mode = 0; mode < 4; mode++) {
+        ehlo_pair_t p = {.cfg = {.helo_name = "mail.alice.example"}};
+        if (mode & 2) {
+            p.cfg.user = "alice";
+            p.cfg.password = "wonderland";
+        }
+        p.kept_hooks = (smtp_client_hooks_t){.ctx = &p.kept_log,
+                                             .on_recipient_result = log_result,
+                                             .on_message_done = log_done,
+                                             .on_session_done = log_session,
+                                             .on_line = mode & 1 ? log_line : NULL};
+        p.new_hooks = p.kept_hooks;
+        p.new_hooks.ctx = &p.new_log;
+        p.kept = smtp_client_new(&p.cfg, &p.kept_hooks);
+        for (size_t i = 0; i < ARRAY_LEN(replies); i++) {
+            /* whole, then cut at every octet, and every few cuts whole again */
+            for (size_t cut = 0; cut < strlen(replies[i]); cut++) {
+                ehlo_compare(&p, replies[i], cut, mode);
+                if (cut % 7 == 3)
+                    ehlo_compare(&p, replies[i], 0, mode);
+            }
+        }
+        /*
+         * An input that is the whole reply kept, after a reply line (the
+         * second) or part of one (the third) in the input before: read, not
+         * taken.
+         */
+        ehlo_compare(&p, "250 SIZE 10\r\n", 0, mode);
+        ehlo_compare(&p, "250-mx.roberto.example\r\n250 SIZE 10\r\n", 24, mode);
+        ehlo_compare(&p, "2250 SIZE 10\r\n", 1, mode);
+        smtp_client_free(p.kept);
+        buf_free(&p.kept_log.events);
+        buf_free(&p.new_log.events);
+    }
 }
 END_TEST
 
@@ -969,6 +1134,7 @@ Suite *smtp_client_suite(void)
     tcase_add_test(tc, test_command_lines_traced);
     tcase_add_test(tc, test_address_check);
     tcase_add_test(tc, test_ehlo_info_and_states);
+    tcase_add_test(tc, test_ehlo_memo_same_as_reading);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");
     tcase_add_test(wire, test_client_to_server);

@@ -106,10 +106,16 @@ static int write_from(const message_spec_t *spec, buf_t *out)
 /* The fields straight into out, folded, in the order message.h gives. */
 static int write_header(const message_spec_t *spec, buf_t *out)
 {
-    char date[MESSAGE_DATE_MAX], id[256];
+    char date_text[MESSAGE_DATE_MAX], id[256];
     /* A date is short, with no space at either end: it goes unfolded, written directly. */
-    message_date_format(spec->date, spec->tz_minutes, date, sizeof date);
-    size_t date_len = strlen(date);
+    const char *date = date_text;
+    size_t date_len;
+    if (spec->date_memo) {
+        date = message_date_memo_format(spec->date_memo, spec->date, spec->tz_minutes, &date_len);
+    } else {
+        message_date_format(spec->date, spec->tz_minutes, date_text, sizeof date_text);
+        date_len = strlen(date_text);
+    }
     buf_reserve(out, 6 + date_len + 2);
     memcpy(out->data + out->len, "Date: ", 6);
     memcpy(out->data + out->len + 6, date, date_len);
@@ -191,17 +197,69 @@ static bool header_dot_safe(const message_spec_t *spec)
     return true;
 }
 
+void message_text_memo_free(message_text_memo_t *memo)
+{
+    free(memo->text);
+    buf_free(&memo->entity);
+    *memo = (message_text_memo_t){0};
+}
+
+/*
+ * Whether memo holds the entity of text: the same octets up to and with the
+ * NUL, compared, not recognised by their address. strncmp stops at the first
+ * difference or NUL, so it reads no octet past the end of either string, and
+ * its one pass both compares and measures.
+ */
+static bool text_memo_holds(const message_text_memo_t *memo, const char *text, bool allow_8bit)
+{
+    return memo->text && memo->allow_8bit == allow_8bit &&
+           strncmp(memo->text, text, memo->text_len + 1) == 0;
+}
+
+/* Keeps entity[0..len), written from text[0..text_len), unless the text is too long to keep. */
+static void text_memo_keep(message_text_memo_t *memo, const char *text, size_t text_len,
+                           bool allow_8bit, const uint8_t *entity, size_t len, mime_shape_t shape)
+{
+    if (text_len > MESSAGE_TEXT_MEMO_MAX) {
+        message_text_memo_free(memo);
+        return;
+    }
+    if (memo->text_cap < text_len + 1) {
+        memo->text_cap = text_len + 1;
+        memo->text = xrealloc(memo->text, memo->text_cap);
+    }
+    memcpy(memo->text, text, text_len + 1);
+    memo->text_len = text_len;
+    memo->allow_8bit = allow_8bit;
+    buf_reset(&memo->entity);
+    buf_append(&memo->entity, entity, len);
+    memo->shape = shape;
+}
+
 int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *shape)
 {
     const char *text = spec->text ? spec->text : "";
-    size_t text_len = strlen(text);
+    /* Only a text alone is kept: it is the whole body, and its shape is the body's. */
+    message_text_memo_t *memo =
+        spec->text_memo && !spec->html && spec->attachment_count == 0 ? spec->text_memo : NULL;
+    bool kept = memo && text_memo_holds(memo, text, spec->allow_8bit);
+    size_t text_len = kept ? memo->text_len : strlen(text);
     size_t start = out->len;
     /* the whole message in one allocation when it is plain text: the header and line ends */
-    buf_reserve(out, text_len + text_len / 32 + 1024);
+    buf_reserve(out, (kept ? memo->entity.len : text_len + text_len / 32) + 1024);
     int rc = write_header(spec, out);
     size_t header_len = out->len - start;
     mime_shape_t body;
-    build_body(spec, text, text_len, out, &body); /* its Content-* fields end the header */
+    if (kept) {
+        buf_append(out, memo->entity.data, memo->entity.len);
+        body = memo->shape;
+    } else {
+        size_t body_start = out->len;
+        build_body(spec, text, text_len, out, &body); /* its Content-* fields end the header */
+        if (memo)
+            text_memo_keep(memo, text, text_len, spec->allow_8bit, out->data + body_start,
+                           out->len - body_start, body);
+    }
     /* The header is short: scanned, not reasoned about, for its 8-bit octets. */
     shape->seven_bit = body.seven_bit && eightbit_is_7bit(out->data + start, header_len);
     shape->dot_safe = body.dot_safe && header_dot_safe(spec);

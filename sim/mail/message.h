@@ -34,6 +34,25 @@
  * and tz_minutes = 180. out needs MESSAGE_DATE_MAX bytes. Returns out.
  */
 char *message_date_format(sim_time_t t, int tz_minutes, char *out, size_t size);
+/*
+ * A date kept between calls by one that writes many in the same second: the
+ * last second and zone formatted, and their text. Zero is empty.
+ */
+typedef struct message_date_memo {
+    bool valid;
+    int64_t second; /* virtual seconds, rounded down */
+    int tz_minutes;
+    size_t len;
+    char text[MESSAGE_DATE_MAX];
+} message_date_memo_t;
+
+/*
+ * message_date_format of t and tz_minutes, formatted again only when the
+ * second or the zone differs from memo's. Returns memo's text; *len gets its
+ * length.
+ */
+const char *message_date_memo_format(message_date_memo_t *memo, sim_time_t t, int tz_minutes,
+                                     size_t *len);
 /* The same instant as an mbox "From " line writes it: "Mon Sep  7 09:00:00 2026" (UTC). */
 char *message_date_format_ctime(sim_time_t t, char *out, size_t size);
 /*
@@ -65,6 +84,28 @@ typedef struct message_field_memo {
 
 void message_field_memo_free(message_field_memo_t *memo);
 
+/*
+ * A plain text part kept between builds by a sender that sends the same text
+ * again and again: the entity (its Content-* fields and CRLF lines) the last
+ * build wrote, with a copy of the text it was written from. A build whose
+ * text has the same bytes (compared, never recognised by its address) and the
+ * same allow_8bit appends the kept entity instead of converting the text
+ * again; any other text is written anew and kept in its place. Texts over
+ * MESSAGE_TEXT_MEMO_MAX octets are not kept. The caller owns it; zero is
+ * empty; message_text_memo_free releases it.
+ */
+#define MESSAGE_TEXT_MEMO_MAX (64 * 1024)
+
+typedef struct message_text_memo {
+    char *text; /* what entity was written from, with its NUL; NULL: nothing kept */
+    size_t text_len, text_cap;
+    bool allow_8bit;
+    buf_t entity;       /* "Content-Type: text/plain; ...\r\n\r\n" and the lines */
+    mime_shape_t shape; /* what the build knew of entity */
+} message_text_memo_t;
+
+void message_text_memo_free(message_text_memo_t *memo);
+
 typedef struct message_spec {
     const char *from;      /* "Alice <alice@alice.example>" or a bare address */
     const char *const *to; /* each an address or an address list */
@@ -88,6 +129,10 @@ typedef struct message_spec {
     bool allow_8bit;  /* 8bit text bodies; else quoted-printable for non-ASCII */
     /* NULL, or the From field kept from the sender's last build (written again if from differs) */
     message_field_memo_t *from_memo;
+    /* NULL, or the text part kept from the last plain-text build (no html, no attachment) */
+    message_text_memo_t *text_memo;
+    /* NULL, or the Date kept from the sender's last build, formatted again if the second differs */
+    message_date_memo_t *date_memo;
 } message_spec_t;
 
 /*

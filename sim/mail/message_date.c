@@ -115,6 +115,21 @@ char *message_date_format(sim_time_t t, int tz_minutes, char *out, size_t size)
     return out;
 }
 
+const char *message_date_memo_format(message_date_memo_t *memo, sim_time_t t, int tz_minutes,
+                                     size_t *len)
+{
+    int64_t second = floor_div(t, SIM_SEC);
+    if (!memo->valid || memo->second != second || memo->tz_minutes != tz_minutes) {
+        message_date_format(t, tz_minutes, memo->text, sizeof memo->text);
+        memo->len = strlen(memo->text);
+        memo->second = second;
+        memo->tz_minutes = tz_minutes;
+        memo->valid = true;
+    }
+    *len = memo->len;
+    return memo->text;
+}
+
 char *message_date_format_ctime(sim_time_t t, char *out, size_t size)
 {
     civil_t c = civil_from_unix(unix_of(t));

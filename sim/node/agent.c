@@ -459,8 +459,9 @@ static uint8_t *make_attachment(world_t *w, const agent_attachment_t *att, size_
     return p;
 }
 
-static void compose(user_agent_t *a, const agent_send_t *m, const char *from, const char *msgid,
-                    buf_t *out, mime_shape_t *shape)
+/* from_domain: address_domain(from), which agent_send has found already. */
+static void compose(user_agent_t *a, const agent_send_t *m, const char *from,
+                    const char *from_domain, const char *msgid, buf_t *out, mime_shape_t *shape)
 {
     world_t *w = a->world;
     char from_field[512];
@@ -489,6 +490,8 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from, co
     message_spec_t spec = {
         .from = from_field,
         .from_memo = &a->from_memo,
+        .text_memo = &w->text_memo,
+        .date_memo = &w->date_memo,
         .to = m->to,
         .to_count = m->nto,
         .cc = m->cc,
@@ -503,7 +506,7 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from, co
         .message_id = msgid,
         .counter = w->message_counter,
         .seed = w->sim->seed,
-        .host = address_domain(from),
+        .host = from_domain,
         .allow_8bit = true,
     };
     message_build_shaped(&spec, out, shape);
@@ -537,13 +540,13 @@ bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen
     }
     w->message_counter++;
     char msgid[256];
-    message_id_make(w->message_counter, w->sim->seed, *address_domain(from) ? address_domain(from)
-                                                                            : a->host_name,
+    const char *from_domain = address_domain(from);
+    message_id_make(w->message_counter, w->sim->seed, *from_domain ? from_domain : a->host_name,
                     msgid, sizeof msgid);
     submission_t *sub = submission_new(a, m, m->id ? m->id : msgid, from);
     agent_task_add(a, &sub->task, submission_dispose);
     world_register_label(w, msgid, sub->label);
-    compose(a, m, from, msgid, &sub->message, &sub->shape);
+    compose(a, m, from, from_domain, msgid, &sub->message, &sub->shape);
     if (trace_enabled(&w->sim->trace)) {
         trace_event_t ev;
         trace_event_init(&ev, sim_now(w->sim), TRACE_USER_SEND, a->host_name);

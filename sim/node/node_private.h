@@ -138,6 +138,9 @@ struct world {
     size_t label_slots_cap;
     uint64_t message_counter;
     world_stats_t stats;
+    /* The text part of the last plain message an agent wrote: agents often send the same text. */
+    message_text_memo_t text_memo;
+    message_date_memo_t date_memo; /* its Date: most messages share their second with another */
 };
 
 /* world.c */

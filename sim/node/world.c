@@ -39,6 +39,7 @@ void world_free(world_t *w)
     free(w->label_ids);
     free(w->label_names);
     free(w->label_slots);
+    message_text_memo_free(&w->text_memo);
     accounting_free(w->acct);
     dns_free(w->dns);
     net_free(w->net);

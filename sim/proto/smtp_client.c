@@ -57,7 +57,8 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     const char *helo = helo_of(cfg);
     const char *password = cfg->password ? cfg->password : "";
     char *at = (char *)(c + 1);
-    c->helo_name = put_string(&at, helo, strlen(helo));
+    c->helo_len = strlen(helo);
+    c->helo_name = put_string(&at, helo, c->helo_len);
     c->password = put_string(&at, password, strlen(password));
     c->user = cfg->user ? put_string(&at, cfg->user, strlen(cfg->user)) : NULL;
     if (hooks)
@@ -85,6 +86,9 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->order = NULL;
     c->order_cap = 0;
     c->spare_msg = NULL;
+    c->sender_ok_len = 0;
+    buf_init(&c->ehlo_memo.seen);
+    buf_init(&c->ehlo_memo.text);
     session_start(c, cfg, hooks);
     return c;
 }
@@ -120,6 +124,8 @@ void smtp_client_free(smtp_client_t *c)
     buf_free(&c->wire);
     free(c->order);
     free(c->spare_msg);
+    buf_free(&c->ehlo_memo.seen);
+    buf_free(&c->ehlo_memo.text);
     free(c);
 }
 
@@ -149,12 +155,10 @@ void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to)
         c->hooks.on_state(c->hooks.ctx, from, to);
 }
 
-void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
-                      const char *arg, const char *tail)
+void smtp_client_send_parts(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
+                            size_t head_len, const char *arg, size_t arg_len, const char *tail,
+                            size_t tail_len)
 {
-    size_t head_len = strlen(head);
-    size_t arg_len = arg ? strlen(arg) : 0;
-    size_t tail_len = tail ? strlen(tail) : 0;
     size_t n = head_len + arg_len + tail_len;
     if (out->cap - out->len < n + 3)
         buf_reserve(out, n + 2);
@@ -270,12 +274,13 @@ void smtp_client_go_ready(smtp_client_t *c, buf_t *out)
     }
 }
 
-/* head is the verb and its space: "EHLO " or "HELO ". */
+/* head is the verb and its space: "EHLO " or "HELO ", both HELLO_HEAD_LEN octets. */
+#define HELLO_HEAD_LEN 5
 static void send_hello(smtp_client_t *c, const char *verb, const char *head,
                        smtp_client_state_t next, buf_t *out)
 {
     memset(&c->info, 0, sizeof c->info);
-    smtp_client_send(c, out, verb, head, c->helo_name, NULL);
+    smtp_client_send_parts(c, out, verb, head, HELLO_HEAD_LEN, c->helo_name, c->helo_len, NULL, 0);
     smtp_client_set_state(c, next);
 }
 
@@ -390,7 +395,55 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
+/* Remembers the EHLO reply just assembled, read out of bytes[0..n), and what it gave. */
+static void ehlo_memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
+{
+    client_ehlo_memo_t *k = &c->ehlo_memo;
+    const smtp_reply_asm_t *a = &c->assembler;
+    buf_reset(&k->seen);
+    if (n > SMTP_CLIENT_EHLO_KEEP)
+        return;
+    buf_append(&k->seen, bytes, n);
+    k->info = c->info;
+    k->code = a->reply.code;
+    memcpy(k->enhanced, a->reply.enhanced, sizeof k->enhanced);
+    k->enhanced_len = a->enhanced_len;
+    k->lines = a->lines;
+    buf_reset(&k->text);
+    buf_append(&k->text, a->reply.text, a->text_len);
+}
+
+/*
+ * When data starts with the octets of the EHLO reply kept, in the state they
+ * were read in (no reply line or part of one read yet, nobody tracing lines),
+ * puts what reading them gave in place and returns how many they are; else 0.
+ */
+static size_t ehlo_memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
+{
+    const client_ehlo_memo_t *k = &c->ehlo_memo;
+    smtp_reply_asm_t *a = &c->assembler;
+    size_t n = k->seen.len;
+    if (n == 0 || len < n || c->hooks.on_line || a->started || line_reader_pending(&c->reader) ||
+        memcmp(data, k->seen.data, n) != 0)
+        return 0;
+    c->info = k->info;
+    a->reply.code = k->code;
+    memcpy(a->reply.enhanced, k->enhanced, sizeof a->reply.enhanced);
+    a->enhanced_len = k->enhanced_len;
+    a->lines = k->lines;
+    memcpy(a->reply.text, k->text.data, k->text.len);
+    a->reply.text[k->text.len] = '\0';
+    a->text_len = k->text.len;
+    return n;
+}
+
+/*
+ * One reply line. reply_start is where the reply's first line began in the
+ * input of this feed, or NULL when it began in an earlier one; line_end is
+ * where this line's LF ends.
+ */
+static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply_start,
+                        const uint8_t *line_end, buf_t *out)
 {
     int code = 0;
     bool more;
@@ -415,6 +468,8 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
         protocol_error(c, "a malformed reply line", out);
         return;
     case SMTP_ASM_DONE:
+        if (c->state == SMTP_CLIENT_EHLO && reply_start)
+            ehlo_memo_keep(c, reply_start, (size_t)(line_end - reply_start));
         /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
         handle_reply(c, &c->assembler.reply, out);
         return;
@@ -423,7 +478,20 @@ static void handle_line(smtp_client_t *c, const line_t *ln, buf_t *out)
 
 void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
 {
+    /* The server's usual EHLO reply again: what reading it gave, without reading it. */
+    if (c->state == SMTP_CLIENT_EHLO) {
+        size_t n = ehlo_memo_take(c, data, len);
+        if (n) {
+            data += n;
+            len -= n;
+            handle_reply(c, &c->assembler.reply, out);
+        }
+    }
+    const uint8_t *reply_start = NULL;
     while (len > 0 && c->state != SMTP_CLIENT_DONE) {
+        /* A reply whose every octet is in this input starts here. */
+        if (!c->assembler.started && !line_reader_pending(&c->reader))
+            reply_start = data;
         line_t ln;
         size_t used = line_reader_take(&c->reader, data, len, &ln);
         data += used;
@@ -433,7 +501,7 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
             break;
         case LINE_TEXT:
         case LINE_TOO_LONG:
-            handle_line(c, &ln, out);
+            handle_line(c, &ln, reply_start, data, out);
             break;
         case LINE_BYTES:
             panic("smtp_client_feed: SMTP never asks for raw bytes");
@@ -454,8 +522,8 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
     size_t data_len = src->data_borrowed ? 0 : src->len;
-    size_t size = sizeof(client_msg_t) + n * sizeof(char *) + n * sizeof(client_rcpt_status_t) +
-                  data_len + path_len + 1;
+    size_t size = sizeof(client_msg_t) + n * (sizeof(char *) + sizeof(size_t)) +
+                  n * sizeof(client_rcpt_status_t) + data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
         size += strlen(src->recipients[i]) + 1;
     client_msg_t *m = c->spare_msg;
@@ -467,7 +535,8 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     }
     *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len, .size = size};
     m->recipients = (char **)(m + 1);
-    m->status = (client_rcpt_status_t *)(m->recipients + n);
+    m->recipient_lens = (size_t *)(m->recipients + n);
+    m->status = (client_rcpt_status_t *)(m->recipient_lens + n);
     for (size_t i = 0; i < n; i++)
         m->status[i] = CLIENT_RCPT_OPEN;
     char *at = (char *)(m->status + n);
@@ -480,8 +549,11 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
         at += data_len;
     }
     m->reverse_path = put_string(&at, reverse_path, path_len);
-    for (size_t i = 0; i < n; i++)
-        m->recipients[i] = put_string(&at, src->recipients[i], strlen(src->recipients[i]));
+    m->path_len = path_len;
+    for (size_t i = 0; i < n; i++) {
+        m->recipient_lens[i] = strlen(src->recipients[i]);
+        m->recipients[i] = put_string(&at, src->recipients[i], m->recipient_lens[i]);
+    }
     m->eight_bit = !src->known_7bit && !eightbit_is_7bit(src->data, src->len);
     m->dot_safe = src->known_dot_safe;
     return m;

@@ -7,8 +7,30 @@
 #ifndef MAILSIM_PROTO_SMTP_CLIENT_INT_H
 #define MAILSIM_PROTO_SMTP_CLIENT_INT_H
 
+#include <string.h>
+
 #include "proto/line.h"
 #include "proto/smtp_client.h"
+
+/* The longest reverse path whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
+#define SMTP_CLIENT_SENDER_KEEP 256
+
+/* The longest EHLO reply whose reading the engine remembers. */
+#define SMTP_CLIENT_EHLO_KEEP 1024
+
+/*
+ * The last EHLO reply read whole out of one piece of input, with what
+ * reading it gave: the keywords' info and the assembled reply. A node talks
+ * to the same server again and again, and its reply is the same octets.
+ */
+typedef struct client_ehlo_memo {
+    buf_t seen;            /* the reply's lines, CRLFs included; empty: nothing kept */
+    smtp_ehlo_info_t info; /* what its keyword lines gave */
+    int code;
+    char enhanced[SMTP_ENHANCED_MAX];
+    size_t enhanced_len, lines;
+    buf_t text; /* the assembled text, without its NUL */
+} client_ehlo_memo_t;
 
 typedef enum client_rcpt_status {
     CLIENT_RCPT_OPEN,     /* no answer yet */
@@ -19,7 +41,9 @@ typedef enum client_rcpt_status {
 typedef struct client_msg {
     void *ctx;
     char *reverse_path;
+    size_t path_len;
     char **recipients;
+    size_t *recipient_lens; /* strlen of each, for the RCPT lines */
     client_rcpt_status_t *status;
     size_t nrecipients;
     const uint8_t *data; /* the message's own copy, or the node's when borrowed */
@@ -38,8 +62,13 @@ struct smtp_client {
     size_t *order; /* indexes of the recipients sent in RCPT, in order */
     size_t order_cap;
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
+    /* The last reverse path found fit to send: a node sends as the same sender again and again. */
+    char sender_ok[SMTP_CLIENT_SENDER_KEEP + 1];
+    size_t sender_ok_len; /* 0: none kept */
+    client_ehlo_memo_t ehlo_memo;
     /* The session; session_start sets every field from here on. */
     char *helo_name;
+    size_t helo_len;
     char *user, *password;
     smtp_client_hooks_t hooks;
     smtp_client_state_t state;
@@ -59,12 +88,20 @@ struct smtp_client {
 /* The only way to change state. */
 void smtp_client_set_state(smtp_client_t *c, smtp_client_state_t to);
 /*
- * Sends one command line, head then arg then tail (arg and tail may be NULL),
- * with its CRLF, and traces it with its verb. No printf: every transaction
- * sends several.
+ * Sends one command line, head then arg then tail (each of the lengths
+ * given; arg and tail may be NULL when their length is 0), with its CRLF, and
+ * traces it with its verb. No printf: every transaction sends several.
  */
-void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
-                      const char *arg, const char *tail);
+void smtp_client_send_parts(smtp_client_t *c, buf_t *out, const char *verb, const char *head,
+                            size_t head_len, const char *arg, size_t arg_len, const char *tail,
+                            size_t tail_len);
+/* smtp_client_send_parts of C strings: inlined, the lengths of literals cost nothing. */
+static inline void smtp_client_send(smtp_client_t *c, buf_t *out, const char *verb,
+                                    const char *head, const char *arg, const char *tail)
+{
+    smtp_client_send_parts(c, out, verb, head, strlen(head), arg, arg ? strlen(arg) : 0, tail,
+                           tail ? strlen(tail) : 0);
+}
 /* Reports one recipient once; later reports of it are ignored. */
 void smtp_client_report(smtp_client_t *c, client_msg_t *m, size_t i, const smtp_reply_t *r,
                         bool from_server);

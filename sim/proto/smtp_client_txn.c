@@ -69,7 +69,9 @@ static bool fits_server(smtp_client_t *c, uint64_t size)
 static void send_rcpt(smtp_client_t *c, buf_t *out)
 {
     size_t i = c->order[c->rcpt_sent++];
-    smtp_client_send(c, out, "RCPT", "RCPT TO:<", c->head->recipients[i], ">");
+    static const char head[] = "RCPT TO:<";
+    smtp_client_send_parts(c, out, "RCPT", head, sizeof head - 1, c->head->recipients[i],
+                           c->head->recipient_lens[i], ">", 1);
 }
 
 bool smtp_client_address_ok(const char *addr, bool is_sender)
@@ -90,13 +92,31 @@ bool smtp_client_address_ok(const char *addr, bool is_sender)
 }
 
 /*
+ * smtp_client_address_ok for m's reverse path, remembered for the next
+ * message: the same octets were fit then and are now, without a parse.
+ */
+static bool sender_ok(smtp_client_t *c, const client_msg_t *m)
+{
+    size_t len = m->path_len;
+    if (len && len == c->sender_ok_len && memcmp(m->reverse_path, c->sender_ok, len) == 0)
+        return true;
+    if (!smtp_client_address_ok(m->reverse_path, true))
+        return false;
+    if (len <= SMTP_CLIENT_SENDER_KEEP) {
+        memcpy(c->sender_ok, m->reverse_path, len);
+        c->sender_ok_len = len;
+    }
+    return true;
+}
+
+/*
  * Addresses the node got wrong never reach the wire: they fail here, for
  * good. Lists the recipients left to send in c->order; false when none is.
  */
 static bool check_addresses(smtp_client_t *c)
 {
     client_msg_t *m = c->head;
-    if (!smtp_client_address_ok(m->reverse_path, true)) {
+    if (!sender_ok(c, m)) {
         smtp_reply_t r = smtp_reply_make(553, "5.1.7", "Bad sender address syntax");
         fail_locally(c, &r);
         return false;
@@ -121,8 +141,11 @@ static bool check_addresses(smtp_client_t *c)
     return true;
 }
 
-/* The path's '>' and MAIL's parameters (RFC 1870 SIZE, RFC 6152 BODY); params holds 64. */
-static void mail_params(char *params, bool with_size, uint64_t size, bool body_8bit)
+/*
+ * The path's '>' and MAIL's parameters (RFC 1870 SIZE, RFC 6152 BODY); params
+ * holds 64. Returns their length.
+ */
+static size_t mail_params(char *params, bool with_size, uint64_t size, bool body_8bit)
 {
     char *p = params;
     *p++ = '>';
@@ -141,6 +164,7 @@ static void mail_params(char *params, bool with_size, uint64_t size, bool body_8
         p += 14;
     }
     *p = '\0';
+    return (size_t)(p - params);
 }
 
 bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
@@ -151,11 +175,14 @@ bool smtp_client_txn_start(smtp_client_t *c, buf_t *out)
     if (!check_addresses(c) || !prepare_body(c, &body_8bit, &size) || !fits_server(c, size))
         return false;
     char params[64];
-    mail_params(params, (c->info.extensions & SMTP_EXT_SIZE) != 0, size, body_8bit);
+    size_t params_len =
+        mail_params(params, (c->info.extensions & SMTP_EXT_SIZE) != 0, size, body_8bit);
     c->pipelined = (c->info.extensions & SMTP_EXT_PIPELINING) != 0;
     c->mail_ok = c->discard = false;
     c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
-    smtp_client_send(c, out, "MAIL", "MAIL FROM:<", m->reverse_path, params);
+    static const char head[] = "MAIL FROM:<";
+    smtp_client_send_parts(c, out, "MAIL", head, sizeof head - 1, m->reverse_path, m->path_len,
+                           params, params_len);
     smtp_client_set_state(c, SMTP_CLIENT_MAIL);
     /* RFC 2920 3.1: MAIL, every RCPT and DATA may go in one group. */
     if (c->pipelined) {

@@ -92,7 +92,9 @@ static uint64_t parse_size(const char *num, size_t len)
         unsigned d = (unsigned char)num[i] - '0';
         if (d > 9)
             return 0;
-        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+        /* v * 10 + d overflows exactly when this holds: no division a digit */
+        bool over = v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10);
+        v = over ? UINT64_MAX : v * 10 + d;
     }
     return v;
 }
