@@ -355,6 +355,15 @@ static void run_model(uint64_t seed, uint32_t start_seq)
                 e->held = false;
                 model.live++;
             }
+        } else if (what < 11 && model.n > 0 && rng_below(&r, 2)) {
+            /* held again: a place gone by becomes the place of now */
+            model_event_t *e = &model.ev[rng_below(&r, (uint64_t)model.n)];
+            bool want = e->live || e->held;
+            ck_assert_int_eq(sched_hold_again(s, e->id), want);
+            if (e->held && !model_ahead(e)) {
+                e->time = model.now;
+                e->seq = ++model.seq;
+            }
         } else if (what < 11) {
             int i = model_next();
             sim_time_t t = i < 0 ? model.now + 5 : model.ev[i].time + (sim_time_t)rng_below(&r, 3) - 1;
@@ -483,6 +492,21 @@ START_TEST(test_hold)
     ck_assert(!sched_held_ahead(t.s, d));
     ck_assert(!sched_arm_held(t.s, d));
     sched_cancel(t.s, d);
+    /* held again: a place gone by is renewed at now, one ahead is kept */
+    t.n = 0;
+    sched_id_t r = sched_hold(t.s, record, &m[2]);
+    sched_run_until(t.s, 40);
+    ck_assert(!sched_held_ahead(t.s, r));
+    ck_assert(sched_hold_again(t.s, r));
+    ck_assert(sched_held_ahead(t.s, r));
+    sched_at(t.s, 40, record, &m[4]);
+    ck_assert(sched_hold_again(t.s, r)); /* still ahead: kept before the event at 40 */
+    ck_assert(sched_arm_held(t.s, r));
+    sched_run(t.s);
+    ck_assert_int_eq(t.n, 2);
+    ck_assert_int_eq(t.order[0], 2);
+    ck_assert_int_eq(t.order[1], 4);
+    ck_assert(!sched_hold_again(t.s, r)); /* run */
     /* cancelled while held: gone */
     sched_id_t c = sched_hold(t.s, record, &m[0]);
     sched_cancel(t.s, c);

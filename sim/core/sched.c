@@ -320,6 +320,19 @@ bool sched_held_ahead(const sched_t *s, sched_id_t id)
     return sl->armed || (sl->held && place_ahead(s, sl));
 }
 
+bool sched_hold_again(sched_t *s, sched_id_t id)
+{
+    slot_t *sl = slot_of(s, id);
+    if (!sl)
+        return false;
+    if (sl->armed || !sl->held || place_ahead(s, sl))
+        return sl->armed || sl->held;
+    uint32_t seq = seq_take(s); /* may renumber, which keeps this slot held */
+    sl->when = s->now;
+    sl->seq = seq;
+    return true;
+}
+
 bool sched_arm_held(sched_t *s, sched_id_t id)
 {
     slot_t *sl = slot_of(s, id);

@@ -79,6 +79,10 @@ sched_id_t sched_hold(sched_t *s, sched_fn fn, void *arg);
 bool sched_arm_held(sched_t *s, sched_id_t id);
 /* True when id is pending, or held at a place still ahead (not armed). */
 bool sched_held_ahead(const sched_t *s, sched_id_t id);
+/* Like sched_held_ahead, but a held event whose place has gone by takes the
+ * place a new sched_hold would take now, and true is returned too; false
+ * (nothing happens) when id is 0, run or cancelled. */
+bool sched_hold_again(sched_t *s, sched_id_t id);
 
 /* Runs the next live event; false when none is left. */
 bool sched_step(sched_t *s);

@@ -278,14 +278,10 @@ void tcp_output_soon(tcp_conn_t *c)
 {
     sched_t *s = c->net->sim->sched;
     if (c->output_event != 0) {
-        if (c->in_input ? sched_held_ahead(s, c->output_event)
-                        : sched_arm_held(s, c->output_event))
+        if (c->in_input ? sched_hold_again(s, c->output_event)
+                        : sched_arm_held(s, c->output_event) ||
+                              sched_move(s, c->output_event, sched_now(s)))
             return;
-        if (!c->in_input) {
-            sched_move(s, c->output_event, sched_now(s));
-            return;
-        }
-        sched_cancel(s, c->output_event);
     }
     c->output_event = c->in_input ? sched_hold(s, output_event_fire, c)
                                   : sched_after(s, 0, output_event_fire, c);
