@@ -141,6 +141,7 @@ struct world {
     /* The text part of the last plain message an agent wrote: agents often send the same text. */
     message_text_memo_t text_memo;
     message_date_memo_t date_memo; /* its Date: most messages share their second with another */
+    message_field_memo_t subject_memo; /* its Subject: agents often send with the same one */
 };
 
 /* world.c */

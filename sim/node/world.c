@@ -40,6 +40,7 @@ void world_free(world_t *w)
     free(w->label_names);
     free(w->label_slots);
     message_text_memo_free(&w->text_memo);
+    message_field_memo_free(&w->subject_memo);
     accounting_free(w->acct);
     dns_free(w->dns);
     net_free(w->net);
