@@ -95,6 +95,11 @@ static int write_from_value(const char *value, buf_t *out)
     return write_address_field("From", &value, 1, out);
 }
 
+static int write_to_value(const char *value, buf_t *out)
+{
+    return write_address_field("To", &value, 1, out);
+}
+
 static int write_subject_value(const char *value, buf_t *out)
 {
     header_fold_text("Subject", value, out);
@@ -136,7 +141,11 @@ static int write_header(const message_spec_t *spec, buf_t *out)
     memcpy(out->data + out->len + 6 + date_len, "\r\n", 3);
     out->len += 6 + date_len + 2;
     int rc = spec->from ? write_memo_field(spec->from_memo, spec->from, write_from_value, out) : 0;
-    if (write_address_field("To", spec->to, spec->to_count, out) != 0)
+    /* A memo holds one value: a To of several is written as it is. */
+    if (spec->to_count == 1 && spec->to[0] ? write_memo_field(spec->to_memo, spec->to[0],
+                                                              write_to_value, out) != 0
+                                           : write_address_field("To", spec->to, spec->to_count,
+                                                                 out) != 0)
         rc = -1;
     if (write_address_field("Cc", spec->cc, spec->cc_count, out) != 0)
         rc = -1;

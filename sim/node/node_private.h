@@ -179,6 +179,7 @@ struct user_agent {
     buf_t spare_message;
     void *spare_submission; /* a submission's block, of the size it records */
     message_field_memo_t from_memo; /* the From field of the last message it wrote */
+    message_field_memo_t to_memo;   /* its To, when of one value: a user writes to the same one */
     agent_task_t *tasks;
     store_t *local;    /* the agent's own store: what it fetched */
     char **seen_uidls; /* POP3 keep: what was fetched before */
