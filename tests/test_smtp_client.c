@@ -47,6 +47,8 @@ static const fixture_t fixtures[] = {
     {"m8", "alice@alice.exampl>", {"roberto@roberto.example"}, "x\r\n"},
     {"m9", "alice@alice.example>", {"roberto@roberto.example"}, "x\r\n"},
     {"m10", "alice@alice.exampl", {"roberto@roberto.example"}, "x\r\n"},
+    /* recipients that differ from roberto@roberto.example, which a session found fit, by little */
+    {"m11", "alice@alice.example", {"roberto@roberto.example>", "roberto@roberto.exampl>"}, "x\r\n"},
     /* one recipient who does not exist */
     {"m5", "alice@alice.example", {"nobody@roberto.example"}, "x\r\n"},
 };
@@ -470,7 +472,7 @@ static const script_t scripts[] = {
       "C MAIL FROM:<alice@alice.example> SIZE=3", "C RCPT TO:<roberto@roberto.example>", "C DATA",
       "S 250 Ok\r\n250 Ok\r\n354 Go", "C x", "C .", "S 250 Ok", "E R m6 1 250 Ok", "E D m6",
       QUIT_OK}},
-    {"a sender found fit once serves only the same octets",
+    {"an address found fit once serves only the same octets",
      false,
      false,
      {GREET,
@@ -496,6 +498,10 @@ static const script_t scripts[] = {
       "S 250 Ok",
       "E R m10 0 250 Ok",
       "E D m10",
+      "A add m11",
+      "E R m11 0 553 5.1.3 Bad recipient address syntax (local)",
+      "E R m11 1 553 5.1.3 Bad recipient address syntax (local)",
+      "E D m11",
       "A add m8",
       "E R m8 0 553 5.1.7 Bad sender address syntax (local)",
       "E D m8",

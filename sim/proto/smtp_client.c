@@ -86,7 +86,7 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->order = NULL;
     c->order_cap = 0;
     c->spare_msg = NULL;
-    c->sender_ok_len = 0;
+    c->sender_ok.len = c->rcpt_ok.len = 0;
     for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
         buf_init(&c->memo[i].bytes);
         c->memo[i].seen_len = 0;

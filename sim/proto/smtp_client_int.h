@@ -12,8 +12,14 @@
 #include "proto/line.h"
 #include "proto/smtp_client.h"
 
-/* The longest reverse path whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
-#define SMTP_CLIENT_SENDER_KEEP 256
+/* The longest address whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
+#define SMTP_CLIENT_ADDR_KEEP 256
+
+/* The last address found fit to send (smtp_client_address_ok), as sender or as recipient. */
+typedef struct client_addr_memo {
+    char addr[SMTP_CLIENT_ADDR_KEEP + 1];
+    size_t len; /* 0: none kept */
+} client_addr_memo_t;
 
 /* The longest reply whose reading the engine remembers (shorter than a reply line's most). */
 #define SMTP_CLIENT_MEMO_KEEP 1024
@@ -68,8 +74,7 @@ struct smtp_client {
     size_t order_cap;
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     /* The last reverse path found fit to send: a node sends as the same sender again and again. */
-    char sender_ok[SMTP_CLIENT_SENDER_KEEP + 1];
-    size_t sender_ok_len; /* 0: none kept */
+    client_addr_memo_t sender_ok, rcpt_ok;
     client_reply_memo_t memo[SMTP_CLIENT_MEMOS];
     /* The session; session_start sets every field from here on. */
     char *helo_name;
