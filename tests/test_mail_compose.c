@@ -374,10 +374,12 @@ static void check_build(const message_spec_t *spec, size_t n)
     bool known = !spec->html && spec->attachment_count == 0 && !went_qp(&want) && plain_fields;
     check_shape(&shaped, 6, shape, known, "message", n);
     buf_free(&shaped);
-    /* with a From memo: the first build fills it, the second takes the field from it */
-    message_field_memo_t memo = {0};
+    /* with From and Subject memos: the first build fills them, the second takes the fields */
+    message_field_memo_t memo = {0}, subject_memo = {0}, to_memo = {0};
     message_spec_t memo_spec = *spec;
     memo_spec.from_memo = &memo;
+    memo_spec.subject_memo = &subject_memo;
+    memo_spec.to_memo = &to_memo;
     for (int round = 0; round < 2; round++) {
         buf_t again = BUF_INIT;
         ck_assert_int_eq(message_build(&memo_spec, &again), want_rc);
@@ -385,6 +387,8 @@ static void check_build(const message_spec_t *spec, size_t n)
         buf_free(&again);
     }
     message_field_memo_free(&memo);
+    message_field_memo_free(&subject_memo);
+    message_field_memo_free(&to_memo);
     /* with a text memo: the first build fills it, the second appends the kept part */
     message_text_memo_t text_memo = {0};
     memo_spec = *spec;
@@ -453,29 +457,40 @@ START_TEST(test_build_shapes)
 }
 END_TEST
 
-/* A memo written from one From serves no other: the field is written again. */
+/* A memo written from one From, To or Subject serves no other: the field is written again. */
 START_TEST(test_build_from_memo_changes)
 {
     static const char *const froms[] = {"alice@alice.example", "Alice <alice@alice.example>",
                                         "alice@alice.example", "not an address <",
                                         "Ρομπέρτο <r@x>"};
-    message_field_memo_t memo = {0};
-    for (size_t i = 0; i < ARRAY_LEN(froms); i++) {
-        message_spec_t spec = {.from = froms[i],
-                               .to = plain_to,
+    static const char *const subjects[] = {
+        "Hello", "Hello ", "Hello", "Γεια σου", "",
+        "a subject long enough to be folded, a subject long enough to be folded, once more",
+        "Hello"};
+    static const char *const tos[] = {"bob@b.example", "Bob <bob@b.example>", "bob@b.example",
+                                      "bob@b.example, carol@c.example", "carol@c.example", "<"};
+    message_field_memo_t memo = {0}, subject_memo = {0}, to_memo = {0};
+    for (size_t i = 0; i < ARRAY_LEN(froms) + ARRAY_LEN(subjects); i++) {
+        message_spec_t spec = {.from = froms[i % ARRAY_LEN(froms)],
+                               .to = &tos[i % ARRAY_LEN(tos)],
                                .to_count = 1,
+                               .subject = subjects[i % ARRAY_LEN(subjects)],
                                .text = "Hi\n",
                                .counter = 1,
                                .seed = 2};
         buf_t want = BUF_INIT, got = BUF_INIT;
         int want_rc = message_build(&spec, &want);
         spec.from_memo = &memo;
+        spec.subject_memo = &subject_memo;
+        spec.to_memo = &to_memo;
         ck_assert_int_eq(message_build(&spec, &got), want_rc);
         assert_same_bytes(&got, &want, "memo", i);
         buf_free(&want);
         buf_free(&got);
     }
     message_field_memo_free(&memo);
+    message_field_memo_free(&subject_memo);
+    message_field_memo_free(&to_memo);
 }
 END_TEST
 

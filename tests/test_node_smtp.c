@@ -647,8 +647,14 @@ START_TEST(test_reply_format_by_hand)
         {-5, "x", "negative"},
         {2147483647, "9.9.9", "large"},
         {-2147483647 - 1, "", "smallest"},
+        {99, "2.0.0", "two digits"},
+        {100, "1.0.0", "three"},
+        {999, "9.9.9", "three"},
+        {1000, "9.9.9", "four"},
+        {250, "2.\r0.\n0", "line ends\r\nin both\n"},
+        {250, "2.0.0", "Ok: 17 octets"},
     };
-    static const size_t sizes[] = {1, 2, 4, 9, 12, 256};
+    static const size_t sizes[] = {1, 2, 4, 9, 12, 23, 24, 25, 256};
     char long_text[600];
     memset(long_text, 'z', sizeof long_text - 1);
     long_text[sizeof long_text - 1] = '\0';

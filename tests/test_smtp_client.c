@@ -47,6 +47,8 @@ static const fixture_t fixtures[] = {
     {"m8", "alice@alice.exampl>", {"roberto@roberto.example"}, "x\r\n"},
     {"m9", "alice@alice.example>", {"roberto@roberto.example"}, "x\r\n"},
     {"m10", "alice@alice.exampl", {"roberto@roberto.example"}, "x\r\n"},
+    /* recipients that differ from roberto@roberto.example, which a session found fit, by little */
+    {"m11", "alice@alice.example", {"roberto@roberto.example>", "roberto@roberto.exampl>"}, "x\r\n"},
     /* one recipient who does not exist */
     {"m5", "alice@alice.example", {"nobody@roberto.example"}, "x\r\n"},
 };
@@ -470,7 +472,7 @@ static const script_t scripts[] = {
       "C MAIL FROM:<alice@alice.example> SIZE=3", "C RCPT TO:<roberto@roberto.example>", "C DATA",
       "S 250 Ok\r\n250 Ok\r\n354 Go", "C x", "C .", "S 250 Ok", "E R m6 1 250 Ok", "E D m6",
       QUIT_OK}},
-    {"a sender found fit once serves only the same octets",
+    {"an address found fit once serves only the same octets",
      false,
      false,
      {GREET,
@@ -496,6 +498,10 @@ static const script_t scripts[] = {
       "S 250 Ok",
       "E R m10 0 250 Ok",
       "E D m10",
+      "A add m11",
+      "E R m11 0 553 5.1.3 Bad recipient address syntax (local)",
+      "E R m11 1 553 5.1.3 Bad recipient address syntax (local)",
+      "E D m11",
       "A add m8",
       "E R m8 0 553 5.1.7 Bad sender address syntax (local)",
       "E D m8",
@@ -701,10 +707,32 @@ static void log_line(void *ctx, line_dir_t dir, const char *verb, int code, cons
 }
 
 /*
- * One session up to the EHLO reply and a little after: the greeting, the
- * reply (in two pieces, cut at split, when 0 < split < its length), then
- * what the engine sent, logged and learned, and its state.
+ * Feeds in[0..len) whole, or cut in two at cut when 0 < cut < len, then
+ * records what the engine sent (sent, which it frees), logged and learned,
+ * and its state, and ends the session.
  */
+static void feed_and_record(smtp_client_t *c, log_t *log, const char *in, size_t cut, buf_t *sent,
+                            buf_t *record)
+{
+    size_t len = strlen(in);
+    if (cut == 0 || cut >= len) {
+        smtp_client_feed(c, (const uint8_t *)in, len, sent);
+    } else {
+        smtp_client_feed(c, (const uint8_t *)in, cut, sent);
+        smtp_client_feed(c, (const uint8_t *)in + cut, len - cut, sent);
+    }
+    const smtp_ehlo_info_t *info = smtp_client_server_info(c);
+    buf_printf(record, "state %s ext %u size %llu auth %u\nsent %s\nlog %s\n",
+               smtp_client_state_name(smtp_client_state(c)), info->extensions,
+               (unsigned long long)info->max_size, info->auth_mechs, buf_cstr(sent),
+               buf_cstr(&log->events));
+    smtp_client_connection_lost(c);
+    buf_reset(&log->events);
+    log->session_over = false;
+    buf_free(sent);
+}
+
+/* One session up to the EHLO reply and a little after: the greeting, then the reply. */
 static void ehlo_session(smtp_client_t *c, log_t *log, const char *reply, size_t split,
                          buf_t *record)
 {
@@ -712,22 +740,16 @@ static void ehlo_session(smtp_client_t *c, log_t *log, const char *reply, size_t
     add_fixture(c, fixture("m1"), &sent);
     const char *greet = "220 mx.roberto.example ESMTP\r\n";
     smtp_client_feed(c, (const uint8_t *)greet, strlen(greet), &sent);
-    size_t len = strlen(reply);
-    if (split == 0 || split >= len) {
-        smtp_client_feed(c, (const uint8_t *)reply, len, &sent);
-    } else {
-        smtp_client_feed(c, (const uint8_t *)reply, split, &sent);
-        smtp_client_feed(c, (const uint8_t *)reply + split, len - split, &sent);
-    }
-    const smtp_ehlo_info_t *info = smtp_client_server_info(c);
-    buf_printf(record, "state %s ext %u size %llu auth %u\nsent %s\nlog %s\n",
-               smtp_client_state_name(smtp_client_state(c)), info->extensions,
-               (unsigned long long)info->max_size, info->auth_mechs, buf_cstr(&sent),
-               buf_cstr(&log->events));
-    smtp_client_connection_lost(c);
-    buf_reset(&log->events);
-    log->session_over = false;
-    buf_free(&sent);
+    feed_and_record(c, log, reply, split, &sent, record);
+}
+
+/* One whole session of m1 (finishing once it is done) against the server's replies in. */
+static void whole_session(smtp_client_t *c, log_t *log, const char *in, size_t cut, buf_t *record)
+{
+    buf_t sent = BUF_INIT;
+    add_fixture(c, fixture("m1"), &sent);
+    smtp_client_finish(c, &sent);
+    feed_and_record(c, log, in, cut, &sent, record);
 }
 
 /*
@@ -737,21 +759,49 @@ static void ehlo_session(smtp_client_t *c, log_t *log, const char *reply, size_t
  * password (AUTH).
  */
 /* Two engines, one renewed from the last session and one new, read the same reply alike. */
+typedef void (*session_fn)(smtp_client_t *c, log_t *log, const char *in, size_t cut,
+                           buf_t *record);
 typedef struct ehlo_pair {
     smtp_client_config_t cfg;
     smtp_client_hooks_t kept_hooks, new_hooks;
     log_t kept_log, new_log;
     smtp_client_t *kept;
+    session_fn session;
 } ehlo_pair_t;
+
+/* Mode 1: lines traced; mode 2: user and password (AUTH). */
+static void pair_start(ehlo_pair_t *p, int mode, session_fn session)
+{
+    *p = (ehlo_pair_t){.cfg = {.helo_name = "mail.alice.example"}, .session = session};
+    if (mode & 2) {
+        p->cfg.user = "alice";
+        p->cfg.password = "wonderland";
+    }
+    p->kept_hooks = (smtp_client_hooks_t){.ctx = &p->kept_log,
+                                          .on_recipient_result = log_result,
+                                          .on_message_done = log_done,
+                                          .on_session_done = log_session,
+                                          .on_line = mode & 1 ? log_line : NULL};
+    p->new_hooks = p->kept_hooks;
+    p->new_hooks.ctx = &p->new_log;
+    p->kept = smtp_client_new(&p->cfg, &p->kept_hooks);
+}
+
+static void pair_end(ehlo_pair_t *p)
+{
+    smtp_client_free(p->kept);
+    buf_free(&p->kept_log.events);
+    buf_free(&p->new_log.events);
+}
 
 static void ehlo_compare(ehlo_pair_t *p, const char *reply, size_t cut, int mode)
 {
     buf_t want = BUF_INIT, got = BUF_INIT;
     smtp_client_t *fresh = smtp_client_new(&p->cfg, &p->new_hooks);
-    ehlo_session(fresh, &p->new_log, reply, cut, &want);
+    p->session(fresh, &p->new_log, reply, cut, &want);
     smtp_client_free(fresh);
     p->kept = smtp_client_renew(p->kept, &p->cfg, &p->kept_hooks);
-    ehlo_session(p->kept, &p->kept_log, reply, cut, &got);
+    p->session(p->kept, &p->kept_log, reply, cut, &got);
     ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
                   "mode %d, \"%s\" cut at %zu:\n got %s\nwant %s", mode, reply, cut, buf_cstr(&got),
                   buf_cstr(&want));
@@ -783,19 +833,8 @@ START_TEST(test_ehlo_memo_same_as_reading)
         "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n",
     };
     for (int mode = 0; mode < 4; mode++) {
-        ehlo_pair_t p = {.cfg = {.helo_name = "mail.alice.example"}};
-        if (mode & 2) {
-            p.cfg.user = "alice";
-            p.cfg.password = "wonderland";
-        }
-        p.kept_hooks = (smtp_client_hooks_t){.ctx = &p.kept_log,
-                                             .on_recipient_result = log_result,
-                                             .on_message_done = log_done,
-                                             .on_session_done = log_session,
-                                             .on_line = mode & 1 ? log_line : NULL};
-        p.new_hooks = p.kept_hooks;
-        p.new_hooks.ctx = &p.new_log;
-        p.kept = smtp_client_new(&p.cfg, &p.kept_hooks);
+        ehlo_pair_t p;
+        pair_start(&p, mode, ehlo_session);
         for (size_t i = 0; i < ARRAY_LEN(replies); i++) {
             /* whole, then cut at every octet, and every few cuts whole again */
             for (size_t cut = 0; cut < strlen(replies[i]); cut++) {
@@ -812,9 +851,49 @@ START_TEST(test_ehlo_memo_same_as_reading)
         ehlo_compare(&p, "250 SIZE 10\r\n", 0, mode);
         ehlo_compare(&p, "250-mx.roberto.example\r\n250 SIZE 10\r\n", 24, mode);
         ehlo_compare(&p, "2250 SIZE 10\r\n", 1, mode);
-        smtp_client_free(p.kept);
-        buf_free(&p.kept_log.events);
-        buf_free(&p.new_log.events);
+        pair_end(&p);
+    }
+}
+END_TEST
+
+/*
+ * An engine that remembers the replies it read in each state acts on the
+ * same octets as one that reads them: whole sessions, cut at every octet,
+ * read by a new engine and by one renewed from all the sessions before
+ * (the same replies again, and replies that differ from them by little).
+ */
+START_TEST(test_reply_memo_same_as_reading)
+{
+    static const char *const sessions[] = {
+        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+        "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
+        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+        "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 2\r\n221 2.0.0 Bye\r\n",
+        "220 mx ESMTP\r\n250-mx\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go\r\n"
+        "250 2.0.0 Ok\r\n221 Bye\r\n",
+        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+        "550 5.1.1 No such user\r\n354 Go\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n",
+        "220 mx ESMTP\r\n250-mx\r\n250 PIPELINING\r\n421 4.3.2 Going down\r\n",
+        "554 No\r\n221 Bye\r\n",
+        "220-mx\r\n220 ESMTP\r\n250 mx\r\n250-2.1.0 Ok\r\n250 2.1.0 fine\r\n250 Ok\r\n"
+        "354-Go\r\n354 on\r\n250 Ok\r\n221 Bye\r\n",
+        "220 mx\r\nxyz\r\n",
+        "220 mx ESMTP\n250-mx\n250-PIPELINING\n250 SIZE 1000\n250 2.1.0 Ok\n250 2.1.5 Ok\n"
+        "354 Go\n250 2.0.0 Ok\n221 Bye\n",
+        "220 mx ESMTP\r\n250-mx\r\n250-AUTH PLAIN\r\n250 PIPELINING\r\n235 2.7.0 Ok\r\n"
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok\r\n221 Bye\r\n",
+        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10\r\n221 Bye\r\n",
+        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+        "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
+    };
+    for (int mode = 0; mode < 4; mode++) {
+        ehlo_pair_t p;
+        pair_start(&p, mode, whole_session);
+        for (size_t i = 0; i < ARRAY_LEN(sessions); i++) {
+            for (size_t cut = 0; cut < strlen(sessions[i]); cut++)
+                ehlo_compare(&p, sessions[i], cut, mode);
+        }
+        pair_end(&p);
     }
 }
 END_TEST
@@ -1135,6 +1214,7 @@ Suite *smtp_client_suite(void)
     tcase_add_test(tc, test_address_check);
     tcase_add_test(tc, test_ehlo_info_and_states);
     tcase_add_test(tc, test_ehlo_memo_same_as_reading);
+    tcase_add_test(tc, test_reply_memo_same_as_reading);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");
     tcase_add_test(wire, test_client_to_server);

@@ -87,17 +87,36 @@ void message_field_memo_free(message_field_memo_t *memo)
     *memo = (message_field_memo_t){0};
 }
 
-/* The From field, from the memo when it was written from the same value. */
-static int write_from(const message_spec_t *spec, buf_t *out)
+/* Writes the field of value to out; returns 0, or -1 when the value was not read cleanly. */
+typedef int (*field_writer_t)(const char *value, buf_t *out);
+
+static int write_from_value(const char *value, buf_t *out)
 {
-    message_field_memo_t *memo = spec->from_memo;
-    if (!memo || !spec->from)
-        return write_address_field("From", &spec->from, spec->from ? 1 : 0, out);
-    if (!memo->value || strcmp(memo->value, spec->from) != 0) {
+    return write_address_field("From", &value, 1, out);
+}
+
+static int write_to_value(const char *value, buf_t *out)
+{
+    return write_address_field("To", &value, 1, out);
+}
+
+static int write_subject_value(const char *value, buf_t *out)
+{
+    header_fold_text("Subject", value, out);
+    return 0;
+}
+
+/* A field through memo: the bytes kept when they were written from the same value. */
+static int write_memo_field(message_field_memo_t *memo, const char *value, field_writer_t write,
+                            buf_t *out)
+{
+    if (!memo)
+        return write(value, out);
+    if (!memo->value || strcmp(memo->value, value) != 0) {
         free(memo->value);
-        memo->value = xstrdup(spec->from);
+        memo->value = xstrdup(value);
         buf_reset(&memo->field);
-        memo->rc = write_address_field("From", &spec->from, 1, &memo->field);
+        memo->rc = write(value, &memo->field);
     }
     buf_append(out, memo->field.data, memo->field.len);
     return memo->rc;
@@ -121,15 +140,19 @@ static int write_header(const message_spec_t *spec, buf_t *out)
     memcpy(out->data + out->len + 6, date, date_len);
     memcpy(out->data + out->len + 6 + date_len, "\r\n", 3);
     out->len += 6 + date_len + 2;
-    int rc = write_from(spec, out);
-    if (write_address_field("To", spec->to, spec->to_count, out) != 0)
+    int rc = spec->from ? write_memo_field(spec->from_memo, spec->from, write_from_value, out) : 0;
+    /* A memo holds one value: a To of several is written as it is. */
+    if (spec->to_count == 1 && spec->to[0] ? write_memo_field(spec->to_memo, spec->to[0],
+                                                              write_to_value, out) != 0
+                                           : write_address_field("To", spec->to, spec->to_count,
+                                                                 out) != 0)
         rc = -1;
     if (write_address_field("Cc", spec->cc, spec->cc_count, out) != 0)
         rc = -1;
     if (write_address_field("Reply-To", &spec->reply_to, spec->reply_to ? 1 : 0, out) != 0)
         rc = -1;
     if (spec->subject)
-        header_fold_text("Subject", spec->subject, out);
+        write_memo_field(spec->subject_memo, spec->subject, write_subject_value, out);
     write_plain_field("Message-ID",
                       spec->message_id
                           ? spec->message_id

@@ -72,7 +72,7 @@ typedef struct message_field {
 
 /*
  * A field kept between builds by a sender that writes many messages with the
- * same value in it (a user agent's From): the bytes as message_build wrote
+ * same value in it (a user agent's From and To, a world's Subject): the bytes as message_build wrote
  * them, written again only when the value changes. The caller owns it; zero
  * is empty; message_field_memo_free releases it.
  */
@@ -129,6 +129,10 @@ typedef struct message_spec {
     bool allow_8bit;  /* 8bit text bodies; else quoted-printable for non-ASCII */
     /* NULL, or the From field kept from the sender's last build (written again if from differs) */
     message_field_memo_t *from_memo;
+    /* NULL, or the To field of a single value kept from the sender's last build */
+    message_field_memo_t *to_memo;
+    /* NULL, or the Subject field kept from the last build (written again if subject differs) */
+    message_field_memo_t *subject_memo;
     /* NULL, or the text part kept from the last plain-text build (no html, no attachment) */
     message_text_memo_t *text_memo;
     /* NULL, or the Date kept from the sender's last build, formatted again if the second differs */

@@ -95,6 +95,7 @@ void agent_free(user_agent_t *a)
     buf_free(&a->out);
     buf_free(&a->spare_message);
     message_field_memo_free(&a->from_memo);
+    message_field_memo_free(&a->to_memo);
     smtp_client_free(a->spare_client);
     free(a->spare_submission);
     free(a);
@@ -490,8 +491,10 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from,
     message_spec_t spec = {
         .from = from_field,
         .from_memo = &a->from_memo,
+        .to_memo = &a->to_memo,
         .text_memo = &w->text_memo,
         .date_memo = &w->date_memo,
+        .subject_memo = &w->subject_memo,
         .to = m->to,
         .to_count = m->nto,
         .cc = m->cc,

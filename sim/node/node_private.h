@@ -141,6 +141,7 @@ struct world {
     /* The text part of the last plain message an agent wrote: agents often send the same text. */
     message_text_memo_t text_memo;
     message_date_memo_t date_memo; /* its Date: most messages share their second with another */
+    message_field_memo_t subject_memo; /* its Subject: agents often send with the same one */
 };
 
 /* world.c */
@@ -178,6 +179,7 @@ struct user_agent {
     buf_t spare_message;
     void *spare_submission; /* a submission's block, of the size it records */
     message_field_memo_t from_memo; /* the From field of the last message it wrote */
+    message_field_memo_t to_memo;   /* its To, when of one value: a user writes to the same one */
     agent_task_t *tasks;
     store_t *local;    /* the agent's own store: what it fetched */
     char **seen_uidls; /* POP3 keep: what was fetched before */

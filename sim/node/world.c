@@ -40,6 +40,7 @@ void world_free(world_t *w)
     free(w->label_names);
     free(w->label_slots);
     message_text_memo_free(&w->text_memo);
+    message_field_memo_free(&w->subject_memo);
     accounting_free(w->acct);
     dns_free(w->dns);
     net_free(w->net);
@@ -87,11 +88,42 @@ static void put_cut(char *out, size_t size, size_t *pos, const char *s, size_t n
     *pos += n;
 }
 
+/* Makes each CR and LF of s[0..n) a space. */
+static void blank_line_ends(char *s, size_t n)
+{
+    char *end = s + n;
+    for (char *p = s; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;)
+        *p++ = ' ';
+    for (char *p = s; (p = memchr(p, '\r', (size_t)(end - p))) != NULL;)
+        *p++ = ' ';
+}
+
 void reply_format(const smtp_reply_t *reply, char *out, size_t size)
 {
     /* "%d%s%s %s" by hand: every recipient's outcome is one. */
     if (size == 0)
         return;
+    size_t elen = strlen(reply->enhanced), tlen = strlen(reply->text);
+    /* A reply's usual code of three digits, and room for all of it: no cut to reckon with. */
+    if (reply->code >= 100 && reply->code <= 999 && 3 + 1 + elen + 1 + tlen < size) {
+        unsigned code = (unsigned)reply->code;
+        char *p = out;
+        p[0] = (char)('0' + code / 100);
+        p[1] = (char)('0' + code / 10 % 10);
+        p[2] = (char)('0' + code % 10);
+        p += 3;
+        if (elen) {
+            *p++ = ' ';
+            memcpy(p, reply->enhanced, elen);
+            p += elen;
+        }
+        *p++ = ' ';
+        memcpy(p, reply->text, tlen);
+        p[tlen] = '\0';
+        /* A reply of several lines is one line here. */
+        blank_line_ends(out, (size_t)(p + tlen - out));
+        return;
+    }
     char digits[16], *d = digits + sizeof digits;
     unsigned v = reply->code < 0 ? 0u - (unsigned)reply->code : (unsigned)reply->code;
     do {
@@ -102,16 +134,14 @@ void reply_format(const smtp_reply_t *reply, char *out, size_t size)
         *--d = '-';
     size_t pos = 0;
     put_cut(out, size, &pos, d, (size_t)(digits + sizeof digits - d));
-    if (reply->enhanced[0]) {
+    if (elen) {
         put_cut(out, size, &pos, " ", 1);
-        put_cut(out, size, &pos, reply->enhanced, strlen(reply->enhanced));
+        put_cut(out, size, &pos, reply->enhanced, elen);
     }
     put_cut(out, size, &pos, " ", 1);
-    put_cut(out, size, &pos, reply->text, strlen(reply->text));
+    put_cut(out, size, &pos, reply->text, tlen);
     out[pos] = '\0';
-    /* A reply of several lines is one line here. */
-    for (char *p = out; (p = strpbrk(p, "\r\n")) != NULL; p++)
-        *p = ' ';
+    blank_line_ends(out, pos);
 }
 
 const char *address_domain(const char *address)

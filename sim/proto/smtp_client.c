@@ -86,9 +86,11 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->order = NULL;
     c->order_cap = 0;
     c->spare_msg = NULL;
-    c->sender_ok_len = 0;
-    buf_init(&c->ehlo_memo.seen);
-    buf_init(&c->ehlo_memo.text);
+    c->sender_ok.len = c->rcpt_ok.len = 0;
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
+        buf_init(&c->memo[i].bytes);
+        c->memo[i].seen_len = 0;
+    }
     session_start(c, cfg, hooks);
     return c;
 }
@@ -124,8 +126,8 @@ void smtp_client_free(smtp_client_t *c)
     buf_free(&c->wire);
     free(c->order);
     free(c->spare_msg);
-    buf_free(&c->ehlo_memo.seen);
-    buf_free(&c->ehlo_memo.text);
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
+        buf_free(&c->memo[i].bytes);
     free(c);
 }
 
@@ -395,45 +397,49 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-/* Remembers the EHLO reply just assembled, read out of bytes[0..n), and what it gave. */
-static void ehlo_memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
+/* Remembers the reply just assembled, read out of bytes[0..n) in the current state. */
+static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
 {
-    client_ehlo_memo_t *k = &c->ehlo_memo;
+    client_reply_memo_t *k = &c->memo[c->state];
     const smtp_reply_asm_t *a = &c->assembler;
-    buf_reset(&k->seen);
-    if (n > SMTP_CLIENT_EHLO_KEEP)
+    k->seen_len = 0;
+    if (n > SMTP_CLIENT_MEMO_KEEP)
         return;
-    buf_append(&k->seen, bytes, n);
+    buf_reset(&k->bytes);
+    buf_append(&k->bytes, bytes, n);
+    buf_append(&k->bytes, a->reply.text, a->text_len);
+    k->seen_len = n;
     k->info = c->info;
     k->code = a->reply.code;
     memcpy(k->enhanced, a->reply.enhanced, sizeof k->enhanced);
     k->enhanced_len = a->enhanced_len;
     k->lines = a->lines;
-    buf_reset(&k->text);
-    buf_append(&k->text, a->reply.text, a->text_len);
 }
 
 /*
- * When data starts with the octets of the EHLO reply kept, in the state they
- * were read in (no reply line or part of one read yet, nobody tracing lines),
- * puts what reading them gave in place and returns how many they are; else 0.
+ * When data starts with the octets of the reply kept for the current state,
+ * at a reply's start (no reply line or part of one read yet) and with nobody
+ * tracing lines, puts what reading them gave in place and returns how many
+ * they are; else 0.
  */
-static size_t ehlo_memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
+static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
 {
-    const client_ehlo_memo_t *k = &c->ehlo_memo;
+    const client_reply_memo_t *k = &c->memo[c->state];
     smtp_reply_asm_t *a = &c->assembler;
-    size_t n = k->seen.len;
-    if (n == 0 || len < n || c->hooks.on_line || a->started || line_reader_pending(&c->reader) ||
-        memcmp(data, k->seen.data, n) != 0)
+    size_t n = k->seen_len;
+    if (n == 0 || len < n || c->hooks.on_line || memcmp(data, k->bytes.data, n) != 0)
         return 0;
-    c->info = k->info;
+    /* RFC 5321 4.1.1.1: only the lines of an EHLO reply say what the server offers. */
+    if (c->state == SMTP_CLIENT_EHLO)
+        c->info = k->info;
     a->reply.code = k->code;
     memcpy(a->reply.enhanced, k->enhanced, sizeof a->reply.enhanced);
     a->enhanced_len = k->enhanced_len;
     a->lines = k->lines;
-    memcpy(a->reply.text, k->text.data, k->text.len);
-    a->reply.text[k->text.len] = '\0';
-    a->text_len = k->text.len;
+    size_t text_len = k->bytes.len - n;
+    memcpy(a->reply.text, k->bytes.data + n, text_len);
+    a->reply.text[text_len] = '\0';
+    a->text_len = text_len;
     return n;
 }
 
@@ -468,8 +474,8 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
         protocol_error(c, "a malformed reply line", out);
         return;
     case SMTP_ASM_DONE:
-        if (c->state == SMTP_CLIENT_EHLO && reply_start)
-            ehlo_memo_keep(c, reply_start, (size_t)(line_end - reply_start));
+        if (reply_start)
+            memo_keep(c, reply_start, (size_t)(line_end - reply_start));
         /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
         handle_reply(c, &c->assembler.reply, out);
         return;
@@ -478,20 +484,20 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
 
 void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
 {
-    /* The server's usual EHLO reply again: what reading it gave, without reading it. */
-    if (c->state == SMTP_CLIENT_EHLO) {
-        size_t n = ehlo_memo_take(c, data, len);
-        if (n) {
-            data += n;
-            len -= n;
-            handle_reply(c, &c->assembler.reply, out);
-        }
-    }
     const uint8_t *reply_start = NULL;
     while (len > 0 && c->state != SMTP_CLIENT_DONE) {
-        /* A reply whose every octet is in this input starts here. */
-        if (!c->assembler.started && !line_reader_pending(&c->reader))
+        if (!c->assembler.started && !line_reader_pending(&c->reader)) {
+            /* The reply this state got last time again: what reading it gave, without reading it. */
+            size_t n = memo_take(c, data, len);
+            if (n) {
+                data += n;
+                len -= n;
+                handle_reply(c, &c->assembler.reply, out);
+                continue;
+            }
+            /* A reply whose every octet is in this input starts here. */
             reply_start = data;
+        }
         line_t ln;
         size_t used = line_reader_take(&c->reader, data, len, &ln);
         data += used;

@@ -115,8 +115,8 @@ void smtp_client_free(smtp_client_t *c);
  * from c (NULL or an engine whose session is of no more use): what c's
  * session still held is dropped without any hook, and its memory (the read
  * and send buffers) serves again. So does what it remembers of the last
- * sender it found fit and of the last EHLO reply it read, which spare it
- * reading the same octets again; nothing it does differs for that. Returns
+ * sender it found fit and of the last reply it read in each state, which
+ * spare it reading the same octets again; nothing it does differs for that. Returns
  * the engine; c is not to be used after, unless it is what came back.
  */
 smtp_client_t *smtp_client_renew(smtp_client_t *c, const smtp_client_config_t *cfg,

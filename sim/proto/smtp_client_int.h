@@ -12,25 +12,36 @@
 #include "proto/line.h"
 #include "proto/smtp_client.h"
 
-/* The longest reverse path whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
-#define SMTP_CLIENT_SENDER_KEEP 256
+/* The longest address whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
+#define SMTP_CLIENT_ADDR_KEEP 256
 
-/* The longest EHLO reply whose reading the engine remembers. */
-#define SMTP_CLIENT_EHLO_KEEP 1024
+/* The last address found fit to send (smtp_client_address_ok), as sender or as recipient. */
+typedef struct client_addr_memo {
+    char addr[SMTP_CLIENT_ADDR_KEEP + 1];
+    size_t len; /* 0: none kept */
+} client_addr_memo_t;
+
+/* The longest reply whose reading the engine remembers (shorter than a reply line's most). */
+#define SMTP_CLIENT_MEMO_KEEP 1024
 
 /*
- * The last EHLO reply read whole out of one piece of input, with what
- * reading it gave: the keywords' info and the assembled reply. A node talks
- * to the same server again and again, and its reply is the same octets.
+ * The last reply read whole out of one piece of input in one state, with
+ * what reading it gave: the assembled reply and, in EHLO, the keywords'
+ * info. A node talks to the same server again and again, and most of its
+ * replies are the same octets each time (the greeting, EHLO, 250 to MAIL
+ * and RCPT, 354, 221).
  */
-typedef struct client_ehlo_memo {
-    buf_t seen;            /* the reply's lines, CRLFs included; empty: nothing kept */
-    smtp_ehlo_info_t info; /* what its keyword lines gave */
+typedef struct client_reply_memo {
+    buf_t bytes;           /* the reply's octets (CRLFs included), then its assembled text */
+    size_t seen_len;       /* octets of the reply in bytes; 0: nothing kept */
+    smtp_ehlo_info_t info; /* what its keyword lines gave (EHLO) */
     int code;
     char enhanced[SMTP_ENHANCED_MAX];
     size_t enhanced_len, lines;
-    buf_t text; /* the assembled text, without its NUL */
-} client_ehlo_memo_t;
+} client_reply_memo_t;
+
+/* One memo for each state a reply can come in: every state before DONE. */
+#define SMTP_CLIENT_MEMOS ((size_t)SMTP_CLIENT_DONE)
 
 typedef enum client_rcpt_status {
     CLIENT_RCPT_OPEN,     /* no answer yet */
@@ -63,9 +74,8 @@ struct smtp_client {
     size_t order_cap;
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     /* The last reverse path found fit to send: a node sends as the same sender again and again. */
-    char sender_ok[SMTP_CLIENT_SENDER_KEEP + 1];
-    size_t sender_ok_len; /* 0: none kept */
-    client_ehlo_memo_t ehlo_memo;
+    client_addr_memo_t sender_ok, rcpt_ok;
+    client_reply_memo_t memo[SMTP_CLIENT_MEMOS];
     /* The session; session_start sets every field from here on. */
     char *helo_name;
     size_t helo_len;

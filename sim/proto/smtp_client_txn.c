@@ -92,19 +92,19 @@ bool smtp_client_address_ok(const char *addr, bool is_sender)
 }
 
 /*
- * smtp_client_address_ok for m's reverse path, remembered for the next
- * message: the same octets were fit then and are now, without a parse.
+ * smtp_client_address_ok of addr[0..len), remembered in k for the next
+ * message: the same octets were fit then and are now, without a parse. A
+ * node sends as the same sender again and again, often to the same people.
  */
-static bool sender_ok(smtp_client_t *c, const client_msg_t *m)
+static bool address_ok_memo(client_addr_memo_t *k, const char *addr, size_t len, bool is_sender)
 {
-    size_t len = m->path_len;
-    if (len && len == c->sender_ok_len && memcmp(m->reverse_path, c->sender_ok, len) == 0)
+    if (len && len == k->len && memcmp(addr, k->addr, len) == 0)
         return true;
-    if (!smtp_client_address_ok(m->reverse_path, true))
+    if (!smtp_client_address_ok(addr, is_sender))
         return false;
-    if (len <= SMTP_CLIENT_SENDER_KEEP) {
-        memcpy(c->sender_ok, m->reverse_path, len);
-        c->sender_ok_len = len;
+    if (len <= SMTP_CLIENT_ADDR_KEEP) {
+        memcpy(k->addr, addr, len);
+        k->len = len;
     }
     return true;
 }
@@ -116,7 +116,7 @@ static bool sender_ok(smtp_client_t *c, const client_msg_t *m)
 static bool check_addresses(smtp_client_t *c)
 {
     client_msg_t *m = c->head;
-    if (!sender_ok(c, m)) {
+    if (!address_ok_memo(&c->sender_ok, m->reverse_path, m->path_len, true)) {
         smtp_reply_t r = smtp_reply_make(553, "5.1.7", "Bad sender address syntax");
         fail_locally(c, &r);
         return false;
@@ -127,7 +127,7 @@ static bool check_addresses(smtp_client_t *c)
     }
     c->norder = 0;
     for (size_t i = 0; i < m->nrecipients; i++) {
-        if (smtp_client_address_ok(m->recipients[i], false)) {
+        if (address_ok_memo(&c->rcpt_ok, m->recipients[i], m->recipient_lens[i], false)) {
             c->order[c->norder++] = i;
             continue;
         }
