@@ -443,10 +443,54 @@ static void mute_accept(tcp_conn_t *c, void *ctx)
     tcp_conn_set_callbacks(c, &mute, NULL);
 }
 
+/* agent_on_outcome's record: calls, and the last outcome seen at each call. */
+typedef struct outcome_log {
+    int calls;
+    size_t count_seen;
+    int code_seen;
+} outcome_log_t;
+
+static void log_outcome(user_agent_t *a, void *ctx)
+{
+    outcome_log_t *l = ctx;
+    l->calls++;
+    l->count_seen = agent_outcome_count(a);
+    l->code_seen = agent_outcome_at(a, l->count_seen - 1)->code;
+}
+
+START_TEST(test_outcome_hook)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    outcome_log_t l = {0};
+    agent_on_outcome(f.alice_pc, log_outcome, &l);
+    fixture_send(&f, "m1", "roberto@roberto.example", "a", "1\n");
+    world_run_until(f.w, 10 * SIM_SEC);
+    ck_assert_int_eq(l.calls, 1);
+    ck_assert_uint_eq(l.count_seen, 1);
+    ck_assert_int_eq(l.code_seen, 250);
+    /* the second send's outcome is seen at its call */
+    fixture_send(&f, "m2", "nobody@roberto.example", "b", "2\n");
+    world_run_until(f.w, 20 * SIM_SEC);
+    ck_assert_int_eq(l.calls, 2);
+    ck_assert_uint_eq(l.count_seen, 2);
+    ck_assert_int_eq(l.code_seen, agent_outcome_at(f.alice_pc, 1)->code);
+    /* no hook: no call */
+    agent_on_outcome(f.alice_pc, NULL, NULL);
+    fixture_send(&f, "m3", "roberto@roberto.example", "c", "3\n");
+    world_run_until(f.w, 30 * SIM_SEC);
+    ck_assert_uint_eq(agent_outcome_count(f.alice_pc), 3);
+    ck_assert_int_eq(l.calls, 2);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_client_gives_up_on_a_silent_server)
 {
     fixture_t f;
     fixture_init(&f, SMTP_EXT_DEFAULT);
+    outcome_log_t l = {0};
+    agent_on_outcome(f.alice_pc, log_outcome, &l);
     char err[200];
     user_agent_t *tarpit =
         world_add_agent(f.w, "tarpit", 0xCB007163u, NULL, NULL, NULL, err, sizeof err);
@@ -468,6 +512,8 @@ START_TEST(test_client_gives_up_on_a_silent_server)
     const agent_outcome_t *o = agent_outcome_at(f.alice_pc, 0);
     ck_assert_int_eq(o->code, 451);
     ck_assert_msg(strstr(o->text, "10 minutes") != NULL, "%s", o->text);
+    ck_assert_int_eq(l.calls, 1);
+    ck_assert_int_eq(l.code_seen, 451);
     fixture_free(&f);
 }
 END_TEST
@@ -815,6 +861,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_sessions_in_turn_keep_their_client_names);
     tcase_add_test(tc, test_full_mailbox_bounces_at_final_server);
     tcase_add_test(tc, test_client_gives_up_on_a_silent_server);
+    tcase_add_test(tc, test_outcome_hook);
     tcase_add_test(tc, test_world_freed_mid_flight);
     tcase_add_test(tc, test_two_recipients_one_transaction);
     tcase_add_test(tc, test_queue_id_format);

@@ -169,11 +169,26 @@ static void trace_outcome(submission_t *sub, size_t index, int code, const char 
     }
 }
 
+void agent_on_outcome(user_agent_t *a, agent_outcome_fn fn, void *ctx)
+{
+    a->on_outcome = fn;
+    a->on_outcome_ctx = ctx;
+}
+
+/* The outcome just added is complete. */
+static void outcome_done(const submission_t *sub)
+{
+    user_agent_t *a = sub->agent;
+    if (a->on_outcome)
+        a->on_outcome(a, a->on_outcome_ctx);
+}
+
 static void record_outcome(submission_t *sub, size_t index, int code, const char *text)
 {
     agent_outcome_t *o = add_outcome(sub, index, code);
     str_copy(o->text, sizeof o->text, text);
     trace_outcome(sub, index, code, text);
+    outcome_done(sub);
 }
 
 /* The message buffer to the agent's next submission, unless it has one or this is large. */
@@ -250,6 +265,7 @@ static void on_rcpt(void *ctx, void *msg_ctx, size_t index, const smtp_reply_t *
         reply_format(reply, o->text, sizeof o->text);
         trace_outcome(sub, index, reply->code, o->text);
         sub->results++;
+        outcome_done(sub);
     }
 }
 

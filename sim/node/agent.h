@@ -50,6 +50,8 @@ typedef struct agent_outcome {
     char text[256];
 } agent_outcome_t;
 
+typedef void (*agent_outcome_fn)(user_agent_t *a, void *ctx);
+
 const char *agent_host_name(const user_agent_t *a);
 host_t *agent_host(const user_agent_t *a);
 const char *agent_user(const user_agent_t *a);
@@ -111,5 +113,12 @@ store_t *agent_local_store(const user_agent_t *a);
 
 size_t agent_outcome_count(const user_agent_t *a);
 const agent_outcome_t *agent_outcome_at(const user_agent_t *a, size_t i);
+/*
+ * Calls fn(a, ctx) after each outcome the agent records, once agent_outcome_at
+ * can read it (fn NULL: no call). For a program that drives agents itself (a
+ * bench, a test) and would otherwise poll agent_outcome_count. fn runs inside
+ * the simulation's event: it may read the agent, but not send, fetch or free.
+ */
+void agent_on_outcome(user_agent_t *a, agent_outcome_fn fn, void *ctx);
 
 #endif

@@ -172,6 +172,8 @@ struct user_agent {
     agent_outcome_t *outcomes;
     size_t noutcomes, outcomes_cap;
     strpool_t labels; /* the outcomes' ids and recipients */
+    agent_outcome_fn on_outcome; /* agent_on_outcome's */
+    void *on_outcome_ctx;
     /* What a submission's engine writes; sent at once, so empty between events. */
     buf_t out;
     /* What a finished submission leaves for the next: its engine, message buffer and memory. */
