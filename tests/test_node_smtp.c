@@ -514,6 +514,60 @@ END_TEST
  * to keep, other cases, and the postmaster stand-in, which is never kept
  * (a user named postmaster may come).
  */
+/*
+ * A server's Received field is message_write_received's, byte for byte:
+ * odd client strings (that move a line break) included, each written twice
+ * so the second comes from the middle made by the first, and under three
+ * protocols so that a middle is made again.
+ */
+START_TEST(test_received_as_written)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    mail_server_t *s = f.roberto_srv;
+    static const char *const helos[] = {"alice-pc", "", NULL, "x) by y", "h(1)", "a<b;c"};
+    static const char *const hosts[] = {"alice-pc.alice.example", NULL, "", "c)", "c<;"};
+    static const char *const addrs[] = {"192.0.2.10", NULL, "1.2.3.4)"};
+    static const char *const ids[] = {"0000002A", NULL, "", "i;j", "i for <j"};
+    static const char *const rcpts[] = {"roberto@roberto.example", NULL, "", "\"a for <b\"@c"};
+    static const char *const protos[] = {"ESMTP", "ESMTPSA", "ES; MTP"};
+    char date[MESSAGE_DATE_MAX];
+    message_date_format(SIM_HOUR, 0, date, sizeof date);
+    size_t n = 0;
+    for (size_t p = 0; p < ARRAY_LEN(protos); p++)
+        for (size_t h = 0; h < ARRAY_LEN(helos); h++)
+            for (size_t c = 0; c < ARRAY_LEN(hosts); c++)
+                for (size_t a = 0; a < ARRAY_LEN(addrs); a++)
+                    for (size_t i = 0; i < ARRAY_LEN(ids); i++)
+                        for (size_t r = 0; r < ARRAY_LEN(rcpts); r++)
+                            for (int twice = 0; twice < 2; twice++) {
+                                message_received_t rcv = {
+                                    .helo = helos[h],
+                                    .client_host = hosts[c],
+                                    .client_addr = addrs[a],
+                                    .by_host = p == 0 && h == 1 ? NULL : server_host_name(s),
+                                    .protocol = protos[p],
+                                    .id = ids[i],
+                                    .for_rcpt = rcpts[r],
+                                    .time = SIM_HOUR,
+                                    .date = date,
+                                };
+                                buf_t got = BUF_INIT, want = BUF_INIT;
+                                buf_puts(&got, "pre:");
+                                buf_puts(&want, "pre:");
+                                smtp_service_write_received(s, &rcv, strlen(date), &got);
+                                message_write_received(&rcv, &want);
+                                ck_assert_str_eq(buf_cstr(&got), buf_cstr(&want));
+                                ck_assert_uint_eq(got.len, want.len);
+                                buf_free(&got);
+                                buf_free(&want);
+                                n++;
+                            }
+    ck_assert_uint_gt(n, 1000);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_recipient_memo)
 {
     fixture_t f;
@@ -813,6 +867,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_two_recipients_one_transaction);
     tcase_add_test(tc, test_queue_id_format);
     tcase_add_test(tc, test_recipient_memo);
+    tcase_add_test(tc, test_received_as_written);
     tcase_add_test(tc, test_return_path_field);
     tcase_add_test(tc, test_msg_parts);
     tcase_add_test(tc, test_msg_over_body);

@@ -101,6 +101,19 @@ typedef struct rcpt_memo {
     char address[SERVER_RCPT_MEMO_LEN];
 } rcpt_memo_t;
 
+/*
+ * What every Received field a server writes for one protocol holds between
+ * the client's address and the queue id: "])" CRLF " by HOST with PROTO id ".
+ * Made the first time, for the by_host and protocol strings it names (by
+ * pointer: the server's name and literals, which never change).
+ */
+typedef struct received_middle {
+    const char *by_host, *protocol; /* NULL: not made yet */
+    bool usable;                    /* false: a '<' or ';' in them moves a line break */
+    size_t len;
+    char *text; /* owned */
+} received_middle_t;
+
 struct mail_server {
     world_t *world;
     server_config_t cfg; /* strings point into the fields below */
@@ -114,9 +127,10 @@ struct mail_server {
     void *listeners[4];        /* SMTP, submission, POP3, IMAP */
     size_t nlisteners;
     uint64_t next_queue_id;
-    /* The date of the last Received field this server wrote, and its second: most share it. */
-    int64_t received_second;
-    char received_date[MESSAGE_DATE_MAX];
+    /* The date of the last Received field this server wrote: most share their second. */
+    message_date_memo_t received_date;
+    /* The middles of its Received fields, one a protocol (smtp_service_write_received). */
+    received_middle_t received_middle[2];
     /* Every recipient is looked up when RCPT names it and again when it is delivered. */
     rcpt_memo_t rcpt_memo[SERVER_RCPT_MEMO];
 };
@@ -142,6 +156,17 @@ struct world {
     message_text_memo_t text_memo;
     message_date_memo_t date_memo; /* its Date: most messages share their second with another */
 };
+
+/* smtp_service.c */
+/*
+ * Appends the Received field message_write_received writes for r to out,
+ * the same bytes: put together from the server's middle for r's by_host and
+ * protocol when nothing in the client's strings moves a line break, written
+ * by message_write_received otherwise. r->date must be set; date_len is its
+ * length.
+ */
+void smtp_service_write_received(mail_server_t *s, const message_received_t *r, size_t date_len,
+                                 buf_t *out);
 
 /* world.c */
 const char *world_label_for(const world_t *w, const char *message_id);

@@ -117,7 +117,6 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
     dns_set_a(w->dns, cfg->host, cfg->addr);
     store_set_observer(s->store, on_store_change, s);
     s->next_queue_id = 1;
-    s->received_second = INT64_MIN;
     smtp_service_listen(s);
     pop3_service_listen(s);
     imap_service_listen(s);
@@ -129,6 +128,8 @@ void server_free(mail_server_t *s)
     service_free_all(s);
     queue_free_all(s);
     store_free(s->store);
+    for (size_t i = 0; i < ARRAY_LEN(s->received_middle); i++)
+        free(s->received_middle[i].text);
     for (size_t i = 0; i < s->cfg.ndomains; i++)
         free(s->domains[i]);
     free(s->domains);
