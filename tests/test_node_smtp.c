@@ -686,6 +686,52 @@ START_TEST(test_msg_over_body)
 }
 END_TEST
 
+/*
+ * A borrowed message is delivered as it stands and queued as a copy: the
+ * queue never points at the taker's stack, and the copy shares the body.
+ */
+START_TEST(test_msg_borrowed)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    mail_server_t *s = f.roberto_srv;
+    static const char text[] = "Return-Path: <a@b>\r\nSubject: x\r\n\r\nbody\r\n";
+    for (int remote = 0; remote < 2; remote++) {
+        uint8_t *p;
+        store_body_t *b = store_body_new(sizeof text - 1, "m1", &p);
+        memcpy(p, text, sizeof text - 1);
+        char label[8] = "m1", path[8] = "a@b";
+        mail_msg_t m;
+        mail_msg_borrow_body(&m, label, path, b, 20);
+        ck_assert(m.borrowed);
+        ck_assert_str_eq((const char *)m.data.data, "Subject: x\r\n\r\nbody\r\n");
+        ck_assert_uint_eq(m.data.len, sizeof text - 1 - 20);
+        const char *rcpts[] = {"roberto@roberto.example", "someone@alice.example"};
+        size_t queued = s->nqueue;
+        server_take_message(s, &m, rcpts, remote ? 2 : 1);
+        ck_assert_uint_eq(s->nqueue, queued + (size_t)remote);
+        if (remote) {
+            const mail_msg_t *q = s->queue[queued]->msg;
+            ck_assert_ptr_ne(q, &m);
+            ck_assert(!q->borrowed);
+            ck_assert_ptr_eq(q->body, b);
+            ck_assert_str_eq(q->label, "m1");
+            ck_assert_str_eq(q->reverse_path, "a@b");
+            ck_assert_uint_eq(q->acceptance, m.acceptance);
+            ck_assert_ptr_eq(q->data.data, m.data.data);
+        }
+        mail_msg_unref(&m);
+        /* The taker's strings may go: the queue holds its own. */
+        memset(label, 'x', sizeof label - 1);
+        memset(path, 'x', sizeof path - 1);
+        if (remote)
+            ck_assert_str_eq(s->queue[queued]->msg->label, "m1");
+    }
+    ck_assert_uint_eq(inbox_count(s, "roberto"), 2);
+    fixture_free(&f);
+}
+END_TEST
+
 /* reply_format written by hand is what "%d%s%s %s" with line ends blanked and cut gives. */
 START_TEST(test_reply_format_by_hand)
 {
@@ -871,6 +917,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_return_path_field);
     tcase_add_test(tc, test_msg_parts);
     tcase_add_test(tc, test_msg_over_body);
+    tcase_add_test(tc, test_msg_borrowed);
     tcase_add_test(tc, test_reply_format_by_hand);
     tcase_add_test(tc, test_labels_registered);
     tcase_add_test(tc, test_agent_sends_in_turn);

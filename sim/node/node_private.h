@@ -37,6 +37,12 @@ typedef struct mail_msg {
      */
     store_body_t *body;
     size_t body_head;
+    /*
+     * On its taker's stack, label and reverse path the taker's too
+     * (mail_msg_borrow_body): never referenced past the call it is given
+     * to; server_take_message queues a copy of it.
+     */
+    bool borrowed;
 } mail_msg_t;
 
 mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
@@ -51,6 +57,13 @@ mail_msg_t *mail_msg_new_parts(const char *label, const char *reverse_path, cons
  */
 mail_msg_t *mail_msg_new_body(const char *label, const char *reverse_path, store_body_t *body,
                               size_t head);
+/*
+ * Fills m as mail_msg_new_body would make it, without an allocation: label
+ * and reverse_path are borrowed, body's reference taken over. Marked
+ * borrowed: nobody keeps a reference to m; mail_msg_unref(m) drops body.
+ */
+void mail_msg_borrow_body(mail_msg_t *m, const char *label, const char *reverse_path,
+                          store_body_t *body, size_t head);
 mail_msg_t *mail_msg_ref(mail_msg_t *m);
 void mail_msg_unref(mail_msg_t *m);
 
@@ -263,7 +276,8 @@ store_user_t *server_known_recipient(const mail_server_t *s, const char *address
 bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user);
 /*
  * Takes a message the server has accepted (its final 250, or a bounce it
- * made): delivers local recipients, queues the rest. Returns the queue id.
+ * made): delivers local recipients, queues the rest (a borrowed message as
+ * a copy of its own). Returns the queue id.
  */
 uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *const *rcpts,
                              size_t nrcpts);

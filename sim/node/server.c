@@ -360,6 +360,14 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
         }
     }
     /* The rest, grouped by destination domain: one queue entry per message and domain. */
+    mail_msg_t *queued = msg;
+    for (size_t i = 0; i < nrcpts && queued->borrowed; i++)
+        if (!done[i]) {
+            /* A borrowed message lives only as long as this call: the queue keeps a copy. */
+            queued = mail_msg_new_body(msg->label, msg->reverse_path, store_body_ref(msg->body),
+                                       msg->body_head);
+            queued->acceptance = msg->acceptance;
+        }
     const char **group = heap ? xcalloc(nrcpts, sizeof *group) : small_group;
     size_t *group_rec = heap ? xcalloc(nrcpts, sizeof *group_rec) : small_group_rec;
     for (size_t i = 0; i < nrcpts; i++) {
@@ -374,8 +382,10 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
                 done[j] = true;
             }
         }
-        queue_add(s, msg, domain, group, group_rec, n);
+        queue_add(s, queued, domain, group, group_rec, n);
     }
+    if (queued != msg)
+        mail_msg_unref(queued);
     if (heap) {
         free(group);
         free(group_rec);
@@ -468,8 +478,24 @@ mail_msg_t *mail_msg_new_body(const char *label, const char *reverse_path, store
     return m;
 }
 
+void mail_msg_borrow_body(mail_msg_t *m, const char *label, const char *reverse_path,
+                          store_body_t *body, size_t head)
+{
+    *m = (mail_msg_t){
+        .refs = 1,
+        .label = (char *)label,
+        .reverse_path = (char *)reverse_path,
+        .data = {(uint8_t *)store_body_data(body) + head, store_body_size(body) - head, 0},
+        .body = body,
+        .body_head = head,
+        .borrowed = true,
+    };
+}
+
 mail_msg_t *mail_msg_ref(mail_msg_t *m)
 {
+    if (m->borrowed)
+        panic("mail_msg_ref: message %s is borrowed, it cannot be kept", m->label);
     m->refs++;
     return m;
 }
@@ -482,5 +508,6 @@ void mail_msg_unref(mail_msg_t *m)
         store_body_unref(m->body);
     else
         buf_free(&m->data);
-    free(m);
+    if (!m->borrowed)
+        free(m);
 }

@@ -183,12 +183,11 @@ void smtp_service_write_received(mail_server_t *s, const message_received_t *r, 
 /*
  * The message as every local mailbox will store it, in one allocation:
  * Return-Path (RFC 5321 4.4), this hop's Received field, then the data.
- * The queued message points into it past the Return-Path; local deliveries
- * share it.
+ * msg, borrowed, points into it past the Return-Path; local deliveries
+ * share it, and a queued copy of msg too.
  */
-static mail_msg_t *message_taken(smtp_session_t *ss, const smtp_envelope_t *env,
-                                 const uint8_t *data, size_t len, const char *label,
-                                 size_t received_len)
+static void message_taken(smtp_session_t *ss, const smtp_envelope_t *env, const uint8_t *data,
+                          size_t len, const char *label, size_t received_len, mail_msg_t *msg)
 {
     char small[SERVER_RETURN_PATH_SMALL];
     buf_t big = BUF_INIT;
@@ -200,7 +199,7 @@ static mail_msg_t *message_taken(smtp_session_t *ss, const smtp_envelope_t *env,
     if (len)
         memcpy(p + rp_len + received_len, data, len);
     buf_free(&big);
-    return mail_msg_new_body(label, env->reverse_path, body, rp_len);
+    mail_msg_borrow_body(msg, label, env->reverse_path, body, rp_len);
 }
 
 static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
@@ -246,9 +245,10 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
                  (unsigned long long)queue_id);
         label = label_buf;
     }
-    mail_msg_t *msg = message_taken(ss, env, data, len, label, received_len);
-    server_take_message(s, msg, env->recipients, env->nrecipients);
-    mail_msg_unref(msg);
+    mail_msg_t msg;
+    message_taken(ss, env, data, len, label, received_len, &msg);
+    server_take_message(s, &msg, env->recipients, env->nrecipients);
+    mail_msg_unref(&msg);
     r->code = 250;
     memcpy(r->enhanced, "2.0.0", 6);
     memcpy(r->text, "Ok: queued as ", 14);
