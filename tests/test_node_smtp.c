@@ -616,6 +616,14 @@ START_TEST(test_queue_id_format)
         snprintf(want, sizeof want, "%08llX", (unsigned long long)ids[i]);
         ck_assert_str_eq(server_queue_id_format(ids[i], got), want);
     }
+    /* Every digit of every width, on both sides of 8 digits. */
+    for (int shift = 0; shift < 64; shift++)
+        for (uint64_t d = 1; d < 16; d++) {
+            char got[SERVER_QUEUE_ID_MAX], want[32];
+            uint64_t id = (d << shift) | ((d << shift) - 1);
+            snprintf(want, sizeof want, "%08llX", (unsigned long long)id);
+            ck_assert_str_eq(server_queue_id_format(id, got), want);
+        }
 }
 END_TEST
 

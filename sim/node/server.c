@@ -323,6 +323,13 @@ bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, s
 char *server_queue_id_format(uint64_t n, char *out)
 {
     static const char digits[] = "0123456789ABCDEF";
+    /* Most ids fit 8 digits: each written from its own 4 bits, no loop over a buffer. */
+    if (n <= UINT32_MAX) {
+        for (int i = 0; i < 8; i++)
+            out[i] = digits[(n >> (28 - 4 * i)) & 15];
+        out[8] = '\0';
+        return out;
+    }
     char tmp[16];
     size_t k = 0;
     do {
