@@ -224,6 +224,56 @@ static void check_scan(const uint8_t *data, size_t len, const char *name, const 
     header_free(&h);
 }
 
+/* The field name rule of RFC 5322 2.2, octet by octet: what a line's name is, or 0. */
+static size_t ref_name_length(const uint8_t *line, size_t n)
+{
+    size_t i = 0;
+    while (i < n && line[i] >= 0x21 && line[i] <= 0x7e && line[i] != ':')
+        i++;
+    size_t name_len = i;
+    while (i < n && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    return name_len > 0 && i < n && line[i] == ':' ? name_len : 0;
+}
+
+/*
+ * Every octet at every place of names of 1 to 19 octets (the name is read
+ * eight octets at a time): the field, its name and what follows it are
+ * what the rule says.
+ */
+START_TEST(test_name_octets)
+{
+    uint8_t line[64];
+    for (size_t len = 1; len < 20; len++)
+        for (size_t at = 0; at < len; at++)
+            for (int c = 0; c < 256; c++) {
+                for (size_t i = 0; i < len; i++)
+                    line[i] = (uint8_t)('A' + i % 26);
+                line[at] = (uint8_t)c;
+                static const char tail[] = ": v\r\nMessage-ID: <m>\r\n\r\n";
+                memcpy(line + len, tail, sizeof tail - 1);
+                size_t n = len + sizeof tail - 1;
+                size_t want = ref_name_length(line, n);
+                header_t h;
+                header_init(&h);
+                header_parse(line, n, &h);
+                bool continued = at == 0 && (c == ' ' || c == '\t'); /* a folded line */
+                if (continued) {
+                    ck_assert_uint_eq(h.count, 1);
+                } else if (want) {
+                    ck_assert_msg(h.count == 2 && strlen(h.fields[0].name) == want,
+                                  "octet %d at %zu of %zu", c, at, len);
+                } else {
+                    ck_assert_msg(h.count == 0, "octet %d at %zu of %zu", c, at, len);
+                }
+                header_free(&h);
+                check_scan(line, n, "Message-ID", "name octets");
+                /* A name cut short by the line's end is no field. */
+                check_scan(line, len, "Message-ID", "name alone");
+            }
+}
+END_TEST
+
 static const char *const scan_headers[] = {
     "Date: Mon, 07 Sep 2026 09:00:00 +0000\r\nMessage-ID: <1.2@a.example>\r\n\r\nbody\r\n",
     "message-id:<x@y>\r\nMessage-ID: <second@y>\r\n\r\n",
@@ -334,6 +384,7 @@ Suite *mail_header_suite(void)
     tcase_add_loop_test(tc, test_scan_value, 0, (int)ARRAY_LEN(scan_headers));
     tcase_add_test(tc, test_scan_value_garbage);
     tcase_add_test(tc, test_field_name_octets);
+    tcase_add_test(tc, test_name_octets);
     tcase_add_test(tc, test_scan_value_limits);
     suite_add_tcase(s, tc);
     return s;

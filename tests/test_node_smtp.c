@@ -560,6 +560,60 @@ END_TEST
  * to keep, other cases, and the postmaster stand-in, which is never kept
  * (a user named postmaster may come).
  */
+/*
+ * A server's Received field is message_write_received's, byte for byte:
+ * odd client strings (that move a line break) included, each written twice
+ * so the second comes from the middle made by the first, and under three
+ * protocols so that a middle is made again.
+ */
+START_TEST(test_received_as_written)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    mail_server_t *s = f.roberto_srv;
+    static const char *const helos[] = {"alice-pc", "", NULL, "x) by y", "h(1)", "a<b;c"};
+    static const char *const hosts[] = {"alice-pc.alice.example", NULL, "", "c)", "c<;"};
+    static const char *const addrs[] = {"192.0.2.10", NULL, "1.2.3.4)"};
+    static const char *const ids[] = {"0000002A", NULL, "", "i;j", "i for <j"};
+    static const char *const rcpts[] = {"roberto@roberto.example", NULL, "", "\"a for <b\"@c"};
+    static const char *const protos[] = {"ESMTP", "ESMTPSA", "ES; MTP"};
+    char date[MESSAGE_DATE_MAX];
+    message_date_format(SIM_HOUR, 0, date, sizeof date);
+    size_t n = 0;
+    for (size_t p = 0; p < ARRAY_LEN(protos); p++)
+        for (size_t h = 0; h < ARRAY_LEN(helos); h++)
+            for (size_t c = 0; c < ARRAY_LEN(hosts); c++)
+                for (size_t a = 0; a < ARRAY_LEN(addrs); a++)
+                    for (size_t i = 0; i < ARRAY_LEN(ids); i++)
+                        for (size_t r = 0; r < ARRAY_LEN(rcpts); r++)
+                            for (int twice = 0; twice < 2; twice++) {
+                                message_received_t rcv = {
+                                    .helo = helos[h],
+                                    .client_host = hosts[c],
+                                    .client_addr = addrs[a],
+                                    .by_host = p == 0 && h == 1 ? NULL : server_host_name(s),
+                                    .protocol = protos[p],
+                                    .id = ids[i],
+                                    .for_rcpt = rcpts[r],
+                                    .time = SIM_HOUR,
+                                    .date = date,
+                                };
+                                buf_t got = BUF_INIT, want = BUF_INIT;
+                                buf_puts(&got, "pre:");
+                                buf_puts(&want, "pre:");
+                                smtp_service_write_received(s, &rcv, strlen(date), &got);
+                                message_write_received(&rcv, &want);
+                                ck_assert_str_eq(buf_cstr(&got), buf_cstr(&want));
+                                ck_assert_uint_eq(got.len, want.len);
+                                buf_free(&got);
+                                buf_free(&want);
+                                n++;
+                            }
+    ck_assert_uint_gt(n, 1000);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_recipient_memo)
 {
     fixture_t f;
@@ -608,6 +662,14 @@ START_TEST(test_queue_id_format)
         snprintf(want, sizeof want, "%08llX", (unsigned long long)ids[i]);
         ck_assert_str_eq(server_queue_id_format(ids[i], got), want);
     }
+    /* Every digit of every width, on both sides of 8 digits. */
+    for (int shift = 0; shift < 64; shift++)
+        for (uint64_t d = 1; d < 16; d++) {
+            char got[SERVER_QUEUE_ID_MAX], want[32];
+            uint64_t id = (d << shift) | ((d << shift) - 1);
+            snprintf(want, sizeof want, "%08llX", (unsigned long long)id);
+            ck_assert_str_eq(server_queue_id_format(id, got), want);
+        }
 }
 END_TEST
 
@@ -675,6 +737,52 @@ START_TEST(test_msg_over_body)
     ck_assert_uint_eq(m->body_head, 20);
     mail_msg_unref(mail_msg_ref(m));
     mail_msg_unref(m);
+}
+END_TEST
+
+/*
+ * A borrowed message is delivered as it stands and queued as a copy: the
+ * queue never points at the taker's stack, and the copy shares the body.
+ */
+START_TEST(test_msg_borrowed)
+{
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    mail_server_t *s = f.roberto_srv;
+    static const char text[] = "Return-Path: <a@b>\r\nSubject: x\r\n\r\nbody\r\n";
+    for (int remote = 0; remote < 2; remote++) {
+        uint8_t *p;
+        store_body_t *b = store_body_new(sizeof text - 1, "m1", &p);
+        memcpy(p, text, sizeof text - 1);
+        char label[8] = "m1", path[8] = "a@b";
+        mail_msg_t m;
+        mail_msg_borrow_body(&m, label, path, b, 20);
+        ck_assert(m.borrowed);
+        ck_assert_str_eq((const char *)m.data.data, "Subject: x\r\n\r\nbody\r\n");
+        ck_assert_uint_eq(m.data.len, sizeof text - 1 - 20);
+        const char *rcpts[] = {"roberto@roberto.example", "someone@alice.example"};
+        size_t queued = s->nqueue;
+        server_take_message(s, &m, rcpts, remote ? 2 : 1);
+        ck_assert_uint_eq(s->nqueue, queued + (size_t)remote);
+        if (remote) {
+            const mail_msg_t *q = s->queue[queued]->msg;
+            ck_assert_ptr_ne(q, &m);
+            ck_assert(!q->borrowed);
+            ck_assert_ptr_eq(q->body, b);
+            ck_assert_str_eq(q->label, "m1");
+            ck_assert_str_eq(q->reverse_path, "a@b");
+            ck_assert_uint_eq(q->acceptance, m.acceptance);
+            ck_assert_ptr_eq(q->data.data, m.data.data);
+        }
+        mail_msg_unref(&m);
+        /* The taker's strings may go: the queue holds its own. */
+        memset(label, 'x', sizeof label - 1);
+        memset(path, 'x', sizeof path - 1);
+        if (remote)
+            ck_assert_str_eq(s->queue[queued]->msg->label, "m1");
+    }
+    ck_assert_uint_eq(inbox_count(s, "roberto"), 2);
+    fixture_free(&f);
 }
 END_TEST
 
@@ -866,9 +974,11 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_two_recipients_one_transaction);
     tcase_add_test(tc, test_queue_id_format);
     tcase_add_test(tc, test_recipient_memo);
+    tcase_add_test(tc, test_received_as_written);
     tcase_add_test(tc, test_return_path_field);
     tcase_add_test(tc, test_msg_parts);
     tcase_add_test(tc, test_msg_over_body);
+    tcase_add_test(tc, test_msg_borrowed);
     tcase_add_test(tc, test_reply_format_by_hand);
     tcase_add_test(tc, test_labels_registered);
     tcase_add_test(tc, test_agent_sends_in_turn);

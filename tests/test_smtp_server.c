@@ -1079,9 +1079,69 @@ START_TEST(test_hook_reply_checked)
 }
 END_TEST
 
+/*
+ * An untraced engine's replies are what smtp_reply_format writes: one-line
+ * replies taken straight into the buffer, others written line by line, with
+ * and without enhanced codes offered, after what the buffer held.
+ */
+START_TEST(test_send_as_formatted)
+{
+    static const struct {
+        int code;
+        const char *enhanced, *text;
+    } replies[] = {
+        {250, "2.1.5", "Ok"},
+        {250, "2.0.0", "Ok: queued as 0000000A"},
+        {250, "", "no enhanced code given"},
+        {250, "2.1.5", ""},
+        {250, "", ""},
+        {354, "", "End data with <CR><LF>.<CR><LF>"},
+        {354, "3.0.0", "an enhanced code a 3yz reply does not get"},
+        {421, "4.3.2", "closing"},
+        {452, "4.5.3", "Too many recipients"},
+        {550, "5.1.1", "<x@y>: no such user"},
+        {554, "5.7.1", "two\nlines"},
+        {451, "4.3.0", "a CR\rinside"},
+        {250, "2.0.0", "ends in LF\n"},
+        {99, "", "two digits"},
+        {1000, "", "four digits"},
+        {0, "", "zero"},
+        {-1, "x", "negative"},
+        {250, "2.0.0.0.0.0.0.0", "a long enhanced code"},
+    };
+    for (int offered = 0; offered < 2; offered++) {
+        smtp_server_config_t cfg;
+        smtp_server_config_default(&cfg);
+        cfg.extensions = offered ? SMTP_EXT_DEFAULT | SMTP_EXT_ENHANCEDSTATUSCODES
+                                 : SMTP_EXT_DEFAULT & ~SMTP_EXT_ENHANCEDSTATUSCODES;
+        smtp_server_t *s = smtp_server_new(&cfg, NULL);
+        for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
+            smtp_reply_t r;
+            memset(&r, 0, sizeof r);
+            r.code = replies[i].code;
+            snprintf(r.enhanced, sizeof r.enhanced, "%s", replies[i].enhanced);
+            snprintf(r.text, sizeof r.text, "%s", replies[i].text);
+            buf_t got = BUF_INIT, want = BUF_INIT;
+            buf_puts(&got, "pre\r\n");
+            buf_puts(&want, "pre\r\n");
+            smtp_server_send(s, &r, &got);
+            smtp_reply_format(&r, offered != 0, &want, NULL, NULL);
+            ck_assert_msg(got.len == want.len && memcmp(got.data, want.data, got.len) == 0,
+                          "reply %zu, offered %d: [%s], want [%s]", i, offered, buf_cstr(&got),
+                          buf_cstr(&want));
+            ck_assert(got.data[got.len] == '\0');
+            buf_free(&got);
+            buf_free(&want);
+        }
+        smtp_server_free(s);
+    }
+}
+END_TEST
+
 Suite *smtp_server_suite(void)
 {
-    Suite *s = suite_create("smtp_server");
+    
+Suite *s = suite_create("smtp_server");
     TCase *tc = tcase_create("commands");
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(cases));
     tcase_add_loop_test(tc, test_table_untraced_and_reused, 0, (int)ARRAY_LEN(cases));
@@ -1112,6 +1172,7 @@ Suite *smtp_server_suite(void)
     tcase_add_test(pipe, test_pipelined_session);
     tcase_add_test(pipe, test_every_split_point);
     tcase_add_test(pipe, test_one_byte_at_a_time);
+    tcase_add_test(pipe, test_send_as_formatted);
     suite_add_tcase(s, pipe);
     return s;
 }

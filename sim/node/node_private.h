@@ -37,6 +37,12 @@ typedef struct mail_msg {
      */
     store_body_t *body;
     size_t body_head;
+    /*
+     * On its taker's stack, label and reverse path the taker's too
+     * (mail_msg_borrow_body): never referenced past the call it is given
+     * to; server_take_message queues a copy of it.
+     */
+    bool borrowed;
 } mail_msg_t;
 
 mail_msg_t *mail_msg_new(const char *label, const char *reverse_path, const uint8_t *data,
@@ -51,6 +57,13 @@ mail_msg_t *mail_msg_new_parts(const char *label, const char *reverse_path, cons
  */
 mail_msg_t *mail_msg_new_body(const char *label, const char *reverse_path, store_body_t *body,
                               size_t head);
+/*
+ * Fills m as mail_msg_new_body would make it, without an allocation: label
+ * and reverse_path are borrowed, body's reference taken over. Marked
+ * borrowed: nobody keeps a reference to m; mail_msg_unref(m) drops body.
+ */
+void mail_msg_borrow_body(mail_msg_t *m, const char *label, const char *reverse_path,
+                          store_body_t *body, size_t head);
 mail_msg_t *mail_msg_ref(mail_msg_t *m);
 void mail_msg_unref(mail_msg_t *m);
 
@@ -101,6 +114,19 @@ typedef struct rcpt_memo {
     char address[SERVER_RCPT_MEMO_LEN];
 } rcpt_memo_t;
 
+/*
+ * What every Received field a server writes for one protocol holds between
+ * the client's address and the queue id: "])" CRLF " by HOST with PROTO id ".
+ * Made the first time, for the by_host and protocol strings it names (by
+ * pointer: the server's name and literals, which never change).
+ */
+typedef struct received_middle {
+    const char *by_host, *protocol; /* NULL: not made yet */
+    bool usable;                    /* false: a '<' or ';' in them moves a line break */
+    size_t len;
+    char *text; /* owned */
+} received_middle_t;
+
 struct mail_server {
     world_t *world;
     server_config_t cfg; /* strings point into the fields below */
@@ -114,9 +140,10 @@ struct mail_server {
     void *listeners[4];        /* SMTP, submission, POP3, IMAP */
     size_t nlisteners;
     uint64_t next_queue_id;
-    /* The date of the last Received field this server wrote, and its second: most share it. */
-    int64_t received_second;
-    char received_date[MESSAGE_DATE_MAX];
+    /* The date of the last Received field this server wrote: most share their second. */
+    message_date_memo_t received_date;
+    /* The middles of its Received fields, one a protocol (smtp_service_write_received). */
+    received_middle_t received_middle[2];
     /* Every recipient is looked up when RCPT names it and again when it is delivered. */
     rcpt_memo_t rcpt_memo[SERVER_RCPT_MEMO];
 };
@@ -143,6 +170,17 @@ struct world {
     message_date_memo_t date_memo; /* its Date: most messages share their second with another */
     message_field_memo_t subject_memo; /* its Subject: agents often send with the same one */
 };
+
+/* smtp_service.c */
+/*
+ * Appends the Received field message_write_received writes for r to out,
+ * the same bytes: put together from the server's middle for r's by_host and
+ * protocol when nothing in the client's strings moves a line break, written
+ * by message_write_received otherwise. r->date must be set; date_len is its
+ * length.
+ */
+void smtp_service_write_received(mail_server_t *s, const message_received_t *r, size_t date_len,
+                                 buf_t *out);
 
 /* world.c */
 const char *world_label_for(const world_t *w, const char *message_id);
@@ -242,7 +280,8 @@ store_user_t *server_known_recipient(const mail_server_t *s, const char *address
 bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user);
 /*
  * Takes a message the server has accepted (its final 250, or a bounce it
- * made): delivers local recipients, queues the rest. Returns the queue id.
+ * made): delivers local recipients, queues the rest (a borrowed message as
+ * a copy of its own). Returns the queue id.
  */
 uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *const *rcpts,
                              size_t nrcpts);

@@ -117,7 +117,6 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
     dns_set_a(w->dns, cfg->host, cfg->addr);
     store_set_observer(s->store, on_store_change, s);
     s->next_queue_id = 1;
-    s->received_second = INT64_MIN;
     smtp_service_listen(s);
     pop3_service_listen(s);
     imap_service_listen(s);
@@ -129,6 +128,8 @@ void server_free(mail_server_t *s)
     service_free_all(s);
     queue_free_all(s);
     store_free(s->store);
+    for (size_t i = 0; i < ARRAY_LEN(s->received_middle); i++)
+        free(s->received_middle[i].text);
     for (size_t i = 0; i < s->cfg.ndomains; i++)
         free(s->domains[i]);
     free(s->domains);
@@ -322,6 +323,13 @@ bool server_deliver_local(mail_server_t *s, mail_msg_t *msg, const char *rcpt, s
 char *server_queue_id_format(uint64_t n, char *out)
 {
     static const char digits[] = "0123456789ABCDEF";
+    /* Most ids fit 8 digits: each written from its own 4 bits, no loop over a buffer. */
+    if (n <= UINT32_MAX) {
+        for (int i = 0; i < 8; i++)
+            out[i] = digits[(n >> (28 - 4 * i)) & 15];
+        out[8] = '\0';
+        return out;
+    }
     char tmp[16];
     size_t k = 0;
     do {
@@ -359,6 +367,14 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
         }
     }
     /* The rest, grouped by destination domain: one queue entry per message and domain. */
+    mail_msg_t *queued = msg;
+    for (size_t i = 0; i < nrcpts && queued->borrowed; i++)
+        if (!done[i]) {
+            /* A borrowed message lives only as long as this call: the queue keeps a copy. */
+            queued = mail_msg_new_body(msg->label, msg->reverse_path, store_body_ref(msg->body),
+                                       msg->body_head);
+            queued->acceptance = msg->acceptance;
+        }
     const char **group = heap ? xcalloc(nrcpts, sizeof *group) : small_group;
     size_t *group_rec = heap ? xcalloc(nrcpts, sizeof *group_rec) : small_group_rec;
     for (size_t i = 0; i < nrcpts; i++) {
@@ -373,8 +389,10 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
                 done[j] = true;
             }
         }
-        queue_add(s, msg, domain, group, group_rec, n);
+        queue_add(s, queued, domain, group, group_rec, n);
     }
+    if (queued != msg)
+        mail_msg_unref(queued);
     if (heap) {
         free(group);
         free(group_rec);
@@ -467,8 +485,24 @@ mail_msg_t *mail_msg_new_body(const char *label, const char *reverse_path, store
     return m;
 }
 
+void mail_msg_borrow_body(mail_msg_t *m, const char *label, const char *reverse_path,
+                          store_body_t *body, size_t head)
+{
+    *m = (mail_msg_t){
+        .refs = 1,
+        .label = (char *)label,
+        .reverse_path = (char *)reverse_path,
+        .data = {(uint8_t *)store_body_data(body) + head, store_body_size(body) - head, 0},
+        .body = body,
+        .body_head = head,
+        .borrowed = true,
+    };
+}
+
 mail_msg_t *mail_msg_ref(mail_msg_t *m)
 {
+    if (m->borrowed)
+        panic("mail_msg_ref: message %s is borrowed, it cannot be kept", m->label);
     m->refs++;
     return m;
 }
@@ -481,5 +515,6 @@ void mail_msg_unref(mail_msg_t *m)
         store_body_unref(m->body);
     else
         buf_free(&m->data);
-    free(m);
+    if (!m->borrowed)
+        free(m);
 }

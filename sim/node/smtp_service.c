@@ -61,6 +61,14 @@ static bool hook_authenticate(void *ctx, const char *user, const char *password)
     return u && store_user_check_password(u, password);
 }
 
+/* "250 2.1.5 Ok", as smtp_reply_set_text makes it: a recipient taken, for every RCPT. */
+static void reply_ok(smtp_reply_t *r)
+{
+    r->code = 250;
+    memcpy(r->enhanced, "2.1.5", 6);
+    memcpy(r->text, "Ok", 3);
+}
+
 static void hook_check_recipient(void *ctx, const char *address, const char *auth_user,
                                  smtp_reply_t *r)
 {
@@ -81,35 +89,113 @@ static void hook_check_recipient(void *ctx, const char *address, const char *aut
         else if (store_user_quota(u) && store_user_used(u) >= store_user_quota(u))
             smtp_reply_set(r, 552, "5.2.2", "<%s>: Mailbox full", address);
         else
-            smtp_reply_set_text(r, 250, "2.1.5", "Ok");
+            reply_ok(r);
         return;
     }
     if (!server_relay_allowed(s, domain, auth_user))
         smtp_reply_set(r, 554, "5.7.1", "<%s>: Relay access denied", address);
     else
-        smtp_reply_set_text(r, 250, "2.1.5", "Ok");
+        reply_ok(r);
 }
 
-/* The date of a Received field written now: formatted once a second, not once a message. */
-static const char *received_date(mail_server_t *s, sim_time_t now)
+/* The middle of s's Received fields for r's by_host and protocol: made the first time. */
+static const received_middle_t *received_middle(mail_server_t *s, const message_received_t *r)
 {
-    int64_t second = now >= 0 ? now / SIM_SEC : -((-now + SIM_SEC - 1) / SIM_SEC);
-    if (second != s->received_second) {
-        message_date_format(now, 0, s->received_date, sizeof s->received_date);
-        s->received_second = second;
+    const char *by = r->by_host ? r->by_host : "localhost";
+    const char *proto = r->protocol ? r->protocol : "ESMTP";
+    received_middle_t *m = NULL;
+    for (size_t i = 0; i < ARRAY_LEN(s->received_middle) && !m; i++) {
+        received_middle_t *slot = &s->received_middle[i];
+        if (!slot->by_host || (slot->by_host == by && slot->protocol == proto))
+            m = slot;
     }
-    return s->received_date;
+    if (!m) /* a third pairing: the last slot is made again */
+        m = &s->received_middle[ARRAY_LEN(s->received_middle) - 1];
+    if (m->by_host == by && m->protocol == proto)
+        return m;
+    free(m->text);
+    buf_t t = BUF_INIT;
+    buf_append(&t, "])\r\n by ", 8);
+    buf_puts(&t, by);
+    buf_append(&t, " with ", 6);
+    buf_puts(&t, proto);
+    buf_append(&t, " id ", 4);
+    /* message_write_received breaks the line at the first '<' or ';' past " by ". */
+    *m = (received_middle_t){by, proto, !strpbrk(by, "<;") && !strpbrk(proto, "<;"), t.len,
+                             (char *)t.data};
+    return m;
+}
+
+/* Where a string of the client's goes: its length, and false when it holds a ')'. */
+static bool clean_part(const char *text, size_t *len)
+{
+    *len = strlen(text);
+    return !memchr(text, ')', *len);
+}
+
+void smtp_service_write_received(mail_server_t *s, const message_received_t *r, size_t date_len,
+                                 buf_t *out)
+{
+    const char *helo = r->helo && *r->helo ? r->helo : "unknown";
+    const char *host = r->client_host && *r->client_host ? r->client_host : NULL;
+    const char *addr = r->client_addr ? r->client_addr : "unknown";
+    const char *rcpt = r->for_rcpt && *r->for_rcpt ? r->for_rcpt : NULL;
+    const received_middle_t *mid = received_middle(s, r);
+    size_t helo_len, host_len = 0, addr_len, id_len = r->id ? strlen(r->id) : 0;
+    size_t rcpt_len = rcpt ? strlen(rcpt) : 0;
+    /* A ')' before the " by " or a '<' or ';' in the id moves a line break: the general path. */
+    if (!mid->usable || id_len == 0 || !clean_part(helo, &helo_len) ||
+        (host && !clean_part(host, &host_len)) || !clean_part(addr, &addr_len) ||
+        strpbrk(r->id, "<;")) {
+        message_write_received(r, out);
+        return;
+    }
+    /* "Received: from HELO (HOST [ADDR" MIDDLE ID, then " for <RCPT>; " or ";", then DATE. */
+    size_t total = 15 + helo_len + 2 + (host ? host_len + 1 : 0) + 1 + addr_len + mid->len +
+                   id_len + (rcpt ? 8 + rcpt_len + 3 : 4) + date_len + 2;
+    buf_reserve(out, total);
+    char *d = (char *)out->data + out->len;
+    memcpy(d, "Received: from ", 15);
+    d += 15;
+    memcpy(d, helo, helo_len);
+    d += helo_len;
+    memcpy(d, " (", 2);
+    d += 2;
+    if (host) {
+        memcpy(d, host, host_len);
+        d[host_len] = ' ';
+        d += host_len + 1;
+    }
+    *d++ = '[';
+    memcpy(d, addr, addr_len);
+    d += addr_len;
+    memcpy(d, mid->text, mid->len);
+    d += mid->len;
+    memcpy(d, r->id, id_len);
+    d += id_len;
+    if (rcpt) {
+        memcpy(d, "\r\n for <", 8);
+        memcpy(d + 8, rcpt, rcpt_len);
+        d += 8 + rcpt_len;
+        memcpy(d, ">; ", 3);
+        d += 3;
+    } else {
+        memcpy(d, ";\r\n ", 4);
+        d += 4;
+    }
+    memcpy(d, r->date, date_len);
+    memcpy(d + date_len, "\r\n", 3);
+    out->len += total;
 }
 
 /*
  * The message as every local mailbox will store it, in one allocation:
  * Return-Path (RFC 5321 4.4), this hop's Received field, then the data.
- * The queued message points into it past the Return-Path; local deliveries
- * share it.
+ * msg, borrowed, points into it past the Return-Path; local deliveries
+ * share it, and a queued copy of msg too.
  */
-static mail_msg_t *message_taken(smtp_session_t *ss, const smtp_envelope_t *env,
-                                 const uint8_t *data, size_t len, const char *label,
-                                 size_t received_len)
+static void message_taken(smtp_session_t *ss, const smtp_envelope_t *env, const uint8_t *data,
+                          size_t len, const char *label, size_t received_len, mail_msg_t *msg)
 {
     char small[SERVER_RETURN_PATH_SMALL];
     buf_t big = BUF_INIT;
@@ -121,7 +207,7 @@ static mail_msg_t *message_taken(smtp_session_t *ss, const smtp_envelope_t *env,
     if (len)
         memcpy(p + rp_len + received_len, data, len);
     buf_free(&big);
-    return mail_msg_new_body(label, env->reverse_path, body, rp_len);
+    mail_msg_borrow_body(msg, label, env->reverse_path, body, rp_len);
 }
 
 static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uint8_t *data,
@@ -137,6 +223,8 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
     tcp_conn_t *conn = service_conn_tcp(ss->sc);
     addr_format(conn ? tcp_conn_remote_addr(conn) : 0, addr, sizeof addr);
     sim_time_t now = sim_now(w->sim);
+    size_t date_len;
+    const char *date = message_date_memo_format(&s->received_date, now, 0, &date_len);
     message_received_t rcv = {
         .helo = env->helo,
         .client_host = service_conn_client(ss->sc),
@@ -146,7 +234,7 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
         .id = qid,
         .for_rcpt = env->nrecipients == 1 ? env->recipients[0] : NULL,
         .time = now,
-        .date = received_date(s, now),
+        .date = date,
     };
     /*
      * The session's scratch buffer: the Received field, then the Message-ID
@@ -154,7 +242,7 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
      */
     buf_t *scratch = &ss->scratch;
     buf_reset(scratch);
-    message_write_received(&rcv, scratch);
+    smtp_service_write_received(s, &rcv, date_len, scratch);
     size_t received_len = scratch->len;
     const char *label = NULL;
     if (header_scan_value(data, len, "Message-ID", scratch))
@@ -165,9 +253,10 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
                  (unsigned long long)queue_id);
         label = label_buf;
     }
-    mail_msg_t *msg = message_taken(ss, env, data, len, label, received_len);
-    server_take_message(s, msg, env->recipients, env->nrecipients);
-    mail_msg_unref(msg);
+    mail_msg_t msg;
+    message_taken(ss, env, data, len, label, received_len, &msg);
+    server_take_message(s, &msg, env->recipients, env->nrecipients);
+    mail_msg_unref(&msg);
     r->code = 250;
     memcpy(r->enhanced, "2.0.0", 6);
     memcpy(r->text, "Ok: queued as ", 14);

@@ -109,9 +109,51 @@ unsigned smtp_server_offered(const smtp_server_t *s)
     return s->cfg.extensions | (s->cfg.submission ? SMTP_EXT_AUTH : 0);
 }
 
+/*
+ * What smtp_reply_format writes for a reply of one line (its text holds no
+ * CR or LF) with a code of three digits, put together in out at once:
+ * "CODE [ENHANCED ]TEXT" CRLF. False, having written nothing, for any other.
+ */
+static bool send_one_line(const smtp_reply_t *r, bool enhanced, buf_t *out)
+{
+    int code = r->code;
+    size_t n = strcspn(r->text, "\r\n");
+    if (code < 100 || code > 999 || r->text[n] != '\0')
+        return false;
+    /* RFC 3463 2: enhanced codes exist for success, transient and permanent only; X.0.0 by default. */
+    int cls = code / 100;
+    bool enh = enhanced && (cls == 2 || cls == 4 || cls == 5);
+    size_t elen = enh ? strnlen(r->enhanced, sizeof r->enhanced) : 0;
+    if (enh && elen == 0)
+        elen = 5;
+    buf_reserve(out, 4 + elen + 1 + n + 2);
+    char *d = (char *)out->data + out->len;
+    d[0] = (char)('0' + cls);
+    d[1] = (char)('0' + code / 10 % 10);
+    d[2] = (char)('0' + code % 10);
+    d[3] = ' ';
+    d += 4;
+    if (enh) {
+        if (r->enhanced[0])
+            memcpy(d, r->enhanced, elen);
+        else
+            memcpy(d, (char[5]){(char)('0' + cls), '.', '0', '.', '0'}, 5);
+        d += elen;
+        if (n)
+            *d++ = ' ';
+    }
+    memcpy(d, r->text, n);
+    memcpy(d + n, "\r\n", 3);
+    out->len = (size_t)(d + n + 2 - (char *)out->data);
+    return true;
+}
+
 void smtp_server_send(smtp_server_t *s, const smtp_reply_t *r, buf_t *out)
 {
     bool enhanced = (smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES) != 0;
+    /* Untraced, the usual reply goes straight into out: one for every RCPT and every message. */
+    if (!smtp_server_line_hook(s) && send_one_line(r, enhanced, out))
+        return;
     smtp_reply_format(r, enhanced, out, smtp_server_line_hook(s), s->hooks.ctx);
 }
 
