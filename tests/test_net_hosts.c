@@ -224,6 +224,51 @@ static void log_segments(void *ctx, const trace_event_t *ev)
     }
 }
 
+/* Frames of three lengths, then the rate changed: every frame's time is its
+ * own length at the rate of the moment (the link keeps the last results). */
+START_TEST(test_serialisation_by_length_and_rate)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    host_t *a = net_host_add(net, "a.example", 0xC0000201u);
+    host_t *b = net_host_add(net, "b.example", 0xC0000202u);
+    path_props_t p = {10 * SIM_MS, 1000000, 0.0, false};
+    net_set_path(net, a, b, &p);
+    arrival_t arr = {.sim = sim};
+    tcp_listen(net, b, 80, arrival_accept, &arr);
+    tcp_conn_t *c = tcp_connect(net, a, 0xC0000202u, 80, NULL, NULL);
+    sched_run_until(sim->sched, SIM_SEC);
+    uint8_t data[3020];
+    memset(data, 'x', sizeof data);
+    sim_time_t sent = sim_now(sim);
+    /* 1500, 1500 and 140 octets at 1 Mbit/s: 12 ms, 12 ms, 1.12 ms */
+    tcp_send(c, data, sizeof data);
+    sched_run_until(sim->sched, 2 * SIM_SEC);
+    ck_assert_int_eq(arr.n, 3);
+    ck_assert_int_eq(arr.at[0], sent + 12 * SIM_MS + 10 * SIM_MS);
+    ck_assert_int_eq(arr.at[1], sent + 24 * SIM_MS + 10 * SIM_MS);
+    ck_assert_int_eq(arr.at[2], sent + 25120 + 10 * SIM_MS);
+    ck_assert_uint_eq(arr.len[2], 100);
+    /* 140 octets again, then at 2 Mbit/s: 560 us; then 1500 octets: 6 ms */
+    sent = sim_now(sim);
+    tcp_send(c, data, 100);
+    sched_run_until(sim->sched, 3 * SIM_SEC);
+    ck_assert_int_eq(arr.at[3], sent + 1120 + 10 * SIM_MS);
+    p.bandwidth_bps = 2000000;
+    net_set_path(net, a, b, &p);
+    sent = sim_now(sim);
+    tcp_send(c, data, 100);
+    sched_run_until(sim->sched, 4 * SIM_SEC);
+    ck_assert_int_eq(arr.at[4], sent + 560 + 10 * SIM_MS);
+    sent = sim_now(sim);
+    tcp_send(c, data, 1460);
+    sched_run_until(sim->sched, 5 * SIM_SEC);
+    ck_assert_int_eq(arr.at[5], sent + 6 * SIM_MS + 10 * SIM_MS);
+    net_free(net);
+    sim_free(sim);
+}
+END_TEST
+
 START_TEST(test_serialisation_queues_behind_earlier_segments)
 {
     /* 1 Mbit/s and 10 ms: a 1500-byte frame (1460 + 40) takes 12 ms to serialise. */
@@ -316,6 +361,7 @@ Suite *net_hosts_suite(void)
     tcase_add_test(tc, test_host_and_link_events);
     tcase_add_test(tc, test_paths_default_and_per_pair);
     tcase_add_test(tc, test_serialisation_queues_behind_earlier_segments);
+    tcase_add_test(tc, test_serialisation_by_length_and_rate);
     tcase_add_test(tc, test_cut_link_drops_everything);
     tcase_add_test(tc, test_loopback_connection);
     suite_add_tcase(s, tc);

@@ -19,6 +19,12 @@ typedef struct link_dir {
     bool has_props;    /* false: follows the default path */
     path_props_t props;
     sim_time_t busy_until;
+    /* serialisation() of the last rate and length, and of length 0 (the
+     * ACKs), kept: a division per segment costs more than the rest of
+     * transmit. */
+    uint64_t ser_bps;
+    uint32_t ser_len;
+    sim_time_t ser_time, ser_zero;
 } link_dir_t;
 
 static inline uint64_t mix64(uint64_t x)
@@ -421,6 +427,24 @@ static sim_time_t serialisation(uint64_t bps, uint32_t payload)
     return (sim_time_t)((bits * (uint64_t)SIM_SEC + bps - 1) / bps);
 }
 
+/* serialisation(bps, payload) through the link's memo. */
+static inline sim_time_t link_serialisation(link_dir_t *l, uint64_t bps, uint32_t payload)
+{
+    if (l->ser_bps != bps) {
+        l->ser_bps = bps;
+        l->ser_zero = serialisation(bps, 0);
+        l->ser_len = 0;
+        l->ser_time = l->ser_zero;
+    }
+    if (payload == 0)
+        return l->ser_zero;
+    if (payload != l->ser_len) {
+        l->ser_len = payload;
+        l->ser_time = serialisation(bps, payload);
+    }
+    return l->ser_time;
+}
+
 static const char fate_lost[] = "lost";
 
 /* Why a segment does not get through, decided when it is sent; NULL if it does. */
@@ -453,7 +477,7 @@ static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
     if (l && (!fate || fate == fate_lost)) {
         /* The segment occupies the path even when it is lost on the way. */
         sim_time_t start = l->busy_until > now ? l->busy_until : now;
-        l->busy_until = start + serialisation(p->bandwidth_bps, seg->len);
+        l->busy_until = start + link_serialisation(l, p->bandwidth_bps, seg->len);
     }
     if (fate) {
         if (tracing)
