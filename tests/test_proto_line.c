@@ -546,6 +546,8 @@ Suite *proto_line_suite(void)
     tcase_add_test(tc, test_nul_and_limits_change);
     suite_add_tcase(s, tc);
     TCase *blocks = tcase_create("dotblock");
+    /* Several texts of 4 KB, each cut at every byte: seconds under ASan. */
+    tcase_set_timeout(blocks, 60);
     tcase_add_test(blocks, test_dotblock);
     tcase_add_loop_test(blocks, test_dot_encode, 0, (int)ARRAY_LEN(encodes));
     tcase_add_loop_test(blocks, test_dotblock_take, 0, (int)ARRAY_LEN(bulk_cases));
