@@ -177,8 +177,9 @@ check-run: $(BUILD)/mailsim $(BUILD)/test_runner $(BUILD)/asan/test_runner $(BUI
 	@echo "== tests"
 	MAILSIM=$(BUILD)/mailsim $(BUILD)/test_runner
 	@echo "== tests under ASan and UBSan"
+	@# The sanitizers slow the code by two to four times: so are the time limits.
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  MAILSIM=$(BUILD)/asan/mailsim $(BUILD)/asan/test_runner
+	  CK_TIMEOUT_MULTIPLIER=4 MAILSIM=$(BUILD)/asan/mailsim $(BUILD)/asan/test_runner
 	@if ls tests/sh/*.sh >/dev/null 2>&1; then \
 	  echo "== program tests"; \
 	  for t in tests/sh/*.sh; do MAILSIM=$(BUILD)/mailsim BUILD=$(BUILD) bash $$t || exit 1; done; \
