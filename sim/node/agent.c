@@ -251,6 +251,10 @@ static void fail_rest(submission_t *sub, int code, const char *why)
 static void sub_flush(submission_t *sub)
 {
     buf_t *out = &sub->agent->out;
+    const uint8_t *lead;
+    size_t lead_len = sub->client ? smtp_client_take_lead(sub->client, &lead) : 0;
+    if (sub->conn && lead_len)
+        tcp_send(sub->conn, lead, lead_len);
     if (sub->conn && out->len)
         tcp_send(sub->conn, out->data, out->len);
     buf_reset(out);
@@ -311,6 +315,7 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .helo_name = a->host_name,
         .user = via ? NULL : a->user,
         .password = via ? NULL : a->password,
+        .lend_body = true, /* sub_flush sends it */
     };
     smtp_client_hooks_t hooks = {
         .ctx = sub,
@@ -320,7 +325,13 @@ static void on_connected(tcp_conn_t *c, void *ctx)
     };
     sub->client = smtp_client_renew(a->spare_client, &cfg, &hooks);
     a->spare_client = NULL;
-    /* The message stays in sub->message until the engine is done with it: lent, not copied. */
+    /*
+     * The message stays in sub->message until the engine is done with it:
+     * lent, not copied; with the final dot after it, outside its length, it
+     * goes to the connection in one piece.
+     */
+    buf_reserve(&sub->message, 3);
+    memcpy(sub->message.data + sub->message.len, ".\r\n", 3);
     smtp_client_message_t m = {
         .ctx = sub,
         .reverse_path = sub->reverse_path,
@@ -329,6 +340,7 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .data = sub->message.data,
         .len = sub->message.len,
         .data_borrowed = true,
+        .dot_follows = true,
         .known_7bit = sub->shape.seven_bit,
         .known_dot_safe = sub->shape.dot_safe,
     };
