@@ -900,6 +900,42 @@ START_TEST(test_spare_sessions_bounded)
 }
 END_TEST
 
+/*
+ * Outcomes keep their recipients as they were, whether the one before had
+ * the same recipient (kept once) or another: every outcome read at the end.
+ */
+START_TEST(test_agent_outcome_recipients)
+{
+    static const char *const to[] = {
+        "roberto@roberto.example", "roberto@roberto.example", "nobody@roberto.example",
+        "roberto@roberto.example", "roberto@roberto.exampl",  "roberto@roberto.example",
+        "Roberto <roberto@roberto.example>",
+    };
+    static const char *const want[] = {
+        "roberto@roberto.example", "roberto@roberto.example", "nobody@roberto.example",
+        "roberto@roberto.example", "roberto@roberto.exampl",  "roberto@roberto.example",
+        "roberto@roberto.example",
+    };
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    for (size_t i = 0; i < ARRAY_LEN(to); i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%zu", i);
+        fixture_send(&f, id, to[i], "who", "text\n");
+        world_run_until(f.w, world_now(f.w) + SIM_HOUR);
+    }
+    ck_assert_uint_eq(agent_outcome_count(f.alice_pc), ARRAY_LEN(to));
+    for (size_t i = 0; i < ARRAY_LEN(to); i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%zu", i);
+        const agent_outcome_t *o = agent_outcome_at(f.alice_pc, i);
+        ck_assert_str_eq(o->id, id);
+        ck_assert_str_eq(o->recipient, want[i]);
+    }
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(test_agent_sends_in_turn)
 {
     static const char *const bodies[] = {
@@ -982,6 +1018,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_reply_format_by_hand);
     tcase_add_test(tc, test_labels_registered);
     tcase_add_test(tc, test_agent_sends_in_turn);
+    tcase_add_test(tc, test_agent_outcome_recipients);
     tcase_add_test(tc, test_spare_sessions_bounded);
     suite_add_tcase(s, tc);
     return s;

@@ -148,7 +148,11 @@ static agent_outcome_t *add_outcome(submission_t *sub, size_t index, int code)
     if (!sub->kept_label)
         sub->kept_label = strpool_add_str(&a->labels, sub->label);
     o->id = sub->kept_label;
-    o->recipient = strpool_add_str(&a->labels, sub->rcpts[index]);
+    /* An agent sends to the same recipient again and again: kept once, compared after. */
+    const char *rcpt = sub->rcpts[index];
+    if (!a->last_recipient || strcmp(a->last_recipient, rcpt) != 0)
+        a->last_recipient = strpool_add_str(&a->labels, rcpt);
+    o->recipient = a->last_recipient;
     o->code = code;
     return o;
 }
