@@ -415,16 +415,25 @@ static const char *bare_address(const char *s, size_t *len)
     return s;
 }
 
-/* The octets the bare addresses of list take as strings. */
-static size_t bare_addresses_size(const char *const *list, size_t n)
+/* A bare address: where it starts and its length. */
+typedef struct bare_span {
+    const char *at;
+    size_t len;
+} bare_span_t;
+
+/* The bare addresses of list to spans[*k..), *k past them; returns their octets as strings. */
+static size_t bare_addresses(const char *const *list, size_t n, bare_span_t *spans, size_t *k)
 {
-    size_t size = 0, len;
-    for (size_t i = 0; i < n; i++) {
-        bare_address(list[i], &len);
-        size += len + 1;
+    size_t size = 0;
+    for (size_t i = 0; i < n; i++, (*k)++) {
+        spans[*k].at = bare_address(list[i], &spans[*k].len);
+        size += spans[*k].len + 1;
     }
     return size;
 }
+
+/* Most sends have a few recipients: their bare addresses found once, on the stack. */
+#define BARE_SPANS_LOCAL 16
 
 /* Copies s[0..len) and a NUL to *at and moves *at past it. */
 static char *put_string(char **at, const char *s, size_t len)
@@ -436,16 +445,6 @@ static char *put_string(char **at, const char *s, size_t len)
     return copy;
 }
 
-/* sub->rcpts has room for every recipient and *at for their strings (agent_send sizes both). */
-static void add_rcpts(submission_t *sub, char **at, const char *const *list, size_t n)
-{
-    size_t len;
-    for (size_t i = 0; i < n; i++) {
-        const char *addr = bare_address(list[i], &len);
-        sub->rcpts[sub->nrcpts++] = put_string(at, addr, len);
-    }
-}
-
 /* A submission with its label and addresses, in one allocation. */
 static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, const char *label,
                                     const char *from)
@@ -453,9 +452,13 @@ static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, cons
     size_t nrcpts = m->nto + m->ncc + m->nbcc;
     size_t label_len = strlen(label), from_len;
     const char *from_addr = bare_address(from, &from_len);
-    size_t size = sizeof(submission_t) + (nrcpts + 1) * sizeof(char *) + label_len + 1 + from_len +
-                  1 + bare_addresses_size(m->to, m->nto) + bare_addresses_size(m->cc, m->ncc) +
-                  bare_addresses_size(m->bcc, m->nbcc);
+    bare_span_t local[BARE_SPANS_LOCAL];
+    bare_span_t *spans = nrcpts <= BARE_SPANS_LOCAL ? local : xmalloc(nrcpts * sizeof *spans);
+    size_t k = 0, bare = bare_addresses(m->to, m->nto, spans, &k); /* in order: To, Cc, Bcc */
+    bare += bare_addresses(m->cc, m->ncc, spans, &k);
+    bare += bare_addresses(m->bcc, m->nbcc, spans, &k);
+    size_t size =
+        sizeof(submission_t) + (nrcpts + 1) * sizeof(char *) + label_len + 1 + from_len + 1 + bare;
     submission_t *sub = a->spare_submission;
     if (sub && sub->size >= size) {
         a->spare_submission = NULL;
@@ -470,9 +473,11 @@ static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, cons
     char *at = (char *)(sub->rcpts + nrcpts + 1);
     sub->label = put_string(&at, label, label_len);
     sub->reverse_path = put_string(&at, from_addr, from_len);
-    add_rcpts(sub, &at, m->to, m->nto);
-    add_rcpts(sub, &at, m->cc, m->ncc);
-    add_rcpts(sub, &at, m->bcc, m->nbcc);
+    for (size_t i = 0; i < nrcpts; i++)
+        sub->rcpts[i] = put_string(&at, spans[i].at, spans[i].len);
+    sub->nrcpts = nrcpts;
+    if (spans != local)
+        free(spans);
     sub->message = a->spare_message;
     buf_init(&a->spare_message);
     return sub;
