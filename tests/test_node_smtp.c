@@ -900,6 +900,89 @@ START_TEST(test_spare_sessions_bounded)
 }
 END_TEST
 
+/*
+ * Outcomes keep their recipients as they were, whether the one before had
+ * the same recipient (kept once) or another: every outcome read at the end.
+ */
+START_TEST(test_agent_outcome_recipients)
+{
+    static const char *const to[] = {
+        "roberto@roberto.example", "roberto@roberto.example", "nobody@roberto.example",
+        "roberto@roberto.example", "roberto@roberto.exampl",  "roberto@roberto.example",
+        "Roberto <roberto@roberto.example>",
+    };
+    static const char *const want[] = {
+        "roberto@roberto.example", "roberto@roberto.example", "nobody@roberto.example",
+        "roberto@roberto.example", "roberto@roberto.exampl",  "roberto@roberto.example",
+        "roberto@roberto.example",
+    };
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    for (size_t i = 0; i < ARRAY_LEN(to); i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%zu", i);
+        fixture_send(&f, id, to[i], "who", "text\n");
+        world_run_until(f.w, world_now(f.w) + SIM_HOUR);
+    }
+    ck_assert_uint_eq(agent_outcome_count(f.alice_pc), ARRAY_LEN(to));
+    for (size_t i = 0; i < ARRAY_LEN(to); i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%zu", i);
+        const agent_outcome_t *o = agent_outcome_at(f.alice_pc, i);
+        ck_assert_str_eq(o->id, id);
+        ck_assert_str_eq(o->recipient, want[i]);
+    }
+    fixture_free(&f);
+}
+END_TEST
+
+/*
+ * A send's recipients in order, To then Cc then Bcc, as bare addresses,
+ * whether a few (found once, on the stack) or more than that holds.
+ */
+START_TEST(test_agent_recipients_in_order)
+{
+    for (size_t extra = 0; extra <= 20; extra += 20) {
+        char names[24][48];
+        const char *to[24],
+            *cc[2] = {"Roberto <roberto@roberto.example>", " nobody@roberto.example "};
+        const char *bcc[1] = {"<maria@roberto.example>"};
+        size_t nto = 2 + extra;
+        for (size_t i = 0; i < nto; i++) {
+            snprintf(names[i], sizeof names[i],
+                     i % 2 ? "R <u%zu@roberto.example>" : "u%zu@roberto.example", i);
+            to[i] = names[i];
+        }
+        fixture_t f;
+        fixture_init(&f, SMTP_EXT_DEFAULT);
+        agent_send_t m = {.id = "many",
+                          .to = to,
+                          .nto = nto,
+                          .cc = cc,
+                          .ncc = 2,
+                          .bcc = bcc,
+                          .nbcc = 1,
+                          .subject = "all",
+                          .body = "text\n"};
+        char err[200];
+        ck_assert_msg(agent_send(f.alice_pc, &m, err, sizeof err), "%s", err);
+        world_run_until(f.w, world_now(f.w) + SIM_HOUR);
+        ck_assert_uint_eq(agent_outcome_count(f.alice_pc), nto + 3);
+        for (size_t i = 0; i < nto + 3; i++) {
+            char want[48];
+            if (i < nto)
+                snprintf(want, sizeof want, "u%zu@roberto.example", i);
+            else
+                snprintf(want, sizeof want, "%s",
+                         (const char *[]){"roberto@roberto.example", "nobody@roberto.example",
+                                          "maria@roberto.example"}[i - nto]);
+            ck_assert_str_eq(agent_outcome_at(f.alice_pc, i)->recipient, want);
+        }
+        fixture_free(&f);
+    }
+}
+END_TEST
+
 START_TEST(test_agent_sends_in_turn)
 {
     static const char *const bodies[] = {
@@ -982,6 +1065,8 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_reply_format_by_hand);
     tcase_add_test(tc, test_labels_registered);
     tcase_add_test(tc, test_agent_sends_in_turn);
+    tcase_add_test(tc, test_agent_outcome_recipients);
+    tcase_add_test(tc, test_agent_recipients_in_order);
     tcase_add_test(tc, test_spare_sessions_bounded);
     suite_add_tcase(s, tc);
     return s;

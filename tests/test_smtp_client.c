@@ -862,39 +862,132 @@ END_TEST
  * read by a new engine and by one renewed from all the sessions before
  * (the same replies again, and replies that differ from them by little).
  */
+/* Whole sessions of replies, as a server might send them. */
+static const char *const whole_sessions[] = {
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+    "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+    "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 2\r\n221 2.0.0 Bye\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go\r\n"
+    "250 2.0.0 Ok\r\n221 Bye\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+    "550 5.1.1 No such user\r\n354 Go\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250 PIPELINING\r\n421 4.3.2 Going down\r\n",
+    "554 No\r\n221 Bye\r\n",
+    "220-mx\r\n220 ESMTP\r\n250 mx\r\n250-2.1.0 Ok\r\n250 2.1.0 fine\r\n250 Ok\r\n"
+    "354-Go\r\n354 on\r\n250 Ok\r\n221 Bye\r\n",
+    "220 mx\r\nxyz\r\n",
+    "220 mx ESMTP\n250-mx\n250-PIPELINING\n250 SIZE 1000\n250 2.1.0 Ok\n250 2.1.5 Ok\n"
+    "354 Go\n250 2.0.0 Ok\n221 Bye\n",
+    "220 mx ESMTP\r\n250-mx\r\n250-AUTH PLAIN\r\n250 PIPELINING\r\n235 2.7.0 Ok\r\n"
+    "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok\r\n221 Bye\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10\r\n221 Bye\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+    "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
+};
+
 START_TEST(test_reply_memo_same_as_reading)
 {
-    static const char *const sessions[] = {
-        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
-        "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
-        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
-        "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 2\r\n221 2.0.0 Bye\r\n",
-        "220 mx ESMTP\r\n250-mx\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go\r\n"
-        "250 2.0.0 Ok\r\n221 Bye\r\n",
-        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
-        "550 5.1.1 No such user\r\n354 Go\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n",
-        "220 mx ESMTP\r\n250-mx\r\n250 PIPELINING\r\n421 4.3.2 Going down\r\n",
-        "554 No\r\n221 Bye\r\n",
-        "220-mx\r\n220 ESMTP\r\n250 mx\r\n250-2.1.0 Ok\r\n250 2.1.0 fine\r\n250 Ok\r\n"
-        "354-Go\r\n354 on\r\n250 Ok\r\n221 Bye\r\n",
-        "220 mx\r\nxyz\r\n",
-        "220 mx ESMTP\n250-mx\n250-PIPELINING\n250 SIZE 1000\n250 2.1.0 Ok\n250 2.1.5 Ok\n"
-        "354 Go\n250 2.0.0 Ok\n221 Bye\n",
-        "220 mx ESMTP\r\n250-mx\r\n250-AUTH PLAIN\r\n250 PIPELINING\r\n235 2.7.0 Ok\r\n"
-        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok\r\n221 Bye\r\n",
-        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10\r\n221 Bye\r\n",
-        "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
-        "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
-    };
     for (int mode = 0; mode < 4; mode++) {
         ehlo_pair_t p;
         pair_start(&p, mode, whole_session);
-        for (size_t i = 0; i < ARRAY_LEN(sessions); i++) {
-            for (size_t cut = 0; cut < strlen(sessions[i]); cut++)
-                ehlo_compare(&p, sessions[i], cut, mode);
+        for (size_t i = 0; i < ARRAY_LEN(whole_sessions); i++) {
+            for (size_t cut = 0; cut < strlen(whole_sessions[i]); cut++)
+                ehlo_compare(&p, whole_sessions[i], cut, mode);
         }
         pair_end(&p);
     }
+}
+END_TEST
+
+/* What one connection carried: the lead (smtp_client_take_lead) first, then out. */
+static void lend_flush(smtp_client_t *c, buf_t *out, buf_t *stream)
+{
+    const uint8_t *lead;
+    size_t n = smtp_client_take_lead(c, &lead);
+    ck_assert(n == 0 || out->len <= 3); /* nothing but the final dot goes after a lent body */
+    buf_append(stream, lead, n);
+    buf_append(stream, out->data, out->len);
+    buf_reset(out);
+}
+
+/*
+ * fx sent against the replies in, cut in two at cut; lend: 0 the body
+ * copied to out, 1 lent, 2 lent with its dot after it. Appends the octets
+ * sent and the events to record.
+ */
+static void lend_session(const fixture_t *fx, const char *in, size_t cut, int lend, bool traced,
+                         buf_t *record)
+{
+    log_t log = {0};
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example", .lend_body = lend > 0};
+    smtp_client_hooks_t hooks = {.ctx = &log,
+                                 .on_recipient_result = log_result,
+                                 .on_message_done = log_done,
+                                 .on_session_done = log_session,
+                                 .on_line = traced ? log_line : NULL};
+    smtp_client_t *c = smtp_client_new(&cfg, &hooks);
+    buf_t body = BUF_INIT, out = BUF_INIT, stream = BUF_INIT;
+    size_t len = strlen(fx->body);
+    buf_append(&body, fx->body, len);
+    buf_append(&body, ".\r\n", 3);
+    size_t n = 0;
+    while (n < ARRAY_LEN(fx->to) && fx->to[n])
+        n++;
+    smtp_client_message_t m = {
+        .ctx = (void *)fx->name,
+        .reverse_path = fx->from,
+        .recipients = fx->to,
+        .nrecipients = n,
+        .data = body.data,
+        .len = len,
+        .data_borrowed = true,
+        .dot_follows = lend == 2,
+        .known_7bit = eightbit_is_7bit(body.data, len),
+        .known_dot_safe = line_dot_clean_prefix(body.data, len) == len,
+    };
+    smtp_client_add_message(c, &m, &out);
+    lend_flush(c, &out, &stream);
+    smtp_client_finish(c, &out);
+    lend_flush(c, &out, &stream);
+    size_t in_len = strlen(in);
+    if (cut > in_len)
+        cut = in_len;
+    smtp_client_feed(c, (const uint8_t *)in, cut, &out);
+    lend_flush(c, &out, &stream);
+    smtp_client_feed(c, (const uint8_t *)in + cut, in_len - cut, &out);
+    lend_flush(c, &out, &stream);
+    buf_printf(record, "sent %s\nlog %s\n", buf_cstr(&stream), buf_cstr(&log.events));
+    smtp_client_free(c);
+    buf_free(&body);
+    buf_free(&out);
+    buf_free(&stream);
+    buf_free(&log.events);
+}
+
+/*
+ * A lent body, with its dot after it or without, goes on the wire as a
+ * copied one: the same octets in the same order, whatever comes in the same
+ * input after the 354 (the final reply, the closing), cut at every octet,
+ * for bodies sent as they are and dot-stuffed ones.
+ */
+START_TEST(test_lent_body_same_as_copied)
+{
+    static const char *const names[] = {"m1", "m2", "m3", "m4"};
+    for (size_t f = 0; f < ARRAY_LEN(names); f++)
+        for (size_t i = 0; i < ARRAY_LEN(whole_sessions); i++)
+            for (size_t cut = 0; cut <= strlen(whole_sessions[i]); cut++)
+                for (int lend = 1; lend <= 2; lend++) {
+                    bool traced = cut % 2;
+                    buf_t want = BUF_INIT, got = BUF_INIT;
+                    lend_session(fixture(names[f]), whole_sessions[i], cut, 0, traced, &want);
+                    lend_session(fixture(names[f]), whole_sessions[i], cut, lend, traced, &got);
+                    ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                                  "%s, session %zu cut at %zu, lend %d:\n got %s\nwant %s",
+                                  names[f], i, cut, lend, buf_cstr(&got), buf_cstr(&want));
+                    buf_free(&want);
+                    buf_free(&got);
+                }
 }
 END_TEST
 
@@ -1215,6 +1308,7 @@ Suite *smtp_client_suite(void)
     tcase_add_test(tc, test_ehlo_info_and_states);
     tcase_add_test(tc, test_ehlo_memo_same_as_reading);
     tcase_add_test(tc, test_reply_memo_same_as_reading);
+    tcase_add_test(tc, test_lent_body_same_as_copied);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");
     tcase_add_test(wire, test_client_to_server);

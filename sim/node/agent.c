@@ -148,7 +148,11 @@ static agent_outcome_t *add_outcome(submission_t *sub, size_t index, int code)
     if (!sub->kept_label)
         sub->kept_label = strpool_add_str(&a->labels, sub->label);
     o->id = sub->kept_label;
-    o->recipient = strpool_add_str(&a->labels, sub->rcpts[index]);
+    /* An agent sends to the same recipient again and again: kept once, compared after. */
+    const char *rcpt = sub->rcpts[index];
+    if (!a->last_recipient || strcmp(a->last_recipient, rcpt) != 0)
+        a->last_recipient = strpool_add_str(&a->labels, rcpt);
+    o->recipient = a->last_recipient;
     o->code = code;
     return o;
 }
@@ -251,6 +255,10 @@ static void fail_rest(submission_t *sub, int code, const char *why)
 static void sub_flush(submission_t *sub)
 {
     buf_t *out = &sub->agent->out;
+    const uint8_t *lead;
+    size_t lead_len = sub->client ? smtp_client_take_lead(sub->client, &lead) : 0;
+    if (sub->conn && lead_len)
+        tcp_send(sub->conn, lead, lead_len);
     if (sub->conn && out->len)
         tcp_send(sub->conn, out->data, out->len);
     buf_reset(out);
@@ -311,6 +319,7 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .helo_name = a->host_name,
         .user = via ? NULL : a->user,
         .password = via ? NULL : a->password,
+        .lend_body = true, /* sub_flush sends it */
     };
     smtp_client_hooks_t hooks = {
         .ctx = sub,
@@ -320,7 +329,13 @@ static void on_connected(tcp_conn_t *c, void *ctx)
     };
     sub->client = smtp_client_renew(a->spare_client, &cfg, &hooks);
     a->spare_client = NULL;
-    /* The message stays in sub->message until the engine is done with it: lent, not copied. */
+    /*
+     * The message stays in sub->message until the engine is done with it:
+     * lent, not copied; with the final dot after it, outside its length, it
+     * goes to the connection in one piece.
+     */
+    buf_reserve(&sub->message, 3);
+    memcpy(sub->message.data + sub->message.len, ".\r\n", 3);
     smtp_client_message_t m = {
         .ctx = sub,
         .reverse_path = sub->reverse_path,
@@ -329,6 +344,7 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .data = sub->message.data,
         .len = sub->message.len,
         .data_borrowed = true,
+        .dot_follows = true,
         .known_7bit = sub->shape.seven_bit,
         .known_dot_safe = sub->shape.dot_safe,
     };
@@ -399,16 +415,25 @@ static const char *bare_address(const char *s, size_t *len)
     return s;
 }
 
-/* The octets the bare addresses of list take as strings. */
-static size_t bare_addresses_size(const char *const *list, size_t n)
+/* A bare address: where it starts and its length. */
+typedef struct bare_span {
+    const char *at;
+    size_t len;
+} bare_span_t;
+
+/* The bare addresses of list to spans[*k..), *k past them; returns their octets as strings. */
+static size_t bare_addresses(const char *const *list, size_t n, bare_span_t *spans, size_t *k)
 {
-    size_t size = 0, len;
-    for (size_t i = 0; i < n; i++) {
-        bare_address(list[i], &len);
-        size += len + 1;
+    size_t size = 0;
+    for (size_t i = 0; i < n; i++, (*k)++) {
+        spans[*k].at = bare_address(list[i], &spans[*k].len);
+        size += spans[*k].len + 1;
     }
     return size;
 }
+
+/* Most sends have a few recipients: their bare addresses found once, on the stack. */
+#define BARE_SPANS_LOCAL 16
 
 /* Copies s[0..len) and a NUL to *at and moves *at past it. */
 static char *put_string(char **at, const char *s, size_t len)
@@ -420,16 +445,6 @@ static char *put_string(char **at, const char *s, size_t len)
     return copy;
 }
 
-/* sub->rcpts has room for every recipient and *at for their strings (agent_send sizes both). */
-static void add_rcpts(submission_t *sub, char **at, const char *const *list, size_t n)
-{
-    size_t len;
-    for (size_t i = 0; i < n; i++) {
-        const char *addr = bare_address(list[i], &len);
-        sub->rcpts[sub->nrcpts++] = put_string(at, addr, len);
-    }
-}
-
 /* A submission with its label and addresses, in one allocation. */
 static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, const char *label,
                                     const char *from)
@@ -437,9 +452,13 @@ static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, cons
     size_t nrcpts = m->nto + m->ncc + m->nbcc;
     size_t label_len = strlen(label), from_len;
     const char *from_addr = bare_address(from, &from_len);
-    size_t size = sizeof(submission_t) + (nrcpts + 1) * sizeof(char *) + label_len + 1 + from_len +
-                  1 + bare_addresses_size(m->to, m->nto) + bare_addresses_size(m->cc, m->ncc) +
-                  bare_addresses_size(m->bcc, m->nbcc);
+    bare_span_t local[BARE_SPANS_LOCAL];
+    bare_span_t *spans = nrcpts <= BARE_SPANS_LOCAL ? local : xmalloc(nrcpts * sizeof *spans);
+    size_t k = 0, bare = bare_addresses(m->to, m->nto, spans, &k); /* in order: To, Cc, Bcc */
+    bare += bare_addresses(m->cc, m->ncc, spans, &k);
+    bare += bare_addresses(m->bcc, m->nbcc, spans, &k);
+    size_t size =
+        sizeof(submission_t) + (nrcpts + 1) * sizeof(char *) + label_len + 1 + from_len + 1 + bare;
     submission_t *sub = a->spare_submission;
     if (sub && sub->size >= size) {
         a->spare_submission = NULL;
@@ -454,9 +473,11 @@ static submission_t *submission_new(user_agent_t *a, const agent_send_t *m, cons
     char *at = (char *)(sub->rcpts + nrcpts + 1);
     sub->label = put_string(&at, label, label_len);
     sub->reverse_path = put_string(&at, from_addr, from_len);
-    add_rcpts(sub, &at, m->to, m->nto);
-    add_rcpts(sub, &at, m->cc, m->ncc);
-    add_rcpts(sub, &at, m->bcc, m->nbcc);
+    for (size_t i = 0; i < nrcpts; i++)
+        sub->rcpts[i] = put_string(&at, spans[i].at, spans[i].len);
+    sub->nrcpts = nrcpts;
+    if (spans != local)
+        free(spans);
     sub->message = a->spare_message;
     buf_init(&a->spare_message);
     return sub;

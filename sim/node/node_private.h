@@ -210,6 +210,7 @@ struct user_agent {
     agent_outcome_t *outcomes;
     size_t noutcomes, outcomes_cap;
     strpool_t labels; /* the outcomes' ids and recipients */
+    const char *last_recipient; /* in labels: the last outcome's, which the next one often is */
     agent_outcome_fn on_outcome; /* agent_on_outcome's */
     void *on_outcome_ctx;
     /* What a submission's engine writes; sent at once, so empty between events. */

@@ -68,6 +68,9 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     c->state = SMTP_CLIENT_GREETING;
     memset(&c->info, 0, sizeof c->info);
     c->finishing = false;
+    c->lend_body = cfg->lend_body;
+    c->lead = NULL;
+    c->lead_len = 0;
     c->error = NULL;
     c->head = c->tail = NULL;
     c->pipelined = c->mail_ok = c->discard = false;
@@ -482,10 +485,34 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
     }
 }
 
+/* The lent body into out, ahead of what went there after it (out was empty when it was lent). */
+static void lead_spill(smtp_client_t *c, buf_t *out)
+{
+    size_t after = out->len;
+    buf_reserve(out, c->lead_len);
+    memmove(out->data + c->lead_len, out->data, after);
+    memcpy(out->data, c->lead, c->lead_len);
+    out->len = after + c->lead_len;
+    c->lead = NULL;
+    c->lead_len = 0;
+}
+
+size_t smtp_client_take_lead(smtp_client_t *c, const uint8_t **data)
+{
+    size_t n = c->lead_len;
+    *data = c->lead;
+    c->lead = NULL;
+    c->lead_len = 0;
+    return n;
+}
+
 void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
 {
     const uint8_t *reply_start = NULL;
     while (len > 0 && c->state != SMTP_CLIENT_DONE) {
+        /* More to read after the body was lent: whatever it makes goes after the body. */
+        if (c->lead_len)
+            lead_spill(c, out);
         if (!c->assembler.started && !line_reader_pending(&c->reader)) {
             /* The reply this state got last time again: what reading it gave, without reading it. */
             size_t n = memo_take(c, data, len);
@@ -562,6 +589,7 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     }
     m->eight_bit = !src->known_7bit && !eightbit_is_7bit(src->data, src->len);
     m->dot_safe = src->known_dot_safe;
+    m->dot_follows = src->data_borrowed && src->dot_follows;
     return m;
 }
 

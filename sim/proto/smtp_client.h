@@ -52,6 +52,12 @@ typedef struct smtp_client_config {
     const char *helo_name; /* the name in EHLO/HELO; copied */
     const char *user;      /* AUTH PLAIN credentials, or NULL for no AUTH; copied */
     const char *password;
+    /*
+     * The body goes to the caller lent (smtp_client_take_lead), not copied
+     * into out, when out is empty as it is written: a caller that writes
+     * out to a connection spares a copy of every message.
+     */
+    bool lend_body;
 } smtp_client_config_t;
 
 /*
@@ -67,6 +73,11 @@ typedef struct smtp_client_message {
     size_t len;
     /* The caller keeps data alive and unchanged until on_message_done or smtp_client_free. */
     bool data_borrowed;
+    /*
+     * With data_borrowed: data[len..len+3) is ".\r\n", kept there as long as
+     * data, so that a lent body (cfg.lend_body) goes with its dot in one piece.
+     */
+    bool dot_follows;
     /*
      * What the caller knows of data (a composer that wrote it), so the engine
      * does not scan it again; false means "not known", and the engine looks.
@@ -124,6 +135,14 @@ smtp_client_t *smtp_client_renew(smtp_client_t *c, const smtp_client_config_t *c
 
 /* Handles the bytes the server sent and appends what to send next. */
 void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out);
+/*
+ * With cfg.lend_body: the octets that go before out's after a feed (the
+ * body; out then holds its final dot, or the dot is in them), lent until the
+ * next call into it; 0 and *data NULL when there are none. Taking them
+ * clears them: a caller with lend_body takes them after every feed, before
+ * any other call, and sends them first.
+ */
+size_t smtp_client_take_lead(smtp_client_t *c, const uint8_t **data);
 /*
  * Queues a message (copying what m does not lend); when the session is idle it starts at once.
  * After the session is over the message is answered at once as a transient

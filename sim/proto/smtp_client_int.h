@@ -61,6 +61,7 @@ typedef struct client_msg {
     size_t len;
     bool eight_bit; /* an octet >= 128 somewhere */
     bool dot_safe;  /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
+    bool dot_follows; /* data[len..len+3) is the final dot (smtp_client_message_t's) */
     size_t size;    /* of the one allocation that holds it all (msg_copy) */
     struct client_msg *next;
 } client_msg_t;
@@ -84,6 +85,9 @@ struct smtp_client {
     smtp_client_state_t state;
     smtp_ehlo_info_t info;
     bool finishing;            /* no more messages: QUIT when the queue is empty */
+    bool lend_body;            /* cfg.lend_body */
+    const uint8_t *lead;       /* the lent body (smtp_client_take_lead), lead_len octets */
+    size_t lead_len;
     char *error;               /* why the session failed, or NULL */
     client_msg_t *head, *tail; /* head is the message in a transaction, if any */
     /* The transaction of head. */

@@ -259,13 +259,28 @@ static void report_accepted(smtp_client_t *c, const smtp_reply_t *r)
             smtp_client_report(c, m, i, r, true);
 }
 
+/* Lends the body to the caller when it asked and nothing is ahead of it in out. */
 static void send_body(smtp_client_t *c, buf_t *out)
 {
+    bool lend = c->lend_body && out->len == 0;
     if (c->wire.len > 0) {
-        buf_append(out, c->wire.data, c->wire.len);
+        if (lend) {
+            c->lead = c->wire.data;
+            c->lead_len = c->wire.len;
+        } else {
+            buf_append(out, c->wire.data, c->wire.len);
+        }
     } else { /* prepare_body found the message fit to send as it is */
-        buf_append(out, c->head->data, c->head->len);
-        buf_append(out, ".\r\n", 3);
+        if (lend) {
+            c->lead = c->head->data;
+            c->lead_len = c->head->len;
+        } else {
+            buf_append(out, c->head->data, c->head->len);
+        }
+        if (lend && c->head->dot_follows)
+            c->lead_len += 3;
+        else
+            buf_append(out, ".\r\n", 3);
     }
     if (c->hooks.on_line)
         c->hooks.on_line(c->hooks.ctx, LINE_CLIENT_TO_SERVER, NULL, 0, ".");
