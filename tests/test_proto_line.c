@@ -390,15 +390,26 @@ static void bulk_agrees(const uint8_t *text, size_t len, size_t max_line, uint64
     line_dotblock_init(&b, max_size);
     buf_t want = BUF_INIT;
     block_describe(&b, feed_lines(&b, max_line, text, len), &want);
-    for (size_t first = 0; first <= len; first++) {
-        line_dotblock_reset(&b, max_size);
-        buf_t got = BUF_INIT;
-        block_describe(&b, feed_bulk(&b, max_line, text, len, first, len), &got);
-        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
-                      "%s %d, max size %llu, cut at %zu:\n got %s\nwant %s", what, n,
-                      (unsigned long long)max_size, first, buf_cstr(&got), buf_cstr(&want));
-        buf_free(&got);
+    /*
+     * Both scans for line ends: the widest the CPU has at every cut, then the
+     * 16-octet one, at every cut of a short text and every seventh of a long
+     * one (the long texts are cut thousands of times).
+     */
+    for (int scan = 0; scan < 2; scan++) {
+        bool wide = line_wide_scan(scan ? 0 : -1);
+        size_t step = scan && len > 400 ? 7 : 1;
+        for (size_t first = 0; first <= len; first += step) {
+            line_dotblock_reset(&b, max_size);
+            buf_t got = BUF_INIT;
+            block_describe(&b, feed_bulk(&b, max_line, text, len, first, len), &got);
+            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                          "%s %d, max size %llu, cut at %zu, wide scan %d:\n got %s\nwant %s",
+                          what, n, (unsigned long long)max_size, first, wide, buf_cstr(&got),
+                          buf_cstr(&want));
+            buf_free(&got);
+        }
     }
+    line_wide_scan(-1);
     buf_free(&want);
     line_dotblock_free(&b);
 }
@@ -478,6 +489,33 @@ START_TEST(test_dotblock_take_long_garbage)
 }
 END_TEST
 
+/*
+ * Mostly usual lines (CRLF, no leading dot) of every length around the
+ * 64-octet blocks, with now and then a dot, a bare LF or an empty line:
+ * what a server takes, where both scans walk whole blocks.
+ */
+START_TEST(test_dotblock_take_usual)
+{
+    buf_t text = BUF_INIT;
+    uint32_t seed = 4242;
+    for (int round = 0; round < 40; round++) {
+        buf_reset(&text);
+        for (int l = 0; l < 12; l++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            char first = r % 11 == 0 ? '.' : 'm';
+            long_line(&text, r % 9 == 0 ? 0 : 30 + r % 100, first, r % 13 == 0);
+        }
+        buf_puts(&text, ".\r\n");
+        ck_assert(!line_wide_scan(0));
+        bulk_agrees(text.data, text.len, 1000, (uint64_t)round % 4 == 0 ? 700 : 0, "round",
+                    round);
+        bulk_agrees(text.data, text.len, 40 + (size_t)round, 0, "short-limit round", round);
+    }
+    buf_free(&text);
+}
+END_TEST
+
 /* A block reset for the next message keeps ordinary memory, not a huge one. */
 START_TEST(test_dotblock_reset_keeps_memory)
 {
@@ -554,6 +592,7 @@ Suite *proto_line_suite(void)
     tcase_add_test(blocks, test_dotblock_take_garbage);
     tcase_add_test(blocks, test_dotblock_take_long);
     tcase_add_test(blocks, test_dotblock_take_long_garbage);
+    tcase_add_test(blocks, test_dotblock_take_usual);
     tcase_add_test(blocks, test_dotblock_reset_keeps_memory);
     suite_add_tcase(s, blocks);
     return s;

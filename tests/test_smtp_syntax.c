@@ -283,6 +283,51 @@ START_TEST(test_mailbox_plain)
 }
 END_TEST
 
+/*
+ * A path of a plain mailbox takes a short way through smtp_path_parse; the
+ * same mailbox behind a source route (which the parser drops) takes the
+ * full one. Both give the same status, address, rest and reason.
+ */
+static void path_agrees(const char *m, bool allow_null, bool allow_postmaster)
+{
+    char in[64], routed[80], addr[SMTP_PATH_MAX + 1], addr2[SMTP_PATH_MAX + 1];
+    const char *rest = NULL, *rest2 = NULL, *why = "", *why2 = "";
+    snprintf(in, sizeof in, "<%s> SIZE=1", m);
+    snprintf(routed, sizeof routed, "<@r.example:%s> SIZE=1", m);
+    smtp_path_status_t st = smtp_path_parse(in, allow_null, allow_postmaster, addr, &rest, &why);
+    smtp_path_status_t st2 =
+        smtp_path_parse(routed, allow_null, allow_postmaster, addr2, &rest2, &why2);
+    ck_assert_msg(st == st2, "\"%s\": %d, routed %d", m, (int)st, (int)st2);
+    ck_assert_str_eq(addr, addr2);
+    if (st == SMTP_PATH_OK)
+        ck_assert_str_eq(rest, rest2);
+    else
+        ck_assert_str_eq(why, why2);
+}
+
+START_TEST(test_path_plain_agrees)
+{
+    static const char alphabet[] = "a-.@>:\" ";
+    size_t na = sizeof alphabet - 1;
+    char m[8];
+    for (size_t len = 0; len <= 5; len++) {
+        for (size_t k = 0; k < strings_count(na, len); k++) {
+            strings_nth(m, alphabet, na, len, k);
+            if (m[0] == '@')
+                continue; /* a route of its own: the routed form reads it otherwise */
+            path_agrees(m, false, false);
+            path_agrees(m, true, true);
+        }
+    }
+    static const char *const named[] = {"postmaster", "Postmaster", "postmaster@x.org",
+                                        "a.b@c-d.example", "a..b@c", "a@-c", "a@c-"};
+    for (size_t i = 0; i < ARRAY_LEN(named); i++) {
+        path_agrees(named[i], false, true);
+        path_agrees(named[i], false, false);
+    }
+}
+END_TEST
+
 /* --- replies --------------------------------------------------------------- */
 
 typedef struct asm_case {
@@ -574,6 +619,7 @@ Suite *smtp_syntax_suite(void)
     tcase_add_test(addr, test_path_too_long);
     tcase_add_test(addr, test_path_octets);
     tcase_add_test(addr, test_mailbox_plain);
+    tcase_add_test(addr, test_path_plain_agrees);
     tcase_add_test(addr, test_params);
     suite_add_tcase(s, addr);
     TCase *auth = tcase_create("auth");

@@ -9,6 +9,11 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* The 32-octet scan, for x86 CPUs that have AVX2, chosen when the program runs. */
+#if defined(__SSE2__) && defined(__x86_64__) && defined(__GNUC__)
+#define LINE_WIDE 1
+#include <immintrin.h>
+#endif
 
 void line_reader_init(line_reader_t *lr, size_t max_len)
 {
@@ -260,30 +265,28 @@ static inline bool usual_end(const uint8_t *in, size_t line, size_t lf, size_t l
 }
 
 /*
- * Where the usual lines at in[pos..len) end: whole lines that end in CRLF,
- * do not start with a dot and hold at most limit octets, which go into the
- * block as they stand. Returns the start of the first other line, or of the
- * line whose LF has not come yet. The LFs are found 64 octets at a time, not
- * with one search per line: this runs over every message a server takes.
+ * The LFs of m (bit i: in[from + i]), in order, checked one by one from
+ * the line that starts at *line: false, *line at the first line that is
+ * not usual, when one of them ends such a line or the next starts with a dot.
  */
-static size_t usual_lines_end(const uint8_t *in, size_t pos, size_t len, size_t limit)
+static inline bool usual_lfs(const uint8_t *in, size_t *line, size_t from, uint64_t m,
+                             size_t len, size_t limit)
 {
-    size_t line = pos; /* the start of the line being looked at */
-    size_t from = pos; /* the octets before this hold no LF past line */
-    if (line < len && in[line] == '.')
-        return line;
-#if defined(__SSE2__)
-    for (; from + 64 <= len; from += 64) {
-        for (uint64_t m = lf_mask_64(in + from); m; m &= m - 1) {
-            size_t lf = from + (size_t)__builtin_ctzll(m);
-            if (!usual_end(in, line, lf, limit))
-                return line;
-            line = lf + 1;
-            if (line < len && in[line] == '.')
-                return line;
-        }
+    for (; m; m &= m - 1) {
+        size_t lf = from + (size_t)__builtin_ctzll(m);
+        if (!usual_end(in, *line, lf, limit))
+            return false;
+        *line = lf + 1;
+        if (*line < len && in[*line] == '.')
+            return false;
     }
-#endif
+    return true;
+}
+
+/* What is left past the last 64-octet block: one memchr a line. */
+static inline size_t usual_lines_tail(const uint8_t *in, size_t line, size_t from, size_t len,
+                                      size_t limit)
+{
     const uint8_t *lf;
     while ((lf = memchr(in + from, '\n', len - from)) != NULL) {
         size_t at = (size_t)(lf - in);
@@ -294,6 +297,79 @@ static size_t usual_lines_end(const uint8_t *in, size_t pos, size_t len, size_t 
             return line;
     }
     return line;
+}
+
+/*
+ * Where the usual lines at in[pos..len) end: whole lines that end in CRLF,
+ * do not start with a dot and hold at most limit octets, which go into the
+ * block as they stand. Returns the start of the first other line, or of the
+ * line whose LF has not come yet. The LFs are found 64 octets at a time, not
+ * with one search per line: this runs over every message a server takes.
+ */
+static size_t usual_lines_end_narrow(const uint8_t *in, size_t pos, size_t len, size_t limit)
+{
+    size_t line = pos; /* the start of the line being looked at */
+    size_t from = pos; /* the octets before this hold no LF past line */
+    if (line < len && in[line] == '.')
+        return line;
+#if defined(__SSE2__)
+    for (; from + 64 <= len; from += 64)
+        if (!usual_lfs(in, &line, from, lf_mask_64(in + from), len, limit))
+            return line;
+#endif
+    return usual_lines_tail(in, line, from, len, limit);
+}
+
+#if defined(LINE_WIDE)
+/* lf_mask_64 in two compares of 32 octets. */
+__attribute__((target("avx2"))) static inline uint64_t lf_mask_64_wide(const uint8_t *p)
+{
+    const __m256i lf = _mm256_set1_epi8('\n');
+    uint64_t a = (uint32_t)_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)p), lf));
+    uint64_t b = (uint32_t)_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)), lf));
+    return a | b << 32;
+}
+
+/* usual_lines_end_narrow with the LFs of each block found 32 octets a compare. */
+__attribute__((target("avx2"))) static size_t usual_lines_end_wide(const uint8_t *in, size_t pos,
+                                                                   size_t len, size_t limit)
+{
+    size_t line = pos;
+    size_t from = pos;
+    if (line < len && in[line] == '.')
+        return line;
+    for (; from + 64 <= len; from += 64)
+        if (!usual_lfs(in, &line, from, lf_mask_64_wide(in + from), len, limit))
+            return line;
+    return usual_lines_tail(in, line, from, len, limit);
+}
+#endif
+
+/* -1 until the CPU is asked; then whether the wide scan is used. */
+static int wide_scan = -1;
+
+bool line_wide_scan(int on)
+{
+#if defined(LINE_WIDE)
+    wide_scan = on < 0 ? __builtin_cpu_supports("avx2") != 0 : on && __builtin_cpu_supports("avx2");
+#else
+    (void)on;
+    wide_scan = 0;
+#endif
+    return wide_scan != 0;
+}
+
+static size_t usual_lines_end(const uint8_t *in, size_t pos, size_t len, size_t limit)
+{
+#if defined(LINE_WIDE)
+    if (wide_scan < 0)
+        line_wide_scan(-1);
+    if (wide_scan)
+        return usual_lines_end_wide(in, pos, len, limit);
+#endif
+    return usual_lines_end_narrow(in, pos, len, limit);
 }
 
 size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uint8_t *in,

@@ -113,6 +113,13 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln);
  */
 size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uint8_t *in,
                           size_t len, bool *done);
+/*
+ * Which scan line_dotblock_take uses to find line ends: on < 0, the widest
+ * this CPU has (what it uses unless told); 0, the 16-octet one; > 0, the
+ * 32-octet one where the CPU has it. Returns whether the 32-octet one is in
+ * use. Both give the same results: tests run each.
+ */
+bool line_wide_scan(int on);
 
 /*
  * Appends in[0..len) to out as a dot-terminated block: every line end becomes

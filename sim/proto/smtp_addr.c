@@ -200,7 +200,11 @@ static inline bool plain_is(unsigned char c, unsigned cls)
     return (unsigned)plain_class[c] & cls;
 }
 
-size_t smtp_mailbox_plain(const char *m)
+/*
+ * The usual mailbox at the start of m (smtp_mailbox_plain's, without its
+ * NUL): its length, when the octet after it is end; 0 otherwise.
+ */
+static size_t plain_before(const char *m, char end)
 {
     /* The NUL ends every loop below: it is in no class. */
     const unsigned char *p = (const unsigned char *)m;
@@ -230,10 +234,15 @@ size_t smtp_mailbox_plain(const char *m)
         p++;
     }
     size_t len = (size_t)(p - (const unsigned char *)m);
-    if (*p != '\0' || local > SMTP_LOCAL_MAX || len - local - 1 > SMTP_DOMAIN_MAX ||
+    if (*p != (unsigned char)end || local > SMTP_LOCAL_MAX || len - local - 1 > SMTP_DOMAIN_MAX ||
         len + 2 > SMTP_PATH_MAX)
         return 0;
     return len;
+}
+
+size_t smtp_mailbox_plain(const char *m)
+{
+    return plain_before(m, '\0');
 }
 
 /* Where the '>' closing the path is, skipping a quoted local part. */
@@ -299,6 +308,18 @@ smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_po
                                    char *addr, const char **rest, const char **why)
 {
     addr[0] = '\0';
+    /*
+     * The usual path, "<" a plain mailbox ">", in one pass: no '"' or '>'
+     * comes before its '>', no route before its atext, and as a plain
+     * mailbox (or postmaster, which is one) it passes the full check.
+     */
+    size_t plain = s[0] == '<' ? plain_before(s + 1, '>') : 0;
+    if (plain) {
+        memcpy(addr, s + 1, plain);
+        addr[plain] = '\0';
+        *rest = s + plain + 2;
+        return SMTP_PATH_OK;
+    }
     const char *close = s[0] == '<' ? find_close(s + 1) : NULL;
     if (!close) {
         *why = "the address must be in angle brackets: <user@domain>";

@@ -332,14 +332,21 @@ static void send_verdict(smtp_server_t *s, const smtp_reply_t *hooked, const cha
      * writer to change (nor LF: it came in one line).
      */
     if (!smtp_server_line_hook(s) && !memchr(path, '\r', n)) {
-        buf_append(out, "250 ", 4);
-        if (smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES) {
-            buf_puts(out, enhanced);
-            buf_putc(out, ' ');
+        size_t elen = smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES ? strlen(enhanced) : 0;
+        size_t total = 4 + (elen ? elen + 1 : 0) + what_len + n + 6;
+        buf_reserve(out, total);
+        char *d = (char *)out->data + out->len;
+        memcpy(d, "250 ", 4);
+        d += 4;
+        if (elen) {
+            memcpy(d, enhanced, elen);
+            d[elen] = ' ';
+            d += elen + 1;
         }
-        buf_append(out, what, what_len);
-        buf_append(out, path, n);
-        buf_append(out, "> OK\r\n", 6);
+        memcpy(d, what, what_len);
+        memcpy(d + what_len, path, n);
+        memcpy(d + what_len + n, "> OK\r\n", 7); /* and the NUL buf_append keeps */
+        out->len += total;
         return;
     }
     char text[SMTP_PATH_MAX + 32];
