@@ -226,17 +226,27 @@ static void log_segments(void *ctx, const trace_event_t *ev)
 
 /* Frames of three lengths, then the rate changed: every frame's time is its
  * own length at the rate of the moment (the link keeps the last results). */
+/* a.example connected to port 80 of b.example over a 1 Mbit/s, 10 ms path;
+ * what arrives at b goes to arr. */
+static tcp_conn_t *one_mbit_pair(net_t *net, host_t **a, host_t **b, path_props_t *p,
+                                 arrival_t *arr)
+{
+    *a = net_host_add(net, "a.example", 0xC0000201u);
+    *b = net_host_add(net, "b.example", 0xC0000202u);
+    *p = (path_props_t){10 * SIM_MS, 1000000, 0.0, false};
+    net_set_path(net, *a, *b, p);
+    tcp_listen(net, *b, 80, arrival_accept, arr);
+    return tcp_connect(net, *a, 0xC0000202u, 80, NULL, NULL);
+}
+
 START_TEST(test_serialisation_by_length_and_rate)
 {
     sim_t *sim = sim_new(1);
     net_t *net = net_new(sim);
-    host_t *a = net_host_add(net, "a.example", 0xC0000201u);
-    host_t *b = net_host_add(net, "b.example", 0xC0000202u);
-    path_props_t p = {10 * SIM_MS, 1000000, 0.0, false};
-    net_set_path(net, a, b, &p);
+    host_t *a, *b;
+    path_props_t p;
     arrival_t arr = {.sim = sim};
-    tcp_listen(net, b, 80, arrival_accept, &arr);
-    tcp_conn_t *c = tcp_connect(net, a, 0xC0000202u, 80, NULL, NULL);
+    tcp_conn_t *c = one_mbit_pair(net, &a, &b, &p, &arr);
     sched_run_until(sim->sched, SIM_SEC);
     uint8_t data[3020];
     memset(data, 'x', sizeof data);
@@ -274,15 +284,12 @@ START_TEST(test_serialisation_queues_behind_earlier_segments)
     /* 1 Mbit/s and 10 ms: a 1500-byte frame (1460 + 40) takes 12 ms to serialise. */
     sim_t *sim = sim_new(1);
     net_t *net = net_new(sim);
-    host_t *a = net_host_add(net, "a.example", 0xC0000201u);
-    host_t *b = net_host_add(net, "b.example", 0xC0000202u);
-    path_props_t p = {10 * SIM_MS, 1000000, 0.0, false};
-    net_set_path(net, a, b, &p);
-    arrival_t arr = {.sim = sim};
     seg_log_t log = {0};
     trace_subscribe(&sim->trace, log_segments, &log);
-    tcp_listen(net, b, 80, arrival_accept, &arr);
-    tcp_conn_t *c = tcp_connect(net, a, 0xC0000202u, 80, NULL, NULL);
+    host_t *a, *b;
+    path_props_t p;
+    arrival_t arr = {.sim = sim};
+    tcp_conn_t *c = one_mbit_pair(net, &a, &b, &p, &arr);
     /* The handshake: SYN and SYN,ACK are 40 bytes, 320 us each, + 10 ms. */
     sched_run_until(sim->sched, SIM_SEC);
     ck_assert_int_eq(tcp_conn_state(c), TCP_ESTABLISHED);
