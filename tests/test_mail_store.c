@@ -535,6 +535,186 @@ START_TEST(test_deliver_body_shared)
 }
 END_TEST
 
+/* ---- the bodies' blocks ------------------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+#define BODIES 2500u
+
+/* The octet at i of body k: differs between neighbours, so a body written over shows. */
+static uint8_t body_octet(size_t k, size_t i)
+{
+    return (uint8_t)('a' + (k * 7 + i) % 26);
+}
+
+static size_t body_len(size_t k)
+{
+    return 1500 + (k * 37) % 1800; /* around the 2 KB of a usual message */
+}
+
+static store_body_t *body_made(size_t k)
+{
+    char label[32];
+    snprintf(label, sizeof label, "<m%zu@x>", k);
+    uint8_t *p;
+    store_body_t *b = store_body_new(body_len(k), k % 5 ? label : NULL, &p);
+    for (size_t i = 0; i < body_len(k); i++)
+        p[i] = body_octet(k, i);
+    return b;
+}
+
+static void body_intact(const store_body_t *b, size_t k)
+{
+    ck_assert_uint_eq(store_body_size(b), body_len(k));
+    const uint8_t *d = store_body_data(b);
+    size_t bad = 0;
+    for (size_t i = 0; i < body_len(k); i++)
+        bad += d[i] != body_octet(k, i);
+    ck_assert_uint_eq(bad, 0);
+    ck_assert_uint_eq(d[body_len(k)], 0);
+    char label[32];
+    snprintf(label, sizeof label, "<m%zu@x>", k);
+    if (k % 5)
+        ck_assert_str_eq(store_body_label(b), label);
+    else
+        ck_assert_ptr_null(store_body_label(b));
+}
+
+/* Thousands of bodies over several blocks, freed in a shuffled order: the
+ * others keep their bytes and labels, and emptied blocks go back. */
+START_TEST(test_body_blocks_random_free)
+{
+    store_body_stats_t before, st;
+    store_body_stats(&before);
+    static store_body_t *bodies[BODIES];
+    static size_t order[BODIES];
+    for (size_t k = 0; k < BODIES; k++) {
+        bodies[k] = body_made(k);
+        order[k] = k;
+    }
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.in_blocks, before.in_blocks + BODIES);
+    ck_assert_uint_eq(st.big, before.big);
+    /* 2500 bodies of 1.5 to 3.3 KB: at least two blocks beyond what there was. */
+    ck_assert_uint_ge(st.blocks, before.blocks + 2);
+    size_t most = st.blocks;
+    /* A shared one outlives the first unref. */
+    store_body_ref(bodies[0]);
+    store_body_unref(bodies[0]);
+    body_intact(bodies[0], 0);
+    uint64_t x = 88172645463325252u; /* xorshift: the same shuffle every run */
+    for (size_t k = BODIES - 1; k > 0; k--) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t j = (size_t)(x % (k + 1));
+        size_t t = order[k];
+        order[k] = order[j];
+        order[j] = t;
+    }
+    for (size_t n = 0; n < BODIES; n++) {
+        store_body_unref(bodies[order[n]]);
+        bodies[order[n]] = NULL;
+        if (n % 1000 == 0)
+            for (size_t k = 0; k < BODIES; k++)
+                if (bodies[k])
+                    body_intact(bodies[k], k);
+    }
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.in_blocks, before.in_blocks);
+    /* All gone back but the one being cut from. */
+    ck_assert_uint_lt(st.blocks, most);
+    ck_assert_uint_le(st.blocks, before.blocks + 1);
+    /* The kept block is cut again: no new block for the next body. */
+    size_t kept = st.blocks;
+    store_body_t *again = body_made(1);
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.blocks, kept > 0 ? kept : 1);
+    body_intact(again, 1);
+    store_body_unref(again);
+}
+END_TEST
+
+/* A block goes back as soon as its last body does, once it is no longer the one being cut from. */
+START_TEST(test_body_block_given_back)
+{
+    store_body_stats_t before, st;
+    store_body_stats(&before);
+    /* Fill on until a new block is started: the first body seen there is in the new one. */
+    static store_body_t *first[1100];
+    size_t n = 0;
+    do {
+        ck_assert_uint_lt(n, 1100);
+        first[n] = body_made(n);
+        n++;
+        store_body_stats(&st);
+    } while (st.blocks < before.blocks + (before.blocks ? 1 : 2));
+    size_t full = st.blocks;
+    /* All but the last (in the new block): the full block goes back. */
+    for (size_t k = 0; k + 1 < n; k++)
+        store_body_unref(first[k]);
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.blocks, full - 1);
+    body_intact(first[n - 1], n - 1);
+    store_body_unref(first[n - 1]);
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.blocks, full - 1);
+    ck_assert_uint_eq(st.in_blocks, before.in_blocks);
+}
+END_TEST
+
+/* Past STORE_BODY_BIG octets in all, a body is malloc'd on its own. */
+START_TEST(test_body_big_malloc)
+{
+    store_body_stats_t before, st;
+    store_body_stats(&before);
+    /* The header, the data, its NUL and "L" with its NUL: exactly the limit, then one more. */
+    size_t fits = STORE_BODY_BIG - sizeof(store_body_t) - 1 - 2;
+    uint8_t *p;
+    store_body_t *at = store_body_new(fits, "L", &p);
+    memset(p, 'x', fits);
+    store_body_t *over = store_body_new(fits + 1, "L", &p);
+    memset(p, 'y', fits + 1);
+    store_body_t *huge = store_body_new(3 * STORE_BODY_BLOCK, NULL, &p);
+    memset(p, 'z', 3 * STORE_BODY_BLOCK);
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.in_blocks, before.in_blocks + 1);
+    ck_assert_uint_eq(st.big, before.big + 2);
+    ck_assert_uint_eq(store_body_size(over), fits + 1);
+    ck_assert_uint_eq(store_body_data(over)[fits], 'y');
+    ck_assert_uint_eq(store_body_data(over)[fits + 1], 0);
+    ck_assert_str_eq(store_body_label(over), "L");
+    ck_assert_str_eq(store_body_label(at), "L");
+    ck_assert_uint_eq(store_body_data(huge)[3 * STORE_BODY_BLOCK - 1], 'z');
+    store_body_unref(huge);
+    store_body_unref(over);
+    store_body_unref(at);
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.big, before.big);
+    ck_assert_uint_eq(st.in_blocks, before.in_blocks);
+}
+END_TEST
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Under the address sanitizer the room around and after bodies is poisoned. */
+START_TEST(test_body_block_poisoned)
+{
+    uint8_t *p;
+    store_body_t *b = store_body_new(100, "lbl", &p);
+    const uint8_t *d = store_body_data(b);
+    ck_assert(!__asan_address_is_poisoned(d));
+    ck_assert(!__asan_address_is_poisoned(d + 100 + 1 + 3)); /* the label's NUL */
+    ck_assert(__asan_address_is_poisoned(d + 100 + 1 + 4));  /* past it */
+    store_body_t *keep = store_body_new(10, NULL, &p); /* so the block stays */
+    store_body_unref(b);
+    ck_assert(__asan_address_is_poisoned(d));
+    store_body_unref(keep);
+}
+END_TEST
+#endif
+
 /* ---- folders ----------------------------------------------------------- */
 
 static const char *const bad_names[] = {
@@ -966,6 +1146,14 @@ Suite *mail_store_suite(void)
     tcase_add_test(tc, test_find_label);
     tcase_add_test(tc, test_message_record_is_small);
     suite_add_tcase(s, tc);
+    TCase *blocks = tcase_create("bodies");
+    tcase_add_test(blocks, test_body_blocks_random_free);
+    tcase_add_test(blocks, test_body_block_given_back);
+    tcase_add_test(blocks, test_body_big_malloc);
+#if defined(__SANITIZE_ADDRESS__)
+    tcase_add_test(blocks, test_body_block_poisoned);
+#endif
+    suite_add_tcase(s, blocks);
     TCase *folders = tcase_create("folders");
     tcase_add_loop_test(folders, test_bad_folder_names, 0, sizeof bad_names / sizeof bad_names[0]);
     tcase_add_test(folders, test_create_and_delete);

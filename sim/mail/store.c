@@ -1,7 +1,7 @@
 /*
  * store: the store itself, its domains and users, the observer, system flag
- * names and the shared message bodies. Messages live in store_msg.c, folders
- * in store_folder.c, the POP3 maildrop in store_maildrop.c.
+ * names. Messages live in store_msg.c, their shared bodies in store_body.c,
+ * folders in store_folder.c, the POP3 maildrop in store_maildrop.c.
  */
 #include "mail/store.h"
 
@@ -336,33 +336,4 @@ bool store_keyword_valid(const char *keyword)
         if (*p <= 0x20 || *p >= 0x7f || strchr("(){%*\"\\]", *p))
             return false;
     return true;
-}
-
-/* ---- bodies ------------------------------------------------------------ */
-
-const char *store_body_label(const store_body_t *b)
-{
-    return b->has_label ? b->data + b->size + 1 : NULL;
-}
-
-void store_body_unref(store_body_t *b)
-{
-    if (b && --b->refs == 0)
-        free(b);
-}
-
-store_body_t *store_body_ref(store_body_t *b)
-{
-    b->refs++;
-    return b;
-}
-
-const uint8_t *store_body_data(const store_body_t *b)
-{
-    return (const uint8_t *)b->data;
-}
-
-size_t store_body_size(const store_body_t *b)
-{
-    return b->size;
 }

@@ -338,7 +338,20 @@ typedef struct store_body store_body_t;
 /*
  * A body of size octets, for the caller to write at *data before anything
  * reads it, and label (copied; may be NULL). The caller holds one reference.
+ *
+ * Bodies of up to STORE_BODY_BIG octets in all (header, data, NUL and label)
+ * are cut one after another from blocks of STORE_BODY_BLOCK octets, each
+ * mapped at once (a huge page where the system gives one) instead of a
+ * malloc and fresh pages per message; larger ones are malloc'd. The cost: a
+ * freed body's room is not used again until every body of its block is
+ * freed (then the block goes back, or is cut again from its start if it is
+ * the one being cut from), so a block lives as long as its last body. At
+ * worst each live small body holds a whole block; at best a block holds
+ * STORE_BODY_BLOCK / STORE_BODY_BIG = 32 or more of them. Bodies belong to
+ * one thread (the simulator's).
  */
+#define STORE_BODY_BLOCK ((size_t)2 << 20)
+#define STORE_BODY_BIG ((size_t)64 << 10)
 store_body_t *store_body_new(size_t size, const char *label, uint8_t **data);
 store_body_t *store_body_ref(store_body_t *b);
 /* Drops a reference; the last one frees the body. NULL does nothing. */
@@ -349,6 +362,14 @@ size_t store_body_size(const store_body_t *b);
 /* store_deliver of a body's bytes and label; the message takes a reference of its own. */
 store_err_t store_deliver_body(store_user_t *u, store_body_t *b, sim_time_t internal_date,
                                uint32_t *uid_out);
+
+/* What the bodies of this thread hold now, for tests and reports. */
+typedef struct store_body_stats {
+    size_t blocks;    /* blocks mapped */
+    size_t in_blocks; /* live bodies cut from them */
+    size_t big;       /* live bodies malloc'd on their own */
+} store_body_stats_t;
+void store_body_stats(store_body_stats_t *out);
 
 /* The message with that sequence number (1-based), or NULL. */
 const store_msg_t *store_msg_by_seq(const store_folder_t *f, uint32_t seq);

@@ -13,20 +13,6 @@
 
 /* ---- bodies and keywords ----------------------------------------------- */
 
-store_body_t *store_body_new(size_t size, const char *label, uint8_t **data)
-{
-    size_t label_len = label ? strlen(label) + 1 : 0;
-    store_body_t *b = xmalloc(sizeof *b + size + 1 + label_len);
-    b->refs = 1;
-    b->has_label = label != NULL;
-    b->size = size;
-    b->data[size] = '\0';
-    if (label)
-        memcpy(b->data + size + 1, label, label_len);
-    *data = (uint8_t *)b->data;
-    return b;
-}
-
 /* A body of head then data (head_size may be 0), the label after its NUL. */
 static store_body_t *body_new(const void *head, size_t head_size, const void *data, size_t size,
                               const char *label)

@@ -1,8 +1,8 @@
 /*
  * store_private: the structures the store's files share (store.c: accounts
  * and flags; store_msg.c: messages; store_folder.c: folders, listing and
- * subscriptions; store_maildrop.c: POP3). Nothing outside sim/mail/store*
- * includes this.
+ * subscriptions; store_maildrop.c: POP3; store_body.c: message bytes).
+ * Nothing outside sim/mail/store* includes this.
  */
 #ifndef MAILSIM_MAIL_STORE_PRIVATE_H
 #define MAILSIM_MAIL_STORE_PRIVATE_H
@@ -10,12 +10,14 @@
 #include "mail/store.h"
 
 /*
- * The bytes of a message, shared by its copies. One allocation: size bytes,
- * a NUL, then (when has_label) the label and its NUL.
+ * The bytes of a message, shared by its copies (store_body.c). One piece of
+ * memory: this header, size bytes, a NUL, then (when has_label) the label
+ * and its NUL.
  */
 struct store_body {
     uint32_t refs;
     bool has_label;
+    uint8_t in_block; /* cut from a block, or malloc'd on its own */
     size_t size;
     char data[];
 };
@@ -82,6 +84,9 @@ struct store {
 void store_notify(store_user_t *u, store_change_kind_t kind, const char *folder,
                   const char *old_folder, uint32_t uid, const char *label);
 uint32_t store_new_uidvalidity(store_t *s);
+
+/* store_body.c */
+/* The body's label, or NULL. */
 const char *store_body_label(const store_body_t *b);
 
 /* store_msg.c */

@@ -1,0 +1,199 @@
+/*
+ * store_body: the bytes of messages, shared by reference count. A server
+ * keeps every message it took, so bodies come by the ten thousand: each one
+ * its own malloc made the process fault in fresh pages message after message.
+ * Bodies up to BODY_BIG octets are instead cut one after another from 2 MB
+ * blocks (2 MB-aligned, and marked for huge pages where the platform has
+ * them: one fault maps the whole block). A block counts its live bodies and
+ * goes back when the count falls to zero; the block being cut from is kept
+ * and cut again from its start. Bodies past BODY_BIG are malloc'd, so that
+ * one big message cannot hold a block alone.
+ *
+ * The simulator runs on one thread: the current block is one static.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/util.h"
+#include "mail/store.h"
+#include "mail/store_private.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define BODY_ASAN 1
+#define BODY_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define BODY_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define BODY_POISON(p, n) ((void)(p), (void)(n))
+#define BODY_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* Where a body lives (store_body.in_block). */
+enum { BODY_MALLOC = 0, BODY_IN_BLOCK = 1 };
+
+/* Each body starts at a multiple of this, so its header is aligned. */
+#define BODY_ALIGN 16
+
+/* At the start of each block. */
+typedef struct body_block {
+    size_t used; /* octets handed out from the block's start, this header included */
+    size_t live; /* bodies in it not yet freed */
+} body_block_t;
+
+#define BLOCK_HEAD ((sizeof(body_block_t) + BODY_ALIGN - 1) & ~(size_t)(BODY_ALIGN - 1))
+
+static body_block_t *current; /* the block bodies are cut from; NULL before the first */
+static store_body_stats_t stats;
+
+static size_t round_up(size_t n)
+{
+    return (n + BODY_ALIGN - 1) & ~(size_t)(BODY_ALIGN - 1);
+}
+
+static body_block_t *block_of(const store_body_t *b)
+{
+    return (body_block_t *)((uintptr_t)b & ~(uintptr_t)(STORE_BODY_BLOCK - 1));
+}
+
+/* A fresh 2 MB-aligned block, or NULL when the system has none. */
+static body_block_t *block_map(void)
+{
+#if defined(BODY_ASAN)
+    /* From the sanitizer's heap, so that a block whose bodies leak is reported. */
+    void *p = aligned_alloc(STORE_BODY_BLOCK, STORE_BODY_BLOCK);
+    if (!p)
+        return NULL;
+#else
+    /* Twice the size, then the ends cut off: what is left is aligned. */
+    uint8_t *raw = mmap(NULL, 2 * STORE_BODY_BLOCK, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uintptr_t at = ((uintptr_t)raw + STORE_BODY_BLOCK - 1) & ~(uintptr_t)(STORE_BODY_BLOCK - 1);
+    size_t lead = at - (uintptr_t)raw;
+    if (lead)
+        munmap(raw, lead);
+    munmap((uint8_t *)at + STORE_BODY_BLOCK, STORE_BODY_BLOCK - lead);
+    void *p = (void *)at;
+#if defined(MADV_HUGEPAGE)
+    madvise(p, STORE_BODY_BLOCK, MADV_HUGEPAGE);
+#endif
+#endif
+    body_block_t *blk = p;
+    blk->used = BLOCK_HEAD;
+    blk->live = 0;
+    BODY_POISON((uint8_t *)p + BLOCK_HEAD, STORE_BODY_BLOCK - BLOCK_HEAD);
+    stats.blocks++;
+    return blk;
+}
+
+static void block_unmap(body_block_t *blk)
+{
+    stats.blocks--;
+#if defined(BODY_ASAN)
+    BODY_UNPOISON(blk, STORE_BODY_BLOCK);
+    free(blk);
+#else
+    munmap(blk, STORE_BODY_BLOCK);
+#endif
+}
+
+/* n octets (a multiple of BODY_ALIGN) from the current block, or NULL when no block can be had. */
+static void *block_cut(size_t n)
+{
+    if (current && current->used + n > STORE_BODY_BLOCK) {
+        /* Full: it goes back once its last body does (or now, if that was already). */
+        if (current->live == 0) {
+            current->used = BLOCK_HEAD;
+        } else {
+            current = NULL;
+        }
+    }
+    if (!current && !(current = block_map()))
+        return NULL;
+    uint8_t *p = (uint8_t *)current + current->used;
+    current->used += n;
+    current->live++;
+    return p;
+}
+
+store_body_t *store_body_new(size_t size, const char *label, uint8_t **data)
+{
+    size_t label_len = label ? strlen(label) + 1 : 0;
+    size_t total = sizeof(store_body_t) + size + 1 + label_len;
+    store_body_t *b = NULL;
+    if (total <= STORE_BODY_BIG && (b = block_cut(round_up(total))) != NULL) {
+        BODY_UNPOISON(b, total);
+        b->in_block = BODY_IN_BLOCK;
+        stats.in_blocks++;
+    } else {
+        b = xmalloc(total);
+        b->in_block = BODY_MALLOC;
+        stats.big++;
+    }
+    b->refs = 1;
+    b->has_label = label != NULL;
+    b->size = size;
+    b->data[size] = '\0';
+    if (label)
+        memcpy(b->data + size + 1, label, label_len);
+    *data = (uint8_t *)b->data;
+    return b;
+}
+
+const char *store_body_label(const store_body_t *b)
+{
+    return b->has_label ? b->data + b->size + 1 : NULL;
+}
+
+static void body_free(store_body_t *b)
+{
+    if (b->in_block == BODY_MALLOC) {
+        stats.big--;
+        free(b);
+        return;
+    }
+    stats.in_blocks--;
+    body_block_t *blk = block_of(b);
+#if defined(BODY_ASAN)
+    const char *label = store_body_label(b);
+    BODY_POISON(b, round_up(sizeof *b + b->size + 1 + (label ? strlen(label) + 1 : 0)));
+#endif
+    if (--blk->live > 0)
+        return;
+    if (blk == current) {
+        /* Empty, and the one being cut from: cut again from its start. */
+        blk->used = BLOCK_HEAD;
+        return;
+    }
+    block_unmap(blk);
+}
+
+void store_body_unref(store_body_t *b)
+{
+    if (b && --b->refs == 0)
+        body_free(b);
+}
+
+store_body_t *store_body_ref(store_body_t *b)
+{
+    b->refs++;
+    return b;
+}
+
+const uint8_t *store_body_data(const store_body_t *b)
+{
+    return (const uint8_t *)b->data;
+}
+
+size_t store_body_size(const store_body_t *b)
+{
+    return b->size;
+}
+
+void store_body_stats(store_body_stats_t *out)
+{
+    *out = stats;
+}
