@@ -697,6 +697,97 @@ START_TEST(test_body_big_malloc)
 }
 END_TEST
 
+typedef struct reserve_case {
+    size_t head_room, room; /* what is reserved */
+    size_t head, size;      /* what is finished */
+    const char *label;
+    bool fits;
+} reserve_case_t;
+
+static const reserve_case_t reserve_cases[] = {
+    {64, 100, 20, 50, "L", true},
+    {64, 100, 64, 50, "L", true},              /* all the head room */
+    {64, 100, 65, 50, "L", false},             /* a head too long */
+    {64, 100, 0, 97, "L", true},               /* data, NUL, "L" and NUL: all the room */
+    {64, 100, 0, 98, "L", false},              /* one octet too many */
+    {64, 100, 0, 99, NULL, true},              /* no label: the data and its NUL */
+    {64, 100, 0, 100, NULL, false},            /* no room for the NUL */
+    {64, 100, 10, 0, "", true},                /* nothing but a head and an empty label */
+    {0, 1, 0, 0, NULL, true},                  /* the least */
+    {0, 0, 0, 0, NULL, true},                  /* no room asked: the NUL's still there */
+    {70000, 100, 65535, 10, "L", true},        /* head room past 65,535: that much */
+    {70000, 100, 65536, 10, "L", false},
+    {8, STORE_BODY_BIG, 8, 5000, "<a@b>", true}, /* past a block's bodies: malloc'd */
+};
+
+/* A reserved body finished with a head in front of data written in place, or refused as it was. */
+START_TEST(test_body_reserve_finish)
+{
+    const reserve_case_t *c = &reserve_cases[_i];
+    store_body_stats_t before, st;
+    store_body_stats(&before);
+    uint8_t *room, *head;
+    store_body_t *r = store_body_reserve(c->head_room, c->room, &room);
+    size_t usable = c->room < c->size ? c->room : c->size;
+    for (size_t i = 0; i < usable; i++)
+        room[i] = (uint8_t)('a' + i % 26);
+    bool ok = store_body_finish(r, c->head, c->size, c->label, &head);
+    ck_assert_int_eq(ok, c->fits);
+    if (!ok) {
+        /* As it was: the room still there, ready for a copy, then given back. */
+        for (size_t i = 0; i < usable; i++)
+            ck_assert_uint_eq(room[i], 'a' + i % 26);
+        store_body_unref(r);
+        store_body_stats(&st);
+        ck_assert_uint_eq(st.in_blocks + st.big, before.in_blocks + before.big);
+        return;
+    }
+    ck_assert_ptr_eq(head + c->head, room);
+    memset(head, 'H', c->head);
+    ck_assert_uint_eq(store_body_size(r), c->head + c->size);
+    const uint8_t *d = store_body_data(r);
+    ck_assert_ptr_eq(d, head);
+    for (size_t i = 0; i < c->head; i++)
+        ck_assert_uint_eq(d[i], 'H');
+    for (size_t i = 0; i < c->size; i++)
+        ck_assert_uint_eq(d[c->head + i], 'a' + i % 26);
+    ck_assert_uint_eq(d[c->head + c->size], 0);
+    if (c->label)
+        ck_assert_str_eq(store_body_label(r), c->label);
+    else
+        ck_assert_ptr_null(store_body_label(r));
+    /* Shared and given back like any body. */
+    store_body_ref(r);
+    store_body_unref(r);
+    ck_assert_uint_eq(store_body_data(r)[0], c->head ? 'H' : (c->size ? 'a' : 0));
+    store_body_unref(r);
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.in_blocks + st.big, before.in_blocks + before.big);
+}
+END_TEST
+
+/* The room a finished body did not use goes to the next body when nothing was cut after it. */
+START_TEST(test_body_reserve_tail_back)
+{
+    uint8_t *room, *head;
+    store_body_t *r = store_body_reserve(500, 3000, &room);
+    memcpy(room, "text", 4);
+    ck_assert(store_body_finish(r, 3, 4, "lbl", &head));
+    memcpy(head, "H: ", 3);
+    uint8_t *p;
+    store_body_t *next = store_body_new(10, NULL, &p);
+    const char *end = store_body_label(r) + 4;
+    /* Unless a block ended in between, the next body starts where r's label ends, aligned. */
+    if (((uintptr_t)next ^ (uintptr_t)r) < STORE_BODY_BLOCK) {
+        ck_assert_uint_ge((uintptr_t)next, (uintptr_t)end);
+        ck_assert_uint_lt((uintptr_t)next, (uintptr_t)end + 16);
+    }
+    ck_assert_str_eq((const char *)store_body_data(r), "H: text");
+    store_body_unref(next);
+    store_body_unref(r);
+}
+END_TEST
+
 #if defined(__SANITIZE_ADDRESS__)
 /* Under the address sanitizer the room around and after bodies is poisoned. */
 START_TEST(test_body_block_poisoned)
@@ -710,6 +801,16 @@ START_TEST(test_body_block_poisoned)
     store_body_t *keep = store_body_new(10, NULL, &p); /* so the block stays */
     store_body_unref(b);
     ck_assert(__asan_address_is_poisoned(d));
+    /* A reservation's head room and room left unused once finished. */
+    uint8_t *room, *head;
+    store_body_t *r = store_body_reserve(64, 200, &room);
+    ck_assert(store_body_finish(r, 8, 10, NULL, &head));
+    ck_assert(__asan_address_is_poisoned(head - 16));
+    ck_assert(!__asan_address_is_poisoned(head));
+    ck_assert(!__asan_address_is_poisoned(room + 10));
+    ck_assert(__asan_address_is_poisoned(room + 11));
+    ck_assert(__asan_address_is_poisoned(room + 150));
+    store_body_unref(r);
     store_body_unref(keep);
 }
 END_TEST
@@ -1150,6 +1251,8 @@ Suite *mail_store_suite(void)
     tcase_add_test(blocks, test_body_blocks_random_free);
     tcase_add_test(blocks, test_body_block_given_back);
     tcase_add_test(blocks, test_body_big_malloc);
+    tcase_add_loop_test(blocks, test_body_reserve_finish, 0, (int)ARRAY_LEN(reserve_cases));
+    tcase_add_test(blocks, test_body_reserve_tail_back);
 #if defined(__SANITIZE_ADDRESS__)
     tcase_add_test(blocks, test_body_block_poisoned);
 #endif

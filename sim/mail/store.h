@@ -353,6 +353,24 @@ typedef struct store_body store_body_t;
 #define STORE_BODY_BLOCK ((size_t)2 << 20)
 #define STORE_BODY_BIG ((size_t)64 << 10)
 store_body_t *store_body_new(size_t size, const char *label, uint8_t **data);
+/*
+ * A body whose bytes arrive piece by piece and are written in place, not
+ * copied in at the end: room octets at *data for the data, its NUL and the
+ * label with its NUL, and head_room octets (at most 65,535) in front for a
+ * head that is known last. Nothing reads it until store_body_finish. The
+ * caller holds one reference; store_body_unref gives back a reservation
+ * that is not to be finished.
+ */
+store_body_t *store_body_reserve(size_t head_room, size_t room, uint8_t **data);
+/*
+ * Makes the reservation r the body of head_len octets of head (for the
+ * caller to write at *head) then the size octets of data written at its
+ * room, and label (copied; may be NULL). False, r as it was, when they do
+ * not fit what was reserved. Room left unused stays in its block until the
+ * block goes back, unless nothing was cut after it.
+ */
+bool store_body_finish(store_body_t *r, size_t head_len, size_t size, const char *label,
+                       uint8_t **head);
 store_body_t *store_body_ref(store_body_t *b);
 /* Drops a reference; the last one frees the body. NULL does nothing. */
 void store_body_unref(store_body_t *b);

@@ -119,11 +119,15 @@ static void *block_cut(size_t n)
     return p;
 }
 
-store_body_t *store_body_new(size_t size, const char *label, uint8_t **data)
+const char *store_body_label(const store_body_t *b)
 {
-    size_t label_len = label ? strlen(label) + 1 : 0;
-    size_t total = sizeof(store_body_t) + size + 1 + label_len;
-    store_body_t *b = NULL;
+    return b->has_label ? store_body_bytes(b) + b->size + 1 : NULL;
+}
+
+/* A body of total octets, its header included: cut from a block, or malloc'd. */
+static store_body_t *body_alloc(size_t total)
+{
+    store_body_t *b;
     if (total <= STORE_BODY_BIG && (b = block_cut(round_up(total))) != NULL) {
         BODY_UNPOISON(b, total);
         b->in_block = BODY_IN_BLOCK;
@@ -134,18 +138,72 @@ store_body_t *store_body_new(size_t size, const char *label, uint8_t **data)
         stats.big++;
     }
     b->refs = 1;
+    b->skip = 0;
+    return b;
+}
+
+/* Sets the size, the NUL after the bytes and the label (label_len counts its NUL). */
+static void body_seal(store_body_t *b, size_t size, const char *label, size_t label_len)
+{
+    char *d = store_body_bytes(b);
     b->has_label = label != NULL;
     b->size = size;
-    b->data[size] = '\0';
+    d[size] = '\0';
     if (label)
-        memcpy(b->data + size + 1, label, label_len);
+        memcpy(d + size + 1, label, label_len);
+}
+
+store_body_t *store_body_new(size_t size, const char *label, uint8_t **data)
+{
+    size_t label_len = label ? strlen(label) + 1 : 0;
+    store_body_t *b = body_alloc(sizeof *b + size + 1 + label_len);
+    body_seal(b, size, label, label_len);
     *data = (uint8_t *)b->data;
     return b;
 }
 
-const char *store_body_label(const store_body_t *b)
+/* Octets from the body's start to its label's NUL (or its own NUL): what it was given. */
+static size_t body_extent(const store_body_t *b)
 {
-    return b->has_label ? b->data + b->size + 1 : NULL;
+    const char *label = store_body_label(b);
+    return sizeof *b + b->skip + b->size + 1 + (label ? strlen(label) + 1 : 0);
+}
+
+store_body_t *store_body_reserve(size_t head_room, size_t room, uint8_t **data)
+{
+    if (head_room > UINT16_MAX)
+        head_room = UINT16_MAX;
+    if (room == 0)
+        room = 1;
+    store_body_t *b = body_alloc(sizeof *b + head_room + room);
+    /* Until it is finished: a body of room - 1 octets and its NUL, after the head room. */
+    b->skip = (uint16_t)head_room;
+    b->size = room - 1;
+    b->has_label = false;
+    *data = (uint8_t *)store_body_bytes(b);
+    return b;
+}
+
+bool store_body_finish(store_body_t *r, size_t head_len, size_t size, const char *label,
+                       uint8_t **head)
+{
+    size_t label_len = label ? strlen(label) + 1 : 0;
+    if (head_len > r->skip || size > r->size || r->size - size < label_len)
+        return false;
+    size_t was = round_up(body_extent(r));
+    r->skip = (uint16_t)(r->skip - head_len);
+    body_seal(r, head_len + size, label, label_len);
+    size_t now = sizeof *r + r->skip + r->size + 1 + label_len;
+    BODY_POISON(r->data, r->skip);
+    BODY_POISON((uint8_t *)r + now, was - now);
+    if (r->in_block == BODY_IN_BLOCK) {
+        /* The room it did not use goes back if nothing was cut after it. */
+        body_block_t *blk = block_of(r);
+        if ((uint8_t *)blk + blk->used == (uint8_t *)r + was)
+            blk->used -= was - round_up(now);
+    }
+    *head = (uint8_t *)store_body_bytes(r);
+    return true;
 }
 
 static void body_free(store_body_t *b)
@@ -158,8 +216,7 @@ static void body_free(store_body_t *b)
     stats.in_blocks--;
     body_block_t *blk = block_of(b);
 #if defined(BODY_ASAN)
-    const char *label = store_body_label(b);
-    BODY_POISON(b, round_up(sizeof *b + b->size + 1 + (label ? strlen(label) + 1 : 0)));
+    BODY_POISON(b, round_up(body_extent(b)));
 #endif
     if (--blk->live > 0)
         return;
@@ -185,7 +242,7 @@ store_body_t *store_body_ref(store_body_t *b)
 
 const uint8_t *store_body_data(const store_body_t *b)
 {
-    return (const uint8_t *)b->data;
+    return (const uint8_t *)store_body_bytes(b);
 }
 
 size_t store_body_size(const store_body_t *b)

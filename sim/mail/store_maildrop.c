@@ -121,7 +121,7 @@ store_err_t store_maildrop_msg(const store_t *s, store_maildrop_id_t id, uint32_
     const maildrop_entry_t *e = &md->entries[msgno - 1];
     out->uid = e->uid;
     out->size = e->body->size;
-    out->data = (const uint8_t *)e->body->data;
+    out->data = store_body_data(e->body);
     out->label = store_body_label(e->body);
     store_uidl_format(md->uidvalidity, e->uid, out->uidl);
     /* RFC 1939 5: a message marked as deleted may not be referred to. */

@@ -276,7 +276,7 @@ store_err_t store_deliver_parts(store_user_t *u, const void *head, size_t head_s
 store_err_t store_deliver_body(store_user_t *u, store_body_t *b, sim_time_t internal_date,
                                uint32_t *uid_out)
 {
-    store_append_t a = {b->data, b->size, internal_date, 0, NULL, 0, store_body_label(b)};
+    store_append_t a = {store_body_bytes(b), b->size, internal_date, 0, NULL, 0, store_body_label(b)};
     store_folder_t *f = store_inbox(u);
     store_err_t err;
     if (!append_allowed(f, &a, b->size, &err))
@@ -341,7 +341,7 @@ size_t store_msg_size(const store_msg_t *m)
 
 const uint8_t *store_msg_data(const store_msg_t *m)
 {
-    return (const uint8_t *)m->body->data;
+    return store_body_data(m->body);
 }
 
 const char *store_msg_label(const store_msg_t *m)

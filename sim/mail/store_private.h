@@ -11,16 +11,22 @@
 
 /*
  * The bytes of a message, shared by its copies (store_body.c). One piece of
- * memory: this header, size bytes, a NUL, then (when has_label) the label
- * and its NUL.
+ * memory: this header, skip octets a reservation did not use, size bytes, a
+ * NUL, then (when has_label) the label and its NUL.
  */
 struct store_body {
     uint32_t refs;
     bool has_label;
     uint8_t in_block; /* cut from a block, or malloc'd on its own */
+    uint16_t skip;
     size_t size;
     char data[];
 };
+
+static inline char *store_body_bytes(const store_body_t *b)
+{
+    return (char *)b->data + b->skip;
+}
 
 /* Keywords are rare, so a message holds only a pointer, NULL when it has none. */
 typedef struct store_keywords {
