@@ -278,7 +278,9 @@ static void block_describe(const line_dotblock_t *b, size_t used, buf_t *out)
 {
     buf_printf(out, "used=%zu size=%llu big=%d long=%d data=[", used, (unsigned long long)b->size,
                b->too_big, b->long_line);
-    buf_append(out, b->data.data, b->data.len);
+    size_t len;
+    const uint8_t *text = line_dotblock_text(b, &len);
+    buf_append(out, text, len);
     buf_puts(out, "]");
 }
 
@@ -370,6 +372,49 @@ START_TEST(test_dotblock_take)
                               _i, (unsigned long long)max_size, first, step, buf_cstr(&got),
                               buf_cstr(&want));
                 buf_free(&got);
+            }
+        }
+        buf_free(&want);
+        line_dotblock_free(&b);
+    }
+}
+END_TEST
+
+/*
+ * With a room lent, the block is what it is without, whatever the room's
+ * size and however the input is cut; the text stays in the room exactly
+ * when it fits.
+ */
+START_TEST(test_dotblock_lend)
+{
+    const bulk_case_t *c = &bulk_cases[_i];
+    const uint8_t *p = (const uint8_t *)c->text;
+    size_t len = strlen(c->text);
+    for (uint64_t max_size = 0; max_size <= len; max_size += len / 2 + 1) {
+        line_dotblock_t b;
+        line_dotblock_init(&b, max_size);
+        buf_t want = BUF_INIT;
+        block_describe(&b, feed_lines(&b, c->max_line, p, len), &want);
+        size_t kept;
+        line_dotblock_text(&b, &kept);
+        for (size_t cap = 0; cap <= len + 1; cap++) {
+            for (size_t first = 0; first <= len; first++) {
+                /* Exactly cap octets, so that the sanitizer sees a write past them. */
+                uint8_t *room = malloc(cap ? cap : 1);
+                line_dotblock_reset(&b, max_size);
+                line_dotblock_lend(&b, room, cap);
+                buf_t got = BUF_INIT;
+                block_describe(&b, feed_bulk(&b, c->max_line, p, len, first, len), &got);
+                ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                              "case %d, room %zu, cut at %zu:\n got %s\nwant %s", _i, cap, first,
+                              buf_cstr(&got), buf_cstr(&want));
+                size_t n;
+                const uint8_t *text = line_dotblock_text(&b, &n);
+                ck_assert_uint_eq(n, kept);
+                ck_assert_int_eq(text == room, kept <= cap);
+                buf_free(&got);
+                line_dotblock_reset(&b, max_size);
+                free(room);
             }
         }
         buf_free(&want);
@@ -589,6 +634,7 @@ Suite *proto_line_suite(void)
     tcase_add_test(blocks, test_dotblock);
     tcase_add_loop_test(blocks, test_dot_encode, 0, (int)ARRAY_LEN(encodes));
     tcase_add_loop_test(blocks, test_dotblock_take, 0, (int)ARRAY_LEN(bulk_cases));
+    tcase_add_loop_test(blocks, test_dotblock_lend, 0, (int)ARRAY_LEN(bulk_cases));
     tcase_add_test(blocks, test_dotblock_take_garbage);
     tcase_add_test(blocks, test_dotblock_take_long);
     tcase_add_test(blocks, test_dotblock_take_long_garbage);

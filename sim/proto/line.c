@@ -171,10 +171,40 @@ void line_dotblock_reset(line_dotblock_t *b, uint64_t max_size)
     if (b->data.cap > LINE_DOTBLOCK_KEEP)
         buf_free(&b->data);
     buf_reset(&b->data);
+    b->room = NULL;
+    b->room_cap = b->room_len = 0;
     b->max_size = max_size;
     b->size = 0;
     b->too_big = false;
     b->long_line = false;
+}
+
+void line_dotblock_lend(line_dotblock_t *b, uint8_t *room, size_t cap)
+{
+    b->room = room;
+    b->room_cap = cap;
+    b->room_len = 0;
+}
+
+const uint8_t *line_dotblock_text(const line_dotblock_t *b, size_t *len)
+{
+    *len = b->room ? b->room_len : b->data.len;
+    return b->room ? b->room : b->data.data;
+}
+
+/* Appends to the kept text, in the lent room while it fits. */
+static void dotblock_put(line_dotblock_t *b, const void *p, size_t n)
+{
+    if (b->room) {
+        if (n <= b->room_cap - b->room_len) {
+            memcpy(b->room + b->room_len, p, n);
+            b->room_len += n;
+            return;
+        }
+        buf_append(&b->data, b->room, b->room_len);
+        b->room = NULL;
+    }
+    buf_append(&b->data, p, n);
 }
 
 static void dotblock_keep(line_dotblock_t *b, const void *p, size_t n)
@@ -183,7 +213,7 @@ static void dotblock_keep(line_dotblock_t *b, const void *p, size_t n)
     if (b->max_size && b->size > b->max_size)
         b->too_big = true;
     if (!b->too_big)
-        buf_append(&b->data, p, n);
+        dotblock_put(b, p, n);
 }
 
 /* One unstuffed line: n octets kept of the full ones it had, then CRLF. */
@@ -227,7 +257,7 @@ static void dotblock_add_lines(line_dotblock_t *b, const uint8_t *p, size_t n)
         return;
     if (!b->too_big && (!b->max_size || b->size + n <= b->max_size)) {
         b->size += n;
-        buf_append(&b->data, p, n);
+        dotblock_put(b, p, n);
         return;
     }
     for (size_t i = 0; i < n;) {

@@ -87,7 +87,9 @@ void line_reader_expect_bytes(line_reader_t *lr, uint64_t n);
  * CRLF line ends up to max_size octets; past it octets are counted, not kept.
  */
 typedef struct line_dotblock {
-    buf_t data;        /* the unstuffed text kept so far; the block owns it */
+    buf_t data;        /* the unstuffed text kept so far (unless in room); the block owns it */
+    uint8_t *room;     /* lent by line_dotblock_lend: the text while it fits; else NULL */
+    size_t room_cap, room_len;
     uint64_t max_size; /* 0: no limit */
     uint64_t size;     /* unstuffed octets seen, kept or not */
     bool too_big;      /* size went past max_size */
@@ -101,6 +103,15 @@ void line_dotblock_init(line_dotblock_t *b, uint64_t max_size);
 void line_dotblock_free(line_dotblock_t *b);
 /* Empties the block for the next one, keeping its memory up to LINE_DOTBLOCK_KEEP. */
 void line_dotblock_reset(line_dotblock_t *b, uint64_t max_size);
+/*
+ * Lends room[0..cap) for the text of this block (until the next reset): it
+ * is kept there, so that it is written once where its reader wants it, for
+ * as long as it fits; past cap it moves to the block's own buffer. Call
+ * before anything is added.
+ */
+void line_dotblock_lend(line_dotblock_t *b, uint8_t *room, size_t cap);
+/* The text kept so far and its length: in the lent room, or in the block's buffer. */
+const uint8_t *line_dotblock_text(const line_dotblock_t *b, size_t *len);
 /* Returns true when ln is the terminating "." line (which is not added). */
 bool line_dotblock_add(line_dotblock_t *b, const line_t *ln);
 /*
