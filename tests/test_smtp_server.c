@@ -16,6 +16,13 @@ typedef struct fake {
     buf_t envelope; /* "helo|from|rcpt,rcpt|8bit|user" of the last message */
     buf_t trace;    /* "C [VERB] line" and "S code line", one per line */
     int states;     /* state changes seen */
+    /* With lend set, data_room lends room_cap octets of fresh memory at each DATA. */
+    bool lend;
+    size_t room_cap;
+    uint8_t *room;
+    uint64_t declared; /* what data_room was told */
+    int rooms;         /* data_room calls */
+    bool in_room;      /* the last message accept_message got was in the room */
 } fake_t;
 
 static bool fake_authenticate(void *ctx, const char *user, const char *password)
@@ -53,6 +60,7 @@ static void fake_accept(void *ctx, const smtp_envelope_t *env, const uint8_t *da
                         smtp_reply_t *r)
 {
     fake_t *f = ctx;
+    f->in_room = f->room && data == f->room;
     buf_reset(&f->data);
     buf_append(&f->data, data, len);
     buf_append(&f->all, data, len);
@@ -79,8 +87,23 @@ static void fake_state(void *ctx, smtp_server_state_t from, smtp_server_state_t 
     ((fake_t *)ctx)->states++;
 }
 
+static uint8_t *fake_room(void *ctx, const smtp_envelope_t *env, uint64_t declared_size,
+                          size_t *cap)
+{
+    fake_t *f = ctx;
+    free(f->room);
+    f->rooms++;
+    f->declared = declared_size;
+    /* Exactly room_cap octets, so that the sanitizer sees a write past them. */
+    f->room = malloc(f->room_cap ? f->room_cap : 1);
+    *cap = f->room_cap;
+    return f->room;
+}
+
 static void fake_free(fake_t *f)
 {
+    free(f->room);
+    f->room = NULL;
     buf_free(&f->data);
     buf_free(&f->all);
     buf_free(&f->envelope);
@@ -120,6 +143,8 @@ static smtp_server_t *make_server(cfg_kind_t kind, fake_t *f)
         .on_line = fake_line,
         .on_state = fake_state,
     };
+    if (f->lend)
+        hooks.data_room = fake_room;
     return smtp_server_new(&cfg, &hooks);
 }
 
@@ -429,6 +454,69 @@ START_TEST(test_table_untraced_and_reused)
     buf_free(&scrap);
     fake_free(&traced);
     fake_free(&quiet);
+}
+END_TEST
+
+/*
+ * The same session with the text kept in a room the hooks lend, of every
+ * size around the message's: the same replies, message and envelope, and
+ * the message handed over in the room exactly when it fitted.
+ */
+START_TEST(test_table_lent_room)
+{
+    const server_case_t *c = &cases[_i];
+    fake_t plain = {0};
+    buf_t want = BUF_INIT;
+    smtp_server_free(run(c->cfg, &plain, c->in, &want));
+    static const size_t caps[] = {0, 1, 2, 7, 16, 20, 31, 33, 64, 10000};
+    for (size_t k = 0; k < ARRAY_LEN(caps); k++) {
+        fake_t f = {.lend = true, .room_cap = caps[k]};
+        buf_t got = BUF_INIT;
+        smtp_server_free(run(c->cfg, &f, c->in, &got));
+        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                      "%s, room %zu:\n got: %s\nwant: %s", c->name, caps[k], buf_cstr(&got),
+                      buf_cstr(&want));
+        ck_assert_str_eq(buf_cstr(&f.all), buf_cstr(&plain.all));
+        ck_assert_str_eq(buf_cstr(&f.envelope), buf_cstr(&plain.envelope));
+        if (plain.next_id == 1)
+            ck_assert_int_eq(f.in_room, plain.data.len <= caps[k]);
+        buf_free(&got);
+        fake_free(&f);
+    }
+    buf_free(&want);
+    fake_free(&plain);
+}
+END_TEST
+
+/* data_room hears the SIZE its transaction's MAIL declared, and 0 without one. */
+START_TEST(test_declared_size_to_room)
+{
+    fake_t f = {.lend = true, .room_cap = 100};
+    buf_t out = BUF_INIT;
+    smtp_server_t *s =
+        run(RELAY, &f,
+            EHLO "MAIL FROM:<a@alice.example> SIZE=1234\r\nRCPT TO:<r@roberto.example>\r\n"
+                 "DATA\r\nhi\r\n.\r\n",
+            &out);
+    ck_assert_int_eq(f.rooms, 1);
+    ck_assert_uint_eq(f.declared, 1234);
+    ck_assert(f.in_room);
+    static const char next[] = "MAIL FROM:<a@alice.example>\r\nRCPT TO:<r@roberto.example>\r\n"
+                               "DATA\r\nho\r\n.\r\n";
+    smtp_server_feed(s, (const uint8_t *)next, sizeof next - 1, &out);
+    ck_assert_int_eq(f.rooms, 2);
+    ck_assert_uint_eq(f.declared, 0);
+    /* RSET forgets it too. */
+    static const char reset[] = "MAIL FROM:<a@alice.example> SIZE=77\r\nRSET\r\n"
+                                "MAIL FROM:<a@alice.example>\r\nRCPT TO:<r@roberto.example>\r\n"
+                                "DATA\r\nhu\r\n.\r\n";
+    smtp_server_feed(s, (const uint8_t *)reset, sizeof reset - 1, &out);
+    ck_assert_int_eq(f.rooms, 3);
+    ck_assert_uint_eq(f.declared, 0);
+    ck_assert_str_eq(buf_cstr(&f.all), "hi\r\nho\r\nhu\r\n");
+    smtp_server_free(s);
+    buf_free(&out);
+    fake_free(&f);
 }
 END_TEST
 
@@ -1145,6 +1233,8 @@ Suite *s = suite_create("smtp_server");
     TCase *tc = tcase_create("commands");
     tcase_add_loop_test(tc, test_table, 0, (int)ARRAY_LEN(cases));
     tcase_add_loop_test(tc, test_table_untraced_and_reused, 0, (int)ARRAY_LEN(cases));
+    tcase_add_loop_test(tc, test_table_lent_room, 0, (int)ARRAY_LEN(cases));
+    tcase_add_test(tc, test_declared_size_to_room);
     tcase_add_test(tc, test_greeting);
     tcase_add_test(tc, test_fixed_replies);
     tcase_add_test(tc, test_size_param_accepted);

@@ -209,14 +209,36 @@ void smtp_server_reset_transaction(smtp_server_t *s)
     s->reverse_path[0] = '\0';
     s->nrecipients = 0;
     s->body_8bit = false;
+    s->declared_size = 0;
     line_dotblock_reset(&s->data, 0);
+}
+
+/* The transaction as the hooks see it; borrowed from the engine. */
+static smtp_envelope_t envelope_of(const smtp_server_t *s)
+{
+    return (smtp_envelope_t){
+        .helo = s->helo,
+        .reverse_path = s->reverse_path,
+        .recipients = s->recipients,
+        .nrecipients = s->nrecipients,
+        .body_8bit = s->body_8bit,
+        .auth_user = s->auth_user,
+    };
 }
 
 void smtp_server_begin_data(smtp_server_t *s)
 {
     line_dotblock_reset(&s->data, s->cfg.max_size);
-    /* Room for a usual message at once, rather than growing to it line by line. */
-    buf_reserve(&s->data.data, SMTP_DATA_BUFFER_START);
+    size_t cap = 0;
+    uint8_t *room = NULL;
+    if (s->hooks.data_room) {
+        smtp_envelope_t env = envelope_of(s);
+        room = s->hooks.data_room(s->hooks.ctx, &env, s->declared_size, &cap);
+    }
+    if (room)
+        line_dotblock_lend(&s->data, room, cap);
+    else /* room for a usual message at once, rather than growing to it line by line */
+        buf_reserve(&s->data.data, SMTP_DATA_BUFFER_START);
     line_reader_set_max(&s->reader, SMTP_TEXT_LINE_MAX);
     smtp_server_set_state(s, SMTP_SERVER_DATA);
 }
@@ -444,20 +466,15 @@ static void finish_message(smtp_server_t *s, smtp_reply_t *r)
                        SMTP_TEXT_LINE_MAX);
         return;
     }
-    smtp_envelope_t env = {
-        .helo = s->helo,
-        .reverse_path = s->reverse_path,
-        .recipients = s->recipients,
-        .nrecipients = s->nrecipients,
-        .body_8bit = s->body_8bit,
-        .auth_user = s->auth_user,
-    };
+    smtp_envelope_t env = envelope_of(s);
     s->messages++;
     if (!s->hooks.accept_message) {
         smtp_reply_set_text(r, 250, "2.0.0", "Ok: message accepted");
         return;
     }
-    s->hooks.accept_message(s->hooks.ctx, &env, s->data.data.data, s->data.data.len, r);
+    size_t len;
+    const uint8_t *text = line_dotblock_text(&s->data, &len);
+    s->hooks.accept_message(s->hooks.ctx, &env, text, len, r);
     smtp_server_hook_check(r);
 }
 

@@ -94,6 +94,14 @@ typedef struct smtp_server_hooks {
     /* 250 to accept; 550 5.1.1 unknown user, 452/552 over quota, 550 5.7.1 relay denied... */
     void (*check_recipient)(void *ctx, const char *address, const char *auth_user,
                             smtp_reply_t *r);
+    /*
+     * At DATA: where the text may be kept (cap octets; NULL, or cap too
+     * small for it, and the engine keeps it itself). Lent until the end of
+     * the text: accept_message is then given data in it when it all fitted.
+     * declared_size is what MAIL said with SIZE (RFC 1870), 0 if nothing.
+     */
+    uint8_t *(*data_room)(void *ctx, const smtp_envelope_t *env, uint64_t declared_size,
+                          size_t *cap);
     /* After the final "."; the reply is sent as is: 250 with a queue id, or 4xx/5xx. */
     void (*accept_message)(void *ctx, const smtp_envelope_t *env, const uint8_t *data, size_t len,
                            smtp_reply_t *r);

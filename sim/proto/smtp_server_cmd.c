@@ -234,7 +234,8 @@ static bool mail_sequence(const smtp_server_t *s, smtp_reply_t *err)
     return true;
 }
 
-static bool mail_size(const smtp_server_t *s, const smtp_param_t *p, smtp_reply_t *err)
+static bool mail_size(const smtp_server_t *s, const smtp_param_t *p, smtp_cmd_args_t *a,
+                      smtp_reply_t *err)
 {
     if (!(smtp_server_offered(s) & SMTP_EXT_SIZE))
         return fail(err, 555, "5.5.4", "SIZE parameter not supported here");
@@ -251,6 +252,7 @@ static bool mail_size(const smtp_server_t *s, const smtp_param_t *p, smtp_reply_
     /* RFC 1870 6.1: a declared size over the fixed maximum is refused at once. */
     if (s->cfg.max_size && size > s->cfg.max_size)
         return fail(err, 552, "5.3.4", "Message size exceeds fixed maximum message size");
+    a->size = size;
     return true;
 }
 
@@ -276,11 +278,12 @@ static bool mail_params(const smtp_server_t *s, const char *rest, smtp_cmd_args_
     unsigned seen = 0;
     smtp_param_t p;
     int got;
+    a->size = 0;
     while ((got = smtp_param_next(&rest, &p)) == 1) {
         unsigned bit = 0;
         if (str_casecmp(p.keyword, "SIZE") == 0) {
             bit = 1;
-            if (!mail_size(s, &p, err))
+            if (!mail_size(s, &p, a, err))
                 return false;
         } else if (str_casecmp(p.keyword, "BODY") == 0) {
             bit = 2;
@@ -367,6 +370,7 @@ static void apply_mail(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
     if (!hooked || smtp_reply_ok(hooked)) {
         memcpy(s->reverse_path, a->path, strlen(a->path) + 1);
         s->body_8bit = a->body_8bit;
+        s->declared_size = a->size;
         smtp_server_set_state(s, SMTP_SERVER_MAIL);
     }
     send_verdict(s, hooked, "2.1.0", "Sender <", 8, a->path, out);

@@ -40,6 +40,7 @@ struct smtp_server {
     const char **recipients;              /* recipients[i] is rcpt_text[i] */
     size_t nrecipients, cap_recipients;
     bool body_8bit;
+    uint64_t declared_size; /* MAIL SIZE=, 0 when not given */
     line_dotblock_t data;
     /* The EHLO reply's keyword lines on the wire, and their length as reply text. */
     bool ehlo_tail_ready;
@@ -58,6 +59,7 @@ struct smtp_server {
 typedef struct smtp_cmd_args {
     char path[SMTP_PATH_MAX + 1];   /* MAIL, RCPT */
     bool body_8bit;                 /* MAIL BODY=8BITMIME */
+    uint64_t size;                  /* MAIL SIZE=, 0 when not given */
     char word[SMTP_DOMAIN_MAX + 1]; /* HELO/EHLO domain, AUTH mechanism */
     const char *initial;            /* AUTH initial response, or NULL; in the line */
 } smtp_cmd_args_t;
