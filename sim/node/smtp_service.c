@@ -24,7 +24,27 @@ typedef struct smtp_session {
     mail_server_t *server;
     smtp_server_t *engine;
     buf_t scratch; /* the Received field and Message-ID of the message being taken */
+    /* The body the text of the message being received goes into (hook_data_room), or NULL. */
+    store_body_t *room;
+    uint8_t *room_data; /* where its text starts */
+    size_t host_len;    /* strlen(server->host_name) */
 } smtp_session_t;
+
+/*
+ * What a body reserved at DATA keeps in front of the text beyond the
+ * Return-Path and the client's names in Received: its fixed words, the
+ * client's address, the queue id and the date. And what it keeps after the
+ * text for the label (a Message-ID, or the host and queue id). A head or
+ * label that does not fit only costs the copy it was to save.
+ */
+#define RECEIVED_ROOM 160
+#define LABEL_ROOM 128
+
+static void room_drop(smtp_session_t *ss)
+{
+    store_body_unref(ss->room);
+    ss->room = NULL;
+}
 
 /*
  * Traces one command or reply line as smtp.command / smtp.reply, at the
@@ -189,8 +209,33 @@ void smtp_service_write_received(mail_server_t *s, const message_received_t *r, 
 }
 
 /*
+ * At DATA: the text goes straight into the body it will be stored in, with
+ * room in front for Return-Path and Received (known only at the end) and
+ * after it for the label, so that it is not copied again at the end. Only
+ * when the client declared its size (RFC 1870) and that is no more than
+ * a body cut from a block: a message without SIZE, or bigger than it said,
+ * is kept by the engine and copied as before.
+ */
+static uint8_t *hook_data_room(void *ctx, const smtp_envelope_t *env, uint64_t declared_size,
+                               size_t *cap)
+{
+    smtp_session_t *ss = ctx;
+    room_drop(ss);
+    if (declared_size == 0 || declared_size > STORE_BODY_BIG)
+        return NULL;
+    const char *client = service_conn_client(ss->sc);
+    size_t head = 17 + strlen(env->reverse_path) + strlen(env->helo) +
+                  (client ? strlen(client) : 0) + ss->host_len +
+                  (env->nrecipients == 1 ? strlen(env->recipients[0]) : 0) + RECEIVED_ROOM;
+    ss->room = store_body_reserve(head, (size_t)declared_size + 1 + LABEL_ROOM, &ss->room_data);
+    *cap = (size_t)declared_size;
+    return ss->room_data;
+}
+
+/*
  * The message as every local mailbox will store it, in one allocation:
- * Return-Path (RFC 5321 4.4), this hop's Received field, then the data.
+ * Return-Path (RFC 5321 4.4), this hop's Received field, then the data
+ * (already there when it came into the room hook_data_room gave).
  * msg, borrowed, points into it past the Return-Path; local deliveries
  * share it, and a queued copy of msg too.
  */
@@ -200,12 +245,20 @@ static void message_taken(smtp_session_t *ss, const smtp_envelope_t *env, const 
     char small[SERVER_RETURN_PATH_SMALL];
     buf_t big = BUF_INIT;
     size_t rp_len = server_return_path_field(env->reverse_path, small, sizeof small, &big);
+    size_t head = rp_len + received_len;
     uint8_t *p;
-    store_body_t *body = store_body_new(rp_len + received_len + len, label, &p);
+    store_body_t *body;
+    if (ss->room && data == ss->room_data && store_body_finish(ss->room, head, len, label, &p)) {
+        body = ss->room;
+        ss->room = NULL;
+    } else {
+        body = store_body_new(head + len, label, &p);
+        if (len)
+            memcpy(p + head, data, len);
+        room_drop(ss);
+    }
     memcpy(p, big.data ? big.data : (const uint8_t *)small, rp_len);
     memcpy(p + rp_len, ss->scratch.data, received_len);
-    if (len)
-        memcpy(p + rp_len + received_len, data, len);
     buf_free(&big);
     mail_msg_borrow_body(msg, label, env->reverse_path, body, rp_len);
 }
@@ -256,7 +309,8 @@ static void hook_accept_message(void *ctx, const smtp_envelope_t *env, const uin
     mail_msg_t msg;
     message_taken(ss, env, data, len, label, received_len, &msg);
     server_take_message(s, &msg, env->recipients, env->nrecipients);
-    mail_msg_unref(&msg);
+    /* Borrowed, msg was kept by nobody: what mail_msg_unref would do is drop the body. */
+    store_body_unref(msg.body);
     r->code = 250;
     memcpy(r->enhanced, "2.0.0", 6);
     memcpy(r->text, "Ok: queued as ", 14);
@@ -280,6 +334,7 @@ static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
     smtp_session_t *ss = xcalloc(1, sizeof *ss);
     ss->sc = sc;
     ss->server = s;
+    ss->host_len = strlen(s->host_name);
     smtp_server_config_t cfg;
     smtp_server_config_default(&cfg);
     cfg.hostname = s->host_name;
@@ -290,6 +345,7 @@ static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
         .ctx = ss,
         .authenticate = hook_authenticate,
         .check_recipient = hook_check_recipient,
+        .data_room = hook_data_room,
         .accept_message = hook_accept_message,
         .on_line = on_line,
     };
@@ -304,6 +360,7 @@ static void *smtp_reopen(void *engine, service_conn_t *sc, buf_t *out)
     smtp_session_t *ss = engine;
     ss->sc = sc;
     smtp_server_reuse(ss->engine);
+    room_drop(ss);
     smtp_server_start(engine_traced(ss), out);
     return ss;
 }
@@ -327,6 +384,7 @@ static void smtp_free(void *engine)
 {
     smtp_session_t *ss = engine;
     smtp_server_free(ss->engine);
+    room_drop(ss);
     buf_free(&ss->scratch);
     free(ss);
 }
