@@ -104,12 +104,12 @@ static void block_unmap(body_block_t *blk)
 static void *block_cut(size_t n)
 {
     if (current && current->used + n > STORE_BODY_BLOCK) {
-        /* Full: it goes back once its last body does (or now, if that was already). */
-        if (current->live == 0) {
+        /* Full: cut again from its start if its bodies are all gone; if not, it
+         * goes back when its last body does. */
+        if (current->live == 0)
             current->used = BLOCK_HEAD;
-        } else {
+        else
             current = NULL;
-        }
     }
     if (!current && !(current = block_map()))
         return NULL;
