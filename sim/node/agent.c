@@ -41,6 +41,8 @@ typedef struct submission {
 
 /* The most of a message buffer a finished submission leaves to the agent's next one. */
 #define AGENT_SPARE_KEEP (64 * 1024)
+/* An outcome's text is cut to this, NUL included. */
+#define AGENT_OUTCOME_TEXT 256
 
 user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char *user,
                         const char *password, mail_server_t *server, char *err, size_t errlen)
@@ -190,7 +192,9 @@ static void outcome_done(const submission_t *sub)
 static void record_outcome(submission_t *sub, size_t index, int code, const char *text)
 {
     agent_outcome_t *o = add_outcome(sub, index, code);
-    str_copy(o->text, sizeof o->text, text);
+    char kept[AGENT_OUTCOME_TEXT];
+    str_copy(kept, sizeof kept, text);
+    o->text = strpool_add_str(&sub->agent->labels, kept);
     trace_outcome(sub, index, code, text);
     outcome_done(sub);
 }
@@ -270,7 +274,9 @@ static void on_rcpt(void *ctx, void *msg_ctx, size_t index, const smtp_reply_t *
     submission_t *sub = ctx;
     if (index < sub->nrcpts) {
         agent_outcome_t *o = add_outcome(sub, index, reply->code);
-        reply_format(reply, o->text, sizeof o->text);
+        char text[AGENT_OUTCOME_TEXT];
+        reply_format(reply, text, sizeof text);
+        o->text = strpool_add_str(&sub->agent->labels, text);
         trace_outcome(sub, index, reply->code, o->text);
         sub->results++;
         outcome_done(sub);

@@ -47,7 +47,9 @@ typedef struct agent_outcome {
     const char *id;
     const char *recipient;
     int code; /* the server's reply (or a made-up 4xx when the connection failed) */
-    char text[256];
+    /* The reply as one line (at most 255 octets), kept by the agent: a run
+     * keeps every outcome, so each keeps only the octets it has. */
+    const char *text;
 } agent_outcome_t;
 
 typedef void (*agent_outcome_fn)(user_agent_t *a, void *ctx);

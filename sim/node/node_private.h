@@ -209,7 +209,7 @@ struct user_agent {
     mail_server_t *server;
     agent_outcome_t *outcomes;
     size_t noutcomes, outcomes_cap;
-    strpool_t labels; /* the outcomes' ids and recipients */
+    strpool_t labels; /* the outcomes' ids, recipients and texts */
     const char *last_recipient; /* in labels: the last outcome's, which the next one often is */
     agent_outcome_fn on_outcome; /* agent_on_outcome's */
     void *on_outcome_ctx;
