@@ -97,33 +97,35 @@ START_TEST(test_pools_reuse_cleared)
 END_TEST
 
 /* A burst bigger than the pools: what comes back beyond NET_POOL_MAX_SPARES
- * segments and send queues goes back to malloc, the rest is kept. */
+ * send queues and NET_SEGMENT_MAX_SPARES segments goes back to malloc, the
+ * rest is kept. */
 START_TEST(test_pools_bounded)
 {
     sim_t *sim = sim_new(1);
     net_t *net = net_new(sim);
     host_t *h = net_host_add(net, "a", 0x0A000001u);
-    enum { N = NET_POOL_MAX_SPARES + 500 };
-    tcp_conn_t **c = calloc(N, sizeof *c);
-    tcp_segment_t **seg = calloc(N, sizeof *seg);
-    for (int i = 0; i < N; i++) {
+    enum { NC = NET_POOL_MAX_SPARES + 500, NS = NET_SEGMENT_MAX_SPARES + 500 };
+    tcp_conn_t **c = calloc(NC, sizeof *c);
+    tcp_segment_t **seg = calloc(NS, sizeof *seg);
+    for (int i = 0; i < NC; i++) {
         c[i] = tcp_conn_new(net, h, 0x0B000001u, (uint16_t)(1024 + i), 25, true);
         tcp_sbuf_append(c[i], "x", 1);
-        seg[i] = net_segment_new(net, 100);
     }
+    for (int i = 0; i < NS; i++)
+        seg[i] = net_segment_new(net, 100);
     ck_assert_uint_eq(net->segment_spares, 0);
     ck_assert_uint_eq(net->sbuf_spares, 0);
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < NC; i++)
         tcp_conn_release(c[i]);
+    for (int i = 0; i < NS; i++)
         net_segment_free(net, seg[i]);
-    }
-    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES);
+    ck_assert_uint_eq(net->segment_spares, NET_SEGMENT_MAX_SPARES);
     ck_assert_uint_eq(net->sbuf_spares, NET_POOL_MAX_SPARES);
     /* Taking from the pools counts down. */
     tcp_segment_t *again = net_segment_new(net, 10);
-    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES - 1);
+    ck_assert_uint_eq(net->segment_spares, NET_SEGMENT_MAX_SPARES - 1);
     net_segment_free(net, again);
-    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES);
+    ck_assert_uint_eq(net->segment_spares, NET_SEGMENT_MAX_SPARES);
     free(c);
     free(seg);
     net_free(net);

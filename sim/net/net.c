@@ -349,7 +349,7 @@ tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
 
 void net_segment_free(net_t *net, tcp_segment_t *seg)
 {
-    if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_POOL_MAX_SPARES) {
+    if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_SEGMENT_MAX_SPARES) {
         free(seg);
         return;
     }

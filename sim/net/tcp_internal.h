@@ -186,7 +186,7 @@ struct net {
     size_t nlinks, links_cap;
     tcp_segment_t *flight_head, *flight_tail;
     tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
-    size_t segment_spares;       /* how many; at most NET_POOL_MAX_SPARES */
+    size_t segment_spares;       /* how many; at most NET_SEGMENT_MAX_SPARES */
     /* Spare connection structs (linked by grave_next) and send queues of
      * TCP_SBUF_FIRST_CAP bytes (linked through their first bytes): every
      * transaction opens and ends a connection, so these are reused, not
@@ -218,6 +218,10 @@ struct net {
  * the churn of thousands of connections, while a burst (ten thousand
  * connections at once) gives its memory back to malloc when it is over. */
 #define NET_POOL_MAX_SPARES 1024u
+/* Segments are kept by more: a connection has up to three on the wire at
+ * once (a request, its ACK, the reply), and with a thousand connections in
+ * step every spare beyond 1024 went back to malloc and came again. */
+#define NET_SEGMENT_MAX_SPARES 4096u
 /* A segment with room for len payload bytes (net_segment_alloc: a new one,
  * not from the pool). Only net, len and cap are set:
  * the caller writes session, service_port, the addresses, ports, seq, ack,
