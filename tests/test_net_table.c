@@ -133,6 +133,42 @@ START_TEST(test_pools_bounded)
 }
 END_TEST
 
+/* net_free finds every segment the net made: spares, segments on the wire
+ * (their arrival events are cancelled), one bigger than the pool's size,
+ * and none that went back to malloc (the sanitizers see a double free or a
+ * leak otherwise). */
+START_TEST(test_free_finds_every_segment)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    host_t *a = net_host_add(net, "a", 0x0A000001u);
+    net_host_add(net, "b", 0x0A000002u);
+    enum { N = 40 };
+    for (int i = 0; i < N; i++) {
+        uint32_t len = i % 5 == 0 ? NET_SEGMENT_POOL_CAP + 100 : (uint32_t)i;
+        tcp_segment_t *seg = net_segment_new(net, len);
+        seg->session = 0;
+        seg->src_conn = seg->dst_conn = NULL;
+        seg->service_port = 25;
+        seg->src_addr = 0x0A000001u;
+        seg->dst_addr = i % 3 == 0 ? 0x0A000002u : 0x0A000009u; /* else no host */
+        seg->src_port = 1024;
+        seg->dst_port = 25;
+        seg->seq = seg->ack = 0;
+        seg->window = 1000;
+        seg->flags = TCP_RST;
+        if (i % 4 == 0)
+            net_segment_free(net, seg); /* a spare, or back to malloc */
+        else
+            net_transmit(net, a, seg); /* on the wire, or dropped at once */
+    }
+    ck_assert_uint_gt(sched_pending(sim->sched), 0);
+    net_free(net);
+    ck_assert_uint_eq(sched_pending(sim->sched), 0);
+    sim_free(sim);
+}
+END_TEST
+
 /* The receiving connection of a segment: the sender's guess only when it is
  * live and has the segment's 4-tuple, else the table (which then teaches the
  * sender); the answer is always tcp_conn_lookup's. */
@@ -223,6 +259,7 @@ Suite *net_table_suite(void)
     tcase_add_loop_test(tc, test_conn_table_matches_model, 0, 3);
     tcase_add_test(tc, test_pools_reuse_cleared);
     tcase_add_test(tc, test_pools_bounded);
+    tcase_add_test(tc, test_free_finds_every_segment);
     tcase_add_test(tc, test_conn_for_segment_checks_the_guess);
     tcase_add_test(tc, test_rtt_sample_matches_rfc);
     suite_add_tcase(s, tc);

@@ -57,7 +57,11 @@
 /* One segment on the wire. session and service_port are the simulation's
  * bookkeeping for traces, not header fields. */
 typedef struct tcp_segment {
-    struct tcp_segment *prev, *next; /* the net's segments in flight */
+    struct tcp_segment *next; /* the net's spare segments */
+    /* Every segment the net made and has not given back to malloc (spare,
+     * on the wire or in hand): net_free finds them here. Touched only when
+     * one is made or freed, not per segment sent. */
+    struct tcp_segment *all_prev, *all_next;
     net_t *net;
     host_t *dst_host; /* on the wire: the host it goes to */
     sched_id_t event;
@@ -184,7 +188,7 @@ struct net {
     size_t addr_cap;
     struct link_dir **links; /* open addressing by (from, to) host index */
     size_t nlinks, links_cap;
-    tcp_segment_t *flight_head, *flight_tail;
+    tcp_segment_t *segments; /* every one made and not freed: see tcp_segment_t */
     tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
     size_t segment_spares;       /* how many; at most NET_SEGMENT_MAX_SPARES */
     /* Spare connection structs (linked by grave_next) and send queues of
@@ -225,8 +229,7 @@ struct net {
 /* A segment with room for len payload bytes (net_segment_alloc: a new one,
  * not from the pool). Only net, len and cap are set:
  * the caller writes session, service_port, the addresses, ports, seq, ack,
- * window and flags (the wire fields prev, next, dst_host and event are
- * net_transmit's). */
+ * window and flags (the wire fields dst_host and event are net_transmit's). */
 tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len);
 static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
 {
@@ -241,7 +244,8 @@ static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
 /* Gives back a segment that is not on the wire. */
 void net_segment_free(net_t *net, tcp_segment_t *seg);
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either
- * drops it (tcp.drop) or schedules its arrival. */
+ * drops it (tcp.drop) or schedules its arrival (its event, which net_free
+ * cancels). */
 void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
 /* net_transmit of c's segment: the remote host and the path to it are found
  * once per connection, not once per segment. */
