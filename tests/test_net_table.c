@@ -62,6 +62,61 @@ START_TEST(test_conn_table_matches_model)
 }
 END_TEST
 
+/* Two 4-tuples with one hash (found by a birthday search): each is found,
+ * and either stays found when the other goes. */
+START_TEST(test_conn_table_shared_hash)
+{
+    enum { BITS = 18, N = 1 << BITS };
+    uint32_t *seen_h = calloc(N, sizeof *seen_h);
+    uint32_t *seen_k = calloc(N, sizeof *seen_k);
+    uint32_t k1 = 0, k2 = 0;
+    /* Candidates: local port 1024 + k % 60000, remote address by k / 60000;
+     * the search table stays at most half full (one is found by 116849). */
+    for (uint32_t k = 1; k < N / 2 && !k2; k++) {
+        uint32_t h = tcp_conn_hash(0x0A000001u, (uint16_t)(1024 + k % 60000), 0x0B000000u + k / 60000,
+                                   25);
+        for (uint32_t i = h & (N - 1);; i = (i + 1) & (N - 1)) {
+            if (!seen_k[i]) {
+                seen_h[i] = h;
+                seen_k[i] = k;
+                break;
+            }
+            if (seen_h[i] == h) {
+                k1 = seen_k[i];
+                k2 = k;
+                break;
+            }
+        }
+    }
+    free(seen_h);
+    free(seen_k);
+    ck_assert_uint_ne(k2, 0);
+    for (int first = 0; first < 2; first++) {
+        sim_t *sim = sim_new(1);
+        net_t *net = net_new(sim);
+        host_t *h = net_host_add(net, "a", 0x0A000001u);
+        uint32_t ks[2] = {k1, k2};
+        tcp_conn_t *c[2];
+        for (int j = 0; j < 2; j++)
+            c[j] = tcp_conn_new(net, h, 0x0B000000u + ks[j] / 60000,
+                                (uint16_t)(1024 + ks[j] % 60000), 25, true);
+        for (int j = 0; j < 2; j++)
+            ck_assert_ptr_eq(tcp_conn_lookup(net, 0x0A000001u, (uint16_t)(1024 + ks[j] % 60000),
+                                             0x0B000000u + ks[j] / 60000, 25),
+                             c[j]);
+        tcp_conn_release(c[first]);
+        int other = 1 - first;
+        ck_assert_ptr_null(tcp_conn_lookup(net, 0x0A000001u, (uint16_t)(1024 + ks[first] % 60000),
+                                           0x0B000000u + ks[first] / 60000, 25));
+        ck_assert_ptr_eq(tcp_conn_lookup(net, 0x0A000001u, (uint16_t)(1024 + ks[other] % 60000),
+                                         0x0B000000u + ks[other] / 60000, 25),
+                         c[other]);
+        net_free(net);
+        sim_free(sim);
+    }
+}
+END_TEST
+
 /* A released struct and its send queue come back for the next connection,
  * cleared: the new one starts as a fresh one would. */
 START_TEST(test_pools_reuse_cleared)
@@ -258,6 +313,7 @@ Suite *net_table_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_conn_table_matches_model, 0, 3);
     tcase_add_test(tc, test_pools_reuse_cleared);
+    tcase_add_test(tc, test_conn_table_shared_hash);
     tcase_add_test(tc, test_pools_bounded);
     tcase_add_test(tc, test_free_finds_every_segment);
     tcase_add_test(tc, test_conn_for_segment_checks_the_guess);

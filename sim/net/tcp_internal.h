@@ -81,15 +81,6 @@ typedef struct tcp_segment {
     uint8_t payload[];
 } tcp_segment_t;
 
-/* A slot of the connection table; conn NULL: empty. home: the slot the
- * hash names, kept so that deleting and growing do not hash again. */
-typedef struct tcp_conn_slot {
-    uint64_t addrs; /* local << 32 | remote */
-    uint32_t ports; /* local << 16 | remote */
-    uint32_t home;
-    tcp_conn_t *conn;
-} tcp_conn_slot_t;
-
 typedef struct tcp_listener {
     struct tcp_listener *next;
     uint16_t port;
@@ -201,9 +192,13 @@ struct net {
     size_t sbuf_spares; /* at most NET_POOL_MAX_SPARES */
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
-    /* Open addressing (linear probing, at most half full) with the 4-tuple
-     * in the slot: a probe that does not match touches no connection. */
-    struct tcp_conn_slot *conn_slots;
+    /* Open addressing (linear probing, at most half full) in two arrays:
+     * slot i holds 32 bits of the 4-tuple's hash (0: empty; the low bits
+     * name its home slot, so deleting and growing do not hash again) and
+     * the connection. A probe compares hashes, and touches a connection
+     * only when they match. Both arrays are one allocation. */
+    uint32_t *conn_hashes;
+    tcp_conn_t **conn_ptrs;
     size_t nconns, conn_cap;
     tcp_conn_t *graveyard;
     uint64_t next_conn_id;
@@ -268,6 +263,9 @@ static inline void net_leave(net_t *net)
 /* tcp.c */
 const char *tcp_flags_name(unsigned flags);
 void tcp_set_state(tcp_conn_t *c, tcp_state_t to);
+/* 32 bits of the 4-tuple's hash for the connection table, never 0 (0
+ * marks an empty slot). Tuples may share one: the table then compares them. */
+uint32_t tcp_conn_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
 tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, uint32_t raddr,
                             uint16_t rport);
 /* The connection seg arrives for, as tcp_conn_lookup finds it: the sender's
