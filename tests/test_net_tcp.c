@@ -309,6 +309,15 @@ START_TEST(test_remote_host_appears_later)
     sched_run_until(w.sim->sched, 5 * SIM_SEC);
     ck_assert(w.client.connected);
     ck_assert(w.server.connected);
+    /* The client's connection events name the dotted quad, as no host had
+     * the address when it was opened: before the host came, and after. */
+    ck_assert_str_eq(rec_nth(&w.rec, TRACE_TCP_CONNECT, 0)->to, "198.51.100.21");
+    const trace_event_t *est = NULL;
+    for (int i = 0; (est = rec_nth(&w.rec, TRACE_TCP_ESTABLISHED, i)) != NULL; i++)
+        if (strcmp(est->host, "client.example") == 0)
+            break;
+    ck_assert_ptr_nonnull(est);
+    ck_assert_str_eq(est->to, "198.51.100.21");
     /* the path to the late host changes while the connection runs */
     path_props_t slow = {200 * SIM_MS, 0, 0.0, false};
     net_set_path(w.net, w.client_host, late, &slow);

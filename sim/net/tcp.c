@@ -209,8 +209,6 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
     c->net = net;
     c->host = h;
     c->remote = net_host_by_addr(net, raddr);
-    if (!c->remote)
-        addr_format(raddr, c->remote_label, sizeof c->remote_label);
     c->local_addr = h->addr;
     c->remote_addr = raddr;
     c->local_port = lport;
@@ -310,8 +308,11 @@ void tcp_conn_event(const tcp_conn_t *c, trace_kind_t kind, const char *text)
     trace_bus_t *bus = &c->net->sim->trace;
     if (!trace_enabled(bus))
         return;
+    /* No host had the remote address when c was made: the dotted quad,
+     * even if a host has it by now. */
+    char quad[16];
     const char *local = c->host->name;
-    const char *remote = c->remote ? c->remote->name : c->remote_label;
+    const char *remote = c->remote ? c->remote->name : addr_format(c->remote_addr, quad, sizeof quad);
     trace_event_t ev;
     trace_event_init(&ev, sim_now(c->net->sim), kind, local);
     ev.from = c->client ? local : remote;
@@ -608,7 +609,11 @@ size_t tcp_conn_buffer_bytes(const tcp_conn_t *c)
 
 void tcp_conn_stats(const tcp_conn_t *c, tcp_stats_t *out)
 {
-    *out = c->stats;
+    out->segments_sent = c->stats.segments_sent;
+    out->segments_received = c->stats.segments_received;
+    out->retransmits = c->stats.retransmits;
+    out->bytes_acked = c->stats.bytes_acked;
+    out->bytes_received = c->stats.bytes_received;
     out->srtt = c->srtt;
     out->rto = c->rto;
 }

@@ -160,13 +160,15 @@ struct tcp_conn {
     sim_time_t timer_event_at;
     sched_id_t output_event; /* pending or held: see tcp_output_soon */
     tcp_callbacks_t cb;
-    tcp_stats_t stats;
+    /* tcp_stats_t's counters; its srtt and rto are the fields above */
+    struct {
+        uint64_t segments_sent, segments_received, retransmits, bytes_acked, bytes_received;
+    } stats;
     /* rarely used */
     tcp_conn_t *prev, *next; /* the net's connections, in creation order */
     tcp_conn_t *grave_next;
     uint32_t irs;
-    size_t ooo_bytes;
-    char remote_label[16]; /* the remote address when no host has it */
+    uint32_t ooo_bytes; /* at most twice the window */
 };
 
 struct net {
