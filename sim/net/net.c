@@ -462,8 +462,8 @@ static const char *transmit_fate(net_t *net, const host_t *src, const host_t *ds
 }
 
 /* dst: the host with seg's address, or NULL; l: the path from src to dst. */
-static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
-                            tcp_segment_t *seg)
+static __attribute__((noinline)) void transmit_general(net_t *net, host_t *src, host_t *dst,
+                                                       link_dir_t *l, tcp_segment_t *seg)
 {
     bool tracing = trace_enabled(&net->sim->trace);
     if (tracing)
@@ -482,6 +482,24 @@ static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
         net_segment_free(net, seg);
         return;
     }
+    seg->dst_host = dst;
+    seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
+}
+
+/* transmit_general, whose usual case (no tracing, both hosts up, a path
+ * that neither loses nor is cut) is here, with nothing else to keep. */
+static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
+                            tcp_segment_t *seg)
+{
+    const path_props_t *p = l && l->has_props ? &l->props : &net->default_path;
+    if (trace_enabled(&net->sim->trace) || !dst || !src->up || !dst->up || p->cut ||
+        p->loss > 0) {
+        transmit_general(net, src, dst, l, seg);
+        return;
+    }
+    sim_time_t now = sim_now(net->sim);
+    sim_time_t start = l->busy_until > now ? l->busy_until : now;
+    l->busy_until = start + link_serialisation(l, p->bandwidth_bps, seg->len);
     seg->dst_host = dst;
     seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
 }
