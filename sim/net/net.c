@@ -368,8 +368,12 @@ void net_segment_free(net_t *net, tcp_segment_t *seg)
     net->segment_spares++;
 }
 
-static void segment_event(net_t *net, trace_kind_t kind, const char *sender,
-                          const tcp_segment_t *seg, const char *text)
+/* Out of line: only tracing comes here, and the hot paths that call it
+ * should not carry its frame. */
+static __attribute__((noinline, cold)) void segment_event(net_t *net, trace_kind_t kind,
+                                                          const char *sender,
+                                                          const tcp_segment_t *seg,
+                                                          const char *text)
 {
     char buf[16];
     trace_event_t ev;
