@@ -351,21 +351,15 @@ tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
     return seg;
 }
 
-void net_segment_free(net_t *net, tcp_segment_t *seg)
+void net_segment_release(net_t *net, tcp_segment_t *seg)
 {
-    if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_SEGMENT_MAX_SPARES) {
-        if (seg->all_prev)
-            seg->all_prev->all_next = seg->all_next;
-        else
-            net->segments = seg->all_next;
-        if (seg->all_next)
-            seg->all_next->all_prev = seg->all_prev;
-        free(seg);
-        return;
-    }
-    seg->next = net->segment_pool;
-    net->segment_pool = seg;
-    net->segment_spares++;
+    if (seg->all_prev)
+        seg->all_prev->all_next = seg->all_next;
+    else
+        net->segments = seg->all_next;
+    if (seg->all_next)
+        seg->all_next->all_prev = seg->all_prev;
+    free(seg);
 }
 
 /* Out of line: only tracing comes here, and the hot paths that call it

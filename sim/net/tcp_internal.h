@@ -238,8 +238,20 @@ static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
     seg->len = len; /* net and cap stay from the first use */
     return seg;
 }
+/* Gives a segment back to malloc (net_segment_free when the pool is full
+ * or the segment bigger than the pool's). */
+void net_segment_release(net_t *net, tcp_segment_t *seg);
 /* Gives back a segment that is not on the wire. */
-void net_segment_free(net_t *net, tcp_segment_t *seg);
+static inline void net_segment_free(net_t *net, tcp_segment_t *seg)
+{
+    if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_SEGMENT_MAX_SPARES) {
+        net_segment_release(net, seg);
+        return;
+    }
+    seg->next = net->segment_pool;
+    net->segment_pool = seg;
+    net->segment_spares++;
+}
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either
  * drops it (tcp.drop) or schedules its arrival (its event, which net_free
  * cancels). */
