@@ -62,6 +62,54 @@ START_TEST(test_ties_run_in_scheduling_order)
 }
 END_TEST
 
+/*
+ * Long timers of one delay (a TIME-WAIT stream) and a shorter timer all due
+ * at the same microsecond run in the order they were scheduled, however the
+ * scheduler keeps them; so do they with the first of the stream cancelled,
+ * and with one pushed later and back.
+ */
+START_TEST(test_long_streams_keep_ties_in_order)
+{
+    const sim_time_t due = 60 * SIM_SEC;
+    for (int variant = 0; variant < 3; variant++) {
+        trail_t t = {.s = sched_new()};
+        mark_t m[8];
+        for (int i = 0; i < 8; i++)
+            m[i] = (mark_t){&t, i};
+        /* 0..3 at now 0 with a 60 s delay, 4 and 5 a second before, 6 and 7
+         * 60 s later (a stream going on behind the tie). */
+        sched_id_t id[8];
+        for (int i = 0; i < 4; i++)
+            id[i] = sched_at(t.s, due, record, &m[i]);
+        sched_run_until(t.s, due - SIM_SEC);
+        id[4] = sched_at(t.s, due, record, &m[4]);
+        id[6] = sched_at(t.s, due + 59 * SIM_SEC, record, &m[6]);
+        id[5] = sched_at(t.s, due, record, &m[5]);
+        id[7] = sched_at(t.s, due + 59 * SIM_SEC, record, &m[7]);
+        int want[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+        int nwant = 8;
+        if (variant == 1) {
+            sched_cancel(t.s, id[0]);
+            sched_cancel(t.s, id[2]);
+            int w[] = {1, 3, 4, 5, 6, 7};
+            memcpy(want, w, sizeof w);
+            nwant = 6;
+        } else if (variant == 2) {
+            /* 1 pushed past 6, then back to the tie: it now comes after 5. */
+            ck_assert(sched_move(t.s, id[1], due + 70 * SIM_SEC));
+            ck_assert(sched_move(t.s, id[1], due));
+            int w[] = {0, 2, 3, 4, 5, 1, 6, 7};
+            memcpy(want, w, sizeof w);
+        }
+        sched_run(t.s);
+        ck_assert_int_eq(t.n, nwant);
+        for (int i = 0; i < nwant; i++)
+            ck_assert_int_eq(t.order[i], want[i]);
+        sched_free(t.s);
+    }
+}
+END_TEST
+
 START_TEST(test_cancel_is_lazy_and_safe)
 {
     trail_t t = {.s = sched_new()};
@@ -232,8 +280,20 @@ static void model_record(void *arg)
     real_ran = (int)(intptr_t)arg;
 }
 
+/* Half the delays from a few fixed ones, as timers of one kind have (a
+ * connection's TIME-WAIT, an idle timeout), some off by a microsecond or
+ * two: streams of keys in order, many cancelled long before their time. */
+static bool model_streams;
+
 static sim_time_t model_when(rng_t *r, sim_time_t now)
 {
+    static const sim_time_t stream_delays[] = {
+        17000,   20000,    200000,    1000000,   5000000,
+        9000000, 60000000, 120000000, 300000000, 600000000,
+    };
+    if (model_streams && rng_below(r, 2))
+        return now + stream_delays[rng_below(r, sizeof stream_delays / sizeof *stream_delays)] +
+               (rng_below(r, 8) == 0 ? (sim_time_t)rng_below(r, 3) - 1 : 0);
     switch (rng_below(r, 6)) {
     case 0:
         return now;
@@ -407,6 +467,16 @@ START_TEST(test_matches_reference_model_more)
 }
 END_TEST
 
+START_TEST(test_matches_reference_model_streams)
+{
+    model_streams = true;
+    for (uint64_t seed = 21; seed <= 26; seed++)
+        run_model(seed, 1);
+    run_model(27, UINT32_MAX - 3000);
+    model_streams = false;
+}
+END_TEST
+
 START_TEST(test_sequence_wrap_keeps_order)
 {
     /* The counter wraps within the run: pending events are numbered afresh. */
@@ -569,6 +639,7 @@ Suite *core_sched_suite(void)
     TCase *tc = tcase_create("sched");
     tcase_add_test(tc, test_order_by_time);
     tcase_add_test(tc, test_ties_run_in_scheduling_order);
+    tcase_add_test(tc, test_long_streams_keep_ties_in_order);
     tcase_add_test(tc, test_cancel_is_lazy_and_safe);
     tcase_add_test(tc, test_run_until);
     tcase_add_test(tc, test_determinism);
@@ -580,6 +651,7 @@ Suite *core_sched_suite(void)
     tcase_add_test(tc, test_matches_reference_model);
     tcase_add_test(tc, test_matches_reference_model_more);
     tcase_add_test(tc, test_sequence_wrap_keeps_order);
+    tcase_add_test(tc, test_matches_reference_model_streams);
     suite_add_tcase(s, tc);
     return s;
 }

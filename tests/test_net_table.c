@@ -62,6 +62,61 @@ START_TEST(test_conn_table_matches_model)
 }
 END_TEST
 
+/* Two 4-tuples with one hash (found by a birthday search): each is found,
+ * and either stays found when the other goes. */
+START_TEST(test_conn_table_shared_hash)
+{
+    enum { BITS = 18, N = 1 << BITS };
+    uint32_t *seen_h = calloc(N, sizeof *seen_h);
+    uint32_t *seen_k = calloc(N, sizeof *seen_k);
+    uint32_t k1 = 0, k2 = 0;
+    /* Candidates: local port 1024 + k % 60000, remote address by k / 60000;
+     * the search table stays at most half full (one is found by 116849). */
+    for (uint32_t k = 1; k < N / 2 && !k2; k++) {
+        uint32_t h = tcp_conn_hash(0x0A000001u, (uint16_t)(1024 + k % 60000), 0x0B000000u + k / 60000,
+                                   25);
+        for (uint32_t i = h & (N - 1);; i = (i + 1) & (N - 1)) {
+            if (!seen_k[i]) {
+                seen_h[i] = h;
+                seen_k[i] = k;
+                break;
+            }
+            if (seen_h[i] == h) {
+                k1 = seen_k[i];
+                k2 = k;
+                break;
+            }
+        }
+    }
+    free(seen_h);
+    free(seen_k);
+    ck_assert_uint_ne(k2, 0);
+    for (int first = 0; first < 2; first++) {
+        sim_t *sim = sim_new(1);
+        net_t *net = net_new(sim);
+        host_t *h = net_host_add(net, "a", 0x0A000001u);
+        uint32_t ks[2] = {k1, k2};
+        tcp_conn_t *c[2];
+        for (int j = 0; j < 2; j++)
+            c[j] = tcp_conn_new(net, h, 0x0B000000u + ks[j] / 60000,
+                                (uint16_t)(1024 + ks[j] % 60000), 25, true);
+        for (int j = 0; j < 2; j++)
+            ck_assert_ptr_eq(tcp_conn_lookup(net, 0x0A000001u, (uint16_t)(1024 + ks[j] % 60000),
+                                             0x0B000000u + ks[j] / 60000, 25),
+                             c[j]);
+        tcp_conn_release(c[first]);
+        int other = 1 - first;
+        ck_assert_ptr_null(tcp_conn_lookup(net, 0x0A000001u, (uint16_t)(1024 + ks[first] % 60000),
+                                           0x0B000000u + ks[first] / 60000, 25));
+        ck_assert_ptr_eq(tcp_conn_lookup(net, 0x0A000001u, (uint16_t)(1024 + ks[other] % 60000),
+                                         0x0B000000u + ks[other] / 60000, 25),
+                         c[other]);
+        net_free(net);
+        sim_free(sim);
+    }
+}
+END_TEST
+
 /* A released struct and its send queue come back for the next connection,
  * cleared: the new one starts as a fresh one would. */
 START_TEST(test_pools_reuse_cleared)
@@ -97,36 +152,74 @@ START_TEST(test_pools_reuse_cleared)
 END_TEST
 
 /* A burst bigger than the pools: what comes back beyond NET_POOL_MAX_SPARES
- * segments and send queues goes back to malloc, the rest is kept. */
+ * send queues and NET_SEGMENT_MAX_SPARES segments goes back to malloc, the
+ * rest is kept. */
 START_TEST(test_pools_bounded)
 {
     sim_t *sim = sim_new(1);
     net_t *net = net_new(sim);
     host_t *h = net_host_add(net, "a", 0x0A000001u);
-    enum { N = NET_POOL_MAX_SPARES + 500 };
-    tcp_conn_t **c = calloc(N, sizeof *c);
-    tcp_segment_t **seg = calloc(N, sizeof *seg);
-    for (int i = 0; i < N; i++) {
+    enum { NC = NET_POOL_MAX_SPARES + 500, NS = NET_SEGMENT_MAX_SPARES + 500 };
+    tcp_conn_t **c = calloc(NC, sizeof *c);
+    tcp_segment_t **seg = calloc(NS, sizeof *seg);
+    for (int i = 0; i < NC; i++) {
         c[i] = tcp_conn_new(net, h, 0x0B000001u, (uint16_t)(1024 + i), 25, true);
         tcp_sbuf_append(c[i], "x", 1);
-        seg[i] = net_segment_new(net, 100);
     }
+    for (int i = 0; i < NS; i++)
+        seg[i] = net_segment_new(net, 100);
     ck_assert_uint_eq(net->segment_spares, 0);
     ck_assert_uint_eq(net->sbuf_spares, 0);
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < NC; i++)
         tcp_conn_release(c[i]);
+    for (int i = 0; i < NS; i++)
         net_segment_free(net, seg[i]);
-    }
-    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES);
+    ck_assert_uint_eq(net->segment_spares, NET_SEGMENT_MAX_SPARES);
     ck_assert_uint_eq(net->sbuf_spares, NET_POOL_MAX_SPARES);
     /* Taking from the pools counts down. */
     tcp_segment_t *again = net_segment_new(net, 10);
-    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES - 1);
+    ck_assert_uint_eq(net->segment_spares, NET_SEGMENT_MAX_SPARES - 1);
     net_segment_free(net, again);
-    ck_assert_uint_eq(net->segment_spares, NET_POOL_MAX_SPARES);
+    ck_assert_uint_eq(net->segment_spares, NET_SEGMENT_MAX_SPARES);
     free(c);
     free(seg);
     net_free(net);
+    sim_free(sim);
+}
+END_TEST
+
+/* net_free finds every segment the net made: spares, segments on the wire
+ * (their arrival events are cancelled), one bigger than the pool's size,
+ * and none that went back to malloc (the sanitizers see a double free or a
+ * leak otherwise). */
+START_TEST(test_free_finds_every_segment)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    host_t *a = net_host_add(net, "a", 0x0A000001u);
+    net_host_add(net, "b", 0x0A000002u);
+    enum { N = 40 };
+    for (int i = 0; i < N; i++) {
+        uint32_t len = i % 5 == 0 ? NET_SEGMENT_POOL_CAP + 100 : (uint32_t)i;
+        tcp_segment_t *seg = net_segment_new(net, len);
+        seg->session = 0;
+        seg->src_conn = seg->dst_conn = NULL;
+        seg->service_port = 25;
+        seg->src_addr = 0x0A000001u;
+        seg->dst_addr = i % 3 == 0 ? 0x0A000002u : 0x0A000009u; /* else no host */
+        seg->src_port = 1024;
+        seg->dst_port = 25;
+        seg->seq = seg->ack = 0;
+        seg->window = 1000;
+        seg->flags = TCP_RST;
+        if (i % 4 == 0)
+            net_segment_free(net, seg); /* a spare, or back to malloc */
+        else
+            net_transmit(net, a, seg); /* on the wire, or dropped at once */
+    }
+    ck_assert_uint_gt(sched_pending(sim->sched), 0);
+    net_free(net);
+    ck_assert_uint_eq(sched_pending(sim->sched), 0);
     sim_free(sim);
 }
 END_TEST
@@ -220,7 +313,9 @@ Suite *net_table_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_conn_table_matches_model, 0, 3);
     tcase_add_test(tc, test_pools_reuse_cleared);
+    tcase_add_test(tc, test_conn_table_shared_hash);
     tcase_add_test(tc, test_pools_bounded);
+    tcase_add_test(tc, test_free_finds_every_segment);
     tcase_add_test(tc, test_conn_for_segment_checks_the_guess);
     tcase_add_test(tc, test_rtt_sample_matches_rfc);
     suite_add_tcase(s, tc);

@@ -53,13 +53,11 @@ void net_free(net_t *net)
         return;
     tcp_free_all(net);
     tcp_pools_free(net);
-    for (tcp_segment_t *s = net->flight_head, *next; s; s = next) {
-        next = s->next;
+    /* The spares and those on the wire; an event id of a spare is stale,
+     * which sched_cancel ignores. */
+    for (tcp_segment_t *s = net->segments, *next; s; s = next) {
+        next = s->all_next;
         sched_cancel(net->sim->sched, s->event);
-        free(s);
-    }
-    for (tcp_segment_t *s = net->segment_pool, *next; s; s = next) {
-        next = s->next;
         free(s);
     }
     for (size_t i = 0; i < net->nhosts; i++) {
@@ -344,22 +342,32 @@ tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
     seg->net = net;
     seg->len = len;
     seg->cap = cap;
+    seg->event = 0;
+    seg->all_prev = NULL;
+    seg->all_next = net->segments;
+    if (net->segments)
+        net->segments->all_prev = seg;
+    net->segments = seg;
     return seg;
 }
 
-void net_segment_free(net_t *net, tcp_segment_t *seg)
+void net_segment_release(net_t *net, tcp_segment_t *seg)
 {
-    if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_POOL_MAX_SPARES) {
-        free(seg);
-        return;
-    }
-    seg->next = net->segment_pool;
-    net->segment_pool = seg;
-    net->segment_spares++;
+    if (seg->all_prev)
+        seg->all_prev->all_next = seg->all_next;
+    else
+        net->segments = seg->all_next;
+    if (seg->all_next)
+        seg->all_next->all_prev = seg->all_prev;
+    free(seg);
 }
 
-static void segment_event(net_t *net, trace_kind_t kind, const char *sender,
-                          const tcp_segment_t *seg, const char *text)
+/* Out of line: only tracing comes here, and the hot paths that call it
+ * should not carry its frame. */
+static __attribute__((noinline, cold)) void segment_event(net_t *net, trace_kind_t kind,
+                                                          const char *sender,
+                                                          const tcp_segment_t *seg,
+                                                          const char *text)
 {
     char buf[16];
     trace_event_t ev;
@@ -384,23 +392,10 @@ static void segment_event(net_t *net, trace_kind_t kind, const char *sender,
     trace_emit(&net->sim->trace, &ev);
 }
 
-static void flight_unlink(net_t *net, tcp_segment_t *seg)
-{
-    if (seg->prev)
-        seg->prev->next = seg->next;
-    else
-        net->flight_head = seg->next;
-    if (seg->next)
-        seg->next->prev = seg->prev;
-    else
-        net->flight_tail = seg->prev;
-}
-
 static void segment_arrive(void *arg)
 {
     tcp_segment_t *seg = arg;
     net_t *net = seg->net;
-    flight_unlink(net, seg);
     host_t *dst = seg->dst_host;
     if (!dst->up) {
         /* The receiver went down while the segment travelled. */
@@ -465,8 +460,8 @@ static const char *transmit_fate(net_t *net, const host_t *src, const host_t *ds
 }
 
 /* dst: the host with seg's address, or NULL; l: the path from src to dst. */
-static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
-                            tcp_segment_t *seg)
+static __attribute__((noinline)) void transmit_general(net_t *net, host_t *src, host_t *dst,
+                                                       link_dir_t *l, tcp_segment_t *seg)
 {
     bool tracing = trace_enabled(&net->sim->trace);
     if (tracing)
@@ -486,13 +481,24 @@ static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
         return;
     }
     seg->dst_host = dst;
-    seg->prev = net->flight_tail;
-    seg->next = NULL;
-    if (net->flight_tail)
-        net->flight_tail->next = seg;
-    else
-        net->flight_head = seg;
-    net->flight_tail = seg;
+    seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
+}
+
+/* transmit_general, whose usual case (no tracing, both hosts up, a path
+ * that neither loses nor is cut) is here, with nothing else to keep. */
+static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
+                            tcp_segment_t *seg)
+{
+    const path_props_t *p = l && l->has_props ? &l->props : &net->default_path;
+    if (trace_enabled(&net->sim->trace) || !dst || !src->up || !dst->up || p->cut ||
+        p->loss > 0) {
+        transmit_general(net, src, dst, l, seg);
+        return;
+    }
+    sim_time_t now = sim_now(net->sim);
+    sim_time_t start = l->busy_until > now ? l->busy_until : now;
+    l->busy_until = start + link_serialisation(l, p->bandwidth_bps, seg->len);
+    seg->dst_host = dst;
     seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
 }
 

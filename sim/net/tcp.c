@@ -76,22 +76,15 @@ void tcp_set_state_observer(net_t *net, tcp_state_fn fn, void *ctx)
 
 /* --- the connection table --------------------------------------------------- */
 
-static uint64_t conn_addrs(uint32_t laddr, uint32_t raddr)
+uint32_t tcp_conn_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
-    return (uint64_t)laddr << 32 | raddr;
-}
-
-static uint32_t conn_ports(uint16_t lport, uint16_t rport)
-{
-    return (uint32_t)lport << 16 | rport;
-}
-
-static size_t conn_hash(uint64_t addrs, uint32_t ports)
-{
+    uint64_t addrs = (uint64_t)laddr << 32 | raddr;
+    uint32_t ports = (uint32_t)lport << 16 | rport;
     uint64_t x = addrs ^ (uint64_t)ports * 0x9e3779b97f4a7c15ULL;
     x ^= x >> 31;
     x *= 0xbf58476d1ce4e5b9ULL;
-    return (size_t)(x ^ (x >> 29));
+    uint32_t h = (uint32_t)(x ^ (x >> 29));
+    return h ? h : 1;
 }
 
 tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, uint32_t raddr,
@@ -99,13 +92,18 @@ tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, ui
 {
     if (net->conn_cap == 0)
         return NULL;
-    uint64_t addrs = conn_addrs(laddr, raddr);
-    uint32_t ports = conn_ports(lport, rport);
+    uint32_t h = tcp_conn_hash(laddr, lport, raddr, rport);
     size_t mask = net->conn_cap - 1;
-    for (size_t i = conn_hash(addrs, ports) & mask;; i = (i + 1) & mask) {
-        const tcp_conn_slot_t *s = &net->conn_slots[i];
-        if (!s->conn || (s->addrs == addrs && s->ports == ports))
-            return s->conn;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        uint32_t hi = net->conn_hashes[i];
+        if (hi == 0)
+            return NULL;
+        if (hi != h)
+            continue;
+        tcp_conn_t *c = net->conn_ptrs[i];
+        if (c->local_port == lport && c->remote_port == rport && c->local_addr == laddr &&
+            c->remote_addr == raddr)
+            return c;
     }
 }
 
@@ -118,42 +116,39 @@ tcp_conn_t *tcp_conn_for_segment_miss(const net_t *net, const tcp_segment_t *seg
     return c;
 }
 
-/* Puts slot into the first free place from its home on (no duplicates). */
-static void conn_table_place(net_t *net, tcp_conn_slot_t slot)
+/* Puts (h, c) into the first free slot from its home on (no duplicates). */
+static void conn_table_place(net_t *net, uint32_t h, tcp_conn_t *c)
 {
     size_t mask = net->conn_cap - 1;
-    size_t i = slot.home;
-    while (net->conn_slots[i].conn)
+    size_t i = h & mask;
+    while (net->conn_hashes[i])
         i = (i + 1) & mask;
-    net->conn_slots[i] = slot;
+    net->conn_hashes[i] = h;
+    net->conn_ptrs[i] = c;
 }
 
 static void conn_table_grow(net_t *net)
 {
-    tcp_conn_slot_t *old = net->conn_slots;
+    uint32_t *old_hashes = net->conn_hashes;
+    tcp_conn_t **old_ptrs = net->conn_ptrs;
     size_t old_cap = net->conn_cap;
     net->conn_cap = old_cap ? old_cap * 2 : 64;
-    net->conn_slots = xcalloc(net->conn_cap, sizeof *net->conn_slots);
-    for (size_t i = 0; i < old_cap; i++) {
-        if (!old[i].conn)
-            continue;
-        tcp_conn_slot_t slot = old[i];
-        slot.home = (uint32_t)(conn_hash(slot.addrs, slot.ports) & (net->conn_cap - 1));
-        conn_table_place(net, slot);
-    }
-    free(old);
+    /* The pointers first: they need the stricter alignment. */
+    void *mem = xcalloc(net->conn_cap, sizeof *net->conn_ptrs + sizeof *net->conn_hashes);
+    net->conn_ptrs = mem;
+    net->conn_hashes = (uint32_t *)(void *)(net->conn_ptrs + net->conn_cap);
+    for (size_t i = 0; i < old_cap; i++)
+        if (old_hashes[i])
+            conn_table_place(net, old_hashes[i], old_ptrs[i]);
+    free(old_ptrs);
 }
 
 static void conn_table_add(net_t *net, tcp_conn_t *c)
 {
     if (2 * (net->nconns + 1) > net->conn_cap)
         conn_table_grow(net);
-    tcp_conn_slot_t slot;
-    slot.addrs = conn_addrs(c->local_addr, c->remote_addr);
-    slot.ports = conn_ports(c->local_port, c->remote_port);
-    slot.home = (uint32_t)(conn_hash(slot.addrs, slot.ports) & (net->conn_cap - 1));
-    slot.conn = c;
-    conn_table_place(net, slot);
+    conn_table_place(net, tcp_conn_hash(c->local_addr, c->local_port, c->remote_addr, c->remote_port),
+                     c);
     net->nconns++;
 }
 
@@ -162,23 +157,24 @@ static void conn_table_add(net_t *net, tcp_conn_t *c)
 static void conn_table_remove(net_t *net, tcp_conn_t *c)
 {
     size_t mask = net->conn_cap - 1;
-    uint64_t addrs = conn_addrs(c->local_addr, c->remote_addr);
-    uint32_t ports = conn_ports(c->local_port, c->remote_port);
-    size_t i = conn_hash(addrs, ports) & mask;
-    while (net->conn_slots[i].conn != c) {
-        if (!net->conn_slots[i].conn)
+    uint32_t h = tcp_conn_hash(c->local_addr, c->local_port, c->remote_addr, c->remote_port);
+    size_t i = h & mask;
+    while (net->conn_ptrs[i] != c || net->conn_hashes[i] != h) {
+        if (!net->conn_hashes[i])
             panic("tcp: connection %llu missing from its table", (unsigned long long)c->id);
         i = (i + 1) & mask;
     }
-    for (size_t j = (i + 1) & mask; net->conn_slots[j].conn; j = (j + 1) & mask) {
-        size_t home = net->conn_slots[j].home;
+    for (size_t j = (i + 1) & mask; net->conn_hashes[j]; j = (j + 1) & mask) {
+        size_t home = net->conn_hashes[j] & mask;
         /* home in the cyclic interval (i, j]: the slot stays. */
         if (((j - home) & mask) < ((j - i) & mask))
             continue;
-        net->conn_slots[i] = net->conn_slots[j];
+        net->conn_hashes[i] = net->conn_hashes[j];
+        net->conn_ptrs[i] = net->conn_ptrs[j];
         i = j;
     }
-    net->conn_slots[i].conn = NULL;
+    net->conn_hashes[i] = 0;
+    net->conn_ptrs[i] = NULL;
     net->nconns--;
 }
 
@@ -213,8 +209,6 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
     c->net = net;
     c->host = h;
     c->remote = net_host_by_addr(net, raddr);
-    if (!c->remote)
-        addr_format(raddr, c->remote_label, sizeof c->remote_label);
     c->local_addr = h->addr;
     c->remote_addr = raddr;
     c->local_port = lport;
@@ -314,8 +308,11 @@ void tcp_conn_event(const tcp_conn_t *c, trace_kind_t kind, const char *text)
     trace_bus_t *bus = &c->net->sim->trace;
     if (!trace_enabled(bus))
         return;
+    /* No host had the remote address when c was made: the dotted quad,
+     * even if a host has it by now. */
+    char quad[16];
     const char *local = c->host->name;
-    const char *remote = c->remote ? c->remote->name : c->remote_label;
+    const char *remote = c->remote ? c->remote->name : addr_format(c->remote_addr, quad, sizeof quad);
     trace_event_t ev;
     trace_event_init(&ev, sim_now(c->net->sim), kind, local);
     ev.from = c->client ? local : remote;
@@ -407,8 +404,9 @@ void tcp_free_all(net_t *net)
         tcp_conn_release(net->conns_head);
     net->depth--;
     tcp_reap(net);
-    free(net->conn_slots);
-    net->conn_slots = NULL;
+    free(net->conn_ptrs);
+    net->conn_ptrs = NULL;
+    net->conn_hashes = NULL;
     net->conn_cap = 0;
 }
 
@@ -611,7 +609,11 @@ size_t tcp_conn_buffer_bytes(const tcp_conn_t *c)
 
 void tcp_conn_stats(const tcp_conn_t *c, tcp_stats_t *out)
 {
-    *out = c->stats;
+    out->segments_sent = c->stats.segments_sent;
+    out->segments_received = c->stats.segments_received;
+    out->retransmits = c->stats.retransmits;
+    out->bytes_acked = c->stats.bytes_acked;
+    out->bytes_received = c->stats.bytes_received;
     out->srtt = c->srtt;
     out->rto = c->rto;
 }

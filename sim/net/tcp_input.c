@@ -271,7 +271,7 @@ static void fin_arrived(tcp_conn_t *c)
 /* Keeps bytes that arrived ahead of a hole, in sequence order. */
 static void ooo_insert(tcp_conn_t *c, uint32_t seq, const uint8_t *data, uint32_t len, bool fin)
 {
-    if (c->ooo_bytes + len > 2 * (size_t)c->rcv_wnd)
+    if ((size_t)c->ooo_bytes + len > 2 * (size_t)c->rcv_wnd)
         return; /* full: the sender will retransmit */
     tcp_ooo_t **pp = &c->ooo;
     while (*pp && SEQ_LEQ((*pp)->seq, seq)) {

@@ -57,7 +57,11 @@
 /* One segment on the wire. session and service_port are the simulation's
  * bookkeeping for traces, not header fields. */
 typedef struct tcp_segment {
-    struct tcp_segment *prev, *next; /* the net's segments in flight */
+    struct tcp_segment *next; /* the net's spare segments */
+    /* Every segment the net made and has not given back to malloc (spare,
+     * on the wire or in hand): net_free finds them here. Touched only when
+     * one is made or freed, not per segment sent. */
+    struct tcp_segment *all_prev, *all_next;
     net_t *net;
     host_t *dst_host; /* on the wire: the host it goes to */
     sched_id_t event;
@@ -76,15 +80,6 @@ typedef struct tcp_segment {
     uint32_t cap; /* room for payload bytes */
     uint8_t payload[];
 } tcp_segment_t;
-
-/* A slot of the connection table; conn NULL: empty. home: the slot the
- * hash names, kept so that deleting and growing do not hash again. */
-typedef struct tcp_conn_slot {
-    uint64_t addrs; /* local << 32 | remote */
-    uint32_t ports; /* local << 16 | remote */
-    uint32_t home;
-    tcp_conn_t *conn;
-} tcp_conn_slot_t;
 
 typedef struct tcp_listener {
     struct tcp_listener *next;
@@ -165,13 +160,15 @@ struct tcp_conn {
     sim_time_t timer_event_at;
     sched_id_t output_event; /* pending or held: see tcp_output_soon */
     tcp_callbacks_t cb;
-    tcp_stats_t stats;
+    /* tcp_stats_t's counters; its srtt and rto are the fields above */
+    struct {
+        uint64_t segments_sent, segments_received, retransmits, bytes_acked, bytes_received;
+    } stats;
     /* rarely used */
     tcp_conn_t *prev, *next; /* the net's connections, in creation order */
     tcp_conn_t *grave_next;
     uint32_t irs;
-    size_t ooo_bytes;
-    char remote_label[16]; /* the remote address when no host has it */
+    uint32_t ooo_bytes; /* at most twice the window */
 };
 
 struct net {
@@ -184,9 +181,9 @@ struct net {
     size_t addr_cap;
     struct link_dir **links; /* open addressing by (from, to) host index */
     size_t nlinks, links_cap;
-    tcp_segment_t *flight_head, *flight_tail;
+    tcp_segment_t *segments; /* every one made and not freed: see tcp_segment_t */
     tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
-    size_t segment_spares;       /* how many; at most NET_POOL_MAX_SPARES */
+    size_t segment_spares;       /* how many; at most NET_SEGMENT_MAX_SPARES */
     /* Spare connection structs (linked by grave_next) and send queues of
      * TCP_SBUF_FIRST_CAP bytes (linked through their first bytes): every
      * transaction opens and ends a connection, so these are reused, not
@@ -197,9 +194,13 @@ struct net {
     size_t sbuf_spares; /* at most NET_POOL_MAX_SPARES */
     /* TCP */
     tcp_conn_t *conns_head, *conns_tail;
-    /* Open addressing (linear probing, at most half full) with the 4-tuple
-     * in the slot: a probe that does not match touches no connection. */
-    struct tcp_conn_slot *conn_slots;
+    /* Open addressing (linear probing, at most half full) in two arrays:
+     * slot i holds 32 bits of the 4-tuple's hash (0: empty; the low bits
+     * name its home slot, so deleting and growing do not hash again) and
+     * the connection. A probe compares hashes, and touches a connection
+     * only when they match. Both arrays are one allocation. */
+    uint32_t *conn_hashes;
+    tcp_conn_t **conn_ptrs;
     size_t nconns, conn_cap;
     tcp_conn_t *graveyard;
     uint64_t next_conn_id;
@@ -218,11 +219,14 @@ struct net {
  * the churn of thousands of connections, while a burst (ten thousand
  * connections at once) gives its memory back to malloc when it is over. */
 #define NET_POOL_MAX_SPARES 1024u
+/* Segments are kept by more: a connection has up to three on the wire at
+ * once (a request, its ACK, the reply), and with a thousand connections in
+ * step every spare beyond 1024 went back to malloc and came again. */
+#define NET_SEGMENT_MAX_SPARES 4096u
 /* A segment with room for len payload bytes (net_segment_alloc: a new one,
  * not from the pool). Only net, len and cap are set:
  * the caller writes session, service_port, the addresses, ports, seq, ack,
- * window and flags (the wire fields prev, next, dst_host and event are
- * net_transmit's). */
+ * window and flags (the wire fields dst_host and event are net_transmit's). */
 tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len);
 static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
 {
@@ -234,10 +238,23 @@ static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
     seg->len = len; /* net and cap stay from the first use */
     return seg;
 }
+/* Gives a segment back to malloc (net_segment_free when the pool is full
+ * or the segment bigger than the pool's). */
+void net_segment_release(net_t *net, tcp_segment_t *seg);
 /* Gives back a segment that is not on the wire. */
-void net_segment_free(net_t *net, tcp_segment_t *seg);
+static inline void net_segment_free(net_t *net, tcp_segment_t *seg)
+{
+    if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_SEGMENT_MAX_SPARES) {
+        net_segment_release(net, seg);
+        return;
+    }
+    seg->next = net->segment_pool;
+    net->segment_pool = seg;
+    net->segment_spares++;
+}
 /* Puts seg on the wire from src (takes it): traces tcp.segment, then either
- * drops it (tcp.drop) or schedules its arrival. */
+ * drops it (tcp.drop) or schedules its arrival (its event, which net_free
+ * cancels). */
 void net_transmit(net_t *net, host_t *src, tcp_segment_t *seg);
 /* net_transmit of c's segment: the remote host and the path to it are found
  * once per connection, not once per segment. */
@@ -260,6 +277,9 @@ static inline void net_leave(net_t *net)
 /* tcp.c */
 const char *tcp_flags_name(unsigned flags);
 void tcp_set_state(tcp_conn_t *c, tcp_state_t to);
+/* 32 bits of the 4-tuple's hash for the connection table, never 0 (0
+ * marks an empty slot). Tuples may share one: the table then compares them. */
+uint32_t tcp_conn_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
 tcp_conn_t *tcp_conn_lookup(const net_t *net, uint32_t laddr, uint16_t lport, uint32_t raddr,
                             uint16_t rport);
 /* The connection seg arrives for, as tcp_conn_lookup finds it: the sender's

@@ -73,7 +73,10 @@ void tcp_sbuf_release(tcp_conn_t *c)
 
 /* --- segments --------------------------------------------------------------- */
 
-static void retransmit_event(const tcp_conn_t *c, const tcp_segment_t *seg, const char *why)
+/* Out of line, as net.c's segment_event. */
+static __attribute__((noinline, cold)) void retransmit_event(const tcp_conn_t *c,
+                                                             const tcp_segment_t *seg,
+                                                             const char *why)
 {
     char buf[16];
     trace_event_t ev;
