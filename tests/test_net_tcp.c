@@ -538,12 +538,13 @@ START_TEST(test_wire_fast_same_as_general)
 }
 END_TEST
 
-/* More connections than a slab of structs holds, in two waves: the second
- * reuses the first's structs once TIME-WAIT is over. Every one carries its
- * bytes and closes; the sanitizers check that net_free frees them all. */
+/* More connections than the first slab of structs and a 2 MB block hold
+ * (6,000 ends at once), in two waves: the second reuses the first's structs
+ * once TIME-WAIT is over. Every one carries its bytes and closes; the
+ * sanitizers check that net_free frees them all. */
 START_TEST(test_many_connections_two_waves)
 {
-    enum { N = 150 };
+    enum { N = 3000 };
     static app_t clients[N];
     world_t w;
     world_init(&w, 3, false);

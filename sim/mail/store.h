@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/bigblock.h"
 #include "core/buf.h"
 #include "core/time.h"
 
@@ -350,7 +351,7 @@ typedef struct store_body store_body_t;
  * STORE_BODY_BLOCK / STORE_BODY_BIG = 32 or more of them. Bodies belong to
  * one thread (the simulator's).
  */
-#define STORE_BODY_BLOCK ((size_t)2 << 20)
+#define STORE_BODY_BLOCK BIGBLOCK_SIZE
 #define STORE_BODY_BIG ((size_t)64 << 10)
 store_body_t *store_body_new(size_t size, const char *label, uint8_t **data);
 /*

@@ -3,8 +3,7 @@
  * keeps every message it took, so bodies come by the ten thousand: each one
  * its own malloc made the process fault in fresh pages message after message.
  * Bodies up to BODY_BIG octets are instead cut one after another from 2 MB
- * blocks (2 MB-aligned, and marked for huge pages where the platform has
- * them: one fault maps the whole block). A block counts its live bodies and
+ * blocks (core/bigblock.h: one fault maps a whole block). A block counts its live bodies and
  * goes back when the count falls to zero; the block being cut from is kept
  * and cut again from its start. Bodies past BODY_BIG are malloc'd, so that
  * one big message cannot hold a block alone.
@@ -14,8 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "core/bigblock.h"
 #include "core/util.h"
 #include "mail/store.h"
 #include "mail/store_private.h"
@@ -60,31 +59,12 @@ static body_block_t *block_of(const store_body_t *b)
 /* A fresh 2 MB-aligned block, or NULL when the system has none. */
 static body_block_t *block_map(void)
 {
-#if defined(BODY_ASAN)
-    /* From the sanitizer's heap, so that a block whose bodies leak is reported. */
-    void *p = aligned_alloc(STORE_BODY_BLOCK, STORE_BODY_BLOCK);
-    if (!p)
+    body_block_t *blk = bigblock_alloc();
+    if (!blk)
         return NULL;
-#else
-    /* Twice the size, then the ends cut off: what is left is aligned. */
-    uint8_t *raw = mmap(NULL, 2 * STORE_BODY_BLOCK, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
-        return NULL;
-    uintptr_t at = ((uintptr_t)raw + STORE_BODY_BLOCK - 1) & ~(uintptr_t)(STORE_BODY_BLOCK - 1);
-    size_t lead = at - (uintptr_t)raw;
-    if (lead)
-        munmap(raw, lead);
-    munmap((uint8_t *)at + STORE_BODY_BLOCK, STORE_BODY_BLOCK - lead);
-    void *p = (void *)at;
-#if defined(MADV_HUGEPAGE)
-    madvise(p, STORE_BODY_BLOCK, MADV_HUGEPAGE);
-#endif
-#endif
-    body_block_t *blk = p;
     blk->used = BLOCK_HEAD;
     blk->live = 0;
-    BODY_POISON((uint8_t *)p + BLOCK_HEAD, STORE_BODY_BLOCK - BLOCK_HEAD);
+    BODY_POISON((uint8_t *)blk + BLOCK_HEAD, STORE_BODY_BLOCK - BLOCK_HEAD);
     stats.blocks++;
     return blk;
 }
@@ -92,12 +72,8 @@ static body_block_t *block_map(void)
 static void block_unmap(body_block_t *blk)
 {
     stats.blocks--;
-#if defined(BODY_ASAN)
     BODY_UNPOISON(blk, STORE_BODY_BLOCK);
-    free(blk);
-#else
-    munmap(blk, STORE_BODY_BLOCK);
-#endif
+    bigblock_free(blk);
 }
 
 /* n octets (a multiple of BODY_ALIGN) from the current block, or NULL when no block can be had. */

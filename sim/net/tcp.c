@@ -6,9 +6,11 @@
  */
 #include "net/tcp.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bigblock.h"
 #include "core/util.h"
 #include "net/tcp_internal.h"
 
@@ -178,21 +180,36 @@ static void conn_table_remove(net_t *net, tcp_conn_t *c)
     net->nconns--;
 }
 
-/* Connection structs are never given back before net_free (a segment may
- * point at one), so they come in slabs: one allocation for many. */
-#define TCP_CONN_SLAB 64u
+/*
+ * Connection structs are never given back before net_free (a segment may
+ * point at one), so they come in slabs: a first one of TCP_CONN_SLAB_FIRST,
+ * all a small world needs, then 2 MB blocks (core/bigblock.h) of about 5,500
+ * each. A busy run keeps every connection that ends in TIME-WAIT for its 60
+ * seconds; a block maps thousands of them with one page fault.
+ */
+#define TCP_CONN_SLAB_FIRST 64u
 
 struct tcp_conn_slab {
     struct tcp_conn_slab *next;
-    tcp_conn_t conns[TCP_CONN_SLAB];
+    bool big; /* a bigblock; else malloc'd */
+    tcp_conn_t conns[];
 };
 
 static void conn_slab_add(net_t *net)
 {
-    struct tcp_conn_slab *sl = xmalloc(sizeof *sl);
+    struct tcp_conn_slab *sl = net->conn_slabs ? bigblock_alloc() : NULL;
+    size_t n;
+    if (sl) {
+        sl->big = true;
+        n = (BIGBLOCK_SIZE - offsetof(struct tcp_conn_slab, conns)) / sizeof sl->conns[0];
+    } else {
+        n = TCP_CONN_SLAB_FIRST;
+        sl = xmalloc(offsetof(struct tcp_conn_slab, conns) + n * sizeof sl->conns[0]);
+        sl->big = false;
+    }
     sl->next = net->conn_slabs;
     net->conn_slabs = sl;
-    for (size_t i = TCP_CONN_SLAB; i-- > 0;) {
+    for (size_t i = n; i-- > 0;) {
         sl->conns[i].grave_next = net->conn_pool;
         net->conn_pool = &sl->conns[i];
     }
@@ -256,7 +273,10 @@ void tcp_pools_free(net_t *net)
     while (net->conn_slabs) {
         struct tcp_conn_slab *sl = net->conn_slabs;
         net->conn_slabs = sl->next;
-        free(sl);
+        if (sl->big)
+            bigblock_free(sl);
+        else
+            free(sl);
     }
     while (net->sbuf_pool) {
         void *mem = net->sbuf_pool;
