@@ -561,6 +561,59 @@ START_TEST(test_dotblock_take_usual)
 }
 END_TEST
 
+/*
+ * A body of usual 64-octet lines (as the bench sends) with one odd piece put
+ * in at every offset: a bare LF, a bare CR, a dot-stuffed line, an empty
+ * line, the end line, a CR doubled before the LF. Past the first 64 octets
+ * the bulk path judges whole blocks by the octets around each LF; it must
+ * stop exactly where one line at a time does, on both scans, at limits both
+ * sides of the one where it checks only a block's first line, uncut and cut
+ * around the odd piece.
+ */
+START_TEST(test_dotblock_take_odd_piece)
+{
+    static const char *const odd[] = {"\n", "\r", "\r\n.x", "\r\n\r\n", "\r\n.\r\n", "\r\r\n"};
+    static const size_t limits[] = {1000, 62, 63, 64, 65, 66};
+    buf_t usual = BUF_INIT, text = BUF_INIT;
+    for (int l = 0; l < 12; l++)
+        long_line(&usual, 62, 'u', false);
+    for (size_t at = 0; at <= usual.len; at++) {
+        buf_reset(&text);
+        buf_append(&text, usual.data, at);
+        buf_puts(&text, odd[_i]);
+        buf_append(&text, usual.data + at, usual.len - at);
+        buf_puts(&text, ".\r\n");
+        for (size_t k = 0; k < ARRAY_LEN(limits); k++) {
+            line_dotblock_t b;
+            line_dotblock_init(&b, 0);
+            buf_t want = BUF_INIT;
+            block_describe(&b, feed_lines(&b, limits[k], text.data, text.len), &want);
+            size_t cuts[] = {text.len, at, at + 1, at + 2, at + 65};
+            for (int scan = 0; scan < 2; scan++) {
+                line_wide_scan(scan ? 0 : -1);
+                for (size_t c = 0; c < ARRAY_LEN(cuts); c++) {
+                    size_t first = cuts[c] < text.len ? cuts[c] : text.len;
+                    line_dotblock_reset(&b, 0);
+                    buf_t got = BUF_INIT;
+                    block_describe(&b, feed_bulk(&b, limits[k], text.data, text.len, first,
+                                                 text.len),
+                                   &got);
+                    ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                                  "odd piece %d at %zu, limit %zu, cut at %zu, scan %d", _i, at,
+                                  limits[k], first, scan);
+                    buf_free(&got);
+                }
+            }
+            line_wide_scan(-1);
+            buf_free(&want);
+            line_dotblock_free(&b);
+        }
+    }
+    buf_free(&usual);
+    buf_free(&text);
+}
+END_TEST
+
 /* A block reset for the next message keeps ordinary memory, not a huge one. */
 START_TEST(test_dotblock_reset_keeps_memory)
 {
@@ -639,6 +692,7 @@ Suite *proto_line_suite(void)
     tcase_add_test(blocks, test_dotblock_take_long);
     tcase_add_test(blocks, test_dotblock_take_long_garbage);
     tcase_add_test(blocks, test_dotblock_take_usual);
+    tcase_add_loop_test(blocks, test_dotblock_take_odd_piece, 0, 6);
     tcase_add_test(blocks, test_dotblock_reset_keeps_memory);
     suite_add_tcase(s, blocks);
     return s;

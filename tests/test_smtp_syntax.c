@@ -62,6 +62,67 @@ START_TEST(test_paths)
     } else {
         ck_assert_ptr_nonnull(why);
     }
+    /* The form that measures the address gives the same, and its length. */
+    char addr2[SMTP_PATH_MAX + 1];
+    const char *rest2 = NULL, *why2 = NULL;
+    size_t len = 99;
+    ck_assert_int_eq(smtp_path_parse_len(c->in, c->allow_null, c->allow_postmaster, addr2, &len,
+                                         &rest2, &why2),
+                     st);
+    ck_assert_str_eq(addr2, addr);
+    ck_assert_uint_eq(len, strlen(addr));
+    ck_assert_ptr_eq(rest2, rest);
+    ck_assert_ptr_eq(why2, why);
+}
+END_TEST
+
+/*
+ * Garbage rich in the octets paths treat specially: whatever the parser
+ * accepts holds no CR or LF (the server writes it into replies as it is),
+ * and the measuring form agrees.
+ */
+START_TEST(test_path_garbage_has_no_line_end)
+{
+    /* "<" local "@" domain ">", each part random, the local part quoted now and then */
+    static const char local_octets[] = "aaab.\\\"\r\n \x80\t", domain_octets[] = "aaa1.-[]:\r\n";
+    uint32_t seed = 99;
+    int taken = 0;
+    for (int round = 0; round < 20000; round++) {
+        char in[40];
+        size_t n = 0;
+        in[n++] = '<';
+        bool quoted = round % 3 == 0;
+        if (quoted)
+            in[n++] = '"';
+        for (int i = 0; i < 1 + round % 5; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[n++] = local_octets[(seed >> 16) % (sizeof local_octets - 1)];
+        }
+        if (quoted)
+            in[n++] = '"';
+        in[n++] = '@';
+        if (round % 7 == 0)
+            in[n++] = '[';
+        for (int i = 0; i < 1 + round % 4; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[n++] = domain_octets[(seed >> 16) % (sizeof domain_octets - 1)];
+        }
+        if (round % 7 == 0)
+            in[n++] = ']';
+        in[n++] = '>';
+        in[n] = '\0';
+        char addr[SMTP_PATH_MAX + 1];
+        const char *rest, *why;
+        size_t len;
+        smtp_path_status_t st =
+            smtp_path_parse_len(in, round % 2, round % 4 < 2, addr, &len, &rest, &why);
+        ck_assert_uint_eq(len, strlen(addr));
+        if (st == SMTP_PATH_OK) {
+            ck_assert_msg(!strpbrk(addr, "\r\n"), "round %d took a line end", round);
+            taken++;
+        }
+    }
+    ck_assert_int_gt(taken, 300); /* the garbage reached the parser's every form */
 }
 END_TEST
 
@@ -617,6 +678,7 @@ Suite *smtp_syntax_suite(void)
     TCase *addr = tcase_create("addresses");
     tcase_add_loop_test(addr, test_paths, 0, (int)ARRAY_LEN(paths));
     tcase_add_test(addr, test_path_too_long);
+    tcase_add_test(addr, test_path_garbage_has_no_line_end);
     tcase_add_test(addr, test_path_octets);
     tcase_add_test(addr, test_mailbox_plain);
     tcase_add_test(addr, test_path_plain_agrees);

@@ -402,15 +402,46 @@ static size_t usual_lines_end(const uint8_t *in, size_t pos, size_t len, size_t 
     return usual_lines_end_narrow(in, pos, len, limit);
 }
 
-size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uint8_t *in,
-                          size_t len, bool *done)
+/*
+ * The end of the line whose start the reader holds, when it is in in and
+ * the line is usual (see usual_lines_end) and fits the block whole: the
+ * line goes into the block, the reader lets go of its start, and the
+ * return is how many octets of in it took. 0, having done nothing, for
+ * anything else (a line split across TCP segments is the usual case here,
+ * once a message).
+ */
+static size_t dotblock_join(line_dotblock_t *b, line_reader_t *lr, const uint8_t *in, size_t len)
+{
+    size_t held = lr->partial.len;
+    if (lr->exact_left > 0 || lr->overflow > 0 || lr->delivered || held == 0 ||
+        lr->partial.data[0] == '.')
+        return 0;
+    const uint8_t *lf = len ? memchr(in, '\n', len) : NULL;
+    if (!lf)
+        return 0;
+    size_t n = (size_t)(lf - in) + 1; /* the octets of in, the LF included */
+    bool cr = n > 1 ? in[n - 2] == '\r' : lr->last_cr;
+    size_t total = held + n; /* the line with its CRLF */
+    if (!cr || total - 2 > lr->max_len - 2 || b->too_big ||
+        (b->max_size && b->size + total > b->max_size))
+        return 0;
+    b->size += total;
+    dotblock_put(b, lr->partial.data, held);
+    dotblock_put(b, in, n);
+    buf_reset(&lr->partial);
+    lr->last_cr = false;
+    return n;
+}
+
+size_t line_dotblock_take(line_dotblock_t *b, line_reader_t *lr, const uint8_t *in, size_t len,
+                          bool *done)
 {
     *done = false;
-    if (line_reader_pending(lr))
+    size_t pos = 0; /* the start of the next line */
+    if (line_reader_pending(lr) && (pos = dotblock_join(b, lr, in, len)) == 0)
         return 0;
     size_t limit = lr->max_len - 2;
-    size_t pos = 0; /* the start of the next line */
-    size_t run = 0; /* the start of the lines that can be kept as they stand */
+    size_t run = pos; /* the start of the lines that can be kept as they stand */
     const uint8_t *lf;
     /* The usual lines join the run; each other line is looked at here. */
     while ((pos = usual_lines_end(in, pos, len, limit)) < len &&

@@ -119,11 +119,13 @@ bool line_dotblock_add(line_dotblock_t *b, const line_t *ln);
  * lines at the start of in[0..len) to the block, exactly as taking and adding
  * them one at a time would, and returns how many bytes it used. It stops
  * after the terminating "." line (setting *done), before a line over the
- * reader's limit or without its LF yet (for line_reader_take to read), and at
- * once (returning 0) while the reader holds part of a line.
+ * reader's limit or without its LF yet (for line_reader_take to read). While
+ * the reader holds the start of a line, it finishes that line itself when the
+ * line is a plain one (the reader then holds nothing), and else returns 0 at
+ * once, for line_reader_take.
  */
-size_t line_dotblock_take(line_dotblock_t *b, const line_reader_t *lr, const uint8_t *in,
-                          size_t len, bool *done);
+size_t line_dotblock_take(line_dotblock_t *b, line_reader_t *lr, const uint8_t *in, size_t len,
+                          bool *done);
 /*
  * Which scan line_dotblock_take uses to find line ends: on < 0, the widest
  * this CPU has (what it uses unless told); 0, the 16-octet one; > 0, the

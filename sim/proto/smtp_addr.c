@@ -304,10 +304,12 @@ static smtp_path_status_t mailbox_check(const char *m, size_t len, const char **
     return SMTP_PATH_OK;
 }
 
-smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_postmaster,
-                                   char *addr, const char **rest, const char **why)
+smtp_path_status_t smtp_path_parse_len(const char *s, bool allow_null, bool allow_postmaster,
+                                       char *addr, size_t *addr_len, const char **rest,
+                                       const char **why)
 {
     addr[0] = '\0';
+    *addr_len = 0;
     /*
      * The usual path, "<" a plain mailbox ">", in one pass: no '"' or '>'
      * comes before its '>', no route before its atext, and as a plain
@@ -317,6 +319,7 @@ smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_po
     if (plain) {
         memcpy(addr, s + 1, plain);
         addr[plain] = '\0';
+        *addr_len = plain;
         *rest = s + plain + 2;
         return SMTP_PATH_OK;
     }
@@ -337,6 +340,7 @@ smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_po
     }
     memcpy(addr, m, len);
     addr[len] = '\0';
+    *addr_len = len; /* s is a string: no NUL before its '>' */
     *rest = close + 1;
     if (len == 0 && allow_null)
         return SMTP_PATH_OK;
@@ -347,9 +351,18 @@ smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_po
     if (allow_postmaster && smtp_path_is_postmaster(addr))
         return SMTP_PATH_OK;
     smtp_path_status_t st = mailbox_check(addr, len, why);
-    if (st != SMTP_PATH_OK)
+    if (st != SMTP_PATH_OK) {
         addr[0] = '\0';
+        *addr_len = 0;
+    }
     return st;
+}
+
+smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_postmaster,
+                                   char *addr, const char **rest, const char **why)
+{
+    size_t len;
+    return smtp_path_parse_len(s, allow_null, allow_postmaster, addr, &len, rest, why);
 }
 
 bool smtp_path_is_postmaster(const char *addr)

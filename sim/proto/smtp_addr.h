@@ -29,6 +29,10 @@ typedef enum smtp_path_status {
  */
 smtp_path_status_t smtp_path_parse(const char *s, bool allow_null, bool allow_postmaster,
                                    char *addr, const char **rest, const char **why);
+/* smtp_path_parse, also giving strlen(addr) in *addr_len (0 on failure). */
+smtp_path_status_t smtp_path_parse_len(const char *s, bool allow_null, bool allow_postmaster,
+                                       char *addr, size_t *addr_len, const char **rest,
+                                       const char **why);
 
 /* "Postmaster", in any case, with no domain. */
 bool smtp_path_is_postmaster(const char *addr);

@@ -436,6 +436,8 @@ static void handle_command(smtp_server_t *s, const line_t *ln, buf_t *out)
     /* Field by field: the path and word buffers need only their first octet cleared. */
     smtp_cmd_args_t a;
     a.path[0] = '\0';
+    a.path_len = 0;
+    a.word_len = 0;
     a.body_8bit = false;
     a.word[0] = '\0';
     a.initial = NULL;

@@ -48,14 +48,18 @@ static bool no_args(const char *args, const char *usage, smtp_reply_t *err)
     return args[0] ? syntax(err, usage) : true;
 }
 
-/* Copies the first word of args into w; false when there is none or it is too long. */
-static bool first_word(const char *args, char *w, size_t n, const char **rest)
+/*
+ * Copies the first word of args into w (its length in *wlen); false when
+ * there is none or it is too long.
+ */
+static bool first_word(const char *args, char *w, size_t n, size_t *wlen, const char **rest)
 {
     size_t len = strcspn(args, " ");
     if (len == 0 || len >= n)
         return false;
     memcpy(w, args, len);
     w[len] = '\0';
+    *wlen = len;
     const char *p = args + len;
     while (*p == ' ')
         p++;
@@ -70,28 +74,28 @@ static bool check_helo(const smtp_server_t *s, const char *args, smtp_cmd_args_t
 {
     const char *rest;
     /* RFC 5321 4.1.1.1: the client names itself; the name is not verified. */
-    return first_word(args, a->word, sizeof a->word, &rest) || syntax(err, "HELO hostname");
+    return first_word(args, a->word, sizeof a->word, &a->word_len, &rest) || syntax(err, "HELO hostname");
 }
 
 static bool check_ehlo(const smtp_server_t *s, const char *args, smtp_cmd_args_t *a,
                        smtp_reply_t *err)
 {
     const char *rest;
-    return first_word(args, a->word, sizeof a->word, &rest) || syntax(err, "EHLO hostname");
+    return first_word(args, a->word, sizeof a->word, &a->word_len, &rest) || syntax(err, "EHLO hostname");
 }
 
 /* RFC 5321 4.1.4: HELO/EHLO in the middle of a transaction resets it. */
-static void greeted_by(smtp_server_t *s, const char *name)
+static void greeted_by(smtp_server_t *s, const smtp_cmd_args_t *a)
 {
     smtp_server_reset_transaction(s);
     /* The word fits: check_helo and check_ehlo took at most SMTP_DOMAIN_MAX octets. */
-    memcpy(s->helo, name, strlen(name) + 1);
+    memcpy(s->helo, a->word, a->word_len + 1);
     smtp_server_set_state(s, SMTP_SERVER_READY);
 }
 
 static void apply_helo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    greeted_by(s, a->word);
+    greeted_by(s, a);
     char text[SMTP_REPLY_TEXT_MAX];
     size_t n = smtp_server_join(text, s->hostname, "", 0);
     smtp_reply_format_text(250, NULL, false, text, n, out, smtp_server_line_hook(s),
@@ -173,18 +177,18 @@ static void ehlo_tail_build(smtp_server_t *s)
 
 /*
  * The EHLO reply put together from the parts made once an engine, untraced:
- * when the whole text fits a reply (nothing cut) and the client's name holds
- * no CR or LF for the writer to change. False, having written nothing, else.
+ * when the whole text fits a reply (nothing cut) and the client's name (n
+ * octets) holds no CR for the writer to change; it holds no LF, having come
+ * in one line. False, having written nothing, else.
  */
-static bool ehlo_from_parts(smtp_server_t *s, const char *word, buf_t *out)
+static bool ehlo_from_parts(smtp_server_t *s, const char *word, size_t n, buf_t *out)
 {
     if (smtp_server_line_hook(s))
         return false;
     if (!s->ehlo_tail_ready)
         ehlo_tail_build(s);
-    size_t n = strlen(word);
     if (!s->ehlo_head_len || s->ehlo_head_len - 4 + n + s->ehlo_text_len > SMTP_REPLY_TEXT_MAX - 1 ||
-        memchr(word, '\r', n) || memchr(word, '\n', n))
+        memchr(word, '\r', n))
         return false;
     buf_append(out, s->ehlo_head, s->ehlo_head_len);
     buf_append(out, word, n);
@@ -195,8 +199,8 @@ static bool ehlo_from_parts(smtp_server_t *s, const char *word, buf_t *out)
 
 static void apply_ehlo(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
-    greeted_by(s, a->word);
-    if (ehlo_from_parts(s, a->word, out))
+    greeted_by(s, a);
+    if (ehlo_from_parts(s, a->word, a->word_len, out))
         return;
     text_builder_t t;
     t.len = 0;
@@ -312,30 +316,37 @@ static bool check_mail(const smtp_server_t *s, const char *args, smtp_cmd_args_t
     const char *p = args + 5, *rest, *why;
     while (*p == ' ')
         p++;
-    if (smtp_path_parse(p, true, false, a->path, &rest, &why) != SMTP_PATH_OK)
+    if (smtp_path_parse_len(p, true, false, a->path, &a->path_len, &rest, &why) != SMTP_PATH_OK)
         return fail(err, 501, "5.1.7", "Bad sender address: %s", why);
     return mail_params(s, rest, a, err);
 }
 
 /*
  * The reply to MAIL or RCPT: the hook's (hooked), or with no hook
- * "<what><path>> OK", written with no smtp_reply_t.
+ * "<what><path>> OK", written with no smtp_reply_t. The enhanced code is
+ * a literal, measured where it is written.
  */
-static void send_verdict(smtp_server_t *s, const smtp_reply_t *hooked, const char *enhanced,
-                         const char *what, size_t what_len, const char *path, buf_t *out)
+#define send_verdict(s, hooked, enhanced, what, a, out)                                          \
+    send_verdict_n(s, hooked, enhanced, sizeof enhanced - 1, what, sizeof what - 1, a, out)
+
+static void send_verdict_n(smtp_server_t *s, const smtp_reply_t *hooked, const char *enhanced,
+                           size_t enhanced_len, const char *what, size_t what_len,
+                           const smtp_cmd_args_t *a, buf_t *out)
 {
     if (hooked) {
         smtp_server_send(s, hooked, out);
         return;
     }
-    size_t n = strlen(path);
+    const char *path = a->path;
+    size_t n = a->path_len;
     /*
      * Untraced, the line is put together in out: the text is far below the
      * reply limit, and a path that passed its check holds no CR for the
-     * writer to change (nor LF: it came in one line).
+     * writer to change (its octets are printable; tests/test_smtp_syntax.c
+     * feeds the parser garbage to be sure), nor LF: it came in one line.
      */
-    if (!smtp_server_line_hook(s) && !memchr(path, '\r', n)) {
-        size_t elen = smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES ? strlen(enhanced) : 0;
+    if (!smtp_server_line_hook(s)) {
+        size_t elen = smtp_server_offered(s) & SMTP_EXT_ENHANCEDSTATUSCODES ? enhanced_len : 0;
         size_t total = 4 + (elen ? elen + 1 : 0) + what_len + n + 6;
         buf_reserve(out, total);
         char *d = (char *)out->data + out->len;
@@ -368,12 +379,12 @@ static void apply_mail(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
         smtp_server_hook_check(&r);
     }
     if (!hooked || smtp_reply_ok(hooked)) {
-        memcpy(s->reverse_path, a->path, strlen(a->path) + 1);
+        memcpy(s->reverse_path, a->path, a->path_len + 1);
         s->body_8bit = a->body_8bit;
         s->declared_size = a->size;
         smtp_server_set_state(s, SMTP_SERVER_MAIL);
     }
-    send_verdict(s, hooked, "2.1.0", "Sender <", 8, a->path, out);
+    send_verdict(s, hooked, "2.1.0", "Sender <", a, out);
 }
 
 /* --- RCPT --------------------------------------------------------------- */
@@ -388,7 +399,7 @@ static bool check_rcpt(const smtp_server_t *s, const char *args, smtp_cmd_args_t
     const char *p = args + 3, *rest, *why;
     while (*p == ' ')
         p++;
-    if (smtp_path_parse(p, false, true, a->path, &rest, &why) != SMTP_PATH_OK)
+    if (smtp_path_parse_len(p, false, true, a->path, &a->path_len, &rest, &why) != SMTP_PATH_OK)
         return fail(err, 501, "5.1.3", "Bad recipient address: %s", why);
     smtp_param_t param;
     int got = rest[0] && rest[0] != ' ' ? -1 : smtp_param_next(&rest, &param);
@@ -402,7 +413,7 @@ static bool check_rcpt(const smtp_server_t *s, const char *args, smtp_cmd_args_t
     return true;
 }
 
-static void add_recipient(smtp_server_t *s, const char *addr)
+static void add_recipient(smtp_server_t *s, const char *addr, size_t len)
 {
     if (s->nrecipients == s->cap_recipients) {
         s->cap_recipients = s->cap_recipients ? s->cap_recipients * 2 : 8;
@@ -412,7 +423,7 @@ static void add_recipient(smtp_server_t *s, const char *addr)
             s->recipients[i] = s->rcpt_text[i];
     }
     char *slot = s->rcpt_text[s->nrecipients];
-    memcpy(slot, addr, strlen(addr) + 1);
+    memcpy(slot, addr, len + 1);
     s->recipients[s->nrecipients++] = slot;
 }
 
@@ -420,16 +431,17 @@ static void apply_rcpt(smtp_server_t *s, const smtp_cmd_args_t *a, buf_t *out)
 {
     smtp_reply_t r, *hooked = NULL;
     /* RFC 5321 4.5.1: <Postmaster> is always taken, whatever the policy. */
-    if (s->hooks.check_recipient && !smtp_path_is_postmaster(a->path)) {
+    if (s->hooks.check_recipient &&
+        !(a->path_len == 10 && smtp_path_is_postmaster(a->path))) {
         hooked = &r;
         s->hooks.check_recipient(s->hooks.ctx, a->path, s->auth_user, &r);
         smtp_server_hook_check(&r);
     }
     if (!hooked || smtp_reply_ok(hooked)) {
-        add_recipient(s, a->path);
+        add_recipient(s, a->path, a->path_len);
         smtp_server_set_state(s, SMTP_SERVER_RCPT);
     }
-    send_verdict(s, hooked, "2.1.5", "Recipient <", 11, a->path, out);
+    send_verdict(s, hooked, "2.1.5", "Recipient <", a, out);
 }
 
 /* --- DATA, RSET, NOOP, QUIT, VRFY, HELP, EXPN, AUTH ---------------------- */
@@ -530,7 +542,7 @@ static bool check_auth(const smtp_server_t *s, const char *args, smtp_cmd_args_t
     if (s->auth_user)
         return fail(err, 503, "5.5.1", "Already authenticated");
     const char *rest;
-    if (!first_word(args, a->word, sizeof a->word, &rest))
+    if (!first_word(args, a->word, sizeof a->word, &a->word_len, &rest))
         return syntax(err, "AUTH mechanism [initial-response]");
     if (str_casecmp(a->word, "PLAIN") != 0 && str_casecmp(a->word, "LOGIN") != 0)
         return fail(err, 504, "5.5.4", "Unrecognized authentication type");

@@ -58,9 +58,11 @@ struct smtp_server {
 /* A command's arguments as its check found them, for its apply. */
 typedef struct smtp_cmd_args {
     char path[SMTP_PATH_MAX + 1];   /* MAIL, RCPT */
+    size_t path_len;                /* strlen(path), measured once by the check */
     bool body_8bit;                 /* MAIL BODY=8BITMIME */
     uint64_t size;                  /* MAIL SIZE=, 0 when not given */
     char word[SMTP_DOMAIN_MAX + 1]; /* HELO/EHLO domain, AUTH mechanism */
+    size_t word_len;                /* strlen(word) */
     const char *initial;            /* AUTH initial response, or NULL; in the line */
 } smtp_cmd_args_t;
 
