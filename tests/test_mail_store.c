@@ -665,6 +665,42 @@ START_TEST(test_body_block_given_back)
 }
 END_TEST
 
+/* Bodies that pass and bodies that stay are cut from blocks of their own:
+ * once every passing body is gone, their full block goes back, though
+ * bodies that stay were made between them (cut from one block, none would). */
+START_TEST(test_body_lives_apart)
+{
+    enum { N = 1500 }; /* about 3 MB of each: two blocks each */
+    static store_body_t *stays[N], *passes[N];
+    store_body_stats_t before, st;
+    store_body_stats(&before);
+    for (size_t i = 0; i < N; i++) {
+        uint8_t *room, *head;
+        stays[i] = store_body_reserve(0, 2000, STORE_BODY_STAYS, &room);
+        memset(room, 's', 1999);
+        ck_assert(store_body_finish(stays[i], 0, 1999, NULL, &head));
+        passes[i] = store_body_reserve(0, 2000, STORE_BODY_PASSES, &room);
+        memset(room, 'p', 1999);
+        ck_assert(store_body_finish(passes[i], 0, 1999, NULL, &head));
+    }
+    store_body_stats(&st);
+    size_t made = st.blocks - before.blocks;
+    ck_assert_uint_ge(made, 4);
+    for (size_t i = 0; i < N; i++)
+        store_body_unref(passes[i]);
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.blocks, before.blocks + made - 1);
+    for (size_t i = 0; i < N; i++) {
+        ck_assert_uint_eq(store_body_size(stays[i]), 1999);
+        const uint8_t *d = store_body_data(stays[i]);
+        ck_assert_msg(d[0] == 's' && d[1998] == 's' && d[1999] == '\0', "body %zu", i);
+        store_body_unref(stays[i]);
+    }
+    store_body_stats(&st);
+    ck_assert_uint_eq(st.in_blocks, before.in_blocks);
+}
+END_TEST
+
 /* Past STORE_BODY_BIG octets in all, a body is malloc'd on its own. */
 START_TEST(test_body_big_malloc)
 {
@@ -727,7 +763,7 @@ START_TEST(test_body_reserve_finish)
     store_body_stats_t before, st;
     store_body_stats(&before);
     uint8_t *room, *head;
-    store_body_t *r = store_body_reserve(c->head_room, c->room, &room);
+    store_body_t *r = store_body_reserve(c->head_room, c->room, STORE_BODY_STAYS, &room);
     size_t usable = c->room < c->size ? c->room : c->size;
     for (size_t i = 0; i < usable; i++)
         room[i] = (uint8_t)('a' + i % 26);
@@ -770,7 +806,7 @@ END_TEST
 START_TEST(test_body_reserve_tail_back)
 {
     uint8_t *room, *head;
-    store_body_t *r = store_body_reserve(500, 3000, &room);
+    store_body_t *r = store_body_reserve(500, 3000, STORE_BODY_STAYS, &room);
     memcpy(room, "text", 4);
     ck_assert(store_body_finish(r, 3, 4, "lbl", &head));
     memcpy(head, "H: ", 3);
@@ -803,7 +839,7 @@ START_TEST(test_body_block_poisoned)
     ck_assert(__asan_address_is_poisoned(d));
     /* A reservation's head room and room left unused once finished. */
     uint8_t *room, *head;
-    store_body_t *r = store_body_reserve(64, 200, &room);
+    store_body_t *r = store_body_reserve(64, 200, STORE_BODY_PASSES, &room);
     ck_assert(store_body_finish(r, 8, 10, NULL, &head));
     ck_assert(__asan_address_is_poisoned(head - 16));
     ck_assert(!__asan_address_is_poisoned(head));
@@ -1250,6 +1286,7 @@ Suite *mail_store_suite(void)
     TCase *blocks = tcase_create("bodies");
     tcase_add_test(blocks, test_body_blocks_random_free);
     tcase_add_test(blocks, test_body_block_given_back);
+    tcase_add_test(blocks, test_body_lives_apart);
     tcase_add_test(blocks, test_body_big_malloc);
     tcase_add_loop_test(blocks, test_body_reserve_finish, 0, (int)ARRAY_LEN(reserve_cases));
     tcase_add_test(blocks, test_body_reserve_tail_back);

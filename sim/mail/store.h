@@ -355,6 +355,14 @@ typedef struct store_body store_body_t;
 #define STORE_BODY_BIG ((size_t)64 << 10)
 store_body_t *store_body_new(size_t size, const char *label, uint8_t **data);
 /*
+ * How long a body is likely to live. Those that pass (a message queued for
+ * other servers only, gone once it is relayed) are cut from blocks of their
+ * own, apart from those that stay in mailboxes: mixed, the first, freed,
+ * would leave holes that keep the second's blocks half empty.
+ * store_body_new's bodies stay.
+ */
+typedef enum { STORE_BODY_STAYS, STORE_BODY_PASSES } store_body_life_t;
+/*
  * A body whose bytes arrive piece by piece and are written in place, not
  * copied in at the end: room octets at *data for the data, its NUL and the
  * label with its NUL, and head_room octets (at most 65,535) in front for a
@@ -362,7 +370,8 @@ store_body_t *store_body_new(size_t size, const char *label, uint8_t **data);
  * caller holds one reference; store_body_unref gives back a reservation
  * that is not to be finished.
  */
-store_body_t *store_body_reserve(size_t head_room, size_t room, uint8_t **data);
+store_body_t *store_body_reserve(size_t head_room, size_t room, store_body_life_t life,
+                                uint8_t **data);
 /*
  * Makes the reservation r the body of head_len octets of head (for the
  * caller to write at *head) then the size octets of data written at its

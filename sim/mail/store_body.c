@@ -8,7 +8,12 @@
  * and cut again from its start. Bodies past BODY_BIG are malloc'd, so that
  * one big message cannot hold a block alone.
  *
- * The simulator runs on one thread: the current block is one static.
+ * Bodies of messages that only pass through (queued for another server, so
+ * gone within seconds) are cut from blocks of their own: among bodies that
+ * stay in mailboxes they would leave holes, and hold blocks that are mostly
+ * empty.
+ *
+ * The simulator runs on one thread: the two blocks being cut from are statics.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,7 +48,8 @@ typedef struct body_block {
 
 #define BLOCK_HEAD ((sizeof(body_block_t) + BODY_ALIGN - 1) & ~(size_t)(BODY_ALIGN - 1))
 
-static body_block_t *current; /* the block bodies are cut from; NULL before the first */
+/* The blocks bodies are cut from, one per store_body_life_t; NULL before the first. */
+static body_block_t *current[2];
 static store_body_stats_t stats;
 
 static size_t round_up(size_t n)
@@ -76,22 +82,24 @@ static void block_unmap(body_block_t *blk)
     bigblock_free(blk);
 }
 
-/* n octets (a multiple of BODY_ALIGN) from the current block, or NULL when no block can be had. */
-static void *block_cut(size_t n)
+/* n octets (a multiple of BODY_ALIGN) from the current block for life, or NULL when no
+ * block can be had. */
+static void *block_cut(size_t n, store_body_life_t life)
 {
-    if (current && current->used + n > STORE_BODY_BLOCK) {
+    body_block_t **cur = &current[life == STORE_BODY_PASSES];
+    if (*cur && (*cur)->used + n > STORE_BODY_BLOCK) {
         /* Full: cut again from its start if its bodies are all gone; if not, it
          * goes back when its last body does. */
-        if (current->live == 0)
-            current->used = BLOCK_HEAD;
+        if ((*cur)->live == 0)
+            (*cur)->used = BLOCK_HEAD;
         else
-            current = NULL;
+            *cur = NULL;
     }
-    if (!current && !(current = block_map()))
+    if (!*cur && !(*cur = block_map()))
         return NULL;
-    uint8_t *p = (uint8_t *)current + current->used;
-    current->used += n;
-    current->live++;
+    uint8_t *p = (uint8_t *)*cur + (*cur)->used;
+    (*cur)->used += n;
+    (*cur)->live++;
     return p;
 }
 
@@ -101,10 +109,10 @@ const char *store_body_label(const store_body_t *b)
 }
 
 /* A body of total octets, its header included: cut from a block, or malloc'd. */
-static store_body_t *body_alloc(size_t total)
+static store_body_t *body_alloc(size_t total, store_body_life_t life)
 {
     store_body_t *b;
-    if (total <= STORE_BODY_BIG && (b = block_cut(round_up(total))) != NULL) {
+    if (total <= STORE_BODY_BIG && (b = block_cut(round_up(total), life)) != NULL) {
         BODY_UNPOISON(b, total);
         b->in_block = BODY_IN_BLOCK;
         stats.in_blocks++;
@@ -132,7 +140,7 @@ static void body_seal(store_body_t *b, size_t size, const char *label, size_t la
 store_body_t *store_body_new(size_t size, const char *label, uint8_t **data)
 {
     size_t label_len = label ? strlen(label) + 1 : 0;
-    store_body_t *b = body_alloc(sizeof *b + size + 1 + label_len);
+    store_body_t *b = body_alloc(sizeof *b + size + 1 + label_len, STORE_BODY_STAYS);
     body_seal(b, size, label, label_len);
     *data = (uint8_t *)b->data;
     return b;
@@ -145,13 +153,14 @@ static size_t body_extent(const store_body_t *b)
     return sizeof *b + b->skip + b->size + 1 + (label ? strlen(label) + 1 : 0);
 }
 
-store_body_t *store_body_reserve(size_t head_room, size_t room, uint8_t **data)
+store_body_t *store_body_reserve(size_t head_room, size_t room, store_body_life_t life,
+                                uint8_t **data)
 {
     if (head_room > UINT16_MAX)
         head_room = UINT16_MAX;
     if (room == 0)
         room = 1;
-    store_body_t *b = body_alloc(sizeof *b + head_room + room);
+    store_body_t *b = body_alloc(sizeof *b + head_room + room, life);
     /* Until it is finished: a body of room - 1 octets and its NUL, after the head room. */
     b->skip = (uint16_t)head_room;
     b->size = room - 1;
@@ -196,7 +205,7 @@ static void body_free(store_body_t *b)
 #endif
     if (--blk->live > 0)
         return;
-    if (blk == current) {
+    if (blk == current[0] || blk == current[1]) {
         /* Empty, and the one being cut from: cut again from its start. */
         blk->used = BLOCK_HEAD;
         return;

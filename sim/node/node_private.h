@@ -278,6 +278,8 @@ store_user_t *server_find_recipient(mail_server_t *s, const char *address);
  * lookup, only the memo.
  */
 store_user_t *server_known_recipient(const mail_server_t *s, const char *address);
+/* Whether mail for rcpt is delivered here, into a mailbox (else it is queued for another server). */
+bool server_keeps(const mail_server_t *s, const char *rcpt);
 bool server_relay_allowed(const mail_server_t *s, const char *domain, const char *auth_user);
 /*
  * Takes a message the server has accepted (its final 250, or a bounce it

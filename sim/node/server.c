@@ -209,6 +209,13 @@ store_user_t *server_known_recipient(const mail_server_t *s, const char *address
     return memo_get(s, address, strlen(address));
 }
 
+bool server_keeps(const mail_server_t *s, const char *rcpt)
+{
+    /* A known recipient is local: it has no domain or a hosted one. */
+    return server_known_recipient(s, rcpt) || !*address_domain(rcpt) ||
+           server_hosts_domain(s, address_domain(rcpt));
+}
+
 store_user_t *server_find_recipient(mail_server_t *s, const char *address)
 {
     size_t len = strlen(address);
@@ -359,9 +366,7 @@ uint64_t server_take_message(mail_server_t *s, mail_msg_t *msg, const char *cons
     for (size_t i = 0; i < nrcpts; i++)
         records[i] = accounting_record(w->acct, msg->acceptance, rcpts[i]);
     for (size_t i = 0; i < nrcpts; i++) {
-        /* A known recipient is local: it has no domain or a hosted one. */
-        if (server_known_recipient(s, rcpts[i]) || !*address_domain(rcpts[i]) ||
-            server_hosts_domain(s, address_domain(rcpts[i]))) {
+        if (server_keeps(s, rcpts[i])) {
             server_deliver_local(s, msg, rcpts[i], records[i]);
             done[i] = true;
         }

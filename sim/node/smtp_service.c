@@ -227,7 +227,13 @@ static uint8_t *hook_data_room(void *ctx, const smtp_envelope_t *env, uint64_t d
     size_t head = 17 + strlen(env->reverse_path) + strlen(env->helo) +
                   (client ? strlen(client) : 0) + ss->host_len +
                   (env->nrecipients == 1 ? strlen(env->recipients[0]) : 0) + RECEIVED_ROOM;
-    ss->room = store_body_reserve(head, (size_t)declared_size + 1 + LABEL_ROOM, &ss->room_data);
+    /* A message for other servers only is gone once relayed: its body is cut apart. */
+    store_body_life_t life = STORE_BODY_PASSES;
+    for (size_t i = 0; i < env->nrecipients && life == STORE_BODY_PASSES; i++)
+        if (server_keeps(ss->server, env->recipients[i]))
+            life = STORE_BODY_STAYS;
+    ss->room = store_body_reserve(head, (size_t)declared_size + 1 + LABEL_ROOM, life,
+                                  &ss->room_data);
     *cap = (size_t)declared_size;
     return ss->room_data;
 }
