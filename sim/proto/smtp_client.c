@@ -69,8 +69,8 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     memset(&c->info, 0, sizeof c->info);
     c->finishing = false;
     c->lend_body = cfg->lend_body;
-    c->lead = NULL;
-    c->lead_len = 0;
+    c->lead = c->lead_next = NULL;
+    c->lead_len = c->lead_next_len = 0;
     c->error = NULL;
     c->head = c->tail = NULL;
     c->pipelined = c->mail_ok = c->discard = false;
@@ -488,21 +488,25 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
 /* The lent body into out, ahead of what went there after it (out was empty when it was lent). */
 static void lead_spill(smtp_client_t *c, buf_t *out)
 {
-    size_t after = out->len;
-    buf_reserve(out, c->lead_len);
-    memmove(out->data + c->lead_len, out->data, after);
+    size_t after = out->len, n = c->lead_len + c->lead_next_len;
+    buf_reserve(out, n);
+    memmove(out->data + n, out->data, after);
     memcpy(out->data, c->lead, c->lead_len);
-    out->len = after + c->lead_len;
-    c->lead = NULL;
-    c->lead_len = 0;
+    if (c->lead_next_len)
+        memcpy(out->data + c->lead_len, c->lead_next, c->lead_next_len);
+    out->len = after + n;
+    c->lead = c->lead_next = NULL;
+    c->lead_len = c->lead_next_len = 0;
 }
 
 size_t smtp_client_take_lead(smtp_client_t *c, const uint8_t **data)
 {
     size_t n = c->lead_len;
     *data = c->lead;
-    c->lead = NULL;
-    c->lead_len = 0;
+    c->lead = c->lead_next;
+    c->lead_len = c->lead_next_len;
+    c->lead_next = NULL;
+    c->lead_next_len = 0;
     return n;
 }
 
@@ -554,7 +558,7 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     const char *reverse_path = src->reverse_path ? src->reverse_path : "";
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
-    size_t data_len = src->data_borrowed ? 0 : src->len;
+    size_t data_len = src->data_borrowed ? 0 : src->len + src->tail_len;
     size_t size = sizeof(client_msg_t) + n * (sizeof(char *) + sizeof(size_t)) +
                   n * sizeof(client_rcpt_status_t) + data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
@@ -566,7 +570,7 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     } else {
         m = xmalloc(size);
     }
-    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len, .size = size};
+    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = data_len, .size = size};
     m->recipients = (char **)(m + 1);
     m->recipient_lens = (size_t *)(m->recipients + n);
     m->status = (client_rcpt_status_t *)(m->recipient_lens + n);
@@ -575,9 +579,14 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     char *at = (char *)(m->status + n);
     if (src->data_borrowed) {
         m->data = src->data;
-    } else {
-        if (data_len)
-            memcpy(at, src->data, data_len);
+        m->len = src->len;
+        m->tail = src->tail_len ? src->tail : NULL;
+        m->tail_len = src->tail_len;
+    } else { /* one copy of both pieces */
+        if (src->len)
+            memcpy(at, src->data, src->len);
+        if (src->tail_len)
+            memcpy(at + src->len, src->tail, src->tail_len);
         m->data = (const uint8_t *)at;
         at += data_len;
     }
@@ -587,7 +596,9 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
         m->recipient_lens[i] = strlen(src->recipients[i]);
         m->recipients[i] = put_string(&at, src->recipients[i], m->recipient_lens[i]);
     }
-    m->eight_bit = !src->known_7bit && !eightbit_is_7bit(src->data, src->len);
+    m->eight_bit = !src->known_7bit &&
+                   !(eightbit_is_7bit(src->data, src->len) &&
+                     (src->tail_len == 0 || eightbit_is_7bit(src->tail, src->tail_len)));
     m->dot_safe = src->known_dot_safe;
     m->dot_follows = src->data_borrowed && src->dot_follows;
     return m;

@@ -71,11 +71,20 @@ typedef struct smtp_client_message {
     size_t nrecipients;
     const uint8_t *data; /* the RFC 5322 message; line ends may be LF or CRLF */
     size_t len;
-    /* The caller keeps data alive and unchanged until on_message_done or smtp_client_free. */
+    /*
+     * NULL, or the rest of the message after data: the message is data then
+     * tail (a header of its own and a body shared with other messages). The
+     * engine sends the two as they are when they need no change, and joins
+     * them when they do (dot-stuffing, a downgrade).
+     */
+    const uint8_t *tail;
+    size_t tail_len;
+    /* The caller keeps data and tail alive and unchanged until on_message_done or smtp_client_free. */
     bool data_borrowed;
     /*
-     * With data_borrowed: data[len..len+3) is ".\r\n", kept there as long as
-     * data, so that a lent body (cfg.lend_body) goes with its dot in one piece.
+     * With data_borrowed: ".\r\n" follows the last piece (data[len..len+3),
+     * or tail[tail_len..tail_len+3) with a tail), kept there as long as it,
+     * so that a lent body (cfg.lend_body) goes with its dot.
      */
     bool dot_follows;
     /*
@@ -83,7 +92,8 @@ typedef struct smtp_client_message {
      * does not scan it again; false means "not known", and the engine looks.
      * known_7bit: no octet over 127. known_dot_safe: it goes into DATA as it
      * is (line_dot_clean_prefix(data, len) == len: CRLF line ends only, no
-     * other CR or LF, no line that starts with a dot).
+     * other CR or LF, no line that starts with a dot). Both are about data
+     * and tail together.
      */
     bool known_7bit;
     bool known_dot_safe;
@@ -138,9 +148,10 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
 /*
  * With cfg.lend_body: the octets that go before out's after a feed (the
  * body; out then holds its final dot, or the dot is in them), lent until the
- * next call into it; 0 and *data NULL when there are none. Taking them
- * clears them: a caller with lend_body takes them after every feed, before
- * any other call, and sends them first.
+ * next call into it, one piece a call (a message with a tail comes in two),
+ * in order; 0 and *data NULL when there are no more. Taking a piece clears
+ * it: a caller with lend_body takes them all after every feed, before any
+ * other call, and sends them first.
  */
 size_t smtp_client_take_lead(smtp_client_t *c, const uint8_t **data);
 /*
