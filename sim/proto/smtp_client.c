@@ -502,7 +502,9 @@ static void lead_spill(smtp_client_t *c, buf_t *out)
 size_t smtp_client_take_lead(smtp_client_t *c, const uint8_t **data)
 {
     size_t n = c->lead_len;
-    *data = c->lead;
+    *data = n ? c->lead : NULL;
+    if (n == 0) /* most calls: nothing lent, and then nothing after it either */
+        return 0;
     c->lead = c->lead_next;
     c->lead_len = c->lead_next_len;
     c->lead_next = NULL;
