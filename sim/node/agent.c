@@ -319,6 +319,14 @@ static void on_silence(void *arg)
     submission_free(sub);
 }
 
+/* The replies the world's agents' engines share: they talk to the same few servers. */
+static smtp_client_memo_t *agent_client_memo(world_t *w)
+{
+    if (!w->client_memo)
+        w->client_memo = smtp_client_memo_new();
+    return w->client_memo;
+}
+
 static void on_connected(tcp_conn_t *c, void *ctx)
 {
     submission_t *sub = ctx;
@@ -331,6 +339,7 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .user = via ? NULL : a->user,
         .password = via ? NULL : a->password,
         .lend_body = true, /* sub_flush sends it */
+        .shared_memo = agent_client_memo(a->world),
     };
     smtp_client_hooks_t hooks = {
         .ctx = sub,

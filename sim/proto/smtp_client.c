@@ -69,6 +69,7 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     memset(&c->info, 0, sizeof c->info);
     c->finishing = false;
     c->lend_body = cfg->lend_body;
+    c->shared = cfg->shared_memo;
     c->lead = c->lead_next = NULL;
     c->lead_len = c->lead_next_len = 0;
     c->error = NULL;
@@ -76,6 +77,35 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     c->pipelined = c->mail_ok = c->discard = false;
     c->norder = c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
     smtp_reply_asm_init(&c->assembler);
+}
+
+static void memo_init(smtp_client_memo_t *m)
+{
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
+        buf_init(&m->reply[i].bytes);
+        m->reply[i].seen_len = 0;
+    }
+}
+
+static void memo_release(smtp_client_memo_t *m)
+{
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
+        buf_free(&m->reply[i].bytes);
+}
+
+smtp_client_memo_t *smtp_client_memo_new(void)
+{
+    smtp_client_memo_t *m = xmalloc(sizeof *m);
+    memo_init(m);
+    return m;
+}
+
+void smtp_client_memo_free(smtp_client_memo_t *m)
+{
+    if (!m)
+        return;
+    memo_release(m);
+    free(m);
 }
 
 smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks)
@@ -90,10 +120,7 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->order_cap = 0;
     c->spare_msg = NULL;
     c->sender_ok.len = c->rcpt_ok.len = 0;
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
-        buf_init(&c->memo[i].bytes);
-        c->memo[i].seen_len = 0;
-    }
+    memo_init(&c->memo);
     session_start(c, cfg, hooks);
     return c;
 }
@@ -129,8 +156,7 @@ void smtp_client_free(smtp_client_t *c)
     buf_free(&c->wire);
     free(c->order);
     free(c->spare_msg);
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
-        buf_free(&c->memo[i].bytes);
+    memo_release(&c->memo);
     free(c);
 }
 
@@ -400,10 +426,9 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-/* Remembers the reply just assembled, read out of bytes[0..n) in the current state. */
-static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
+/* Remembers in k the reply just assembled, read out of bytes[0..n) in the current state. */
+static void memo_keep_in(smtp_client_t *c, client_reply_memo_t *k, const uint8_t *bytes, size_t n)
 {
-    client_reply_memo_t *k = &c->memo[c->state];
     const smtp_reply_asm_t *a = &c->assembler;
     k->seen_len = 0;
     if (n > SMTP_CLIENT_MEMO_KEEP)
@@ -419,18 +444,24 @@ static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
     k->lines = a->lines;
 }
 
-/*
- * When data starts with the octets of the reply kept for the current state,
- * at a reply's start (no reply line or part of one read yet) and with nobody
- * tracing lines, puts what reading them gave in place and returns how many
- * they are; else 0.
- */
-static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
+/* Remembers the reply just assembled: in the shared memo and in the engine's own. */
+static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
 {
-    const client_reply_memo_t *k = &c->memo[c->state];
+    if (c->shared)
+        memo_keep_in(c, &c->shared->reply[c->state], bytes, n);
+    memo_keep_in(c, &c->memo.reply[c->state], bytes, n);
+}
+
+/*
+ * When data starts with the octets of the reply k holds, puts what reading
+ * them gave in place and returns how many they are; else 0.
+ */
+static inline size_t memo_take_from(smtp_client_t *c, const client_reply_memo_t *k, const uint8_t *data,
+                             size_t len)
+{
     smtp_reply_asm_t *a = &c->assembler;
     size_t n = k->seen_len;
-    if (n == 0 || len < n || c->hooks.on_line || memcmp(data, k->bytes.data, n) != 0)
+    if (n == 0 || len < n || memcmp(data, k->bytes.data, n) != 0)
         return 0;
     /* RFC 5321 4.1.1.1: only the lines of an EHLO reply say what the server offers. */
     if (c->state == SMTP_CLIENT_EHLO)
@@ -444,6 +475,20 @@ static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
     a->reply.text[text_len] = '\0';
     a->text_len = text_len;
     return n;
+}
+
+/*
+ * When data starts with the octets of the reply kept for the current state
+ * (shared, or the engine's own), at a reply's start (no reply line or part
+ * of one read yet) and with nobody tracing lines, puts what reading them
+ * gave in place and returns how many they are; else 0.
+ */
+static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
+{
+    if (c->hooks.on_line)
+        return 0;
+    size_t n = c->shared ? memo_take_from(c, &c->shared->reply[c->state], data, len) : 0;
+    return n ? n : memo_take_from(c, &c->memo.reply[c->state], data, len);
 }
 
 /*

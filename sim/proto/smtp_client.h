@@ -48,6 +48,20 @@ typedef enum smtp_client_state {
 #undef X
 } smtp_client_state_t;
 
+/*
+ * The replies engines remember (see smtp_client_renew), shared by engines
+ * that talk to the same servers, such as a world's user agents: most of
+ * their sessions get the same replies, and one copy of them stays in cache
+ * where one in each of a thousand engines would not. An engine looks in it
+ * first, then in its own (a reply that names the client, such as the one to
+ * EHLO, is its own); nothing it does differs for either. The caller owns
+ * it, and it outlives every engine given it.
+ */
+typedef struct smtp_client_memo smtp_client_memo_t;
+
+smtp_client_memo_t *smtp_client_memo_new(void);
+void smtp_client_memo_free(smtp_client_memo_t *m);
+
 typedef struct smtp_client_config {
     const char *helo_name; /* the name in EHLO/HELO; copied */
     const char *user;      /* AUTH PLAIN credentials, or NULL for no AUTH; copied */
@@ -58,6 +72,7 @@ typedef struct smtp_client_config {
      * out to a connection spares a copy of every message.
      */
     bool lend_body;
+    smtp_client_memo_t *shared_memo; /* NULL, or replies remembered with other engines */
 } smtp_client_config_t;
 
 /*

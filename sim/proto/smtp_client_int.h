@@ -43,6 +43,10 @@ typedef struct client_reply_memo {
 /* One memo for each state a reply can come in: every state before DONE. */
 #define SMTP_CLIENT_MEMOS ((size_t)SMTP_CLIENT_DONE)
 
+struct smtp_client_memo {
+    client_reply_memo_t reply[SMTP_CLIENT_MEMOS];
+};
+
 typedef enum client_rcpt_status {
     CLIENT_RCPT_OPEN,     /* no answer yet */
     CLIENT_RCPT_ACCEPTED, /* 250 to RCPT; waiting for the final reply */
@@ -78,8 +82,9 @@ struct smtp_client {
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     /* The last reverse path found fit to send: a node sends as the same sender again and again. */
     client_addr_memo_t sender_ok, rcpt_ok;
-    client_reply_memo_t memo[SMTP_CLIENT_MEMOS];
+    smtp_client_memo_t memo; /* the engine's own */
     /* The session; session_start sets every field from here on. */
+    smtp_client_memo_t *shared; /* cfg.shared_memo */
     char *helo_name;
     size_t helo_len;
     char *user, *password;
