@@ -30,7 +30,7 @@ typedef struct submission {
     size_t nrcpts;
     tcp_conn_t *conn;
     smtp_client_t *client;
-    buf_t message;      /* the message, or its header when text holds the rest */
+    buf_t message;        /* the message, or its header when text holds the rest */
     message_text_t *text; /* NULL, or the text entity after message: the world's, shared */
     mime_shape_t shape;   /* what the composer knows of message (and text) */
     char *reverse_path;

@@ -456,8 +456,8 @@ static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
  * When data starts with the octets of the reply k holds, puts what reading
  * them gave in place and returns how many they are; else 0.
  */
-static inline size_t memo_take_from(smtp_client_t *c, const client_reply_memo_t *k, const uint8_t *data,
-                             size_t len)
+static inline size_t memo_take_from(smtp_client_t *c, const client_reply_memo_t *k,
+                                    const uint8_t *data, size_t len)
 {
     smtp_reply_asm_t *a = &c->assembler;
     size_t n = k->seen_len;
@@ -643,9 +643,9 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
         m->recipient_lens[i] = strlen(src->recipients[i]);
         m->recipients[i] = put_string(&at, src->recipients[i], m->recipient_lens[i]);
     }
-    m->eight_bit = !src->known_7bit &&
-                   !(eightbit_is_7bit(src->data, src->len) &&
-                     (src->tail_len == 0 || eightbit_is_7bit(src->tail, src->tail_len)));
+    m->eight_bit =
+        !src->known_7bit && !(eightbit_is_7bit(src->data, src->len) &&
+                              (src->tail_len == 0 || eightbit_is_7bit(src->tail, src->tail_len)));
     m->dot_safe = src->known_dot_safe;
     m->dot_follows = src->data_borrowed && src->dot_follows;
     return m;

@@ -94,7 +94,10 @@ typedef struct smtp_client_message {
      */
     const uint8_t *tail;
     size_t tail_len;
-    /* The caller keeps data and tail alive and unchanged until on_message_done or smtp_client_free. */
+    /*
+     * The caller keeps data and tail alive and unchanged until
+     * on_message_done or smtp_client_free.
+     */
     bool data_borrowed;
     /*
      * With data_borrowed: ".\r\n" follows the last piece (data[len..len+3),
