@@ -3,6 +3,7 @@
  * scripts), and a client wired straight to a server engine.
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,13 @@ static const fixture_t fixtures[] = {
     {"m11", "alice@alice.example", {"roberto@roberto.example>", "roberto@roberto.exampl>"}, "x\r\n"},
     /* one recipient who does not exist */
     {"m5", "alice@alice.example", {"nobody@roberto.example"}, "x\r\n"},
+    /* clean CRLF lines, a composer's header and text; and with a dot or 8-bit octets late */
+    {"p1", "alice@alice.example", {"roberto@roberto.example"},
+     "Subject: p\r\nMIME-Version: 1.0\r\n\r\nline one\r\nline two\r\n"},
+    {"p2", "alice@alice.example", {"roberto@roberto.example"},
+     "Subject: p\r\n\r\nline one\r\n.two\r\nthree\r\n"},
+    {"p3", "alice@alice.example", {"roberto@roberto.example"},
+     "Subject: p\r\n\r\nline one\r\nd\xc3\xa9j\xc3\xa0\r\n"},
 };
 
 static const fixture_t *fixture(const char *name)
@@ -68,6 +76,21 @@ static const fixture_t *fixture(const char *name)
  * would find by looking), which must change nothing on the wire.
  */
 static bool lend_messages;
+/*
+ * With split_at > 0, a body longer than split_at - 1 goes in two pieces,
+ * cut after split_at - 1 octets: the rest as the message's tail, in a block
+ * of its own (so that a read past either shows), with its final dot after
+ * it when lent. The blocks live until tails_free.
+ */
+static size_t split_at;
+static uint8_t *tails[32];
+static size_t ntails;
+
+static void tails_free(void)
+{
+    while (ntails)
+        free(tails[--ntails]);
+}
 
 static void add_fixture(smtp_client_t *c, const fixture_t *fx, buf_t *out)
 {
@@ -84,6 +107,17 @@ static void add_fixture(smtp_client_t *c, const fixture_t *fx, buf_t *out)
         .data = data,
         .len = len,
     };
+    if (split_at && split_at - 1 < len) {
+        ck_assert(ntails < ARRAY_LEN(tails));
+        size_t head = split_at - 1, rest = len - head;
+        uint8_t *tail = tails[ntails++] = malloc(rest + 3);
+        memcpy(tail, data + head, rest);
+        memcpy(tail + rest, ".\r\n", 3);
+        m.len = head;
+        m.tail = tail;
+        m.tail_len = rest;
+        m.dot_follows = lend_messages;
+    }
     if (lend_messages) {
         m.data_borrowed = true;
         m.known_7bit = eightbit_is_7bit(data, len);
@@ -633,6 +667,7 @@ static void run_script(const script_t *sc, bool lend, engine_origin_t origin)
     ck_assert_msg(old_log.events.len == 0, "%s: old session's events: %s", sc->name,
                   buf_cstr(&old_log.events));
     smtp_client_free(r.c);
+    tails_free();
     buf_free(&r.sent);
     buf_free(&r.log.events);
     buf_free(&old_log.events);
@@ -649,6 +684,21 @@ END_TEST
 START_TEST(test_scripts_lent)
 {
     run_script(&scripts[_i], true, ENGINE_NEW);
+}
+END_TEST
+
+/*
+ * A message in two pieces, cut at every octet (or not at all), lent or
+ * copied, goes out as it does in one: the same commands (SIZE the sum), the
+ * same body, stuffed, downgraded or failed as one would be.
+ */
+START_TEST(test_scripts_pieces)
+{
+    for (split_at = 1; split_at <= 64; split_at++) {
+        run_script(&scripts[_i], true, ENGINE_NEW);
+        run_script(&scripts[_i], false, ENGINE_NEW);
+    }
+    split_at = 0;
 }
 END_TEST
 
@@ -765,11 +815,16 @@ typedef struct ehlo_pair {
     smtp_client_config_t cfg;
     smtp_client_hooks_t kept_hooks, new_hooks;
     log_t kept_log, new_log;
-    smtp_client_t *kept;
+    smtp_client_t *kept, *other;
+    smtp_client_memo_t *memo; /* mode 4: shared by kept and other, which take turns */
+    size_t turn;
     session_fn session;
 } ehlo_pair_t;
 
-/* Mode 1: lines traced; mode 2: user and password (AUTH). */
+/*
+ * Mode 1: lines traced; mode 2: user and password (AUTH); mode 4: two
+ * engines that share their memo take turns, each with its own as well.
+ */
 static void pair_start(ehlo_pair_t *p, int mode, session_fn session)
 {
     *p = (ehlo_pair_t){.cfg = {.helo_name = "mail.alice.example"}, .session = session};
@@ -777,6 +832,8 @@ static void pair_start(ehlo_pair_t *p, int mode, session_fn session)
         p->cfg.user = "alice";
         p->cfg.password = "wonderland";
     }
+    if (mode & 4)
+        p->memo = p->cfg.shared_memo = smtp_client_memo_new();
     p->kept_hooks = (smtp_client_hooks_t){.ctx = &p->kept_log,
                                           .on_recipient_result = log_result,
                                           .on_message_done = log_done,
@@ -790,6 +847,8 @@ static void pair_start(ehlo_pair_t *p, int mode, session_fn session)
 static void pair_end(ehlo_pair_t *p)
 {
     smtp_client_free(p->kept);
+    smtp_client_free(p->other);
+    smtp_client_memo_free(p->memo);
     buf_free(&p->kept_log.events);
     buf_free(&p->new_log.events);
 }
@@ -797,11 +856,14 @@ static void pair_end(ehlo_pair_t *p)
 static void ehlo_compare(ehlo_pair_t *p, const char *reply, size_t cut, int mode)
 {
     buf_t want = BUF_INIT, got = BUF_INIT;
-    smtp_client_t *fresh = smtp_client_new(&p->cfg, &p->new_hooks);
+    smtp_client_config_t fresh_cfg = p->cfg;
+    fresh_cfg.shared_memo = NULL; /* reads every reply */
+    smtp_client_t *fresh = smtp_client_new(&fresh_cfg, &p->new_hooks);
     p->session(fresh, &p->new_log, reply, cut, &want);
     smtp_client_free(fresh);
-    p->kept = smtp_client_renew(p->kept, &p->cfg, &p->kept_hooks);
-    p->session(p->kept, &p->kept_log, reply, cut, &got);
+    smtp_client_t **engine = p->memo && p->turn++ % 2 ? &p->other : &p->kept;
+    *engine = smtp_client_renew(*engine, &p->cfg, &p->kept_hooks);
+    p->session(*engine, &p->kept_log, reply, cut, &got);
     ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
                   "mode %d, \"%s\" cut at %zu:\n got %s\nwant %s", mode, reply, cut, buf_cstr(&got),
                   buf_cstr(&want));
@@ -832,7 +894,7 @@ START_TEST(test_ehlo_memo_same_as_reading)
         "250-mx.roberto.example\r\n251 PIPELINING\r\n",
         "250-mx.roberto.example\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250 8BITMIME\r\n",
     };
-    for (int mode = 0; mode < 4; mode++) {
+    for (int mode = 0; mode < 8; mode++) {
         ehlo_pair_t p;
         pair_start(&p, mode, ehlo_session);
         for (size_t i = 0; i < ARRAY_LEN(replies); i++) {
@@ -888,7 +950,7 @@ static const char *const whole_sessions[] = {
 
 START_TEST(test_reply_memo_same_as_reading)
 {
-    for (int mode = 0; mode < 4; mode++) {
+    for (int mode = 0; mode < 8; mode++) {
         ehlo_pair_t p;
         pair_start(&p, mode, whole_session);
         for (size_t i = 0; i < ARRAY_LEN(whole_sessions); i++) {
@@ -900,13 +962,17 @@ START_TEST(test_reply_memo_same_as_reading)
 }
 END_TEST
 
-/* What one connection carried: the lead (smtp_client_take_lead) first, then out. */
+/* What one connection carried: the lead (smtp_client_take_lead, piece by piece) first, then out. */
 static void lend_flush(smtp_client_t *c, buf_t *out, buf_t *stream)
 {
     const uint8_t *lead;
-    size_t n = smtp_client_take_lead(c, &lead);
-    ck_assert(n == 0 || out->len <= 3); /* nothing but the final dot goes after a lent body */
-    buf_append(stream, lead, n);
+    size_t n, pieces = 0;
+    while ((n = smtp_client_take_lead(c, &lead)) > 0) {
+        ck_assert(out->len <= 3); /* nothing but the final dot goes after a lent body */
+        ck_assert(++pieces <= 2);
+        buf_append(stream, lead, n);
+    }
+    ck_assert_ptr_null(lead);
     buf_append(stream, out->data, out->len);
     buf_reset(out);
 }
@@ -917,7 +983,7 @@ static void lend_flush(smtp_client_t *c, buf_t *out, buf_t *stream)
  * sent and the events to record.
  */
 static void lend_session(const fixture_t *fx, const char *in, size_t cut, int lend, bool traced,
-                         buf_t *record)
+                         buf_t *record, size_t split)
 {
     log_t log = {0};
     smtp_client_config_t cfg = {.helo_name = "mail.alice.example", .lend_body = lend > 0};
@@ -946,6 +1012,15 @@ static void lend_session(const fixture_t *fx, const char *in, size_t cut, int le
         .known_7bit = eightbit_is_7bit(body.data, len),
         .known_dot_safe = line_dot_clean_prefix(body.data, len) == len,
     };
+    /* in two pieces: the tail in a block of its own, with the dot after it */
+    uint8_t *tail = NULL;
+    if (split < len) {
+        tail = malloc(len - split + 3);
+        memcpy(tail, body.data + split, len - split + 3);
+        m.len = split;
+        m.tail = tail;
+        m.tail_len = len - split;
+    }
     smtp_client_add_message(c, &m, &out);
     lend_flush(c, &out, &stream);
     smtp_client_finish(c, &out);
@@ -959,6 +1034,7 @@ static void lend_session(const fixture_t *fx, const char *in, size_t cut, int le
     lend_flush(c, &out, &stream);
     buf_printf(record, "sent %s\nlog %s\n", buf_cstr(&stream), buf_cstr(&log.events));
     smtp_client_free(c);
+    free(tail);
     buf_free(&body);
     buf_free(&out);
     buf_free(&stream);
@@ -980,14 +1056,52 @@ START_TEST(test_lent_body_same_as_copied)
                 for (int lend = 1; lend <= 2; lend++) {
                     bool traced = cut % 2;
                     buf_t want = BUF_INIT, got = BUF_INIT;
-                    lend_session(fixture(names[f]), whole_sessions[i], cut, 0, traced, &want);
-                    lend_session(fixture(names[f]), whole_sessions[i], cut, lend, traced, &got);
+                    lend_session(fixture(names[f]), whole_sessions[i], cut, 0, traced, &want,
+                                 SIZE_MAX);
+                    lend_session(fixture(names[f]), whole_sessions[i], cut, lend, traced, &got,
+                                 SIZE_MAX);
                     ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
                                   "%s, session %zu cut at %zu, lend %d:\n got %s\nwant %s",
                                   names[f], i, cut, lend, buf_cstr(&got), buf_cstr(&want));
                     buf_free(&want);
                     buf_free(&got);
                 }
+}
+END_TEST
+
+/*
+ * A body in two pieces, cut at every octet, lent with its dot after the
+ * tail or without, or copied, goes on the wire as the body in one copied:
+ * for bodies sent as they are, dot-stuffed ones and 8-bit ones, whatever
+ * comes in the same input after the 354.
+ */
+START_TEST(test_pieces_same_as_one)
+{
+    static const char *const names[] = {"m1", "m2", "m3", "m4", "p1", "p2", "p3"};
+    for (size_t f = 0; f < ARRAY_LEN(names); f++) {
+        const fixture_t *fx = fixture(names[f]);
+        for (size_t i = 0; i < ARRAY_LEN(whole_sessions); i++) {
+            size_t in_len = strlen(whole_sessions[i]);
+            size_t cuts[] = {0, in_len / 2, in_len - 7, in_len};
+            for (size_t k = 0; k < ARRAY_LEN(cuts); k++) {
+                size_t cut = cuts[k];
+                buf_t want = BUF_INIT;
+                lend_session(fx, whole_sessions[i], cut, 0, k % 2, &want, SIZE_MAX);
+                for (size_t split = 0; split <= strlen(fx->body); split++)
+                    for (int lend = 0; lend <= 2; lend++) {
+                        buf_t got = BUF_INIT;
+                        lend_session(fx, whole_sessions[i], cut, lend, k % 2, &got, split);
+                        ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                                      "%s, session %zu cut at %zu, split at %zu, lend %d:\n got "
+                                      "%s\nwant %s",
+                                      names[f], i, cut, split, lend, buf_cstr(&got),
+                                      buf_cstr(&want));
+                        buf_free(&got);
+                    }
+                buf_free(&want);
+            }
+        }
+    }
 }
 END_TEST
 
@@ -1132,6 +1246,32 @@ START_TEST(test_client_to_server)
     buf_free(&stored);
     buf_free(&events1);
     buf_free(&stored1);
+}
+END_TEST
+
+/*
+ * What a server stores and answers is the same whether the messages came in
+ * one piece or two, lent or copied, cut anywhere, read in chunks of any size.
+ */
+START_TEST(test_client_to_server_pieces)
+{
+    buf_t events = BUF_INIT, stored = BUF_INIT;
+    wire_session(1 << 20, &events, &stored);
+    for (split_at = 1; split_at <= 40; split_at++)
+        for (int lend = 0; lend < 2; lend++) {
+            lend_messages = lend;
+            buf_t events1 = BUF_INIT, stored1 = BUF_INIT;
+            wire_session(split_at % 2 ? 1 << 20 : split_at, &events1, &stored1);
+            ck_assert_str_eq(buf_cstr(&events1), buf_cstr(&events));
+            ck_assert_str_eq(buf_cstr(&stored1), buf_cstr(&stored));
+            tails_free();
+            buf_free(&events1);
+            buf_free(&stored1);
+        }
+    split_at = 0;
+    lend_messages = false;
+    buf_free(&events);
+    buf_free(&stored);
 }
 END_TEST
 
@@ -1303,15 +1443,18 @@ Suite *smtp_client_suite(void)
     tcase_add_loop_test(tc, test_scripts, 0, (int)ARRAY_LEN(scripts));
     tcase_add_loop_test(tc, test_scripts_lent, 0, (int)ARRAY_LEN(scripts));
     tcase_add_loop_test(tc, test_scripts_renewed, 0, (int)ARRAY_LEN(scripts));
+    tcase_add_loop_test(tc, test_scripts_pieces, 0, (int)ARRAY_LEN(scripts));
     tcase_add_test(tc, test_command_lines_traced);
     tcase_add_test(tc, test_address_check);
     tcase_add_test(tc, test_ehlo_info_and_states);
     tcase_add_test(tc, test_ehlo_memo_same_as_reading);
     tcase_add_test(tc, test_reply_memo_same_as_reading);
     tcase_add_test(tc, test_lent_body_same_as_copied);
+    tcase_add_test(tc, test_pieces_same_as_one);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("wire");
     tcase_add_test(wire, test_client_to_server);
+    tcase_add_test(wire, test_client_to_server_pieces);
     tcase_add_test(wire, test_dot_encode_generated);
     suite_add_tcase(s, wire);
     return s;

@@ -220,10 +220,34 @@ static bool header_dot_safe(const message_spec_t *spec)
     return true;
 }
 
+message_text_t *message_text_hold(message_text_t *t)
+{
+    t->refs++;
+    return t;
+}
+
+void message_text_release(message_text_t *t)
+{
+    if (t && --t->refs == 0)
+        free(t);
+}
+
+/* A block of one reference holding entity[0..len), the final dot and a NUL after it. */
+static message_text_t *text_block_new(const uint8_t *entity, size_t len, mime_shape_t shape)
+{
+    message_text_t *t = xmalloc(sizeof *t + len + 4);
+    t->refs = 1;
+    t->len = len;
+    t->shape = shape;
+    memcpy(t->data, entity, len);
+    memcpy(t->data + len, ".\r\n", 4);
+    return t;
+}
+
 void message_text_memo_free(message_text_memo_t *memo)
 {
     free(memo->text);
-    buf_free(&memo->entity);
+    message_text_release(memo->entity);
     *memo = (message_text_memo_t){0};
 }
 
@@ -239,7 +263,11 @@ static bool text_memo_holds(const message_text_memo_t *memo, const char *text, b
            strncmp(memo->text, text, memo->text_len + 1) == 0;
 }
 
-/* Keeps entity[0..len), written from text[0..text_len), unless the text is too long to keep. */
+/*
+ * Keeps entity[0..len), written from text[0..text_len), unless the text is
+ * too long to keep. A new block: the old one may be held by messages still
+ * in flight, and stays as it is for them.
+ */
 static void text_memo_keep(message_text_memo_t *memo, const char *text, size_t text_len,
                            bool allow_8bit, const uint8_t *entity, size_t len, mime_shape_t shape)
 {
@@ -254,12 +282,16 @@ static void text_memo_keep(message_text_memo_t *memo, const char *text, size_t t
     memcpy(memo->text, text, text_len + 1);
     memo->text_len = text_len;
     memo->allow_8bit = allow_8bit;
-    buf_reset(&memo->entity);
-    buf_append(&memo->entity, entity, len);
-    memo->shape = shape;
+    message_text_release(memo->entity);
+    memo->entity = text_block_new(entity, len, shape);
 }
 
-int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *shape)
+/*
+ * message_build_shaped, and with pieces non-NULL message_build_pieces: the
+ * memo's entity is then referenced in *pieces instead of appended.
+ */
+static int build(const message_spec_t *spec, buf_t *out, message_text_t **pieces,
+                 mime_shape_t *shape)
 {
     const char *text = spec->text ? spec->text : "";
     /* Only a text alone is kept: it is the whole body, and its shape is the body's. */
@@ -268,25 +300,49 @@ int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *s
     bool kept = memo && text_memo_holds(memo, text, spec->allow_8bit);
     size_t text_len = kept ? memo->text_len : strlen(text);
     size_t start = out->len;
-    /* the whole message in one allocation when it is plain text: the header and line ends */
-    buf_reserve(out, (kept ? memo->entity.len : text_len + text_len / 32) + 1024);
+    /*
+     * The whole message in one allocation when it is plain text: the header
+     * and line ends; the header alone when the entity goes as a piece.
+     */
+    size_t body_room = kept && pieces ? 0 : kept ? memo->entity->len : text_len + text_len / 32;
+    buf_reserve(out, body_room + 1024);
     int rc = write_header(spec, out);
     size_t header_len = out->len - start;
     mime_shape_t body;
-    if (kept) {
-        buf_append(out, memo->entity.data, memo->entity.len);
-        body = memo->shape;
-    } else {
+    if (!kept) {
         size_t body_start = out->len;
         build_body(spec, text, text_len, out, &body); /* its Content-* fields end the header */
-        if (memo)
+        if (memo) {
             text_memo_keep(memo, text, text_len, spec->allow_8bit, out->data + body_start,
                            out->len - body_start, body);
+            kept = memo->entity != NULL;
+            if (kept && pieces) { /* the entity goes as the memo's block, not as these bytes */
+                out->len = body_start;
+                out->data[out->len] = '\0';
+            }
+        }
+    } else {
+        body = memo->entity->shape;
+        if (!pieces)
+            buf_append(out, memo->entity->data, memo->entity->len);
     }
+    if (pieces)
+        *pieces = kept ? message_text_hold(memo->entity) : NULL;
     /* The header is short: scanned, not reasoned about, for its 8-bit octets. */
     shape->seven_bit = body.seven_bit && eightbit_is_7bit(out->data + start, header_len);
     shape->dot_safe = body.dot_safe && header_dot_safe(spec);
     return rc;
+}
+
+int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *shape)
+{
+    return build(spec, out, NULL, shape);
+}
+
+int message_build_pieces(const message_spec_t *spec, buf_t *out, message_text_t **text,
+                         mime_shape_t *shape)
+{
+    return build(spec, out, text, shape);
 }
 
 int message_build(const message_spec_t *spec, buf_t *out)

@@ -85,12 +85,35 @@ typedef struct message_field_memo {
 void message_field_memo_free(message_field_memo_t *memo);
 
 /*
+ * A text entity as a build wrote it ("Content-Type: text/plain; ...\r\n\r\n"
+ * and the CRLF lines), in a block of its own that never changes once made
+ * and is shared, not copied: the text memo holds a reference, and so does
+ * every message built in pieces (message_build_pieces) until it is sent.
+ * The last holder to let go frees it. With many messages in flight, their
+ * one shared copy of the body stays in cache where a copy each would not.
+ */
+typedef struct message_text {
+    size_t refs;        /* holders; the block goes when the last lets go */
+    size_t len;         /* octets of the entity in data */
+    mime_shape_t shape; /* what the build knew of it */
+    /* the entity, then ".\r\n" (SMTP's final dot, so that it goes with it
+     * in one piece: smtp_client_message_t.dot_follows) and a NUL */
+    uint8_t data[];
+} message_text_t;
+
+/* Another reference to t; returns t. */
+message_text_t *message_text_hold(message_text_t *t);
+/* Lets go of one reference to t (NULL: nothing); the last frees it. */
+void message_text_release(message_text_t *t);
+
+/*
  * A plain text part kept between builds by a sender that sends the same text
  * again and again: the entity (its Content-* fields and CRLF lines) the last
  * build wrote, with a copy of the text it was written from. A build whose
  * text has the same bytes (compared, never recognised by its address) and the
  * same allow_8bit appends the kept entity instead of converting the text
- * again; any other text is written anew and kept in its place. Texts over
+ * again; any other text is written anew and kept in its place (in a new
+ * block: messages that hold the old one keep it as it was). Texts over
  * MESSAGE_TEXT_MEMO_MAX octets are not kept. The caller owns it; zero is
  * empty; message_text_memo_free releases it.
  */
@@ -100,8 +123,7 @@ typedef struct message_text_memo {
     char *text; /* what entity was written from, with its NUL; NULL: nothing kept */
     size_t text_len, text_cap;
     bool allow_8bit;
-    buf_t entity;       /* "Content-Type: text/plain; ...\r\n\r\n" and the lines */
-    mime_shape_t shape; /* what the build knew of entity */
+    message_text_t *entity; /* the memo's reference; NULL when text is */
 } message_text_memo_t;
 
 void message_text_memo_free(message_text_memo_t *memo);
@@ -153,6 +175,17 @@ int message_build(const message_spec_t *spec, buf_t *out);
  * (a plain text message is known; one with html or attachments is not).
  */
 int message_build_shaped(const message_spec_t *spec, buf_t *out, mime_shape_t *shape);
+/*
+ * message_build_shaped in two pieces when spec's text memo serves the body
+ * (a text alone, no html, no attachment, at most MESSAGE_TEXT_MEMO_MAX
+ * octets): the header to out and, in *text, a reference to the memo's
+ * entity, which follows it; out's bytes then (*text)->data are what
+ * message_build_shaped appends, and *shape is about both. Otherwise the
+ * whole message goes to out and *text is NULL. The caller lets go of *text
+ * with message_text_release.
+ */
+int message_build_pieces(const message_spec_t *spec, buf_t *out, message_text_t **text,
+                         mime_shape_t *shape);
 
 /* One hop's trace information (RFC 5321 4.4). */
 typedef struct message_received {

@@ -30,8 +30,9 @@ typedef struct submission {
     size_t nrcpts;
     tcp_conn_t *conn;
     smtp_client_t *client;
-    buf_t message;
-    mime_shape_t shape; /* what the composer knows of message */
+    buf_t message;        /* the message, or its header when text holds the rest */
+    message_text_t *text; /* NULL, or the text entity after message: the world's, shared */
+    mime_shape_t shape;   /* what the composer knows of message (and text) */
     char *reverse_path;
     const char *kept_label; /* label as the agent keeps it for outcomes, once kept */
     size_t results;
@@ -203,6 +204,8 @@ static void record_outcome(submission_t *sub, size_t index, int code, const char
 static void release_message(submission_t *sub)
 {
     user_agent_t *a = sub->agent;
+    message_text_release(sub->text);
+    sub->text = NULL;
     if (!a->spare_message.data && sub->message.cap <= AGENT_SPARE_KEEP) {
         buf_reset(&sub->message);
         a->spare_message = sub->message;
@@ -252,17 +255,19 @@ static void fail_rest(submission_t *sub, int code, const char *why)
 }
 
 /*
- * Sends what the engine wrote to the agent's out buffer. Every call that
- * writes there is followed by this one, so the buffer is empty between
- * events and one serves all the agent's submissions.
+ * Sends what the engine wrote to the agent's out buffer, after the body it
+ * lent (the header, then the shared text). Every call that writes there is
+ * followed by this one, so the buffer is empty between events and one
+ * serves all the agent's submissions.
  */
 static void sub_flush(submission_t *sub)
 {
     buf_t *out = &sub->agent->out;
     const uint8_t *lead;
-    size_t lead_len = sub->client ? smtp_client_take_lead(sub->client, &lead) : 0;
-    if (sub->conn && lead_len)
-        tcp_send(sub->conn, lead, lead_len);
+    size_t lead_len;
+    while (sub->client && (lead_len = smtp_client_take_lead(sub->client, &lead)) > 0)
+        if (sub->conn)
+            tcp_send(sub->conn, lead, lead_len);
     if (sub->conn && out->len)
         tcp_send(sub->conn, out->data, out->len);
     buf_reset(out);
@@ -314,6 +319,14 @@ static void on_silence(void *arg)
     submission_free(sub);
 }
 
+/* The replies the world's agents' engines share: they talk to the same few servers. */
+static smtp_client_memo_t *agent_client_memo(world_t *w)
+{
+    if (!w->client_memo)
+        w->client_memo = smtp_client_memo_new();
+    return w->client_memo;
+}
+
 static void on_connected(tcp_conn_t *c, void *ctx)
 {
     submission_t *sub = ctx;
@@ -326,6 +339,7 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .user = via ? NULL : a->user,
         .password = via ? NULL : a->password,
         .lend_body = true, /* sub_flush sends it */
+        .shared_memo = agent_client_memo(a->world),
     };
     smtp_client_hooks_t hooks = {
         .ctx = sub,
@@ -336,12 +350,14 @@ static void on_connected(tcp_conn_t *c, void *ctx)
     sub->client = smtp_client_renew(a->spare_client, &cfg, &hooks);
     a->spare_client = NULL;
     /*
-     * The message stays in sub->message until the engine is done with it:
-     * lent, not copied; with the final dot after it, outside its length, it
-     * goes to the connection in one piece.
+     * The message stays in sub->message (and sub->text) until the engine is
+     * done with it: lent, not copied; with the final dot after its last
+     * piece, outside its length, it goes to the connection with it.
      */
-    buf_reserve(&sub->message, 3);
-    memcpy(sub->message.data + sub->message.len, ".\r\n", 3);
+    if (!sub->text) {
+        buf_reserve(&sub->message, 3);
+        memcpy(sub->message.data + sub->message.len, ".\r\n", 3);
+    }
     smtp_client_message_t m = {
         .ctx = sub,
         .reverse_path = sub->reverse_path,
@@ -349,6 +365,8 @@ static void on_connected(tcp_conn_t *c, void *ctx)
         .nrecipients = sub->nrcpts,
         .data = sub->message.data,
         .len = sub->message.len,
+        .tail = sub->text ? sub->text->data : NULL,
+        .tail_len = sub->text ? sub->text->len : 0,
         .data_borrowed = true,
         .dot_follows = true,
         .known_7bit = sub->shape.seven_bit,
@@ -504,8 +522,13 @@ static uint8_t *make_attachment(world_t *w, const agent_attachment_t *att, size_
 }
 
 /* from_domain: address_domain(from), which agent_send has found already. */
+/*
+ * The message to sub: its header in sub->message and the world's shared text
+ * entity in sub->text when the world's text memo serves it, else all of it
+ * in sub->message.
+ */
 static void compose(user_agent_t *a, const agent_send_t *m, const char *from,
-                    const char *from_domain, const char *msgid, buf_t *out, mime_shape_t *shape)
+                    const char *from_domain, const char *msgid, submission_t *sub)
 {
     world_t *w = a->world;
     char from_field[512];
@@ -555,7 +578,7 @@ static void compose(user_agent_t *a, const agent_send_t *m, const char *from,
         .host = from_domain,
         .allow_8bit = true,
     };
-    message_build_shaped(&spec, out, shape);
+    message_build_pieces(&spec, &sub->message, &sub->text, &sub->shape);
     for (size_t i = 0; i < m->nattachments; i++)
         free(bytes[i]);
     free(bytes);
@@ -592,7 +615,7 @@ bool agent_send(user_agent_t *a, const agent_send_t *m, char *err, size_t errlen
     submission_t *sub = submission_new(a, m, m->id ? m->id : msgid, from);
     agent_task_add(a, &sub->task, submission_dispose);
     world_register_label(w, msgid, sub->label);
-    compose(a, m, from, from_domain, msgid, &sub->message, &sub->shape);
+    compose(a, m, from, from_domain, msgid, sub);
     if (trace_enabled(&w->sim->trace)) {
         trace_event_t ev;
         trace_event_init(&ev, sim_now(w->sim), TRACE_USER_SEND, a->host_name);

@@ -169,6 +169,7 @@ struct world {
     message_text_memo_t text_memo;
     message_date_memo_t date_memo; /* its Date: most messages share their second with another */
     message_field_memo_t subject_memo; /* its Subject: agents often send with the same one */
+    smtp_client_memo_t *client_memo; /* the replies the agents' engines share (agent.c), or NULL */
 };
 
 /* smtp_service.c */

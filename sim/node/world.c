@@ -41,6 +41,7 @@ void world_free(world_t *w)
     free(w->label_slots);
     message_text_memo_free(&w->text_memo);
     message_field_memo_free(&w->subject_memo);
+    smtp_client_memo_free(w->client_memo); /* after the agents: their engines use it */
     accounting_free(w->acct);
     dns_free(w->dns);
     net_free(w->net);

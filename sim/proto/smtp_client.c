@@ -69,13 +69,43 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     memset(&c->info, 0, sizeof c->info);
     c->finishing = false;
     c->lend_body = cfg->lend_body;
-    c->lead = NULL;
-    c->lead_len = 0;
+    c->shared = cfg->shared_memo;
+    c->lead = c->lead_next = NULL;
+    c->lead_len = c->lead_next_len = 0;
     c->error = NULL;
     c->head = c->tail = NULL;
     c->pipelined = c->mail_ok = c->discard = false;
     c->norder = c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
     smtp_reply_asm_init(&c->assembler);
+}
+
+static void memo_init(smtp_client_memo_t *m)
+{
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
+        buf_init(&m->reply[i].bytes);
+        m->reply[i].seen_len = 0;
+    }
+}
+
+static void memo_release(smtp_client_memo_t *m)
+{
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
+        buf_free(&m->reply[i].bytes);
+}
+
+smtp_client_memo_t *smtp_client_memo_new(void)
+{
+    smtp_client_memo_t *m = xmalloc(sizeof *m);
+    memo_init(m);
+    return m;
+}
+
+void smtp_client_memo_free(smtp_client_memo_t *m)
+{
+    if (!m)
+        return;
+    memo_release(m);
+    free(m);
 }
 
 smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks)
@@ -90,10 +120,7 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->order_cap = 0;
     c->spare_msg = NULL;
     c->sender_ok.len = c->rcpt_ok.len = 0;
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
-        buf_init(&c->memo[i].bytes);
-        c->memo[i].seen_len = 0;
-    }
+    memo_init(&c->memo);
     session_start(c, cfg, hooks);
     return c;
 }
@@ -129,8 +156,7 @@ void smtp_client_free(smtp_client_t *c)
     buf_free(&c->wire);
     free(c->order);
     free(c->spare_msg);
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
-        buf_free(&c->memo[i].bytes);
+    memo_release(&c->memo);
     free(c);
 }
 
@@ -400,10 +426,9 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-/* Remembers the reply just assembled, read out of bytes[0..n) in the current state. */
-static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
+/* Remembers in k the reply just assembled, read out of bytes[0..n) in the current state. */
+static void memo_keep_in(smtp_client_t *c, client_reply_memo_t *k, const uint8_t *bytes, size_t n)
 {
-    client_reply_memo_t *k = &c->memo[c->state];
     const smtp_reply_asm_t *a = &c->assembler;
     k->seen_len = 0;
     if (n > SMTP_CLIENT_MEMO_KEEP)
@@ -419,18 +444,24 @@ static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
     k->lines = a->lines;
 }
 
-/*
- * When data starts with the octets of the reply kept for the current state,
- * at a reply's start (no reply line or part of one read yet) and with nobody
- * tracing lines, puts what reading them gave in place and returns how many
- * they are; else 0.
- */
-static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
+/* Remembers the reply just assembled: in the shared memo and in the engine's own. */
+static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
 {
-    const client_reply_memo_t *k = &c->memo[c->state];
+    if (c->shared)
+        memo_keep_in(c, &c->shared->reply[c->state], bytes, n);
+    memo_keep_in(c, &c->memo.reply[c->state], bytes, n);
+}
+
+/*
+ * When data starts with the octets of the reply k holds, puts what reading
+ * them gave in place and returns how many they are; else 0.
+ */
+static inline size_t memo_take_from(smtp_client_t *c, const client_reply_memo_t *k,
+                                    const uint8_t *data, size_t len)
+{
     smtp_reply_asm_t *a = &c->assembler;
     size_t n = k->seen_len;
-    if (n == 0 || len < n || c->hooks.on_line || memcmp(data, k->bytes.data, n) != 0)
+    if (n == 0 || len < n || memcmp(data, k->bytes.data, n) != 0)
         return 0;
     /* RFC 5321 4.1.1.1: only the lines of an EHLO reply say what the server offers. */
     if (c->state == SMTP_CLIENT_EHLO)
@@ -444,6 +475,20 @@ static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
     a->reply.text[text_len] = '\0';
     a->text_len = text_len;
     return n;
+}
+
+/*
+ * When data starts with the octets of the reply kept for the current state
+ * (shared, or the engine's own), at a reply's start (no reply line or part
+ * of one read yet) and with nobody tracing lines, puts what reading them
+ * gave in place and returns how many they are; else 0.
+ */
+static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
+{
+    if (c->hooks.on_line)
+        return 0;
+    size_t n = c->shared ? memo_take_from(c, &c->shared->reply[c->state], data, len) : 0;
+    return n ? n : memo_take_from(c, &c->memo.reply[c->state], data, len);
 }
 
 /*
@@ -488,21 +533,27 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
 /* The lent body into out, ahead of what went there after it (out was empty when it was lent). */
 static void lead_spill(smtp_client_t *c, buf_t *out)
 {
-    size_t after = out->len;
-    buf_reserve(out, c->lead_len);
-    memmove(out->data + c->lead_len, out->data, after);
+    size_t after = out->len, n = c->lead_len + c->lead_next_len;
+    buf_reserve(out, n);
+    memmove(out->data + n, out->data, after);
     memcpy(out->data, c->lead, c->lead_len);
-    out->len = after + c->lead_len;
-    c->lead = NULL;
-    c->lead_len = 0;
+    if (c->lead_next_len)
+        memcpy(out->data + c->lead_len, c->lead_next, c->lead_next_len);
+    out->len = after + n;
+    c->lead = c->lead_next = NULL;
+    c->lead_len = c->lead_next_len = 0;
 }
 
 size_t smtp_client_take_lead(smtp_client_t *c, const uint8_t **data)
 {
     size_t n = c->lead_len;
-    *data = c->lead;
-    c->lead = NULL;
-    c->lead_len = 0;
+    *data = n ? c->lead : NULL;
+    if (n == 0) /* most calls: nothing lent, and then nothing after it either */
+        return 0;
+    c->lead = c->lead_next;
+    c->lead_len = c->lead_next_len;
+    c->lead_next = NULL;
+    c->lead_next_len = 0;
     return n;
 }
 
@@ -554,7 +605,7 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     const char *reverse_path = src->reverse_path ? src->reverse_path : "";
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
-    size_t data_len = src->data_borrowed ? 0 : src->len;
+    size_t data_len = src->data_borrowed ? 0 : src->len + src->tail_len;
     size_t size = sizeof(client_msg_t) + n * (sizeof(char *) + sizeof(size_t)) +
                   n * sizeof(client_rcpt_status_t) + data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
@@ -566,7 +617,7 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     } else {
         m = xmalloc(size);
     }
-    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = src->len, .size = size};
+    *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = data_len, .size = size};
     m->recipients = (char **)(m + 1);
     m->recipient_lens = (size_t *)(m->recipients + n);
     m->status = (client_rcpt_status_t *)(m->recipient_lens + n);
@@ -575,9 +626,14 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     char *at = (char *)(m->status + n);
     if (src->data_borrowed) {
         m->data = src->data;
-    } else {
-        if (data_len)
-            memcpy(at, src->data, data_len);
+        m->len = src->len;
+        m->tail = src->tail_len ? src->tail : NULL;
+        m->tail_len = src->tail_len;
+    } else { /* one copy of both pieces */
+        if (src->len)
+            memcpy(at, src->data, src->len);
+        if (src->tail_len)
+            memcpy(at + src->len, src->tail, src->tail_len);
         m->data = (const uint8_t *)at;
         at += data_len;
     }
@@ -587,7 +643,9 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
         m->recipient_lens[i] = strlen(src->recipients[i]);
         m->recipients[i] = put_string(&at, src->recipients[i], m->recipient_lens[i]);
     }
-    m->eight_bit = !src->known_7bit && !eightbit_is_7bit(src->data, src->len);
+    m->eight_bit =
+        !src->known_7bit && !(eightbit_is_7bit(src->data, src->len) &&
+                              (src->tail_len == 0 || eightbit_is_7bit(src->tail, src->tail_len)));
     m->dot_safe = src->known_dot_safe;
     m->dot_follows = src->data_borrowed && src->dot_follows;
     return m;

@@ -48,6 +48,20 @@ typedef enum smtp_client_state {
 #undef X
 } smtp_client_state_t;
 
+/*
+ * The replies engines remember (see smtp_client_renew), shared by engines
+ * that talk to the same servers, such as a world's user agents: most of
+ * their sessions get the same replies, and one copy of them stays in cache
+ * where one in each of a thousand engines would not. An engine looks in it
+ * first, then in its own (a reply that names the client, such as the one to
+ * EHLO, is its own); nothing it does differs for either. The caller owns
+ * it, and it outlives every engine given it.
+ */
+typedef struct smtp_client_memo smtp_client_memo_t;
+
+smtp_client_memo_t *smtp_client_memo_new(void);
+void smtp_client_memo_free(smtp_client_memo_t *m);
+
 typedef struct smtp_client_config {
     const char *helo_name; /* the name in EHLO/HELO; copied */
     const char *user;      /* AUTH PLAIN credentials, or NULL for no AUTH; copied */
@@ -58,6 +72,7 @@ typedef struct smtp_client_config {
      * out to a connection spares a copy of every message.
      */
     bool lend_body;
+    smtp_client_memo_t *shared_memo; /* NULL, or replies remembered with other engines */
 } smtp_client_config_t;
 
 /*
@@ -71,11 +86,23 @@ typedef struct smtp_client_message {
     size_t nrecipients;
     const uint8_t *data; /* the RFC 5322 message; line ends may be LF or CRLF */
     size_t len;
-    /* The caller keeps data alive and unchanged until on_message_done or smtp_client_free. */
+    /*
+     * NULL, or the rest of the message after data: the message is data then
+     * tail (a header of its own and a body shared with other messages). The
+     * engine sends the two as they are when they need no change, and joins
+     * them when they do (dot-stuffing, a downgrade).
+     */
+    const uint8_t *tail;
+    size_t tail_len;
+    /*
+     * The caller keeps data and tail alive and unchanged until
+     * on_message_done or smtp_client_free.
+     */
     bool data_borrowed;
     /*
-     * With data_borrowed: data[len..len+3) is ".\r\n", kept there as long as
-     * data, so that a lent body (cfg.lend_body) goes with its dot in one piece.
+     * With data_borrowed: ".\r\n" follows the last piece (data[len..len+3),
+     * or tail[tail_len..tail_len+3) with a tail), kept there as long as it,
+     * so that a lent body (cfg.lend_body) goes with its dot.
      */
     bool dot_follows;
     /*
@@ -83,7 +110,8 @@ typedef struct smtp_client_message {
      * does not scan it again; false means "not known", and the engine looks.
      * known_7bit: no octet over 127. known_dot_safe: it goes into DATA as it
      * is (line_dot_clean_prefix(data, len) == len: CRLF line ends only, no
-     * other CR or LF, no line that starts with a dot).
+     * other CR or LF, no line that starts with a dot). Both are about data
+     * and tail together.
      */
     bool known_7bit;
     bool known_dot_safe;
@@ -138,9 +166,10 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
 /*
  * With cfg.lend_body: the octets that go before out's after a feed (the
  * body; out then holds its final dot, or the dot is in them), lent until the
- * next call into it; 0 and *data NULL when there are none. Taking them
- * clears them: a caller with lend_body takes them after every feed, before
- * any other call, and sends them first.
+ * next call into it, one piece a call (a message with a tail comes in two),
+ * in order; 0 and *data NULL when there are no more. Taking a piece clears
+ * it: a caller with lend_body takes them all after every feed, before any
+ * other call, and sends them first.
  */
 size_t smtp_client_take_lead(smtp_client_t *c, const uint8_t **data);
 /*

@@ -43,6 +43,10 @@ typedef struct client_reply_memo {
 /* One memo for each state a reply can come in: every state before DONE. */
 #define SMTP_CLIENT_MEMOS ((size_t)SMTP_CLIENT_DONE)
 
+struct smtp_client_memo {
+    client_reply_memo_t reply[SMTP_CLIENT_MEMOS];
+};
+
 typedef enum client_rcpt_status {
     CLIENT_RCPT_OPEN,     /* no answer yet */
     CLIENT_RCPT_ACCEPTED, /* 250 to RCPT; waiting for the final reply */
@@ -59,9 +63,11 @@ typedef struct client_msg {
     size_t nrecipients;
     const uint8_t *data; /* the message's own copy, or the node's when borrowed */
     size_t len;
+    const uint8_t *tail; /* borrowed: the rest of the message after data, tail_len octets */
+    size_t tail_len;
     bool eight_bit; /* an octet >= 128 somewhere */
     bool dot_safe;  /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
-    bool dot_follows; /* data[len..len+3) is the final dot (smtp_client_message_t's) */
+    bool dot_follows; /* the final dot follows the last piece (smtp_client_message_t's) */
     size_t size;    /* of the one allocation that holds it all (msg_copy) */
     struct client_msg *next;
 } client_msg_t;
@@ -76,8 +82,9 @@ struct smtp_client {
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     /* The last reverse path found fit to send: a node sends as the same sender again and again. */
     client_addr_memo_t sender_ok, rcpt_ok;
-    client_reply_memo_t memo[SMTP_CLIENT_MEMOS];
+    smtp_client_memo_t memo; /* the engine's own */
     /* The session; session_start sets every field from here on. */
+    smtp_client_memo_t *shared; /* cfg.shared_memo */
     char *helo_name;
     size_t helo_len;
     char *user, *password;
@@ -86,8 +93,9 @@ struct smtp_client {
     smtp_ehlo_info_t info;
     bool finishing;            /* no more messages: QUIT when the queue is empty */
     bool lend_body;            /* cfg.lend_body */
-    const uint8_t *lead;       /* the lent body (smtp_client_take_lead), lead_len octets */
-    size_t lead_len;
+    /* the lent body (smtp_client_take_lead): lead_len octets, then lead_next's (or 0) */
+    const uint8_t *lead, *lead_next;
+    size_t lead_len, lead_next_len;
     char *error;               /* why the session failed, or NULL */
     client_msg_t *head, *tail; /* head is the message in a transaction, if any */
     /* The transaction of head. */

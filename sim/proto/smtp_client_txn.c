@@ -17,21 +17,47 @@ static void fail_locally(smtp_client_t *c, const smtp_reply_t *r)
 }
 
 /*
+ * Whether m's pieces go into DATA as they are. The clean prefix is of whole
+ * CRLF lines: a header clean to its end ends a line, so the tail starts one,
+ * and the two are clean together when each is.
+ */
+static bool pieces_clean(const client_msg_t *m)
+{
+    return m->dot_safe || (line_dot_clean_prefix(m->data, m->len) == m->len &&
+                           line_dot_clean_prefix(m->tail, m->tail_len) == m->tail_len);
+}
+
+/*
  * RFC 6152 3: 8-bit data only goes to a server that offers 8BITMIME;
  * otherwise the node's downgrade hook makes a 7-bit version. Puts the message
- * to send in c->wire; false when the message failed here.
+ * to send in c->wire; false when the message failed here. A message in two
+ * pieces that needs a change is joined first: what follows is as for one.
  */
 static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
 {
     client_msg_t *m = c->head;
     const uint8_t *src = m->data;
     size_t len = m->len;
-    buf_t seven = BUF_INIT;
+    buf_t seven = BUF_INIT, joined = BUF_INIT;
     *body_8bit = m->eight_bit && (c->info.extensions & SMTP_EXT_8BITMIME);
-    if (m->eight_bit && !*body_8bit) {
+    bool downgrade = m->eight_bit && !*body_8bit;
+    if (m->tail_len) {
+        if (!downgrade && pieces_clean(m)) {
+            buf_reset(&c->wire);
+            *size = (uint64_t)m->len + m->tail_len;
+            return true;
+        }
+        buf_reserve(&joined, m->len + m->tail_len);
+        buf_append(&joined, m->data, m->len);
+        buf_append(&joined, m->tail, m->tail_len);
+        src = joined.data;
+        len = joined.len;
+    }
+    if (downgrade) {
         if (!c->hooks.downgrade_8bit ||
-            c->hooks.downgrade_8bit(c->hooks.ctx, m->data, m->len, &seven) != 0) {
+            c->hooks.downgrade_8bit(c->hooks.ctx, src, len, &seven) != 0) {
             buf_free(&seven);
+            buf_free(&joined);
             smtp_reply_t r = smtp_reply_make(554, "5.6.3",
                                              "Conversion required but not "
                                              "supported: 8-bit message, server "
@@ -49,6 +75,7 @@ static bool prepare_body(smtp_client_t *c, bool *body_8bit, uint64_t *size)
     else
         *size = line_dot_encode(src, len, &c->wire);
     buf_free(&seven);
+    buf_free(&joined);
     return true;
 }
 
@@ -271,15 +298,29 @@ static void send_body(smtp_client_t *c, buf_t *out)
             buf_append(out, c->wire.data, c->wire.len);
         }
     } else { /* prepare_body found the message fit to send as it is */
+        const client_msg_t *m = c->head;
+        size_t dot = lend && m->dot_follows ? 3 : 0;
         if (lend) {
-            c->lead = c->head->data;
-            c->lead_len = c->head->len;
+            /* in order, the first piece first; the dot goes with the last */
+            c->lead = m->data;
+            c->lead_len = m->len;
+            if (m->tail_len) {
+                c->lead_next = m->tail;
+                c->lead_next_len = m->tail_len + dot;
+            } else {
+                c->lead_len += dot;
+            }
+            if (!c->lead_len) {
+                c->lead = c->lead_next;
+                c->lead_len = c->lead_next_len;
+                c->lead_next = NULL;
+                c->lead_next_len = 0;
+            }
         } else {
-            buf_append(out, c->head->data, c->head->len);
+            buf_append(out, m->data, m->len);
+            buf_append(out, m->tail, m->tail_len);
         }
-        if (lend && c->head->dot_follows)
-            c->lead_len += 3;
-        else
+        if (!dot)
             buf_append(out, ".\r\n", 3);
     }
     if (c->hooks.on_line)
