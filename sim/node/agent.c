@@ -521,11 +521,11 @@ static uint8_t *make_attachment(world_t *w, const agent_attachment_t *att, size_
     return p;
 }
 
-/* from_domain: address_domain(from), which agent_send has found already. */
 /*
  * The message to sub: its header in sub->message and the world's shared text
  * entity in sub->text when the world's text memo serves it, else all of it
- * in sub->message.
+ * in sub->message. from_domain: address_domain(from), which agent_send has
+ * found already.
  */
 static void compose(user_agent_t *a, const agent_send_t *m, const char *from,
                     const char *from_domain, const char *msgid, submission_t *sub)
