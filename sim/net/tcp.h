@@ -54,22 +54,23 @@ typedef enum tcp_state {
 
 const char *tcp_state_name(tcp_state_t s);
 
-/* Every member may be NULL. */
+/* Every member may be NULL. The two that come with most segments first:
+ * the connection keeps them on a cache line it touches anyway. */
 typedef struct tcp_callbacks {
+    /* Bytes arrived in order; data is valid during the call only. */
+    void (*on_data)(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx);
+    /* The peer acknowledged n more bytes of data; tcp_conn_unsent says what
+     * still waits, so a sender can refill its queue here. */
+    void (*on_acked)(tcp_conn_t *c, size_t n, void *ctx);
     /* The handshake completed (connecting side only; the listening side
      * learns of a connection through its accept function). */
     void (*on_connected)(tcp_conn_t *c, void *ctx);
-    /* Bytes arrived in order; data is valid during the call only. */
-    void (*on_data)(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx);
     /* FIN received: no more data will come. */
     void (*on_peer_closed)(tcp_conn_t *c, void *ctx);
     /* Both directions done; last callback, c is freed after it returns. */
     void (*on_closed)(tcp_conn_t *c, void *ctx);
     /* Last callback, c is freed after it returns. */
     void (*on_error)(tcp_conn_t *c, tcp_error_t err, void *ctx);
-    /* The peer acknowledged n more bytes of data; tcp_conn_unsent says what
-     * still waits, so a sender can refill its queue here. */
-    void (*on_acked)(tcp_conn_t *c, size_t n, void *ctx);
 } tcp_callbacks_t;
 
 /* Called once a connection to a listener has completed its handshake. The

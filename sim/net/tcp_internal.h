@@ -107,14 +107,16 @@ typedef struct tcp_ooo {
 } tcp_ooo_t;
 
 /*
- * Laid out by use: the first cache line holds what every arriving segment
- * checks (the 4-tuple, dead, state and the flags), the next two what the
- * sequence and queue work per segment reads and writes; what only opening,
- * ending or tracing uses comes last.
+ * Laid out by use, in six whole cache lines: the first holds what every
+ * arriving segment checks (the 4-tuple, dead, state and the flags), the
+ * next four what the sequence, queue, timer, counter and callback work per
+ * segment reads and writes; what only opening, ending or tracing uses
+ * comes last.
  */
 struct tcp_conn {
-    /* line 0: who, and the checks every segment makes */
-    net_t *net;
+    /* line 0: who, and the checks every segment makes. Aligned, so that a
+     * connection takes whole lines (6, not 7 across a line's end). */
+    _Alignas(64) net_t *net;
     host_t *host;
     host_t *remote;        /* NULL when no host has remote_addr */
     struct link_dir *link; /* host to remote, once a segment went that way */
@@ -159,11 +161,13 @@ struct tcp_conn {
     sched_id_t timer_event;
     sim_time_t timer_event_at;
     sched_id_t output_event; /* pending or held: see tcp_output_soon */
-    tcp_callbacks_t cb;
-    /* tcp_stats_t's counters; its srtt and rto are the fields above */
+    /* line 4: tcp_stats_t's counters (its srtt and rto are the fields
+     * above), then the callbacks, whose first two (on_data, on_acked) end
+     * the line; the rest of them begins the last, rarely used line. */
     struct {
         uint64_t segments_sent, segments_received, retransmits, bytes_acked, bytes_received;
     } stats;
+    tcp_callbacks_t cb;
     /* rarely used */
     tcp_conn_t *prev, *next; /* the net's connections, in creation order */
     tcp_conn_t *grave_next;
