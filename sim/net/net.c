@@ -14,17 +14,20 @@
 #include "core/util.h"
 #include "net/tcp_internal.h"
 
+/* Aligned to a cache line, with what every segment reads and writes in
+ * the first: the usual segment (on a pair that follows the default path)
+ * touches that line only. */
 typedef struct link_dir {
-    uint32_t from, to; /* host indexes */
-    bool has_props;    /* false: follows the default path */
-    path_props_t props;
-    sim_time_t busy_until;
+    _Alignas(64) sim_time_t busy_until;
     /* serialisation() of the last rate and length, and of length 0 (the
      * ACKs), kept: a division per segment costs more than the rest of
      * transmit. */
     uint64_t ser_bps;
-    uint32_t ser_len;
     sim_time_t ser_time, ser_zero;
+    uint32_t ser_len;
+    bool has_props;    /* false: follows the default path */
+    uint32_t from, to; /* host indexes */
+    _Alignas(64) path_props_t props;
 } link_dir_t;
 
 static inline uint64_t mix64(uint64_t x)
@@ -267,7 +270,10 @@ static link_dir_t *link_get(net_t *net, const host_t *from, const host_t *to)
         return l;
     if (2 * (net->nlinks + 1) > net->links_cap)
         links_grow(net);
-    l = xcalloc(1, sizeof *l);
+    l = aligned_alloc(_Alignof(link_dir_t), sizeof *l);
+    if (!l)
+        panic("out of memory (%zu bytes)", sizeof *l);
+    memset(l, 0, sizeof *l);
     l->from = from->index;
     l->to = to->index;
     net->links[link_slot(net, from->index, to->index)] = l;
