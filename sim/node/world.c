@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hugeheap.h"
 #include "core/util.h"
 #include "node/node_private.h"
 #include "node/service.h"
 
 world_t *world_new(uint64_t seed)
 {
+    hugeheap_follow();
     world_t *w = xcalloc(1, sizeof *w);
     w->sim = sim_new(seed);
     w->net = net_new(w->sim);
@@ -340,6 +342,7 @@ void world_host_crash(world_t *w, const char *host)
 
 void world_run_until(world_t *w, sim_time_t t)
 {
+    hugeheap_follow();
     if (t == SIM_TIME_NEVER)
         sched_run(w->sim->sched);
     else

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hugeheap.h"
 #include "core/util.h"
 #include "node/accounting.h"
 #include "scenario/expect.h"
@@ -121,8 +122,11 @@ static void run_events(runner_t *rn, sim_time_t until, bool until_given)
     uint64_t n = 0;
     while (sched_next_time(s) <= until) {
         sched_step(s);
-        if (rn->opt->progress && ++n % RUN_PROGRESS_EVENTS == 0)
-            rn->opt->progress(rn->opt->progress_ctx, rn->sc, sched_now(s), until);
+        if (++n % RUN_PROGRESS_EVENTS == 0) {
+            hugeheap_follow(); /* the heap grown meanwhile: see core/hugeheap.h */
+            if (rn->opt->progress)
+                rn->opt->progress(rn->opt->progress_ctx, rn->sc, sched_now(s), until);
+        }
     }
     if (until_given || sched_pending(s) > 0)
         sched_run_until(s, until);
