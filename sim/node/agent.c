@@ -254,6 +254,17 @@ static void fail_rest(submission_t *sub, int code, const char *why)
         record_outcome(sub, sub->results++, code, why);
 }
 
+/* The shared text's block when lead..+len lies in it (TCP then holds the
+ * block instead of copying the text), else NULL. */
+static shared_t *lent_owner(const submission_t *sub, const uint8_t *lead, size_t len)
+{
+    message_text_t *t = sub->text;
+    if (!t)
+        return NULL;
+    uintptr_t at = (uintptr_t)lead, start = (uintptr_t)t->data, size = t->len + 3; /* and ".\r\n" */
+    return at >= start && len <= size && at - start <= size - len ? &t->shared : NULL;
+}
+
 /*
  * Sends what the engine wrote to the agent's out buffer, after the body it
  * lent (the header, then the shared text). Every call that writes there is
@@ -267,7 +278,7 @@ static void sub_flush(submission_t *sub)
     size_t lead_len;
     while (sub->client && (lead_len = smtp_client_take_lead(sub->client, &lead)) > 0)
         if (sub->conn)
-            tcp_send(sub->conn, lead, lead_len);
+            tcp_send_lent(sub->conn, lead, lead_len, lent_owner(sub, lead, lead_len));
     if (sub->conn && out->len)
         tcp_send(sub->conn, out->data, out->len);
     buf_reset(out);
