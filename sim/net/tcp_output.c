@@ -154,8 +154,9 @@ static __attribute__((noinline, cold)) void retransmit_event(const tcp_conn_t *c
  * are (with a reference each). A segment that would need more pieces than
  * it has, or has no lent byte, carries a copy of everything.
  */
-static void fill_lent(const tcp_conn_t *c, tcp_segment_t *seg, uint32_t seq, const uint8_t *data,
-                      uint32_t len)
+/* Out of line: send_segment's usual path keeps a small frame. */
+static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment_t *seg,
+                                                 uint32_t seq, const uint8_t *data, uint32_t len)
 {
     /* Each lent run can split a run of own bytes in two. */
     tcp_piece_t piece[2 * TCP_LENT_MAX + 1];
