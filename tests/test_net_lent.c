@@ -163,20 +163,31 @@ START_TEST(test_lent_pieces_at_every_edge)
 END_TEST
 
 /* A segment of three pieces, own bytes on both sides of a lent run: each
- * own run keeps its place in the segment's payload. */
+ * own run keeps its place in the segment's payload. And a segment whose
+ * own bytes leave no room for its pieces: copied whole. */
 START_TEST(test_lent_between_own_bytes)
 {
-    world_t w;
-    block_t b;
-    connected(&w, 6, false, 1000, &b);
-    sends_t s = {BUF_INIT};
-    send_copy(w.client.conn, &s, b.data + 5000, 100);
-    send_lent(w.client.conn, &s, &b, 0, 600);
-    send_copy(w.client.conn, &s, b.data + 6000, 400); /* 300 in the first segment */
-    sched_run_until(w.sim->sched, sim_now(w.sim) + 5 * SIM_SEC);
-    ck_assert_uint_eq(b.shared.refs, 1);
-    got_all(&w, &s);
-    world_free(&w);
+    static const struct {
+        uint32_t mss;
+        size_t before, lent, after;
+    } cases[] = {
+        {1000, 100, 600, 400}, /* own 100, lent 600, own 300; then own 100 */
+        {1460, 1400, 600, 10}, /* own 1400 and lent 60: no room left for pieces */
+        {1460, 1380, 600, 10}, /* own 1380 and lent 80: just room */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        world_t w;
+        block_t b;
+        connected(&w, 6 + i, false, cases[i].mss, &b);
+        sends_t s = {BUF_INIT};
+        send_copy(w.client.conn, &s, b.data + 5000, cases[i].before);
+        send_lent(w.client.conn, &s, &b, 0, cases[i].lent);
+        send_copy(w.client.conn, &s, b.data + 7000, cases[i].after);
+        sched_run_until(w.sim->sched, sim_now(w.sim) + 5 * SIM_SEC);
+        ck_assert_uint_eq(b.shared.refs, 1);
+        got_all(&w, &s);
+        world_free(&w);
+    }
 }
 END_TEST
 

@@ -346,7 +346,12 @@ path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b)
 tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
 {
     uint32_t cap = len <= NET_SEGMENT_POOL_CAP ? NET_SEGMENT_POOL_CAP : len;
-    tcp_segment_t *seg = xmalloc(sizeof *seg + cap);
+    /* Whole cache lines from a line's start: a segment's header and the
+     * first octets of its payload take the fewest lines they can. */
+    size_t size = (sizeof(tcp_segment_t) + cap + 63) & ~(size_t)63;
+    tcp_segment_t *seg = aligned_alloc(64, size);
+    if (!seg)
+        panic("out of memory (%zu bytes)", size);
     seg->net = net;
     seg->len = len;
     seg->cap = cap;
@@ -363,7 +368,7 @@ tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
 void net_segment_unlend(tcp_segment_t *seg)
 {
     for (unsigned i = 0; i < seg->npieces; i++)
-        shared_release(seg->piece[i].owner);
+        shared_release(tcp_segment_pieces(seg)[i].owner);
     seg->npieces = 0;
 }
 
@@ -387,8 +392,8 @@ void net_segment_gather(const tcp_segment_t *seg, uint8_t *out)
         return;
     }
     for (unsigned i = 0; i < seg->npieces; i++) {
-        memcpy(out, seg->piece[i].data, seg->piece[i].len);
-        out += seg->piece[i].len;
+        memcpy(out, tcp_segment_pieces(seg)[i].data, tcp_segment_pieces(seg)[i].len);
+        out += tcp_segment_pieces(seg)[i].len;
     }
 }
 

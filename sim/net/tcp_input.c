@@ -244,7 +244,7 @@ static bool deliver_segment(tcp_conn_t *c, const tcp_segment_t *seg)
     if (!seg->npieces)
         return deliver(c, seg->payload, seg->len);
     for (unsigned i = 0; i < seg->npieces; i++)
-        if (!deliver(c, seg->piece[i].data, seg->piece[i].len))
+        if (!deliver(c, tcp_segment_pieces(seg)[i].data, tcp_segment_pieces(seg)[i].len))
             return false;
     return true;
 }

@@ -87,15 +87,32 @@ typedef struct tcp_segment {
     uint32_t seq, ack;
     uint16_t window;
     uint8_t flags;
-    uint8_t npieces; /* 0: the payload is payload[0..len); else piece[0..npieces) */
+    /* 0: the payload is payload[0..len). Else the segment carries lent
+     * bytes (tcp_send_lent), and its payload is tcp_segment_pieces(seg)[0..
+     * npieces) in order, each piece either in payload[] (owner NULL) or
+     * where its owner keeps it (the segment holds a reference until it is
+     * freed). */
+    uint8_t npieces;
     uint32_t len;
     uint32_t cap; /* room for payload bytes */
-    /* A segment that carries lent bytes (tcp_send_lent): its payload in
-     * order, each piece either in payload[] (owner NULL) or where its owner
-     * keeps it (the segment holds a reference until it is freed). */
-    tcp_piece_t piece[TCP_SEGMENT_PIECES];
     uint8_t payload[];
 } tcp_segment_t;
+
+/* Where a segment with lent bytes keeps its pieces: at the end of its
+ * room, so that a segment without them touches no more lines than its own
+ * payload's, and one with them only the lines it uses. */
+static inline tcp_piece_t *tcp_segment_pieces(const tcp_segment_t *seg)
+{
+    size_t at = (seg->cap - TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)) & ~(size_t)7;
+    return (tcp_piece_t *)(void *)((uint8_t *)(uintptr_t)seg->payload + at);
+}
+/* The most bytes a segment with pieces can carry in its payload. */
+static inline uint32_t tcp_segment_piece_room(const tcp_segment_t *seg)
+{
+    return seg->cap < TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)
+               ? 0
+               : (uint32_t)((seg->cap - TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)) & ~(size_t)7);
+}
 
 typedef struct tcp_listener {
     struct tcp_listener *next;

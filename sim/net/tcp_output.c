@@ -152,7 +152,8 @@ static __attribute__((noinline, cold)) void retransmit_event(const tcp_conn_t *c
  * at data, where the queue holds lent runs: the queue's own bytes are
  * copied into the segment, the lent ones are pieces that point where they
  * are (with a reference each). A segment that would need more pieces than
- * it has, or has no lent byte, carries a copy of everything.
+ * it has, or has no lent byte, or no room for its pieces after its own bytes,
+ * carries a copy of everything.
  */
 /* Out of line: send_segment's usual path keeps a small frame. */
 static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment_t *seg,
@@ -161,6 +162,7 @@ static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment
     /* Each lent run can split a run of own bytes in two. */
     tcp_piece_t piece[2 * TCP_LENT_MAX + 1];
     unsigned n = 0, lent = 0;
+    uint32_t lent_bytes = 0;
     uint32_t at = 0; /* bytes of the segment placed */
     for (unsigned i = 0; i < c->nlent && at < len; i++) {
         const struct tcp_lent *l = &c->lent[i];
@@ -178,11 +180,12 @@ static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment
         uint32_t take = l->len - off < len - at ? l->len - off : len - at;
         piece[n++] = (tcp_piece_t){l->data + off, l->owner, take};
         lent++;
+        lent_bytes += take;
         at += take;
     }
     if (at < len)
         piece[n++] = (tcp_piece_t){data + at, NULL, len - at};
-    bool flat = lent == 0 || n > TCP_SEGMENT_PIECES;
+    bool flat = lent == 0 || n > TCP_SEGMENT_PIECES || len - lent_bytes > tcp_segment_piece_room(seg);
     uint32_t kept = 0; /* bytes copied into the payload */
     for (unsigned i = 0; i < n; i++) {
         if (flat || !piece[i].owner) {
@@ -195,7 +198,7 @@ static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment
     }
     if (flat)
         return;
-    memcpy(seg->piece, piece, n * sizeof piece[0]);
+    memcpy(tcp_segment_pieces(seg), piece, n * sizeof piece[0]);
     seg->npieces = (uint8_t)n;
 }
 
