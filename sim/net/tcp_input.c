@@ -237,16 +237,22 @@ static bool deliver(tcp_conn_t *c, const uint8_t *data, uint32_t len)
     return !c->dead;
 }
 
-/* Delivers a whole segment's payload in order, piece by piece when it has
- * lent pieces (the owner then gets the pieces as separate calls). */
-static bool deliver_segment(tcp_conn_t *c, const tcp_segment_t *seg)
+static __attribute__((noinline)) bool deliver_pieces(tcp_conn_t *c, const tcp_segment_t *seg)
 {
-    if (!seg->npieces)
-        return deliver(c, seg->payload, seg->len);
+    const tcp_piece_t *p = tcp_segment_pieces(seg);
     for (unsigned i = 0; i < seg->npieces; i++)
-        if (!deliver(c, tcp_segment_pieces(seg)[i].data, tcp_segment_pieces(seg)[i].len))
+        if (!deliver(c, p[i].data, p[i].len))
             return false;
     return true;
+}
+
+/* Delivers a whole segment's payload in order, piece by piece when it has
+ * lent pieces (the owner then gets the pieces as separate calls). */
+static inline bool deliver_segment(tcp_conn_t *c, const tcp_segment_t *seg)
+{
+    if (__builtin_expect(seg->npieces != 0, 0))
+        return deliver_pieces(c, seg);
+    return deliver(c, seg->payload, seg->len);
 }
 
 static void fin_arrived(tcp_conn_t *c)
@@ -323,7 +329,7 @@ static void ooo_drain(tcp_conn_t *c)
     }
 }
 
-static void input_run(tcp_conn_t *c, const tcp_segment_t *seg, const uint8_t *data);
+static inline void input_run(tcp_conn_t *c, const tcp_segment_t *seg, const uint8_t *data);
 
 /* RFC 9293 3.10.7.4 sixth and seventh: the segment text, then the FIN. */
 static void input_text(tcp_conn_t *c, const tcp_segment_t *seg)
@@ -369,7 +375,7 @@ static void input_text(tcp_conn_t *c, const tcp_segment_t *seg)
 }
 
 /* input_text's general steps, for seg's payload in one run at data. */
-static void input_run(tcp_conn_t *c, const tcp_segment_t *seg, const uint8_t *data)
+static inline void input_run(tcp_conn_t *c, const tcp_segment_t *seg, const uint8_t *data)
 {
     bool fin = seg->flags & TCP_FIN;
     uint32_t seq = seg->seq, len = seg->len;

@@ -425,7 +425,7 @@ void tcp_sbuf_release(tcp_conn_t *c);
 /* Drops n acknowledged bytes from the front of the send queue. */
 /* Lets go of the lent runs the queue no longer holds (tcp_sbuf_consume). */
 void tcp_lent_consume(tcp_conn_t *c);
-/* Lets go of every lent run (tcp_sbuf_release). */
+/* Lets go of every lent run (tcp_sbuf_release, when has_lent). */
 void tcp_lent_release(tcp_conn_t *c);
 static inline void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
 {

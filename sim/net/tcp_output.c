@@ -38,28 +38,34 @@ static void sbuf_mem_put(net_t *net, uint8_t *mem, size_t cap)
     net->sbuf_spares++;
 }
 
-/* Room for len more bytes at the end of the queue (moved or grown as needed). */
-static uint8_t *sbuf_room(tcp_conn_t *c, size_t len)
+/* Makes room for len more bytes at the end of the queue: moves the live
+ * bytes to the front, or grows. */
+static __attribute__((noinline)) void sbuf_make_room(tcp_conn_t *c, size_t len)
 {
-    if (c->sbuf_cap - c->sbuf_end < len) {
-        size_t live = tcp_sbuf_len(c);
-        if (c->sbuf_head >= live && c->sbuf_cap - live >= len) {
-            memmove(c->sbuf, c->sbuf + c->sbuf_head, live);
-        } else {
-            size_t cap = c->sbuf_cap ? c->sbuf_cap : TCP_SBUF_FIRST_CAP;
-            while (cap < live + len)
-                cap *= 2;
-            uint8_t *nb = sbuf_mem_get(c->net, cap);
-            if (live)
-                memcpy(nb, c->sbuf + c->sbuf_head, live);
-            if (c->sbuf)
-                sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
-            c->sbuf = nb;
-            c->sbuf_cap = cap;
-        }
-        c->sbuf_head = 0;
-        c->sbuf_end = live;
+    size_t live = tcp_sbuf_len(c);
+    if (c->sbuf_head >= live && c->sbuf_cap - live >= len) {
+        memmove(c->sbuf, c->sbuf + c->sbuf_head, live);
+    } else {
+        size_t cap = c->sbuf_cap ? c->sbuf_cap : TCP_SBUF_FIRST_CAP;
+        while (cap < live + len)
+            cap *= 2;
+        uint8_t *nb = sbuf_mem_get(c->net, cap);
+        if (live)
+            memcpy(nb, c->sbuf + c->sbuf_head, live);
+        if (c->sbuf)
+            sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
+        c->sbuf = nb;
+        c->sbuf_cap = cap;
     }
+    c->sbuf_head = 0;
+    c->sbuf_end = live;
+}
+
+/* Room for len more bytes at the end of the queue, taken. */
+static inline uint8_t *sbuf_room(tcp_conn_t *c, size_t len)
+{
+    if (c->sbuf_cap - c->sbuf_end < len)
+        sbuf_make_room(c, len);
     uint8_t *at = c->sbuf + c->sbuf_end;
     c->sbuf_end += len;
     return at;
@@ -89,20 +95,17 @@ void tcp_sbuf_lend(tcp_conn_t *c, const uint8_t *data, size_t len, shared_t *own
 
 void tcp_lent_consume(tcp_conn_t *c)
 {
-    unsigned done = 0;
-    while (done < c->nlent && SEQ_LEQ(c->lent[done].seq + c->lent[done].len, c->sbuf_seq))
-        shared_release(c->lent[done++].owner);
-    if (done == 0)
-        return;
-    c->nlent -= done;
-    memmove(c->lent, c->lent + done, c->nlent * sizeof c->lent[0]);
+    while (c->nlent > 0 && SEQ_LEQ(c->lent[0].seq + c->lent[0].len, c->sbuf_seq)) {
+        shared_release(c->lent[0].owner);
+        c->nlent--;
+        for (unsigned i = 0; i < c->nlent; i++)
+            c->lent[i] = c->lent[i + 1];
+    }
     c->has_lent = c->nlent > 0;
 }
 
 void tcp_lent_release(tcp_conn_t *c)
 {
-    if (!c->has_lent)
-        return;
     for (unsigned i = 0; i < c->nlent; i++)
         shared_release(c->lent[i].owner);
     c->nlent = 0;
@@ -111,7 +114,8 @@ void tcp_lent_release(tcp_conn_t *c)
 
 void tcp_sbuf_release(tcp_conn_t *c)
 {
-    tcp_lent_release(c);
+    if (c->has_lent)
+        tcp_lent_release(c);
     if (c->sbuf)
         sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
     c->sbuf = NULL;
@@ -198,7 +202,9 @@ static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment
     }
     if (flat)
         return;
-    memcpy(tcp_segment_pieces(seg), piece, n * sizeof piece[0]);
+    tcp_piece_t *to = tcp_segment_pieces(seg);
+    for (unsigned i = 0; i < n; i++)
+        to[i] = piece[i];
     seg->npieces = (uint8_t)n;
 }
 
