@@ -272,9 +272,7 @@ static link_dir_t *link_get(net_t *net, const host_t *from, const host_t *to)
         return l;
     if (2 * (net->nlinks + 1) > net->links_cap)
         links_grow(net);
-    l = aligned_alloc(_Alignof(link_dir_t), sizeof *l);
-    if (!l)
-        panic("out of memory (%zu bytes)", sizeof *l);
+    l = xaligned_alloc(_Alignof(link_dir_t), sizeof *l);
     memset(l, 0, sizeof *l);
     l->from = from->index;
     l->to = to->index;
@@ -348,10 +346,7 @@ tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
     uint32_t cap = len <= NET_SEGMENT_POOL_CAP ? NET_SEGMENT_POOL_CAP : len;
     /* Whole cache lines from a line's start: a segment's header and the
      * first octets of its payload take the fewest lines they can. */
-    size_t size = (sizeof(tcp_segment_t) + cap + 63) & ~(size_t)63;
-    tcp_segment_t *seg = aligned_alloc(64, size);
-    if (!seg)
-        panic("out of memory (%zu bytes)", size);
+    tcp_segment_t *seg = xaligned_alloc(64, sizeof(tcp_segment_t) + cap);
     seg->net = net;
     seg->len = len;
     seg->cap = cap;

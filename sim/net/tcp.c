@@ -204,11 +204,8 @@ static void conn_slab_add(net_t *net)
         n = (BIGBLOCK_SIZE - offsetof(struct tcp_conn_slab, conns)) / sizeof sl->conns[0];
     } else {
         n = TCP_CONN_SLAB_FIRST;
-        /* A multiple of the struct's alignment, as aligned_alloc wants. */
-        size_t size = offsetof(struct tcp_conn_slab, conns) + n * sizeof sl->conns[0];
-        sl = aligned_alloc(_Alignof(tcp_conn_t), size);
-        if (!sl)
-            panic("out of memory (%zu bytes)", size);
+        sl = xaligned_alloc(_Alignof(tcp_conn_t),
+                            offsetof(struct tcp_conn_slab, conns) + n * sizeof sl->conns[0]);
         sl->big = false;
     }
     sl->next = net->conn_slabs;
