@@ -189,7 +189,8 @@ static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment
     }
     if (at < len)
         piece[n++] = (tcp_piece_t){data + at, NULL, len - at};
-    bool flat = lent == 0 || n > TCP_SEGMENT_PIECES || len - lent_bytes > tcp_segment_piece_room(seg);
+    bool flat =
+        lent == 0 || n > TCP_SEGMENT_PIECES || len - lent_bytes > tcp_segment_piece_room(seg);
     uint32_t kept = 0; /* bytes copied into the payload */
     for (unsigned i = 0; i < n; i++) {
         if (flat || !piece[i].owner) {

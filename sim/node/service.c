@@ -32,7 +32,8 @@ struct service_conn {
 };
 
 _Static_assert(offsetof(service_conn_t, idle) + offsetof(watchdog_t, timer) <= 64,
-               "an arrival finds the engine, the connection, the output and the watchdog's clock in a session's first cache line");
+               "an arrival finds the engine, the connection, the output and the watchdog's "
+               "clock in a session's first cache line");
 
 /* A listener keeps its own sessions, so a walk over one service never visits the others'. */
 struct service_listener {
