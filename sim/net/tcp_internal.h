@@ -143,11 +143,11 @@ typedef struct tcp_ooo {
 #define TCP_LENT_MAX 2
 
 /*
- * Laid out by use, in six whole cache lines (and a seventh for lent bytes): the first holds what every
+ * Laid out by use, in seven whole cache lines: the first holds what every
  * arriving segment checks (the 4-tuple, dead, state and the flags), the
  * next four what the sequence, queue, timer, counter and callback work per
- * segment reads and writes; what only opening, ending or tracing uses
- * comes last.
+ * segment reads and writes, the sixth what only opening, ending or tracing
+ * uses; the seventh, the lent runs, only a connection that lends touches.
  */
 struct tcp_conn {
     /* line 0: who, and the checks every segment makes. Aligned, so that a
