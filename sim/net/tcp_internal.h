@@ -103,15 +103,16 @@ typedef struct tcp_segment {
  * payload's, and one with them only the lines it uses. */
 static inline tcp_piece_t *tcp_segment_pieces(const tcp_segment_t *seg)
 {
-    size_t at = (seg->cap - TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)) & ~(size_t)7;
-    return (tcp_piece_t *)(void *)((uint8_t *)(uintptr_t)seg->payload + at);
+    uintptr_t end = (uintptr_t)seg->payload + seg->cap;
+    return (tcp_piece_t *)((end - TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)) &
+                           ~(uintptr_t)(_Alignof(tcp_piece_t) - 1));
 }
 /* The most bytes a segment with pieces can carry in its payload. */
 static inline uint32_t tcp_segment_piece_room(const tcp_segment_t *seg)
 {
-    return seg->cap < TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)
-               ? 0
-               : (uint32_t)((seg->cap - TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)) & ~(size_t)7);
+    if (seg->cap < TCP_SEGMENT_PIECES * sizeof(tcp_piece_t) + _Alignof(tcp_piece_t))
+        return 0;
+    return (uint32_t)((uintptr_t)tcp_segment_pieces(seg) - (uintptr_t)seg->payload);
 }
 
 typedef struct tcp_listener {
