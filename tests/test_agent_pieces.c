@@ -142,7 +142,7 @@ START_TEST(test_stored_as_built)
     }
     /* every submission has let go of its text: the memo's reference is the last */
     ck_assert_ptr_nonnull(f.w->text_memo.entity);
-    ck_assert_uint_eq(f.w->text_memo.entity->refs, 1);
+    ck_assert_uint_eq(f.w->text_memo.entity->shared.refs, 1);
     ck_assert(accounting_ok(f.w));
     fixture_free(&f);
 }
@@ -159,7 +159,7 @@ START_TEST(test_freed_in_flight)
     world_host_down(f.w, "mail.alice.example");
     send_all(&f);
     world_run_until(f.w, SIM_SEC);
-    ck_assert_uint_gt(f.w->text_memo.entity->refs, 1);
+    ck_assert_uint_gt(f.w->text_memo.entity->shared.refs, 1);
     fixture_free(&f);
 }
 END_TEST

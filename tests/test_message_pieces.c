@@ -189,11 +189,11 @@ START_TEST(test_block_outlives_memo)
     size_t head_len = head.len;
     message_text_t *a2 = build_text(&spec, &head);
     ck_assert_ptr_eq(a1, a2); /* the same text: one block, shared */
-    ck_assert_uint_eq(a1->refs, 3);
+    ck_assert_uint_eq(a1->shared.refs, 3);
     spec.text = plain_b.text;
     message_text_t *b = build_text(&spec, &head);
     ck_assert_ptr_ne(a1, b);
-    ck_assert_uint_eq(a1->refs, 2); /* the memo let go of it */
+    ck_assert_uint_eq(a1->shared.refs, 2); /* the memo let go of it */
     /* back to the first text: a new block, the old one as it was */
     spec.text = plain_a.text;
     message_text_t *a3 = build_text(&spec, &head);
@@ -212,7 +212,7 @@ START_TEST(test_block_outlives_memo)
     message_build_pieces(&spec, &head, &none, &long_shape);
     ck_assert_ptr_null(none);
     ck_assert_ptr_null(memo.text);
-    ck_assert_uint_eq(a3->refs, 1);
+    ck_assert_uint_eq(a3->shared.refs, 1);
     message_text_memo_free(&memo);
     message_text_release(a2);
     ck_assert(memcmp(a1->data, want_a.data + head_len, a1->len) == 0);

@@ -58,7 +58,7 @@ static inline int rec_count(const rec_t *r, trace_kind_t kind, const char *host,
     return n;
 }
 
-static const trace_event_t *rec_nth(const rec_t *r, trace_kind_t kind, int nth)
+static inline const trace_event_t *rec_nth(const rec_t *r, trace_kind_t kind, int nth)
 {
     for (size_t i = 0; i < r->n; i++)
         if (r->ev[i]->kind == kind && nth-- == 0)

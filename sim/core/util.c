@@ -23,6 +23,15 @@ void *xmalloc(size_t n)
     return p;
 }
 
+void *xaligned_alloc(size_t align, size_t n)
+{
+    size_t size = (n + align - 1) & ~(align - 1);
+    void *p = aligned_alloc(align, size ? size : align);
+    if (!p)
+        out_of_memory(size);
+    return p;
+}
+
 void *xcalloc(size_t count, size_t size)
 {
     void *p = calloc(count ? count : 1, size ? size : 1);

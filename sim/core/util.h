@@ -25,6 +25,9 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
+/* n bytes (rounded up to a multiple of align, a power of two) at an address
+ * that is a multiple of align; free() frees them. */
+void *xaligned_alloc(size_t align, size_t n);
 /* The caller frees the copy. */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

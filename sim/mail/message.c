@@ -222,21 +222,26 @@ static bool header_dot_safe(const message_spec_t *spec)
 
 message_text_t *message_text_hold(message_text_t *t)
 {
-    t->refs++;
+    shared_hold(&t->shared);
     return t;
 }
 
 void message_text_release(message_text_t *t)
 {
-    if (t && --t->refs == 0)
-        free(t);
+    if (t)
+        shared_release(&t->shared);
+}
+
+static void text_block_drop(shared_t *s)
+{
+    free((char *)s - offsetof(message_text_t, shared));
 }
 
 /* A block of one reference holding entity[0..len), the final dot and a NUL after it. */
 static message_text_t *text_block_new(const uint8_t *entity, size_t len, mime_shape_t shape)
 {
     message_text_t *t = xmalloc(sizeof *t + len + 4);
-    t->refs = 1;
+    t->shared = (shared_t){1, text_block_drop};
     t->len = len;
     t->shape = shape;
     memcpy(t->data, entity, len);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/shared.h"
 #include "core/time.h"
 #include "mail/mime.h"
 
@@ -93,7 +94,9 @@ void message_field_memo_free(message_field_memo_t *memo);
  * one shared copy of the body stays in cache where a copy each would not.
  */
 typedef struct message_text {
-    size_t refs;        /* holders; the block goes when the last lets go */
+    shared_t shared;    /* holders; the block goes when the last lets go. TCP
+                           holds it too while the text waits in a send queue
+                           or travels (tcp_send_lent) */
     size_t len;         /* octets of the entity in data */
     mime_shape_t shape; /* what the build knew of it */
     /* the entity, then ".\r\n" (SMTP's final dot, so that it goes with it

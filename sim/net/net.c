@@ -61,8 +61,10 @@ void net_free(net_t *net)
     for (tcp_segment_t *s = net->segments, *next; s; s = next) {
         next = s->all_next;
         sched_cancel(net->sim->sched, s->event);
+        net_segment_unlend(s);
         free(s);
     }
+    free(net->scratch);
     for (size_t i = 0; i < net->nhosts; i++) {
         host_t *h = net->hosts[i];
         for (tcp_listener_t *l = h->listeners, *next; l; l = next) {
@@ -270,9 +272,7 @@ static link_dir_t *link_get(net_t *net, const host_t *from, const host_t *to)
         return l;
     if (2 * (net->nlinks + 1) > net->links_cap)
         links_grow(net);
-    l = aligned_alloc(_Alignof(link_dir_t), sizeof *l);
-    if (!l)
-        panic("out of memory (%zu bytes)", sizeof *l);
+    l = xaligned_alloc(_Alignof(link_dir_t), sizeof *l);
     memset(l, 0, sizeof *l);
     l->from = from->index;
     l->to = to->index;
@@ -344,10 +344,13 @@ path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b)
 tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
 {
     uint32_t cap = len <= NET_SEGMENT_POOL_CAP ? NET_SEGMENT_POOL_CAP : len;
-    tcp_segment_t *seg = xmalloc(sizeof *seg + cap);
+    /* Whole cache lines from a line's start: a segment's header and the
+     * first octets of its payload take the fewest lines they can. */
+    tcp_segment_t *seg = xaligned_alloc(64, sizeof(tcp_segment_t) + cap);
     seg->net = net;
     seg->len = len;
     seg->cap = cap;
+    seg->npieces = 0;
     seg->event = 0;
     seg->all_prev = NULL;
     seg->all_next = net->segments;
@@ -355,6 +358,38 @@ tcp_segment_t *net_segment_alloc(net_t *net, uint32_t len)
         net->segments->all_prev = seg;
     net->segments = seg;
     return seg;
+}
+
+void net_segment_unlend(tcp_segment_t *seg)
+{
+    for (unsigned i = 0; i < seg->npieces; i++)
+        shared_release(tcp_segment_pieces(seg)[i].owner);
+    seg->npieces = 0;
+}
+
+const uint8_t *net_segment_flat(net_t *net, const tcp_segment_t *seg)
+{
+    if (!seg->npieces)
+        return seg->payload;
+    if (net->scratch_cap < seg->len) {
+        free(net->scratch);
+        net->scratch = xmalloc(seg->len);
+        net->scratch_cap = seg->len;
+    }
+    net_segment_gather(seg, net->scratch);
+    return net->scratch;
+}
+
+void net_segment_gather(const tcp_segment_t *seg, uint8_t *out)
+{
+    if (!seg->npieces) {
+        memcpy(out, seg->payload, seg->len);
+        return;
+    }
+    for (unsigned i = 0; i < seg->npieces; i++) {
+        memcpy(out, tcp_segment_pieces(seg)[i].data, tcp_segment_pieces(seg)[i].len);
+        out += tcp_segment_pieces(seg)[i].len;
+    }
 }
 
 void net_segment_release(net_t *net, tcp_segment_t *seg)
@@ -393,7 +428,7 @@ static __attribute__((noinline, cold)) void segment_event(net_t *net, trace_kind
     ev.src_port = seg->src_port;
     ev.dst_port = seg->dst_port;
     ev.window = seg->window;
-    ev.payload = seg->len ? seg->payload : NULL;
+    ev.payload = seg->len ? net_segment_flat(net, seg) : NULL;
     ev.payload_len = seg->len;
     trace_emit(&net->sim->trace, &ev);
 }

@@ -204,11 +204,8 @@ static void conn_slab_add(net_t *net)
         n = (BIGBLOCK_SIZE - offsetof(struct tcp_conn_slab, conns)) / sizeof sl->conns[0];
     } else {
         n = TCP_CONN_SLAB_FIRST;
-        /* A multiple of the struct's alignment, as aligned_alloc wants. */
-        size_t size = offsetof(struct tcp_conn_slab, conns) + n * sizeof sl->conns[0];
-        sl = aligned_alloc(_Alignof(tcp_conn_t), size);
-        if (!sl)
-            panic("out of memory (%zu bytes)", size);
+        sl = xaligned_alloc(_Alignof(tcp_conn_t),
+                            offsetof(struct tcp_conn_slab, conns) + n * sizeof sl->conns[0]);
         sl->big = false;
     }
     sl->next = net->conn_slabs;
@@ -226,7 +223,8 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
         conn_slab_add(net);
     tcp_conn_t *c = net->conn_pool;
     net->conn_pool = c->grave_next;
-    memset(c, 0, sizeof *c);
+    /* Not the lent runs' line: has_lent (false) says it holds nothing. */
+    memset(c, 0, offsetof(tcp_conn_t, lent));
     c->net = net;
     c->host = h;
     c->remote = net_host_by_addr(net, raddr);
@@ -522,6 +520,21 @@ void tcp_send(tcp_conn_t *c, const void *data, size_t len)
     if (c->dead || c->detached || c->shut_wr || len == 0)
         return;
     tcp_sbuf_append(c, data, len);
+    tcp_output_soon(c);
+}
+
+/* Shorter runs are copied: a copy of a few lines costs less than a piece. */
+#define TCP_LEND_MIN 512u
+
+void tcp_send_lent(tcp_conn_t *c, const void *data, size_t len, shared_t *owner)
+{
+    if (c->dead || c->detached || c->shut_wr || len == 0)
+        return;
+    if (owner && len >= TCP_LEND_MIN && len <= UINT32_MAX / 2 &&
+        (!c->has_lent || c->nlent < TCP_LENT_MAX))
+        tcp_sbuf_lend(c, data, len, owner);
+    else
+        tcp_sbuf_append(c, data, len);
     tcp_output_soon(c);
 }
 

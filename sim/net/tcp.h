@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/shared.h"
 #include "net/net.h"
 
 typedef enum tcp_error {
@@ -97,6 +98,17 @@ void tcp_conn_set_callbacks(tcp_conn_t *c, const tcp_callbacks_t *cb, void *ctx)
 /* Queues a copy of data; it leaves in MSS-sized segments as the peer's window
  * allows. Ignored after tcp_shutdown or tcp_close. */
 void tcp_send(tcp_conn_t *c, const void *data, size_t len);
+/*
+ * tcp_send without the copy, for bytes that do not change and that many
+ * connections send (a message's shared text): TCP reads them where they are
+ * whenever it sends them, and holds a reference to owner, the block they
+ * lie in, until the peer has acknowledged them or the connection ends.
+ * Segments carry them by reference too, so the receiver reads the same
+ * block. What goes on the wire is what tcp_send would send. Short runs, and
+ * runs beyond what a queue keeps lent at once, are copied (owner is then
+ * not held); owner NULL is tcp_send.
+ */
+void tcp_send_lent(tcp_conn_t *c, const void *data, size_t len, shared_t *owner);
 /* FIN after the queued data: half-close, reading goes on. */
 void tcp_shutdown(tcp_conn_t *c);
 /* Shutdown, and the owner wants no more data (no more on_data or

@@ -237,6 +237,24 @@ static bool deliver(tcp_conn_t *c, const uint8_t *data, uint32_t len)
     return !c->dead;
 }
 
+static __attribute__((noinline)) bool deliver_pieces(tcp_conn_t *c, const tcp_segment_t *seg)
+{
+    const tcp_piece_t *p = tcp_segment_pieces(seg);
+    for (unsigned i = 0; i < seg->npieces; i++)
+        if (!deliver(c, p[i].data, p[i].len))
+            return false;
+    return true;
+}
+
+/* Delivers a whole segment's payload in order, piece by piece when it has
+ * lent pieces (the owner then gets the pieces as separate calls). */
+static inline bool deliver_segment(tcp_conn_t *c, const tcp_segment_t *seg)
+{
+    if (__builtin_expect(seg->npieces != 0, 0))
+        return deliver_pieces(c, seg);
+    return deliver(c, seg->payload, seg->len);
+}
+
 static void fin_arrived(tcp_conn_t *c)
 {
     c->rcv_nxt++;
@@ -311,6 +329,8 @@ static void ooo_drain(tcp_conn_t *c)
     }
 }
 
+static inline void input_run(tcp_conn_t *c, const tcp_segment_t *seg, const uint8_t *data);
+
 /* RFC 9293 3.10.7.4 sixth and seventh: the segment text, then the FIN. */
 static void input_text(tcp_conn_t *c, const tcp_segment_t *seg)
 {
@@ -330,7 +350,35 @@ static void input_text(tcp_conn_t *c, const tcp_segment_t *seg)
     }
     bool fin = seg->flags & TCP_FIN;
     uint32_t seq = seg->seq, len = seg->len;
-    const uint8_t *data = seg->payload;
+    if (seg->npieces && seq == c->rcv_nxt && SEQ_LEQ(seq + len, c->rcv_nxt + c->rcv_wnd)) {
+        /* All of it, in order: the pieces where they are. */
+        c->ack_now = true;
+        if (len && !deliver_segment(c, seg))
+            return;
+        if (fin)
+            fin_arrived(c);
+        else
+            ooo_drain(c);
+        return;
+    }
+    if (seg->npieces) {
+        /* Out of order or past the window, which the general steps below
+         * handle: on a copy in one run (the owner may send, and so trace,
+         * while it reads). */
+        uint8_t *copy = xmalloc(len);
+        net_segment_gather(seg, copy);
+        input_run(c, seg, copy);
+        free(copy);
+        return;
+    }
+    input_run(c, seg, seg->payload);
+}
+
+/* input_text's general steps, for seg's payload in one run at data. */
+static inline void input_run(tcp_conn_t *c, const tcp_segment_t *seg, const uint8_t *data)
+{
+    bool fin = seg->flags & TCP_FIN;
+    uint32_t seq = seg->seq, len = seg->len;
     if (SEQ_LT(seq, c->rcv_nxt)) {
         uint32_t skip = c->rcv_nxt - seq;
         if (skip > len) /* all old, the FIN too */
@@ -510,7 +558,7 @@ static bool input_predicted(tcp_conn_t *c, const tcp_segment_t *seg)
         return true;
     c->ack_now = true;
     /* No ooo_drain: no hole was held, and only a segment arriving adds one. */
-    deliver(c, seg->payload, seg->len);
+    deliver_segment(c, seg);
     return true;
 }
 

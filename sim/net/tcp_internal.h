@@ -54,6 +54,17 @@
 #define SEQ_GT(a, b) SEQ_LT(b, a)
 #define SEQ_GEQ(a, b) SEQ_LEQ(b, a)
 
+/* A run of payload bytes; owner is NULL for bytes a segment carries itself. */
+typedef struct tcp_piece {
+    const uint8_t *data;
+    shared_t *owner;
+    uint32_t len;
+} tcp_piece_t;
+
+/* At most this many pieces in a segment: a lent text between two runs of
+ * bytes of its own. A segment that would need more carries a copy of all. */
+#define TCP_SEGMENT_PIECES 3
+
 /* One segment on the wire. session and service_port are the simulation's
  * bookkeeping for traces, not header fields. */
 typedef struct tcp_segment {
@@ -76,10 +87,33 @@ typedef struct tcp_segment {
     uint32_t seq, ack;
     uint16_t window;
     uint8_t flags;
+    /* 0: the payload is payload[0..len). Else the segment carries lent
+     * bytes (tcp_send_lent), and its payload is tcp_segment_pieces(seg)[0..
+     * npieces) in order, each piece either in payload[] (owner NULL) or
+     * where its owner keeps it (the segment holds a reference until it is
+     * freed). */
+    uint8_t npieces;
     uint32_t len;
     uint32_t cap; /* room for payload bytes */
     uint8_t payload[];
 } tcp_segment_t;
+
+/* Where a segment with lent bytes keeps its pieces: at the end of its
+ * room, so that a segment without them touches no more lines than its own
+ * payload's, and one with them only the lines it uses. */
+static inline tcp_piece_t *tcp_segment_pieces(const tcp_segment_t *seg)
+{
+    uintptr_t end = (uintptr_t)seg->payload + seg->cap;
+    return (tcp_piece_t *)((end - TCP_SEGMENT_PIECES * sizeof(tcp_piece_t)) &
+                           ~(uintptr_t)(_Alignof(tcp_piece_t) - 1));
+}
+/* The most bytes a segment with pieces can carry in its payload. */
+static inline uint32_t tcp_segment_piece_room(const tcp_segment_t *seg)
+{
+    if (seg->cap < TCP_SEGMENT_PIECES * sizeof(tcp_piece_t) + _Alignof(tcp_piece_t))
+        return 0;
+    return (uint32_t)((uintptr_t)tcp_segment_pieces(seg) - (uintptr_t)seg->payload);
+}
 
 typedef struct tcp_listener {
     struct tcp_listener *next;
@@ -106,12 +140,15 @@ typedef struct tcp_ooo {
     uint8_t data[];
 } tcp_ooo_t;
 
+/* Lent runs a send queue holds at once; one more is copied instead. */
+#define TCP_LENT_MAX 2
+
 /*
- * Laid out by use, in six whole cache lines: the first holds what every
+ * Laid out by use, in seven whole cache lines: the first holds what every
  * arriving segment checks (the 4-tuple, dead, state and the flags), the
  * next four what the sequence, queue, timer, counter and callback work per
- * segment reads and writes; what only opening, ending or tracing uses
- * comes last.
+ * segment reads and writes, the sixth what only opening, ending or tracing
+ * uses; the seventh, the lent runs, only a connection that lends touches.
  */
 struct tcp_conn {
     /* line 0: who, and the checks every segment makes. Aligned, so that a
@@ -134,6 +171,7 @@ struct tcp_conn {
     bool rtt_timing;
     bool recovering; /* after a loss, until snd_una reaches recover */
     bool in_input;   /* tcp_input is at work on it, and sends at its end */
+    bool has_lent;   /* the send queue holds lent bytes: see lent below */
     tcp_state_t state;
     /* line 1: RFC 9293 3.3.1 send and receive sequence variables */
     uint32_t mss, rcv_wnd;
@@ -173,6 +211,16 @@ struct tcp_conn {
     tcp_conn_t *grave_next;
     uint32_t irs;
     uint32_t ooo_bytes; /* at most twice the window */
+    /* line 6, valid only while has_lent (so neither made nor touched by a
+     * connection that never lends): the bytes of the send queue that
+     * tcp_send_lent lent, in sequence order. The queue keeps their room
+     * but not their octets; sending reads them here. */
+    _Alignas(64) struct tcp_lent {
+        uint32_t seq, len; /* the sequence numbers they take */
+        const uint8_t *data;
+        shared_t *owner; /* held until the peer acknowledged all of them */
+    } lent[TCP_LENT_MAX];
+    uint32_t nlent;
 };
 
 struct net {
@@ -209,6 +257,8 @@ struct net {
     tcp_conn_t *graveyard;
     uint64_t next_conn_id;
     int depth;
+    uint8_t *scratch; /* net_segment_flat's room */
+    size_t scratch_cap;
     bool predict_off; /* tests: every segment takes tcp_input's general path */
     bool hold_off;    /* tests: tcp_output_soon never holds, always schedules */
     tcp_state_fn observer;
@@ -239,15 +289,25 @@ static inline tcp_segment_t *net_segment_new(net_t *net, uint32_t len)
         return net_segment_alloc(net, len);
     net->segment_pool = seg->next;
     net->segment_spares--;
-    seg->len = len; /* net and cap stay from the first use */
+    seg->len = len; /* net and cap stay from the first use; npieces is 0 in the pool */
     return seg;
 }
+/* Lets go of the owners of a segment's lent pieces; it has none after. */
+void net_segment_unlend(tcp_segment_t *seg);
+/* The payload of a segment in one run, for tracing: payload itself, or its
+ * pieces copied into the net's scratch room (valid until the next call, so
+ * only for what does not call back into the net). */
+const uint8_t *net_segment_flat(net_t *net, const tcp_segment_t *seg);
+/* Copies a segment's payload, len bytes, to out. */
+void net_segment_gather(const tcp_segment_t *seg, uint8_t *out);
 /* Gives a segment back to malloc (net_segment_free when the pool is full
  * or the segment bigger than the pool's). */
 void net_segment_release(net_t *net, tcp_segment_t *seg);
 /* Gives back a segment that is not on the wire. */
 static inline void net_segment_free(net_t *net, tcp_segment_t *seg)
 {
+    if (seg->npieces)
+        net_segment_unlend(seg);
     if (seg->cap != NET_SEGMENT_POOL_CAP || net->segment_spares >= NET_SEGMENT_MAX_SPARES) {
         net_segment_release(net, seg);
         return;
@@ -364,13 +424,22 @@ void tcp_pools_free(net_t *net);
  */
 void tcp_sbuf_release(tcp_conn_t *c);
 /* Drops n acknowledged bytes from the front of the send queue. */
+/* Lets go of the lent runs the queue no longer holds (tcp_sbuf_consume). */
+void tcp_lent_consume(tcp_conn_t *c);
+/* Lets go of every lent run (tcp_sbuf_release, when has_lent). */
+void tcp_lent_release(tcp_conn_t *c);
 static inline void tcp_sbuf_consume(tcp_conn_t *c, size_t n)
 {
     c->sbuf_head += n;
     c->sbuf_seq += (uint32_t)n;
     if (c->sbuf_head == c->sbuf_end)
         c->sbuf_head = c->sbuf_end = 0;
+    if (c->has_lent)
+        tcp_lent_consume(c);
 }
 void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len);
+/* Queues len lent bytes of owner's at data (tcp_send_lent): the queue takes
+ * room for them but does not copy them. */
+void tcp_sbuf_lend(tcp_conn_t *c, const uint8_t *data, size_t len, shared_t *owner);
 
 #endif

@@ -38,33 +38,84 @@ static void sbuf_mem_put(net_t *net, uint8_t *mem, size_t cap)
     net->sbuf_spares++;
 }
 
+/* Makes room for len more bytes at the end of the queue: moves the live
+ * bytes to the front, or grows. */
+static __attribute__((noinline)) void sbuf_make_room(tcp_conn_t *c, size_t len)
+{
+    size_t live = tcp_sbuf_len(c);
+    if (c->sbuf_head >= live && c->sbuf_cap - live >= len) {
+        memmove(c->sbuf, c->sbuf + c->sbuf_head, live);
+    } else {
+        size_t cap = c->sbuf_cap ? c->sbuf_cap : TCP_SBUF_FIRST_CAP;
+        while (cap < live + len)
+            cap *= 2;
+        uint8_t *nb = sbuf_mem_get(c->net, cap);
+        if (live)
+            memcpy(nb, c->sbuf + c->sbuf_head, live);
+        if (c->sbuf)
+            sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
+        c->sbuf = nb;
+        c->sbuf_cap = cap;
+    }
+    c->sbuf_head = 0;
+    c->sbuf_end = live;
+}
+
+/* Room for len more bytes at the end of the queue, taken. */
+static inline uint8_t *sbuf_room(tcp_conn_t *c, size_t len)
+{
+    if (c->sbuf_cap - c->sbuf_end < len)
+        sbuf_make_room(c, len);
+    uint8_t *at = c->sbuf + c->sbuf_end;
+    c->sbuf_end += len;
+    return at;
+}
+
 void tcp_sbuf_append(tcp_conn_t *c, const void *data, size_t len)
 {
-    if (c->sbuf_cap - c->sbuf_end < len) {
-        size_t live = tcp_sbuf_len(c);
-        if (c->sbuf_head >= live && c->sbuf_cap - live >= len) {
-            memmove(c->sbuf, c->sbuf + c->sbuf_head, live);
-        } else {
-            size_t cap = c->sbuf_cap ? c->sbuf_cap : TCP_SBUF_FIRST_CAP;
-            while (cap < live + len)
-                cap *= 2;
-            uint8_t *nb = sbuf_mem_get(c->net, cap);
-            if (live)
-                memcpy(nb, c->sbuf + c->sbuf_head, live);
-            if (c->sbuf)
-                sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
-            c->sbuf = nb;
-            c->sbuf_cap = cap;
-        }
-        c->sbuf_head = 0;
-        c->sbuf_end = live;
+    memcpy(sbuf_room(c, len), data, len);
+}
+
+/*
+ * The queue keeps the room of lent bytes, so that every offset in it is
+ * what it would be with a copy, but never writes or reads it: a room that
+ * is only kept costs no cache traffic. (Moving the queue copies it along,
+ * uninitialised, like any other room.)
+ */
+void tcp_sbuf_lend(tcp_conn_t *c, const uint8_t *data, size_t len, shared_t *owner)
+{
+    if (!c->has_lent) {
+        c->has_lent = true;
+        c->nlent = 0;
     }
-    memcpy(c->sbuf + c->sbuf_end, data, len);
-    c->sbuf_end += len;
+    c->lent[c->nlent++] = (struct tcp_lent){c->sbuf_seq + (uint32_t)tcp_sbuf_len(c), (uint32_t)len,
+                                            data, shared_hold(owner)};
+    (void)sbuf_room(c, len);
+}
+
+void tcp_lent_consume(tcp_conn_t *c)
+{
+    while (c->nlent > 0 && SEQ_LEQ(c->lent[0].seq + c->lent[0].len, c->sbuf_seq)) {
+        shared_release(c->lent[0].owner);
+        c->nlent--;
+        for (unsigned i = 0; i < c->nlent; i++)
+            c->lent[i] = c->lent[i + 1];
+    }
+    c->has_lent = c->nlent > 0;
+}
+
+void tcp_lent_release(tcp_conn_t *c)
+{
+    for (unsigned i = 0; i < c->nlent; i++)
+        shared_release(c->lent[i].owner);
+    c->nlent = 0;
+    c->has_lent = false;
 }
 
 void tcp_sbuf_release(tcp_conn_t *c)
 {
+    if (c->has_lent)
+        tcp_lent_release(c);
     if (c->sbuf)
         sbuf_mem_put(c->net, c->sbuf, c->sbuf_cap);
     c->sbuf = NULL;
@@ -100,6 +151,64 @@ static __attribute__((noinline, cold)) void retransmit_event(const tcp_conn_t *c
 }
 
 /* retransmit: NULL for a first transmission, else why the segment goes again. */
+/*
+ * The payload of a segment of len bytes from seq, whose queued room starts
+ * at data, where the queue holds lent runs: the queue's own bytes are
+ * copied into the segment, the lent ones are pieces that point where they
+ * are (with a reference each). A segment that would need more pieces than
+ * it has, or has no lent byte, or no room for its pieces after its own bytes,
+ * carries a copy of everything.
+ */
+/* Out of line: send_segment's usual path keeps a small frame. */
+static __attribute__((noinline)) void fill_lent(const tcp_conn_t *c, tcp_segment_t *seg,
+                                                 uint32_t seq, const uint8_t *data, uint32_t len)
+{
+    /* Each lent run can split a run of own bytes in two. */
+    tcp_piece_t piece[2 * TCP_LENT_MAX + 1];
+    unsigned n = 0, lent = 0;
+    uint32_t lent_bytes = 0;
+    uint32_t at = 0; /* bytes of the segment placed */
+    for (unsigned i = 0; i < c->nlent && at < len; i++) {
+        const struct tcp_lent *l = &c->lent[i];
+        uint32_t from = seq + at;
+        if (SEQ_LEQ(l->seq + l->len, from))
+            continue; /* wholly before what is left */
+        uint32_t own = SEQ_GT(l->seq, from) ? l->seq - from : 0;
+        if (own >= len - at)
+            break; /* this run and the later ones begin after the segment */
+        if (own > 0) {
+            piece[n++] = (tcp_piece_t){data + at, NULL, own};
+            at += own;
+        }
+        uint32_t off = seq + at - l->seq;
+        uint32_t take = l->len - off < len - at ? l->len - off : len - at;
+        piece[n++] = (tcp_piece_t){l->data + off, l->owner, take};
+        lent++;
+        lent_bytes += take;
+        at += take;
+    }
+    if (at < len)
+        piece[n++] = (tcp_piece_t){data + at, NULL, len - at};
+    bool flat =
+        lent == 0 || n > TCP_SEGMENT_PIECES || len - lent_bytes > tcp_segment_piece_room(seg);
+    uint32_t kept = 0; /* bytes copied into the payload */
+    for (unsigned i = 0; i < n; i++) {
+        if (flat || !piece[i].owner) {
+            memcpy(seg->payload + kept, piece[i].data, piece[i].len);
+            piece[i].data = seg->payload + kept;
+            kept += piece[i].len;
+        } else {
+            shared_hold(piece[i].owner);
+        }
+    }
+    if (flat)
+        return;
+    tcp_piece_t *to = tcp_segment_pieces(seg);
+    for (unsigned i = 0; i < n; i++)
+        to[i] = piece[i];
+    seg->npieces = (uint8_t)n;
+}
+
 static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint8_t *data,
                          uint32_t len, const char *retransmit)
 {
@@ -120,8 +229,12 @@ static void send_segment(tcp_conn_t *c, unsigned flags, uint32_t seq, const uint
         seg->ack = c->rcv_nxt;
         c->ack_now = false;
     }
-    if (len)
-        memcpy(seg->payload, data, len);
+    if (len) {
+        if (c->has_lent)
+            fill_lent(c, seg, seq, data, len);
+        else
+            memcpy(seg->payload, data, len);
+    }
     c->stats.segments_sent++;
     if (retransmit) {
         c->stats.retransmits++;

@@ -13,19 +13,27 @@
 
 typedef struct service_listener service_listener_t;
 
+/* From the start of a cache line, with what every arrival of the client's
+ * bytes reads and writes (the engine, the connection, the output and the
+ * watchdog's first fields) in the first: with a thousand sessions, each
+ * arrival finds its session out of cache. */
 struct service_conn {
+    const service_ops_t *ops;
+    void *engine; /* in a spare: the engine kept for ops->reopen, or NULL */
+    tcp_conn_t *conn;
+    buf_t out;
+    watchdog_t idle;
     service_conn_t *next;
     service_conn_t **pprev; /* the pointer to this one: unlinking is O(1) with 1,000 sessions */
     service_listener_t *listener;
     mail_server_t *server;
-    const service_ops_t *ops;
-    void *engine; /* in a spare: the engine kept for ops->reopen, or NULL */
-    tcp_conn_t *conn;
-    watchdog_t idle;
     char *client_name; /* in the same allocation, after the struct: name_cap + 1 octets */
     size_t name_cap;
-    buf_t out;
 };
+
+_Static_assert(offsetof(service_conn_t, idle) + offsetof(watchdog_t, timer) <= 64,
+               "an arrival finds the engine, the connection, the output and the watchdog's "
+               "clock in a session's first cache line");
 
 /* A listener keeps its own sessions, so a walk over one service never visits the others'. */
 struct service_listener {
@@ -113,7 +121,7 @@ static service_conn_t *conn_alloc(service_listener_t *l, size_t name_len)
         spare_free(sc);
     }
     size_t cap = name_len > NAME_CAP_MIN ? name_len : NAME_CAP_MIN;
-    sc = xmalloc(sizeof *sc + cap + 1);
+    sc = xaligned_alloc(64, sizeof *sc + cap + 1);
     sc->name_cap = cap;
     sc->client_name = (char *)(sc + 1);
     sc->engine = NULL;

@@ -12,10 +12,11 @@
 #include "core/sched.h"
 
 typedef struct watchdog {
+    /* first, what watchdog_touch reads and writes with every arrival */
     sched_t *sched;
-    sim_time_t timeout;
     sim_time_t last;
     sched_id_t timer;
+    sim_time_t timeout;
     void (*fire)(void *arg);
     void *arg;
 } watchdog_t;
