@@ -6,6 +6,7 @@
  */
 #include "proto/smtp_client.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,14 @@
 #include "mail/eightbit.h"
 #include "proto/smtp_auth.h"
 #include "proto/smtp_client_int.h"
+
+/* The layout smtp_client_int.h describes: what every reply reads in the first lines. */
+_Static_assert(offsetof(struct smtp_client, hooks) == 64, "line 0 is the state's");
+_Static_assert(offsetof(struct smtp_client, reader) == 128, "line 1 is the hooks'");
+_Static_assert(offsetof(struct smtp_client, info) == 192, "line 2 is the reader's");
+_Static_assert(offsetof(struct smtp_client, helo_name) == 256, "line 3 is the server's");
+_Static_assert(offsetof(struct smtp_client, memo) == 320, "line 4 is the session's");
+_Static_assert(SMTP_CLIENT_MEMOS <= 16, "own_skip has a bit for each state");
 
 static const char *const state_names[] = {
 #define X(id, name) name,
@@ -69,6 +78,7 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     memset(&c->info, 0, sizeof c->info);
     c->finishing = false;
     c->lend_body = cfg->lend_body;
+    c->mid_reply = false;
     c->shared = cfg->shared_memo;
     c->lead = c->lead_next = NULL;
     c->lead_len = c->lead_next_len = 0;
@@ -81,16 +91,15 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
 
 static void memo_init(smtp_client_memo_t *m)
 {
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
-        buf_init(&m->reply[i].bytes);
-        m->reply[i].seen_len = 0;
-    }
+    m->lent = 0;
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
+        m->reply[i] = NULL;
 }
 
 static void memo_release(smtp_client_memo_t *m)
 {
     for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
-        buf_free(&m->reply[i].bytes);
+        free(m->reply[i]);
 }
 
 smtp_client_memo_t *smtp_client_memo_new(void)
@@ -112,14 +121,20 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
 {
     /* One allocation for the engine and its copies of the names. */
     size_t room = names_size(cfg);
-    smtp_client_t *c = xmalloc(sizeof *c + room);
-    c->names_room = room;
+    /* aligned_alloc wants a multiple of the alignment; what rounding adds is room too. */
+    size_t align = _Alignof(smtp_client_t);
+    size_t size = (sizeof(smtp_client_t) + room + align - 1) & ~(align - 1);
+    smtp_client_t *c = aligned_alloc(align, size);
+    if (!c)
+        panic("smtp_client_new: out of memory");
+    c->names_room = size - sizeof *c;
     line_reader_init(&c->reader, SMTP_CLIENT_REPLY_LINE_MAX);
     buf_init(&c->wire);
     c->order = NULL;
     c->order_cap = 0;
     c->spare_msg = NULL;
     c->sender_ok.len = c->rcpt_ok.len = 0;
+    c->own_skip = 0;
     memo_init(&c->memo);
     session_start(c, cfg, hooks);
     return c;
@@ -426,69 +441,100 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-/* Remembers in k the reply just assembled, read out of bytes[0..n) in the current state. */
-static void memo_keep_in(smtp_client_t *c, client_reply_memo_t *k, const uint8_t *bytes, size_t n)
+/*
+ * Remembers in *slot the reply just assembled, read out of bytes[0..n) in
+ * the current state (or forgets what it held, when the reply is too long).
+ */
+static void memo_keep_in(smtp_client_t *c, client_reply_kept_t **slot, const uint8_t *bytes,
+                         size_t n)
 {
     const smtp_reply_asm_t *a = &c->assembler;
-    k->seen_len = 0;
-    if (n > SMTP_CLIENT_MEMO_KEEP)
+    client_reply_kept_t *k = *slot;
+    if (n > SMTP_CLIENT_MEMO_KEEP) {
+        if (k)
+            k->seen_len = 0;
         return;
-    buf_reset(&k->bytes);
-    buf_append(&k->bytes, bytes, n);
-    buf_append(&k->bytes, a->reply.text, a->text_len);
+    }
+    if (!k || k->cap < n) {
+        free(k);
+        size_t cap = (n + 63) & ~(size_t)63;
+        k = *slot = xmalloc(sizeof *k + cap);
+        k->cap = cap;
+    }
     k->seen_len = n;
+    k->hit = false;
     k->info = c->info;
-    k->code = a->reply.code;
-    memcpy(k->enhanced, a->reply.enhanced, sizeof k->enhanced);
-    k->enhanced_len = a->enhanced_len;
-    k->lines = a->lines;
-}
-
-/* Remembers the reply just assembled: in the shared memo and in the engine's own. */
-static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
-{
-    if (c->shared)
-        memo_keep_in(c, &c->shared->reply[c->state], bytes, n);
-    memo_keep_in(c, &c->memo.reply[c->state], bytes, n);
+    k->reply.code = a->reply.code;
+    memcpy(k->reply.enhanced, a->reply.enhanced, sizeof k->reply.enhanced);
+    memcpy(k->reply.text, a->reply.text, a->text_len + 1);
+    memcpy(k->bytes, bytes, n);
 }
 
 /*
- * When data starts with the octets of the reply k holds, puts what reading
- * them gave in place and returns how many they are; else 0.
+ * Remembers the reply just assembled: in the shared memo and in the
+ * engine's own, in neither while hooks hold a reply of it. The engine's own
+ * stops keeping (and being looked at) in a state where a reply it kept never
+ * came again before another replaced it, such as one that names the
+ * message: looking there costs a cold read a reply, for nothing.
  */
-static inline size_t memo_take_from(smtp_client_t *c, const client_reply_memo_t *k,
-                                    const uint8_t *data, size_t len)
+static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
 {
-    smtp_reply_asm_t *a = &c->assembler;
-    size_t n = k->seen_len;
-    if (n == 0 || len < n || memcmp(data, k->bytes.data, n) != 0)
-        return 0;
+    size_t s = c->state;
+    if (c->shared && !c->shared->lent)
+        memo_keep_in(c, &c->shared->reply[s], bytes, n);
+    if (c->own_skip & (1u << s) || c->memo.lent)
+        return;
+    const client_reply_kept_t *own = c->memo.reply[s];
+    if (own && own->seen_len && !own->hit) {
+        c->own_skip |= (uint16_t)(1u << s);
+        return;
+    }
+    memo_keep_in(c, &c->memo.reply[s], bytes, n);
+}
+
+/* Whether data[0..len) starts with the octets k holds. */
+static inline bool kept_matches(const client_reply_kept_t *k, const uint8_t *data, size_t len)
+{
+    return k && k->seen_len && len >= k->seen_len && memcmp(data, k->bytes, k->seen_len) == 0;
+}
+
+/*
+ * The memo whose reply for the current state (shared, or the engine's own)
+ * data starts with, with that reply in *kept, when nobody traces lines;
+ * else NULL. Called at a reply's start only (no reply line or part of one
+ * read yet).
+ */
+static smtp_client_memo_t *memo_take(smtp_client_t *c, const uint8_t *data, size_t len,
+                                     client_reply_kept_t **kept)
+{
+    if (c->hooks.on_line)
+        return NULL;
+    size_t s = c->state;
+    if (c->shared && kept_matches(c->shared->reply[s], data, len)) {
+        *kept = c->shared->reply[s];
+        return c->shared;
+    }
+    if (!(c->own_skip & (1u << s)) && kept_matches(c->memo.reply[s], data, len)) {
+        *kept = c->memo.reply[s];
+        return &c->memo;
+    }
+    return NULL;
+}
+
+/*
+ * The reply k kept, come again: what reading it gave, in place (the hooks
+ * get k's reply itself), and m lent while they hold it.
+ */
+static void memo_reply(smtp_client_t *c, smtp_client_memo_t *m, client_reply_kept_t *k, buf_t *out)
+{
+    if (!k->hit)
+        k->hit = true;
     /* RFC 5321 4.1.1.1: only the lines of an EHLO reply say what the server offers. */
     if (c->state == SMTP_CLIENT_EHLO)
         c->info = k->info;
-    a->reply.code = k->code;
-    memcpy(a->reply.enhanced, k->enhanced, sizeof a->reply.enhanced);
-    a->enhanced_len = k->enhanced_len;
-    a->lines = k->lines;
-    size_t text_len = k->bytes.len - n;
-    memcpy(a->reply.text, k->bytes.data + n, text_len);
-    a->reply.text[text_len] = '\0';
-    a->text_len = text_len;
-    return n;
-}
-
-/*
- * When data starts with the octets of the reply kept for the current state
- * (shared, or the engine's own), at a reply's start (no reply line or part
- * of one read yet) and with nobody tracing lines, puts what reading them
- * gave in place and returns how many they are; else 0.
- */
-static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
-{
-    if (c->hooks.on_line)
-        return 0;
-    size_t n = c->shared ? memo_take_from(c, &c->shared->reply[c->state], data, len) : 0;
-    return n ? n : memo_take_from(c, &c->memo.reply[c->state], data, len);
+    m->lent++;
+    handle_reply(c, &k->reply, out);
+    m->lent--;
 }
 
 /*
@@ -564,13 +610,14 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
         /* More to read after the body was lent: whatever it makes goes after the body. */
         if (c->lead_len)
             lead_spill(c, out);
-        if (!c->assembler.started && !line_reader_pending(&c->reader)) {
+        if (!c->mid_reply) {
             /* The reply this state got last time again: what reading it gave, without reading it. */
-            size_t n = memo_take(c, data, len);
-            if (n) {
-                data += n;
-                len -= n;
-                handle_reply(c, &c->assembler.reply, out);
+            client_reply_kept_t *k;
+            smtp_client_memo_t *m = memo_take(c, data, len, &k);
+            if (m) {
+                data += k->seen_len;
+                len -= k->seen_len;
+                memo_reply(c, m, k, out);
                 continue;
             }
             /* A reply whose every octet is in this input starts here. */
@@ -590,6 +637,7 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
         case LINE_BYTES:
             panic("smtp_client_feed: SMTP never asks for raw bytes");
         }
+        c->mid_reply = c->assembler.started || line_reader_pending(&c->reader);
     }
 }
 
@@ -653,6 +701,8 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
 
 void smtp_client_add_message(smtp_client_t *c, const smtp_client_message_t *src, buf_t *out)
 {
+    if (src->nrecipients > SMTP_CLIENT_RCPT_MAX)
+        panic("smtp_client_add_message: %zu recipients", src->nrecipients);
     client_msg_t *m = msg_copy(c, src);
     if (c->tail)
         c->tail->next = m;
