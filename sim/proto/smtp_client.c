@@ -22,6 +22,8 @@ _Static_assert(offsetof(struct smtp_client, info) == 192, "line 2 is the reader'
 _Static_assert(offsetof(struct smtp_client, helo_name) == 256, "line 3 is the server's");
 _Static_assert(offsetof(struct smtp_client, memo) == 320, "line 4 is the session's");
 _Static_assert(SMTP_CLIENT_MEMOS <= 16, "own_skip has a bit for each state");
+_Static_assert(offsetof(client_msg_t, status) == 64 && sizeof(client_msg_t) <= 112,
+               "a message's second line holds what its replies read and a few status");
 
 static const char *const state_names[] = {
 #define X(id, name) name,
@@ -83,6 +85,7 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     c->lead = c->lead_next = NULL;
     c->lead_len = c->lead_next_len = 0;
     c->error = NULL;
+    c->failed = false;
     c->head = c->tail = NULL;
     c->pipelined = c->mail_ok = c->discard = false;
     c->norder = c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
@@ -265,13 +268,14 @@ static void end_session(smtp_client_t *c)
 {
     smtp_client_set_state(c, SMTP_CLIENT_DONE);
     if (c->hooks.on_session_done)
-        c->hooks.on_session_done(c->hooks.ctx, c->error == NULL, c->error);
+        c->hooks.on_session_done(c->hooks.ctx, !c->failed, c->failed ? c->error : NULL);
 }
 
 static void set_error(smtp_client_t *c, const char *error)
 {
     if (!c->error)
         c->error = xstrdup(error);
+    c->failed = true;
 }
 
 void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server, const char *error,
@@ -644,9 +648,10 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
 /* --- the node's calls ---------------------------------------------------- */
 
 /*
- * One allocation for the message, its recipient and status arrays, its data
- * (unless borrowed) and its strings, in that order (the arrays first, for
- * their alignment).
+ * One allocation for the message, its status array, its recipient arrays,
+ * its data (unless borrowed) and its strings, in that order (the status
+ * array first, in the struct's last line; the pointers 8-aligned after it).
+ * Aligned to a cache line (see client_msg_t).
  */
 static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src)
 {
@@ -654,24 +659,28 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
     size_t data_len = src->data_borrowed ? 0 : src->len + src->tail_len;
-    size_t size = sizeof(client_msg_t) + n * (sizeof(char *) + sizeof(size_t)) +
-                  n * sizeof(client_rcpt_status_t) + data_len + path_len + 1;
+    size_t status_size = (n * sizeof(client_rcpt_status_t) + 7) & ~(size_t)7;
+    size_t size = sizeof(client_msg_t) + status_size + n * (sizeof(char *) + sizeof(size_t)) +
+                  data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
         size += strlen(src->recipients[i]) + 1;
+    size = (size + 63) & ~(size_t)63; /* aligned_alloc wants a multiple of the alignment */
     client_msg_t *m = c->spare_msg;
     if (m && m->size >= size) {
         c->spare_msg = NULL;
         size = m->size;
     } else {
-        m = xmalloc(size);
+        m = aligned_alloc(64, size);
+        if (!m)
+            panic("smtp_client_add_message: out of memory");
     }
     *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = data_len, .size = size};
-    m->recipients = (char **)(m + 1);
+    m->status = (client_rcpt_status_t *)(m + 1);
+    m->recipients = (char **)((char *)m->status + status_size);
     m->recipient_lens = (size_t *)(m->recipients + n);
-    m->status = (client_rcpt_status_t *)(m->recipient_lens + n);
     for (size_t i = 0; i < n; i++)
         m->status[i] = CLIENT_RCPT_OPEN;
-    char *at = (char *)(m->status + n);
+    char *at = (char *)(m->recipient_lens + n);
     if (src->data_borrowed) {
         m->data = src->data;
         m->len = src->len;

@@ -63,24 +63,33 @@ typedef enum client_rcpt_status {
     CLIENT_RCPT_DONE,     /* result reported */
 } client_rcpt_status_t;
 
+/*
+ * A message, in one block aligned to a cache line with its arrays and
+ * strings after it (msg_copy): its first line is what sending it reads, its
+ * second what each reply reads, with the status array there too (for up to
+ * four recipients).
+ */
 typedef struct client_msg {
-    void *ctx;
-    char *reverse_path;
-    size_t path_len;
-    char **recipients;
-    size_t *recipient_lens; /* strlen of each, for the RCPT lines */
-    client_rcpt_status_t *status;
-    size_t nrecipients;
+    /* Line 0: what sending it reads. */
     const uint8_t *data; /* the message's own copy, or the node's when borrowed */
     size_t len;
     const uint8_t *tail; /* borrowed: the rest of the message after data, tail_len octets */
     size_t tail_len;
-    bool eight_bit; /* an octet >= 128 somewhere */
-    bool dot_safe;  /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
-    bool dot_follows; /* the final dot follows the last piece (smtp_client_message_t's) */
-    size_t size;    /* of the one allocation that holds it all (msg_copy) */
+    char *reverse_path;
+    size_t path_len;
+    char **recipients;
+    size_t *recipient_lens; /* strlen of each, for the RCPT lines */
+    /* Line 1: what its replies read. */
+    client_rcpt_status_t *status; /* right after the struct */
+    size_t nrecipients;
+    void *ctx;
     struct client_msg *next;
+    size_t size;      /* of the one allocation that holds it all (msg_copy) */
+    bool eight_bit;   /* an octet >= 128 somewhere */
+    bool dot_safe;    /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
+    bool dot_follows; /* the final dot follows the last piece (smtp_client_message_t's) */
 } client_msg_t;
+
 
 /* The most recipients a message may have: the engine counts them in 32 bits. */
 #define SMTP_CLIENT_RCPT_MAX UINT32_MAX
@@ -94,8 +103,11 @@ typedef struct client_msg {
  * the names follow the struct (one allocation).
  */
 struct smtp_client {
-    /* Line 0: what every feed and every reply reads. */
-    _Alignas(64) smtp_client_state_t state;
+    /*
+     * Line 0: what every feed and every reply reads; 128-aligned, so that
+     * line 1 is its pair (CPUs fetch the two together).
+     */
+    _Alignas(128) smtp_client_state_t state;
     /*
      * The assembler or the reader holds part of a reply (a->started ||
      * line_reader_pending): a feed then reads on rather than look for a kept
@@ -119,6 +131,7 @@ struct smtp_client {
     client_msg_t *head;         /* the message in a transaction, if any */
     size_t *order;              /* indexes of the recipients sent in RCPT, in order */
     uint32_t norder, rcpt_sent, rcpt_replied;
+    bool failed; /* error is set: the session's end reads this line only */
     /* Line 1. */
     _Alignas(64) smtp_client_hooks_t hooks;
     const uint8_t *lead;
@@ -134,7 +147,7 @@ struct smtp_client {
     _Alignas(64) char *helo_name;
     size_t helo_len;
     char *user, *password;
-    char *error;             /* why the session failed, or NULL */
+    char *error;             /* why the session failed, or NULL (failed says which) */
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     size_t order_cap;
     size_t names_room; /* octets for the names after the struct (one allocation) */
