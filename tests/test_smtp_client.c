@@ -946,6 +946,11 @@ static const char *const whole_sessions[] = {
     "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10\r\n221 Bye\r\n",
     "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
     "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
+    /* sessions that end mid-reply and mid-line: the engine renewed after them reads afresh */
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SI",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+    "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
 };
 
 START_TEST(test_reply_memo_same_as_reading)

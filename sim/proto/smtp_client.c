@@ -22,8 +22,9 @@ _Static_assert(offsetof(struct smtp_client, info) == 192, "line 2 is the reader'
 _Static_assert(offsetof(struct smtp_client, helo_name) == 256, "line 3 is the server's");
 _Static_assert(offsetof(struct smtp_client, memo) == 320, "line 4 is the session's");
 _Static_assert(SMTP_CLIENT_MEMOS <= 16, "own_skip has a bit for each state");
-_Static_assert(offsetof(client_msg_t, status) == 64 && sizeof(client_msg_t) <= 112,
-               "a message's second line holds what its replies read and a few status");
+_Static_assert(offsetof(client_msg_t, status) == 64 &&
+                   sizeof(client_msg_t) + sizeof(client_rcpt_status_t) + sizeof(uint32_t) <= 128,
+               "a message's second line holds what its replies read, and one recipient's arrays");
 
 static const char *const state_names[] = {
 #define X(id, name) name,
@@ -89,7 +90,6 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     c->head = c->tail = NULL;
     c->pipelined = c->mail_ok = c->discard = false;
     c->norder = c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
-    smtp_reply_asm_init(&c->assembler);
 }
 
 static void memo_init(smtp_client_memo_t *m)
@@ -133,12 +133,11 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->names_room = size - sizeof *c;
     line_reader_init(&c->reader, SMTP_CLIENT_REPLY_LINE_MAX);
     buf_init(&c->wire);
-    c->order = NULL;
-    c->order_cap = 0;
     c->spare_msg = NULL;
     c->sender_ok.len = c->rcpt_ok.len = 0;
     c->own_skip = 0;
     memo_init(&c->memo);
+    smtp_reply_asm_init(&c->assembler);
     session_start(c, cfg, hooks);
     return c;
 }
@@ -172,7 +171,6 @@ void smtp_client_free(smtp_client_t *c)
     session_end(c);
     line_reader_free(&c->reader);
     buf_free(&c->wire);
-    free(c->order);
     free(c->spare_msg);
     memo_release(&c->memo);
     free(c);
@@ -186,7 +184,11 @@ smtp_client_t *smtp_client_renew(smtp_client_t *c, const smtp_client_config_t *c
         return smtp_client_new(cfg, hooks);
     }
     session_end(c);
-    line_reader_reset(&c->reader);
+    /* Unless the last session ended mid-reply, neither holds anything: their lines stay cold. */
+    if (c->mid_reply) {
+        line_reader_reset(&c->reader);
+        smtp_reply_asm_init(&c->assembler);
+    }
     if (c->wire.cap > SMTP_CLIENT_KEEP)
         buf_free(&c->wire); /* a large message's stuffed copy is not kept for the next */
     buf_reset(&c->wire);
@@ -329,7 +331,6 @@ void smtp_client_go_ready(smtp_client_t *c, buf_t *out)
 static void send_hello(smtp_client_t *c, const char *verb, const char *head,
                        smtp_client_state_t next, buf_t *out)
 {
-    memset(&c->info, 0, sizeof c->info);
     smtp_client_send_parts(c, out, verb, head, HELLO_HEAD_LEN, c->helo_name, c->helo_len, NULL, 0);
     smtp_client_set_state(c, next);
 }
@@ -373,6 +374,7 @@ static void on_ehlo(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
     /* RFC 5321 3.2: a server that does not know EHLO answers 5xx; try HELO. */
     if (smtp_reply_class(r) == 5) {
+        memset(&c->info, 0, sizeof c->info); /* (after the greeting it is all zero still) */
         send_hello(c, "HELO", "HELO ", SMTP_CLIENT_HELO, out);
         return;
     }
@@ -467,7 +469,8 @@ static void memo_keep_in(smtp_client_t *c, client_reply_kept_t **slot, const uin
     }
     k->seen_len = n;
     k->hit = false;
-    k->info = c->info;
+    if (c->state == SMTP_CLIENT_EHLO) /* the only state that reads it (memo_reply) */
+        k->info = c->info;
     k->reply.code = a->reply.code;
     memcpy(k->reply.enhanced, a->reply.enhanced, sizeof k->reply.enhanced);
     memcpy(k->reply.text, a->reply.text, a->text_len + 1);
@@ -648,10 +651,10 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
 /* --- the node's calls ---------------------------------------------------- */
 
 /*
- * One allocation for the message, its status array, its recipient arrays,
- * its data (unless borrowed) and its strings, in that order (the status
- * array first, in the struct's last line; the pointers 8-aligned after it).
- * Aligned to a cache line (see client_msg_t).
+ * One allocation for the message, its status and order arrays, its
+ * recipient arrays, its data (unless borrowed) and its strings, in that
+ * order (the first two in the struct's last line; the pointers 8-aligned
+ * after them). Aligned to a cache line (see client_msg_t).
  */
 static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src)
 {
@@ -659,7 +662,7 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
     size_t data_len = src->data_borrowed ? 0 : src->len + src->tail_len;
-    size_t status_size = (n * sizeof(client_rcpt_status_t) + 7) & ~(size_t)7;
+    size_t status_size = (n * (sizeof(client_rcpt_status_t) + sizeof(uint32_t)) + 7) & ~(size_t)7;
     size_t size = sizeof(client_msg_t) + status_size + n * (sizeof(char *) + sizeof(size_t)) +
                   data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
@@ -676,6 +679,7 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     }
     *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = data_len, .size = size};
     m->status = (client_rcpt_status_t *)(m + 1);
+    m->order = (uint32_t *)(m->status + n);
     m->recipients = (char **)((char *)m->status + status_size);
     m->recipient_lens = (size_t *)(m->recipients + n);
     for (size_t i = 0; i < n; i++)

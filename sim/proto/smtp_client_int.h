@@ -66,8 +66,8 @@ typedef enum client_rcpt_status {
 /*
  * A message, in one block aligned to a cache line with its arrays and
  * strings after it (msg_copy): its first line is what sending it reads, its
- * second what each reply reads, with the status array there too (for up to
- * four recipients).
+ * second what each reply reads, with the status and order arrays there too
+ * (for one recipient).
  */
 typedef struct client_msg {
     /* Line 0: what sending it reads. */
@@ -81,6 +81,8 @@ typedef struct client_msg {
     size_t *recipient_lens; /* strlen of each, for the RCPT lines */
     /* Line 1: what its replies read. */
     client_rcpt_status_t *status; /* right after the struct */
+    /* then the indexes of the recipients sent in RCPT, in order (check_addresses) */
+    uint32_t *order;
     size_t nrecipients;
     void *ctx;
     struct client_msg *next;
@@ -128,16 +130,14 @@ struct smtp_client {
     uint32_t naccepted;
     size_t lead_len;            /* the lent body (smtp_client_take_lead): lead_len octets */
     smtp_client_memo_t *shared; /* cfg.shared_memo */
-    client_msg_t *head;         /* the message in a transaction, if any */
-    size_t *order;              /* indexes of the recipients sent in RCPT, in order */
-    uint32_t norder, rcpt_sent, rcpt_replied;
+    client_msg_t *head, *tail;  /* head is the message in a transaction, if any */
+    uint32_t norder, rcpt_sent, rcpt_replied; /* of head->order */
     bool failed; /* error is set: the session's end reads this line only */
     /* Line 1. */
     _Alignas(64) smtp_client_hooks_t hooks;
     const uint8_t *lead;
     /* Line 2. */
     _Alignas(64) line_reader_t reader;
-    client_msg_t *tail;
     /* Line 3: the server's and the body's. */
     _Alignas(64) smtp_ehlo_info_t info;
     buf_t wire; /* the stuffed body with its final dot; empty: head's data goes as it is */
@@ -149,7 +149,6 @@ struct smtp_client {
     char *user, *password;
     char *error;             /* why the session failed, or NULL (failed says which) */
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
-    size_t order_cap;
     size_t names_room; /* octets for the names after the struct (one allocation) */
     /* What smtp_client_renew keeps from one session to the next, read once a session or less. */
     _Alignas(64) smtp_client_memo_t memo; /* the engine's own */
