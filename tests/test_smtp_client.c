@@ -1139,6 +1139,77 @@ START_TEST(test_reply_memo_lent_to_hooks)
 }
 END_TEST
 
+/* A new engine's whole session of m1 against in, fed whole (octets 0) or octet by octet. */
+static void fresh_session(const char *in, bool octets, buf_t *record)
+{
+    log_t log = {0};
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example"};
+    smtp_client_hooks_t hooks = {.ctx = &log,
+                                 .on_recipient_result = log_result,
+                                 .on_message_done = log_done,
+                                 .on_session_done = log_session};
+    smtp_client_t *c = smtp_client_new(&cfg, &hooks);
+    (octets ? octet_session : whole_session)(c, &log, in, 0, record);
+    smtp_client_free(c);
+    buf_free(&log.events);
+}
+
+/*
+ * A one-line reply whole in the input is read where it lies, not through
+ * the reader: the same as octet by octet (which reads every line through
+ * it), for every length of the final reply's text around the point where
+ * the enhanced code could end with it, odd enhanced codes, line ends, and
+ * replies the general path takes (more lines, too long, not a reply).
+ */
+START_TEST(test_reply_read_in_place)
+{
+    static const char *const texts[] = {
+        "2.0.0 Ok: queued as 1", "2.000.000 Ok: queued as 7", "2.1234.5 Ok: queued",
+        "5.0.0 wrong class, queued", "x.0.0 Ok: queued as 12", "2.0.0123 Ok: queued",
+        "2.0.0  Ok: queued as 12", "2..0 Ok: queued as 1"};
+    static const char *const whole[] = {
+        "250 2.0.0 Ok: queued as 1\n", "250 2.0.0 Ok: queued as 1\r\r\n",
+        "250-2.0.0 Ok: queued\r\n250 2.0.0 as 1\r\n", "250-2.0.0 Ok: queued as\r\n250 1\r\n",
+        "2500 2.0.0 Ok: queued as 1\r\n", "250x2.0.0 Ok: queued as 1\r\n", "\r\n",
+        "199 2.0.0 Ok: queued as 1\r\n", "421 4.3.2 Going down right now\r\n"};
+    const char *head = "220 mx.roberto.example ESMTP ready\r\n250-mx\r\n250-PIPELINING\r\n"
+                       "250 SIZE 1000\r\n250 2.1.0 Sender ok\r\n250 2.1.5 Recipient ok\r\n"
+                       "354 Go ahead, end with a dot\r\n";
+    buf_t in = BUF_INIT, want = BUF_INIT, got = BUF_INIT, line = BUF_INIT;
+    for (size_t t = 0; t < ARRAY_LEN(texts) + ARRAY_LEN(whole) + 1; t++) {
+        size_t n = t < ARRAY_LEN(texts) ? strlen(texts[t]) : 0;
+        for (size_t cut = 0; cut <= n; cut++) {
+            buf_reset(&line);
+            if (t < ARRAY_LEN(texts)) {
+                buf_puts(&line, "250 ");
+                buf_append(&line, texts[t], cut);
+                buf_puts(&line, "\r\n");
+            } else if (t < ARRAY_LEN(texts) + ARRAY_LEN(whole)) {
+                buf_puts(&line, whole[t - ARRAY_LEN(texts)]);
+            } else { /* a line over the reader's limit */
+                buf_puts(&line, "250 2.0.0 ");
+                for (int i = 0; i < SMTP_CLIENT_REPLY_LINE_MAX; i++)
+                    buf_putc(&line, 'a' + i % 26);
+                buf_puts(&line, "\r\n");
+            }
+            buf_reset(&in);
+            buf_printf(&in, "%s%s221 2.0.0 Bye for now\r\n", head, buf_cstr(&line));
+            buf_reset(&want);
+            buf_reset(&got);
+            fresh_session(buf_cstr(&in), true, &want);
+            fresh_session(buf_cstr(&in), false, &got);
+            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                          "final reply \"%s\":\n got %s\nwant %s", buf_cstr(&line),
+                          buf_cstr(&got), buf_cstr(&want));
+        }
+    }
+    buf_free(&in);
+    buf_free(&want);
+    buf_free(&got);
+    buf_free(&line);
+}
+END_TEST
+
 /* What one connection carried: the lead (smtp_client_take_lead, piece by piece) first, then out. */
 static void lend_flush(smtp_client_t *c, buf_t *out, buf_t *stream)
 {
@@ -1630,6 +1701,7 @@ Suite *smtp_client_suite(void)
     tcase_add_test(tc, test_reply_memo_changing_reply);
     tcase_add_test(tc, test_reply_memo_long_reply);
     tcase_add_test(tc, test_reply_memo_lent_to_hooks);
+    tcase_add_test(tc, test_reply_read_in_place);
     tcase_add_test(tc, test_lent_body_same_as_copied);
     tcase_add_test(tc, test_pieces_same_as_one);
     suite_add_tcase(s, tc);

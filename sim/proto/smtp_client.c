@@ -583,6 +583,41 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
     }
 }
 
+/*
+ * The octets of a reply's text the assembler may look at past its enhanced
+ * code ("d.ddd.ddd" and the octet after it): a text shorter than that could
+ * end inside them, where the assembler reads the NUL of the reader's copy.
+ */
+#define ENHANCED_LOOK 10
+
+/*
+ * A one-line reply whole at the start of data, with nobody tracing lines:
+ * read where it lies, as the reader and handle_line would read it, but
+ * without the reader's copy (the reader's lines stay cold). Returns the
+ * octets it took, or 0 for the general path: a reply of more lines, a line
+ * too long or not a reply, or a text shorter than ENHANCED_LOOK.
+ */
+static size_t read_in_place(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
+{
+    if (c->hooks.on_line)
+        return 0;
+    const uint8_t *lf = memchr(data, '\n', len);
+    if (!lf)
+        return 0;
+    size_t n = (size_t)(lf - data);
+    size_t content = n - (n > 0 && data[n - 1] == '\r' ? 1 : 0);
+    const char *line = (const char *)data, *text;
+    int code;
+    bool more;
+    if (content > SMTP_CLIENT_REPLY_LINE_MAX - 2 || content < 4 + ENHANCED_LOOK ||
+        !smtp_reply_parse_line(line, content, &code, &more, &text) || more)
+        return 0;
+    smtp_reply_asm_add_parsed(&c->assembler, code, false, text, content - (size_t)(text - line));
+    memo_keep(c, data, n + 1);
+    handle_reply(c, &c->assembler.reply, out);
+    return n + 1;
+}
+
 /* The lent body into out, ahead of what went there after it (out was empty when it was lent). */
 static void lead_spill(smtp_client_t *c, buf_t *out)
 {
@@ -629,6 +664,12 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
             }
             /* A reply whose every octet is in this input starts here. */
             reply_start = data;
+            size_t n = read_in_place(c, data, len, out);
+            if (n) {
+                data += n;
+                len -= n;
+                continue;
+            }
         }
         line_t ln;
         size_t used = line_reader_take(&c->reader, data, len, &ln);
