@@ -156,6 +156,15 @@ static void log_session(void *ctx, bool ok, const char *error)
         buf_printf(&l->events, "S error: %s\n", error);
 }
 
+/* The hooks that log results, messages and the session's end into log. */
+static smtp_client_hooks_t log_hooks(log_t *log)
+{
+    return (smtp_client_hooks_t){.ctx = log,
+                                 .on_recipient_result = log_result,
+                                 .on_message_done = log_done,
+                                 .on_session_done = log_session};
+}
+
 /* A pretend quoted-printable: every 8-bit octet becomes =XX. */
 static int log_downgrade(void *ctx, const uint8_t *in, size_t len, buf_t *out)
 {
@@ -1144,10 +1153,7 @@ static void fresh_session(const char *in, bool octets, buf_t *record)
 {
     log_t log = {0};
     smtp_client_config_t cfg = {.helo_name = "mail.alice.example"};
-    smtp_client_hooks_t hooks = {.ctx = &log,
-                                 .on_recipient_result = log_result,
-                                 .on_message_done = log_done,
-                                 .on_session_done = log_session};
+    smtp_client_hooks_t hooks = log_hooks(&log);
     smtp_client_t *c = smtp_client_new(&cfg, &hooks);
     (octets ? octet_session : whole_session)(c, &log, in, 0, record);
     smtp_client_free(c);
@@ -1443,10 +1449,7 @@ static void wire_session(size_t chunk, buf_t *events, buf_t *stored)
         .ctx = &mb, .check_recipient = box_recipient, .accept_message = box_accept};
     smtp_server_t *s = smtp_server_new(&scfg, &sh);
     smtp_client_config_t ccfg = {.helo_name = "mail.alice.example"};
-    smtp_client_hooks_t ch = {.ctx = &log,
-                              .on_recipient_result = log_result,
-                              .on_message_done = log_done,
-                              .on_session_done = log_session};
+    smtp_client_hooks_t ch = log_hooks(&log);
     smtp_client_t *c = smtp_client_new(&ccfg, &ch);
     buf_t to_server = BUF_INIT, to_client = BUF_INIT;
     smtp_server_start(s, &to_client);
