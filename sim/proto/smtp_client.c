@@ -17,10 +17,10 @@
 
 /* The layout smtp_client_int.h describes: what every reply reads in the first lines. */
 _Static_assert(offsetof(struct smtp_client, hooks) == 64, "line 0 is the state's");
-_Static_assert(offsetof(struct smtp_client, reader) == 128, "line 1 is the hooks'");
-_Static_assert(offsetof(struct smtp_client, info) == 192, "line 2 is the reader's");
-_Static_assert(offsetof(struct smtp_client, helo_name) == 256, "line 3 is the server's");
-_Static_assert(offsetof(struct smtp_client, memo) == 320, "line 4 is the session's");
+_Static_assert(offsetof(struct smtp_client, helo_name) == 128, "line 1 is the hooks'");
+_Static_assert(offsetof(struct smtp_client, info) == 192, "line 2 is the session's");
+_Static_assert(offsetof(struct smtp_client, reader) == 256, "line 3 is the server's");
+_Static_assert(offsetof(struct smtp_client, memo) == 320, "line 4 is the reader's");
 _Static_assert(SMTP_CLIENT_MEMOS <= 16, "own_skip has a bit for each state");
 _Static_assert(offsetof(client_msg_t, status) == 64 &&
                    sizeof(client_msg_t) + sizeof(client_rcpt_status_t) + sizeof(uint32_t) <= 128,

@@ -99,9 +99,9 @@ typedef struct client_msg {
 /*
  * The engine, laid out for a node with many connections in lockstep, where
  * every engine is cold when its next reply comes: what every reply reads is
- * in the first cache lines (one each for the state, the hooks, the line
- * reader; then what the transaction and the session read), the rarely used
- * rest after them, and the reply assembler's 1 KB text last. The copies of
+ * in the first cache lines (one each for the state, the hooks, the session,
+ * the server and the body; then the line reader), the rarely used rest
+ * after them, and the reply assembler's 1 KB text last. The copies of
  * the names follow the struct (one allocation).
  */
 struct smtp_client {
@@ -136,20 +136,23 @@ struct smtp_client {
     /* Line 1. */
     _Alignas(64) smtp_client_hooks_t hooks;
     const uint8_t *lead;
-    /* Line 2. */
-    _Alignas(64) line_reader_t reader;
-    /* Line 3: the server's and the body's. */
-    _Alignas(64) smtp_ehlo_info_t info;
-    buf_t wire; /* the stuffed body with its final dot; empty: head's data goes as it is */
-    const uint8_t *lead_next; /* then lead_next's lead_next_len octets (or 0) */
-    size_t lead_next_len;
-    /* Line 4: the session's. */
+    /* Line 2: the session's. */
     _Alignas(64) char *helo_name;
     size_t helo_len;
     char *user, *password;
     char *error;             /* why the session failed, or NULL (failed says which) */
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
     size_t names_room; /* octets for the names after the struct (one allocation) */
+    /* Line 3: the server's and the body's. */
+    _Alignas(64) smtp_ehlo_info_t info;
+    buf_t wire; /* the stuffed body with its final dot; empty: head's data goes as it is */
+    const uint8_t *lead_next; /* then lead_next's lead_next_len octets (or 0) */
+    size_t lead_next_len;
+    /*
+     * Line 4: read only for a reply not whole in one input, of more than one
+     * line or a short one (read_in_place).
+     */
+    _Alignas(64) line_reader_t reader;
     /* What smtp_client_renew keeps from one session to the next, read once a session or less. */
     _Alignas(64) smtp_client_memo_t memo; /* the engine's own */
     /* The last reverse path found fit to send: a node sends as the same sender again and again. */
