@@ -1148,11 +1148,14 @@ START_TEST(test_reply_memo_lent_to_hooks)
 }
 END_TEST
 
-/* A new engine's whole session of m1 against in, fed whole (octets 0) or octet by octet. */
-static void fresh_session(const char *in, bool octets, buf_t *record)
+/*
+ * A new engine's whole session of m1 against in, fed whole or octet by
+ * octet, with memo shared (or NULL).
+ */
+static void fresh_session(const char *in, bool octets, smtp_client_memo_t *memo, buf_t *record)
 {
     log_t log = {0};
-    smtp_client_config_t cfg = {.helo_name = "mail.alice.example"};
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example", .shared_memo = memo};
     smtp_client_hooks_t hooks = log_hooks(&log);
     smtp_client_t *c = smtp_client_new(&cfg, &hooks);
     (octets ? octet_session : whole_session)(c, &log, in, 0, record);
@@ -1162,10 +1165,12 @@ static void fresh_session(const char *in, bool octets, buf_t *record)
 
 /*
  * A one-line reply whole in the input is read where it lies, not through
- * the reader: the same as octet by octet (which reads every line through
- * it), for every length of the final reply's text around the point where
- * the enhanced code could end with it, odd enhanced codes, line ends, and
- * replies the general path takes (more lines, too long, not a reply).
+ * the reader, and with a shared memo into it: the same as octet by octet
+ * (which reads every line through the reader), for every length of the
+ * final reply's text around the point where the enhanced code could end
+ * with it, odd enhanced codes, line ends, and replies the general path
+ * takes (more lines, too long, not a reply). The memo is shared by all the
+ * sessions, each of a new engine, so it holds the last one's replies.
  */
 START_TEST(test_reply_read_in_place)
 {
@@ -1182,6 +1187,7 @@ START_TEST(test_reply_read_in_place)
                        "250 SIZE 1000\r\n250 2.1.0 Sender ok\r\n250 2.1.5 Recipient ok\r\n"
                        "354 Go ahead, end with a dot\r\n";
     buf_t in = BUF_INIT, want = BUF_INIT, got = BUF_INIT, line = BUF_INIT;
+    smtp_client_memo_t *memo = smtp_client_memo_new();
     for (size_t t = 0; t < ARRAY_LEN(texts) + ARRAY_LEN(whole) + 1; t++) {
         size_t n = t < ARRAY_LEN(texts) ? strlen(texts[t]) : 0;
         for (size_t cut = 0; cut <= n; cut++) {
@@ -1201,18 +1207,21 @@ START_TEST(test_reply_read_in_place)
             buf_reset(&in);
             buf_printf(&in, "%s%s221 2.0.0 Bye for now\r\n", head, buf_cstr(&line));
             buf_reset(&want);
-            buf_reset(&got);
-            fresh_session(buf_cstr(&in), true, &want);
-            fresh_session(buf_cstr(&in), false, &got);
-            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
-                          "final reply \"%s\":\n got %s\nwant %s", buf_cstr(&line),
-                          buf_cstr(&got), buf_cstr(&want));
+            fresh_session(buf_cstr(&in), true, NULL, &want);
+            for (int shared = 0; shared < 3; shared++) { /* none, then shared twice */
+                buf_reset(&got);
+                fresh_session(buf_cstr(&in), false, shared ? memo : NULL, &got);
+                ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                              "final reply \"%s\", memo %d:\n got %s\nwant %s", buf_cstr(&line),
+                              shared, buf_cstr(&got), buf_cstr(&want));
+            }
         }
     }
     buf_free(&in);
     buf_free(&want);
     buf_free(&got);
     buf_free(&line);
+    smtp_client_memo_free(memo);
 }
 END_TEST
 

@@ -447,48 +447,66 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-/*
- * Remembers in *slot the reply just assembled, read out of bytes[0..n) in
- * the current state (or forgets what it held, when the reply is too long).
- */
-static void memo_keep_in(smtp_client_t *c, client_reply_kept_t **slot, const uint8_t *bytes,
-                         size_t n)
+/* The block in *slot, with room for n octets (what it held is gone). */
+static client_reply_kept_t *kept_block(client_reply_kept_t **slot, size_t n)
 {
-    const smtp_reply_asm_t *a = &c->assembler;
     client_reply_kept_t *k = *slot;
-    if (n > SMTP_CLIENT_MEMO_KEEP) {
-        if (k)
-            k->seen_len = 0;
-        return;
-    }
     if (!k || k->cap < n) {
         free(k);
         size_t cap = (n + 63) & ~(size_t)63;
         k = *slot = xmalloc(sizeof *k + cap);
         k->cap = cap;
+        smtp_reply_asm_init(&k->asm);
     }
+    return k;
+}
+
+/*
+ * k holds the reply a has assembled (a may be k's own), read out of
+ * bytes[0..n) in the current state.
+ */
+static void kept_fill(smtp_client_t *c, client_reply_kept_t *k, const smtp_reply_asm_t *a,
+                      const uint8_t *bytes, size_t n)
+{
     k->seen_len = n;
     k->hit = false;
     if (c->state == SMTP_CLIENT_EHLO) /* the only state that reads it (memo_reply) */
         k->info = c->info;
-    k->reply.code = a->reply.code;
-    memcpy(k->reply.enhanced, a->reply.enhanced, sizeof k->reply.enhanced);
-    memcpy(k->reply.text, a->reply.text, a->text_len + 1);
+    if (a != &k->asm) {
+        k->asm.reply.code = a->reply.code;
+        memcpy(k->asm.reply.enhanced, a->reply.enhanced, sizeof k->asm.reply.enhanced);
+        memcpy(k->asm.reply.text, a->reply.text, a->text_len + 1);
+        k->asm.started = false;
+    }
     memcpy(k->bytes, bytes, n);
 }
 
 /*
- * Remembers the reply just assembled: in the shared memo and in the
- * engine's own, in neither while hooks hold a reply of it. The engine's own
- * stops keeping (and being looked at) in a state where a reply it kept never
- * came again before another replaced it, such as one that names the
- * message: looking there costs a cold read a reply, for nothing.
+ * Remembers in *slot the reply a has assembled, read out of bytes[0..n) in
+ * the current state (or forgets what it held, when the reply is too long).
  */
-static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
+static void memo_keep_in(smtp_client_t *c, client_reply_kept_t **slot, const smtp_reply_asm_t *a,
+                         const uint8_t *bytes, size_t n)
+{
+    if (n > SMTP_CLIENT_MEMO_KEEP) {
+        if (*slot)
+            (*slot)->seen_len = 0;
+        return;
+    }
+    kept_fill(c, kept_block(slot, n), a, bytes, n);
+}
+
+/*
+ * Remembers the reply a has assembled in the engine's own memo, unless
+ * hooks hold a reply of it. It stops keeping (and being looked at) in a
+ * state where a reply it kept never came again before another replaced it,
+ * such as one that names the message: looking there costs a cold read a
+ * reply, for nothing.
+ */
+static void memo_keep_own(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes,
+                          size_t n)
 {
     size_t s = c->state;
-    if (c->shared && !c->shared->lent)
-        memo_keep_in(c, &c->shared->reply[s], bytes, n);
     if (c->own_skip & (1u << s) || c->memo.lent)
         return;
     const client_reply_kept_t *own = c->memo.reply[s];
@@ -496,7 +514,15 @@ static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
         c->own_skip |= (uint16_t)(1u << s);
         return;
     }
-    memo_keep_in(c, &c->memo.reply[s], bytes, n);
+    memo_keep_in(c, &c->memo.reply[s], a, bytes, n);
+}
+
+/* Remembers the reply a has assembled: in the shared memo (unless hooks hold one of it) and the own. */
+static void memo_keep(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes, size_t n)
+{
+    if (c->shared && !c->shared->lent)
+        memo_keep_in(c, &c->shared->reply[c->state], a, bytes, n);
+    memo_keep_own(c, a, bytes, n);
 }
 
 /* Whether data[0..len) starts with the octets k holds. */
@@ -540,7 +566,7 @@ static void memo_reply(smtp_client_t *c, smtp_client_memo_t *m, client_reply_kep
     if (c->state == SMTP_CLIENT_EHLO)
         c->info = k->info;
     m->lent++;
-    handle_reply(c, &k->reply, out);
+    handle_reply(c, &k->asm.reply, out);
     m->lent--;
 }
 
@@ -576,7 +602,7 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
         return;
     case SMTP_ASM_DONE:
         if (reply_start)
-            memo_keep(c, reply_start, (size_t)(line_end - reply_start));
+            memo_keep(c, &c->assembler, reply_start, (size_t)(line_end - reply_start));
         /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
         handle_reply(c, &c->assembler.reply, out);
         return;
@@ -593,9 +619,12 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
 /*
  * A one-line reply whole at the start of data, with nobody tracing lines:
  * read where it lies, as the reader and handle_line would read it, but
- * without the reader's copy (the reader's lines stay cold). Returns the
- * octets it took, or 0 for the general path: a reply of more lines, a line
- * too long or not a reply, or a text shorter than ENHANCED_LOOK.
+ * without the reader's copy (the reader's lines stay cold), and with a
+ * shared memo, into the place it keeps the reply for this state (which
+ * stays in cache, where the engine's assembler would not), the hooks
+ * getting it there. Returns the octets it took, or 0 for the general path:
+ * a reply of more lines, a line too long or not a reply, or a text shorter
+ * than ENHANCED_LOOK.
  */
 static size_t read_in_place(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
 {
@@ -612,8 +641,20 @@ static size_t read_in_place(smtp_client_t *c, const uint8_t *data, size_t len, b
     if (content > SMTP_CLIENT_REPLY_LINE_MAX - 2 || content < 4 + ENHANCED_LOOK ||
         !smtp_reply_parse_line(line, content, &code, &more, &text) || more)
         return 0;
-    smtp_reply_asm_add_parsed(&c->assembler, code, false, text, content - (size_t)(text - line));
-    memo_keep(c, data, n + 1);
+    size_t tlen = content - (size_t)(text - line);
+    smtp_client_memo_t *m = c->shared;
+    if (m && !m->lent && n + 1 <= SMTP_CLIENT_MEMO_KEEP) {
+        client_reply_kept_t *k = kept_block(&m->reply[c->state], n + 1);
+        smtp_reply_asm_add_parsed(&k->asm, code, false, text, tlen);
+        kept_fill(c, k, &k->asm, data, n + 1);
+        memo_keep_own(c, &k->asm, data, n + 1);
+        m->lent++;
+        handle_reply(c, &k->asm.reply, out);
+        m->lent--;
+        return n + 1;
+    }
+    smtp_reply_asm_add_parsed(&c->assembler, code, false, text, tlen);
+    memo_keep(c, &c->assembler, data, n + 1);
     handle_reply(c, &c->assembler.reply, out);
     return n + 1;
 }

@@ -41,7 +41,12 @@ typedef struct client_reply_kept {
     size_t cap;            /* what bytes[] has room for */
     bool hit;              /* the octets came again since they were kept */
     smtp_ehlo_info_t info; /* what its keyword lines gave (EHLO) */
-    smtp_reply_t reply;    /* code and enhanced code first: what most hooks read */
+    /*
+     * The reply (asm.reply; its code and enhanced code first, what most
+     * hooks read), in an assembler: a one-line reply of the shared memo is
+     * read into it where it is kept, not into the engine (read_in_place).
+     */
+    smtp_reply_asm_t asm;
     uint8_t bytes[];
 } client_reply_kept_t;
 
