@@ -34,7 +34,7 @@ typedef struct client_addr_memo {
  * in EHLO, the keywords' info. A node talks to the same server again and
  * again, and most of its replies are the same octets each time (the
  * greeting, EHLO, 250 to MAIL and RCPT, 354, 221). One allocation: this
- * header, then the octets.
+ * header, the reply, then the octets.
  */
 typedef struct client_reply_kept {
     size_t seen_len;       /* octets of the reply, in bytes[] */
@@ -96,7 +96,6 @@ typedef struct client_msg {
     bool dot_safe;    /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
     bool dot_follows; /* the final dot follows the last piece (smtp_client_message_t's) */
 } client_msg_t;
-
 
 /* The most recipients a message may have: the engine counts them in 32 bits. */
 #define SMTP_CLIENT_RCPT_MAX UINT32_MAX
