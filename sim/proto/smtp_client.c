@@ -509,11 +509,9 @@ static void memo_keep_own(smtp_client_t *c, const smtp_reply_asm_t *a, const uin
     size_t s = c->state;
     if (c->own_skip & (1u << s) || c->memo.lent)
         return;
-    client_reply_kept_t *own = c->memo.reply[s];
+    const client_reply_kept_t *own = c->memo.reply[s];
     if (own && own->seen_len && !own->hit) {
         c->own_skip |= (uint16_t)(1u << s);
-        free(own);
-        c->memo.reply[s] = NULL;
         return;
     }
     memo_keep_in(c, &c->memo.reply[s], a, bytes, n);
