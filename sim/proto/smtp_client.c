@@ -73,6 +73,7 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     c->helo_name = put_string(&at, helo, c->helo_len);
     c->password = put_string(&at, password, strlen(password));
     c->user = cfg->user ? put_string(&at, cfg->user, strlen(cfg->user)) : NULL;
+    c->auth = cfg->user != NULL;
     if (hooks)
         c->hooks = *hooks;
     else
@@ -337,7 +338,7 @@ static void send_hello(smtp_client_t *c, const char *verb, const char *head,
 
 static void after_hello(smtp_client_t *c, buf_t *out)
 {
-    if (!c->user) {
+    if (!c->auth) {
         smtp_client_go_ready(c, out);
         return;
     }

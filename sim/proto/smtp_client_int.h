@@ -137,6 +137,7 @@ struct smtp_client {
     client_msg_t *head, *tail;  /* head is the message in a transaction, if any */
     uint32_t norder, rcpt_sent, rcpt_replied; /* of head->order */
     bool failed; /* error is set: the session's end reads this line only */
+    bool auth;   /* user is set: the EHLO reply reads this line only */
     /* Line 1. */
     _Alignas(64) smtp_client_hooks_t hooks;
     const uint8_t *lead;
