@@ -156,6 +156,15 @@ static void log_session(void *ctx, bool ok, const char *error)
         buf_printf(&l->events, "S error: %s\n", error);
 }
 
+/* The hooks that log results, messages and the session's end into log. */
+static smtp_client_hooks_t log_hooks(log_t *log)
+{
+    return (smtp_client_hooks_t){.ctx = log,
+                                 .on_recipient_result = log_result,
+                                 .on_message_done = log_done,
+                                 .on_session_done = log_session};
+}
+
 /* A pretend quoted-printable: every 8-bit octet becomes =XX. */
 static int log_downgrade(void *ctx, const uint8_t *in, size_t len, buf_t *out)
 {
@@ -946,6 +955,11 @@ static const char *const whole_sessions[] = {
     "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 10\r\n221 Bye\r\n",
     "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
     "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
+    /* sessions that end mid-reply and mid-line: the engine renewed after them reads afresh */
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SI",
+    "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+    "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as 1\r\n221 2.0.0 Bye\r\n",
 };
 
 START_TEST(test_reply_memo_same_as_reading)
@@ -959,6 +973,255 @@ START_TEST(test_reply_memo_same_as_reading)
         }
         pair_end(&p);
     }
+}
+END_TEST
+
+/* whole_session, the replies fed one octet at a time: a kept reply is never taken mid-reply. */
+static void octet_session(smtp_client_t *c, log_t *log, const char *in, size_t cut, buf_t *record)
+{
+    buf_t sent = BUF_INIT;
+    add_fixture(c, fixture("m1"), &sent);
+    smtp_client_finish(c, &sent);
+    size_t len = strlen(in);
+    for (size_t i = 0; i < len; i++)
+        smtp_client_feed(c, (const uint8_t *)in + i, 1, &sent);
+    feed_and_record(c, log, "", 0, &sent, record);
+}
+
+/*
+ * Sessions fed octet by octet to engines that remember, between sessions
+ * read whole (which fill their memos), act as a new engine that reads them.
+ */
+START_TEST(test_reply_memo_octet_by_octet)
+{
+    for (int mode = 0; mode < 8; mode++) {
+        ehlo_pair_t p;
+        pair_start(&p, mode, whole_session);
+        for (size_t i = 0; i < ARRAY_LEN(whole_sessions); i++) {
+            p.session = whole_session;
+            ehlo_compare(&p, whole_sessions[i], 0, mode);
+            ehlo_compare(&p, whole_sessions[i], 0, mode);
+            p.session = octet_session;
+            ehlo_compare(&p, whole_sessions[i], 0, mode);
+        }
+        pair_end(&p);
+    }
+}
+END_TEST
+
+/* A whole session whose final reply names message id, as a server's "queued as" does. */
+static void session_with_id(char *buf, size_t n, unsigned id)
+{
+    snprintf(buf, n,
+             "220 mx ESMTP\r\n250-mx\r\n250-PIPELINING\r\n250 SIZE 1000\r\n250 2.1.0 Ok\r\n"
+             "250 2.1.5 Ok\r\n354 Go\r\n250 2.0.0 Ok: queued as %u\r\n221 2.0.0 Bye\r\n",
+             id);
+}
+
+/*
+ * A reply that differs every session (the final one here) stops the
+ * engine's own memo in that state; that changes nothing: sessions with a
+ * new id each time, then the same one again and again, then new ones, read
+ * whole and cut at every octet, act as a new engine's.
+ */
+START_TEST(test_reply_memo_changing_reply)
+{
+    static const unsigned ids[] = {1, 2, 3, 4, 5, 5, 5, 5, 6, 6, 7, 8, 8, 8, 1, 2};
+    char in[300];
+    for (int mode = 0; mode < 8; mode++) {
+        ehlo_pair_t p;
+        pair_start(&p, mode, whole_session);
+        for (size_t i = 0; i < ARRAY_LEN(ids); i++) {
+            session_with_id(in, sizeof in, ids[i]);
+            ehlo_compare(&p, in, 0, mode);
+            if (i % 4 == 3)
+                for (size_t cut = 1; cut < strlen(in); cut++)
+                    ehlo_compare(&p, in, cut, mode);
+        }
+        pair_end(&p);
+    }
+}
+END_TEST
+
+/*
+ * An EHLO reply longer than the memo keeps is read every time, and one kept
+ * before it is forgotten: long, short, long, short again, whole and cut.
+ */
+START_TEST(test_reply_memo_long_reply)
+{
+    buf_t long_reply = BUF_INIT;
+    buf_puts(&long_reply, "250-mx.roberto.example\r\n");
+    for (int i = 0; i < 60; i++)
+        buf_printf(&long_reply, "250-X-KEYWORD-NUMBER-%02d\r\n", i);
+    buf_puts(&long_reply, "250 SIZE 1000\r\n");
+    ck_assert_uint_gt(long_reply.len, 1024);
+    const char *short_reply = "250-mx.roberto.example\r\n250 SIZE 2000\r\n";
+    const char *replies[] = {short_reply, short_reply, buf_cstr(&long_reply),
+                             buf_cstr(&long_reply), short_reply, short_reply};
+    for (int mode = 0; mode < 8; mode++) {
+        ehlo_pair_t p;
+        pair_start(&p, mode, ehlo_session);
+        for (size_t i = 0; i < ARRAY_LEN(replies); i++) {
+            ehlo_compare(&p, replies[i], 0, mode);
+            for (size_t cut = 1; cut < strlen(replies[i]); cut += 97)
+                ehlo_compare(&p, replies[i], cut, mode);
+        }
+        pair_end(&p);
+    }
+    buf_free(&long_reply);
+}
+END_TEST
+
+/*
+ * A hook holds a reply that may be the shared memo's own: while it does, an
+ * engine that shares the memo and reads another reply in the same state
+ * keeps nothing there, so the reply the hook holds stays as it was.
+ */
+typedef struct lent_probe {
+    smtp_client_t *other; /* fed a session of its own from within the hook */
+    const char *other_in;
+    log_t other_log;
+    buf_t seen; /* what the hook saw of the reply: before, and after the other session */
+} lent_probe_t;
+
+static void probe_result(void *ctx, void *msg, size_t i, const smtp_reply_t *r, bool from_server)
+{
+    lent_probe_t *p = ctx;
+    buf_printf(&p->seen, "%d %s %s|", r->code, r->enhanced, r->text);
+    if (p->other && r->code == 250) {
+        buf_t sent = BUF_INIT;
+        smtp_client_t *other = p->other;
+        p->other = NULL; /* once */
+        add_fixture(other, fixture("m1"), &sent);
+        smtp_client_finish(other, &sent);
+        smtp_client_feed(other, (const uint8_t *)p->other_in, strlen(p->other_in), &sent);
+        ck_assert(smtp_client_done(other));
+        buf_free(&sent);
+    }
+    buf_printf(&p->seen, "%d %s %s\n", r->code, r->enhanced, r->text);
+}
+
+START_TEST(test_reply_memo_lent_to_hooks)
+{
+    char first[300], second[300];
+    session_with_id(first, sizeof first, 1);
+    session_with_id(second, sizeof second, 2);
+    smtp_client_memo_t *memo = smtp_client_memo_new();
+    lent_probe_t probe = {.other_in = second};
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example", .shared_memo = memo};
+    smtp_client_hooks_t hooks = {.ctx = &probe, .on_recipient_result = probe_result};
+    smtp_client_hooks_t other_hooks = {.ctx = &probe.other_log,
+                                       .on_recipient_result = log_result,
+                                       .on_message_done = log_done,
+                                       .on_session_done = log_session};
+    smtp_client_t *c = NULL, *other = smtp_client_new(&cfg, &other_hooks);
+    /* twice: the second time every reply, the final one too, is the memo's */
+    for (int round = 0; round < 2; round++) {
+        buf_t sent = BUF_INIT;
+        buf_reset(&probe.seen);
+        probe.other = round == 1 ? other : NULL;
+        c = smtp_client_renew(c, &cfg, &hooks);
+        add_fixture(c, fixture("m1"), &sent);
+        smtp_client_finish(c, &sent);
+        smtp_client_feed(c, (const uint8_t *)first, strlen(first), &sent);
+        ck_assert(smtp_client_done(c));
+        buf_free(&sent);
+    }
+    ck_assert_ptr_null(probe.other); /* the other session ran, inside the hook */
+    ck_assert_str_eq(buf_cstr(&probe.seen), "250 2.0.0 Ok: queued as 1|250 2.0.0 Ok: queued as 1\n");
+    ck_assert_str_eq(buf_cstr(&probe.other_log.events),
+                     "R m1 0 250 2.0.0 Ok: queued as 2\nD m1\nS ok\n");
+    /* and the memo still serves the reply it held, for the next session */
+    buf_reset(&probe.seen);
+    buf_t sent = BUF_INIT;
+    c = smtp_client_renew(c, &cfg, &hooks);
+    add_fixture(c, fixture("m1"), &sent);
+    smtp_client_finish(c, &sent);
+    smtp_client_feed(c, (const uint8_t *)first, strlen(first), &sent);
+    ck_assert_str_eq(buf_cstr(&probe.seen), "250 2.0.0 Ok: queued as 1|250 2.0.0 Ok: queued as 1\n");
+    buf_free(&sent);
+    smtp_client_free(c);
+    smtp_client_free(other);
+    smtp_client_memo_free(memo);
+    buf_free(&probe.seen);
+    buf_free(&probe.other_log.events);
+}
+END_TEST
+
+/*
+ * A new engine's whole session of m1 against in, fed whole or octet by
+ * octet, with memo shared (or NULL).
+ */
+static void fresh_session(const char *in, bool octets, smtp_client_memo_t *memo, buf_t *record)
+{
+    log_t log = {0};
+    smtp_client_config_t cfg = {.helo_name = "mail.alice.example", .shared_memo = memo};
+    smtp_client_hooks_t hooks = log_hooks(&log);
+    smtp_client_t *c = smtp_client_new(&cfg, &hooks);
+    (octets ? octet_session : whole_session)(c, &log, in, 0, record);
+    smtp_client_free(c);
+    buf_free(&log.events);
+}
+
+/*
+ * A one-line reply whole in the input is read where it lies, not through
+ * the reader, and with a shared memo into it: the same as octet by octet
+ * (which reads every line through the reader), for every length of the
+ * final reply's text around the point where the enhanced code could end
+ * with it, odd enhanced codes, line ends, and replies the general path
+ * takes (more lines, too long, not a reply). The memo is shared by all the
+ * sessions, each of a new engine, so it holds the last one's replies.
+ */
+START_TEST(test_reply_read_in_place)
+{
+    static const char *const texts[] = {
+        "2.0.0 Ok: queued as 1", "2.000.000 Ok: queued as 7", "2.1234.5 Ok: queued",
+        "5.0.0 wrong class, queued", "x.0.0 Ok: queued as 12", "2.0.0123 Ok: queued",
+        "2.0.0  Ok: queued as 12", "2..0 Ok: queued as 1"};
+    static const char *const whole[] = {
+        "250 2.0.0 Ok: queued as 1\n", "250 2.0.0 Ok: queued as 1\r\r\n",
+        "250-2.0.0 Ok: queued\r\n250 2.0.0 as 1\r\n", "250-2.0.0 Ok: queued as\r\n250 1\r\n",
+        "2500 2.0.0 Ok: queued as 1\r\n", "250x2.0.0 Ok: queued as 1\r\n", "\r\n",
+        "199 2.0.0 Ok: queued as 1\r\n", "421 4.3.2 Going down right now\r\n"};
+    const char *head = "220 mx.roberto.example ESMTP ready\r\n250-mx\r\n250-PIPELINING\r\n"
+                       "250 SIZE 1000\r\n250 2.1.0 Sender ok\r\n250 2.1.5 Recipient ok\r\n"
+                       "354 Go ahead, end with a dot\r\n";
+    buf_t in = BUF_INIT, want = BUF_INIT, got = BUF_INIT, line = BUF_INIT;
+    smtp_client_memo_t *memo = smtp_client_memo_new();
+    for (size_t t = 0; t < ARRAY_LEN(texts) + ARRAY_LEN(whole) + 1; t++) {
+        size_t n = t < ARRAY_LEN(texts) ? strlen(texts[t]) : 0;
+        for (size_t cut = 0; cut <= n; cut++) {
+            buf_reset(&line);
+            if (t < ARRAY_LEN(texts)) {
+                buf_puts(&line, "250 ");
+                buf_append(&line, texts[t], cut);
+                buf_puts(&line, "\r\n");
+            } else if (t < ARRAY_LEN(texts) + ARRAY_LEN(whole)) {
+                buf_puts(&line, whole[t - ARRAY_LEN(texts)]);
+            } else { /* a line over the reader's limit */
+                buf_puts(&line, "250 2.0.0 ");
+                for (int i = 0; i < SMTP_CLIENT_REPLY_LINE_MAX; i++)
+                    buf_putc(&line, 'a' + i % 26);
+                buf_puts(&line, "\r\n");
+            }
+            buf_reset(&in);
+            buf_printf(&in, "%s%s221 2.0.0 Bye for now\r\n", head, buf_cstr(&line));
+            buf_reset(&want);
+            fresh_session(buf_cstr(&in), true, NULL, &want);
+            for (int shared = 0; shared < 3; shared++) { /* none, then shared twice */
+                buf_reset(&got);
+                fresh_session(buf_cstr(&in), false, shared ? memo : NULL, &got);
+                ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                              "final reply \"%s\", memo %d:\n got %s\nwant %s", buf_cstr(&line),
+                              shared, buf_cstr(&got), buf_cstr(&want));
+            }
+        }
+    }
+    buf_free(&in);
+    buf_free(&want);
+    buf_free(&got);
+    buf_free(&line);
+    smtp_client_memo_free(memo);
 }
 END_TEST
 
@@ -1195,10 +1458,7 @@ static void wire_session(size_t chunk, buf_t *events, buf_t *stored)
         .ctx = &mb, .check_recipient = box_recipient, .accept_message = box_accept};
     smtp_server_t *s = smtp_server_new(&scfg, &sh);
     smtp_client_config_t ccfg = {.helo_name = "mail.alice.example"};
-    smtp_client_hooks_t ch = {.ctx = &log,
-                              .on_recipient_result = log_result,
-                              .on_message_done = log_done,
-                              .on_session_done = log_session};
+    smtp_client_hooks_t ch = log_hooks(&log);
     smtp_client_t *c = smtp_client_new(&ccfg, &ch);
     buf_t to_server = BUF_INIT, to_client = BUF_INIT;
     smtp_server_start(s, &to_client);
@@ -1449,6 +1709,11 @@ Suite *smtp_client_suite(void)
     tcase_add_test(tc, test_ehlo_info_and_states);
     tcase_add_test(tc, test_ehlo_memo_same_as_reading);
     tcase_add_test(tc, test_reply_memo_same_as_reading);
+    tcase_add_test(tc, test_reply_memo_octet_by_octet);
+    tcase_add_test(tc, test_reply_memo_changing_reply);
+    tcase_add_test(tc, test_reply_memo_long_reply);
+    tcase_add_test(tc, test_reply_memo_lent_to_hooks);
+    tcase_add_test(tc, test_reply_read_in_place);
     tcase_add_test(tc, test_lent_body_same_as_copied);
     tcase_add_test(tc, test_pieces_same_as_one);
     suite_add_tcase(s, tc);

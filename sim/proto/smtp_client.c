@@ -6,6 +6,7 @@
  */
 #include "proto/smtp_client.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,17 @@
 #include "mail/eightbit.h"
 #include "proto/smtp_auth.h"
 #include "proto/smtp_client_int.h"
+
+/* The layout smtp_client_int.h describes: what every reply reads in the first lines. */
+_Static_assert(offsetof(struct smtp_client, hooks) == 64, "line 0 is the state's");
+_Static_assert(offsetof(struct smtp_client, helo_name) == 128, "line 1 is the hooks'");
+_Static_assert(offsetof(struct smtp_client, info) == 192, "line 2 is the session's");
+_Static_assert(offsetof(struct smtp_client, reader) == 256, "line 3 is the server's");
+_Static_assert(offsetof(struct smtp_client, memo) == 320, "line 4 is the reader's");
+_Static_assert(SMTP_CLIENT_MEMOS <= 16, "own_skip has a bit for each state");
+_Static_assert(offsetof(client_msg_t, status) == 64 &&
+                   sizeof(client_msg_t) + sizeof(client_rcpt_status_t) + sizeof(uint32_t) <= 128,
+               "a message's second line holds what its replies read, and one recipient's arrays");
 
 static const char *const state_names[] = {
 #define X(id, name) name,
@@ -61,6 +73,7 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     c->helo_name = put_string(&at, helo, c->helo_len);
     c->password = put_string(&at, password, strlen(password));
     c->user = cfg->user ? put_string(&at, cfg->user, strlen(cfg->user)) : NULL;
+    c->auth = cfg->user != NULL;
     if (hooks)
         c->hooks = *hooks;
     else
@@ -69,28 +82,28 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     memset(&c->info, 0, sizeof c->info);
     c->finishing = false;
     c->lend_body = cfg->lend_body;
+    c->mid_reply = false;
     c->shared = cfg->shared_memo;
     c->lead = c->lead_next = NULL;
     c->lead_len = c->lead_next_len = 0;
     c->error = NULL;
+    c->failed = false;
     c->head = c->tail = NULL;
     c->pipelined = c->mail_ok = c->discard = false;
     c->norder = c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
-    smtp_reply_asm_init(&c->assembler);
 }
 
 static void memo_init(smtp_client_memo_t *m)
 {
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++) {
-        buf_init(&m->reply[i].bytes);
-        m->reply[i].seen_len = 0;
-    }
+    m->lent = 0;
+    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
+        m->reply[i] = NULL;
 }
 
 static void memo_release(smtp_client_memo_t *m)
 {
     for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
-        buf_free(&m->reply[i].bytes);
+        free(m->reply[i]);
 }
 
 smtp_client_memo_t *smtp_client_memo_new(void)
@@ -112,15 +125,20 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
 {
     /* One allocation for the engine and its copies of the names. */
     size_t room = names_size(cfg);
-    smtp_client_t *c = xmalloc(sizeof *c + room);
-    c->names_room = room;
+    /* aligned_alloc wants a multiple of the alignment; what rounding adds is room too. */
+    size_t align = _Alignof(smtp_client_t);
+    size_t size = (sizeof(smtp_client_t) + room + align - 1) & ~(align - 1);
+    smtp_client_t *c = aligned_alloc(align, size);
+    if (!c)
+        panic("smtp_client_new: out of memory");
+    c->names_room = size - sizeof *c;
     line_reader_init(&c->reader, SMTP_CLIENT_REPLY_LINE_MAX);
     buf_init(&c->wire);
-    c->order = NULL;
-    c->order_cap = 0;
     c->spare_msg = NULL;
     c->sender_ok.len = c->rcpt_ok.len = 0;
+    c->own_skip = 0;
     memo_init(&c->memo);
+    smtp_reply_asm_init(&c->assembler);
     session_start(c, cfg, hooks);
     return c;
 }
@@ -154,7 +172,6 @@ void smtp_client_free(smtp_client_t *c)
     session_end(c);
     line_reader_free(&c->reader);
     buf_free(&c->wire);
-    free(c->order);
     free(c->spare_msg);
     memo_release(&c->memo);
     free(c);
@@ -168,7 +185,11 @@ smtp_client_t *smtp_client_renew(smtp_client_t *c, const smtp_client_config_t *c
         return smtp_client_new(cfg, hooks);
     }
     session_end(c);
-    line_reader_reset(&c->reader);
+    /* Unless the last session ended mid-reply, neither holds anything: their lines stay cold. */
+    if (c->mid_reply) {
+        line_reader_reset(&c->reader);
+        smtp_reply_asm_init(&c->assembler);
+    }
     if (c->wire.cap > SMTP_CLIENT_KEEP)
         buf_free(&c->wire); /* a large message's stuffed copy is not kept for the next */
     buf_reset(&c->wire);
@@ -250,13 +271,14 @@ static void end_session(smtp_client_t *c)
 {
     smtp_client_set_state(c, SMTP_CLIENT_DONE);
     if (c->hooks.on_session_done)
-        c->hooks.on_session_done(c->hooks.ctx, c->error == NULL, c->error);
+        c->hooks.on_session_done(c->hooks.ctx, !c->failed, c->failed ? c->error : NULL);
 }
 
 static void set_error(smtp_client_t *c, const char *error)
 {
     if (!c->error)
         c->error = xstrdup(error);
+    c->failed = true;
 }
 
 void smtp_client_fail(smtp_client_t *c, const smtp_reply_t *r, bool from_server, const char *error,
@@ -310,14 +332,13 @@ void smtp_client_go_ready(smtp_client_t *c, buf_t *out)
 static void send_hello(smtp_client_t *c, const char *verb, const char *head,
                        smtp_client_state_t next, buf_t *out)
 {
-    memset(&c->info, 0, sizeof c->info);
     smtp_client_send_parts(c, out, verb, head, HELLO_HEAD_LEN, c->helo_name, c->helo_len, NULL, 0);
     smtp_client_set_state(c, next);
 }
 
 static void after_hello(smtp_client_t *c, buf_t *out)
 {
-    if (!c->user) {
+    if (!c->auth) {
         smtp_client_go_ready(c, out);
         return;
     }
@@ -354,6 +375,7 @@ static void on_ehlo(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
     /* RFC 5321 3.2: a server that does not know EHLO answers 5xx; try HELO. */
     if (smtp_reply_class(r) == 5) {
+        memset(&c->info, 0, sizeof c->info); /* (after the greeting it is all zero still) */
         send_hello(c, "HELO", "HELO ", SMTP_CLIENT_HELO, out);
         return;
     }
@@ -426,69 +448,127 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-/* Remembers in k the reply just assembled, read out of bytes[0..n) in the current state. */
-static void memo_keep_in(smtp_client_t *c, client_reply_memo_t *k, const uint8_t *bytes, size_t n)
+/* The block in *slot, with room for n octets (what it held is gone). */
+static client_reply_kept_t *kept_block(client_reply_kept_t **slot, size_t n)
 {
-    const smtp_reply_asm_t *a = &c->assembler;
-    k->seen_len = 0;
-    if (n > SMTP_CLIENT_MEMO_KEEP)
-        return;
-    buf_reset(&k->bytes);
-    buf_append(&k->bytes, bytes, n);
-    buf_append(&k->bytes, a->reply.text, a->text_len);
-    k->seen_len = n;
-    k->info = c->info;
-    k->code = a->reply.code;
-    memcpy(k->enhanced, a->reply.enhanced, sizeof k->enhanced);
-    k->enhanced_len = a->enhanced_len;
-    k->lines = a->lines;
-}
-
-/* Remembers the reply just assembled: in the shared memo and in the engine's own. */
-static void memo_keep(smtp_client_t *c, const uint8_t *bytes, size_t n)
-{
-    if (c->shared)
-        memo_keep_in(c, &c->shared->reply[c->state], bytes, n);
-    memo_keep_in(c, &c->memo.reply[c->state], bytes, n);
+    client_reply_kept_t *k = *slot;
+    if (!k || k->cap < n) {
+        free(k);
+        size_t cap = (n + 63) & ~(size_t)63;
+        k = *slot = xmalloc(sizeof *k + cap);
+        k->cap = cap;
+        smtp_reply_asm_init(&k->asm);
+    }
+    return k;
 }
 
 /*
- * When data starts with the octets of the reply k holds, puts what reading
- * them gave in place and returns how many they are; else 0.
+ * k holds the reply a has assembled (a may be k's own), read out of
+ * bytes[0..n) in the current state.
  */
-static inline size_t memo_take_from(smtp_client_t *c, const client_reply_memo_t *k,
-                                    const uint8_t *data, size_t len)
+static void kept_fill(smtp_client_t *c, client_reply_kept_t *k, const smtp_reply_asm_t *a,
+                      const uint8_t *bytes, size_t n)
 {
-    smtp_reply_asm_t *a = &c->assembler;
-    size_t n = k->seen_len;
-    if (n == 0 || len < n || memcmp(data, k->bytes.data, n) != 0)
-        return 0;
+    k->seen_len = n;
+    k->hit = false;
+    if (c->state == SMTP_CLIENT_EHLO) /* the only state that reads it (memo_reply) */
+        k->info = c->info;
+    if (a != &k->asm) {
+        k->asm.reply.code = a->reply.code;
+        memcpy(k->asm.reply.enhanced, a->reply.enhanced, sizeof k->asm.reply.enhanced);
+        memcpy(k->asm.reply.text, a->reply.text, a->text_len + 1);
+        k->asm.started = false;
+    }
+    memcpy(k->bytes, bytes, n);
+}
+
+/*
+ * Remembers in *slot the reply a has assembled, read out of bytes[0..n) in
+ * the current state (or forgets what it held, when the reply is too long).
+ */
+static void memo_keep_in(smtp_client_t *c, client_reply_kept_t **slot, const smtp_reply_asm_t *a,
+                         const uint8_t *bytes, size_t n)
+{
+    if (n > SMTP_CLIENT_MEMO_KEEP) {
+        if (*slot)
+            (*slot)->seen_len = 0;
+        return;
+    }
+    kept_fill(c, kept_block(slot, n), a, bytes, n);
+}
+
+/*
+ * Remembers the reply a has assembled in the engine's own memo, unless
+ * hooks hold a reply of it. It stops keeping (and being looked at) in a
+ * state where a reply it kept never came again before another replaced it,
+ * such as one that names the message: looking there costs a cold read a
+ * reply, for nothing.
+ */
+static void memo_keep_own(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes,
+                          size_t n)
+{
+    size_t s = c->state;
+    if (c->own_skip & (1u << s) || c->memo.lent)
+        return;
+    const client_reply_kept_t *own = c->memo.reply[s];
+    if (own && own->seen_len && !own->hit) {
+        c->own_skip |= (uint16_t)(1u << s);
+        return;
+    }
+    memo_keep_in(c, &c->memo.reply[s], a, bytes, n);
+}
+
+/* Remembers the reply a has assembled: in the shared memo (unless hooks hold one of it) and the own. */
+static void memo_keep(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes, size_t n)
+{
+    if (c->shared && !c->shared->lent)
+        memo_keep_in(c, &c->shared->reply[c->state], a, bytes, n);
+    memo_keep_own(c, a, bytes, n);
+}
+
+/* Whether data[0..len) starts with the octets k holds. */
+static inline bool kept_matches(const client_reply_kept_t *k, const uint8_t *data, size_t len)
+{
+    return k && k->seen_len && len >= k->seen_len && memcmp(data, k->bytes, k->seen_len) == 0;
+}
+
+/*
+ * The memo whose reply for the current state (shared, or the engine's own)
+ * data starts with, with that reply in *kept, when nobody traces lines;
+ * else NULL. Called at a reply's start only (no reply line or part of one
+ * read yet).
+ */
+static smtp_client_memo_t *memo_take(smtp_client_t *c, const uint8_t *data, size_t len,
+                                     client_reply_kept_t **kept)
+{
+    if (c->hooks.on_line)
+        return NULL;
+    size_t s = c->state;
+    if (c->shared && kept_matches(c->shared->reply[s], data, len)) {
+        *kept = c->shared->reply[s];
+        return c->shared;
+    }
+    if (!(c->own_skip & (1u << s)) && kept_matches(c->memo.reply[s], data, len)) {
+        *kept = c->memo.reply[s];
+        return &c->memo;
+    }
+    return NULL;
+}
+
+/*
+ * The reply k kept, come again: what reading it gave, in place (the hooks
+ * get k's reply itself), and m lent while they hold it.
+ */
+static void memo_reply(smtp_client_t *c, smtp_client_memo_t *m, client_reply_kept_t *k, buf_t *out)
+{
+    if (!k->hit)
+        k->hit = true;
     /* RFC 5321 4.1.1.1: only the lines of an EHLO reply say what the server offers. */
     if (c->state == SMTP_CLIENT_EHLO)
         c->info = k->info;
-    a->reply.code = k->code;
-    memcpy(a->reply.enhanced, k->enhanced, sizeof a->reply.enhanced);
-    a->enhanced_len = k->enhanced_len;
-    a->lines = k->lines;
-    size_t text_len = k->bytes.len - n;
-    memcpy(a->reply.text, k->bytes.data + n, text_len);
-    a->reply.text[text_len] = '\0';
-    a->text_len = text_len;
-    return n;
-}
-
-/*
- * When data starts with the octets of the reply kept for the current state
- * (shared, or the engine's own), at a reply's start (no reply line or part
- * of one read yet) and with nobody tracing lines, puts what reading them
- * gave in place and returns how many they are; else 0.
- */
-static size_t memo_take(smtp_client_t *c, const uint8_t *data, size_t len)
-{
-    if (c->hooks.on_line)
-        return 0;
-    size_t n = c->shared ? memo_take_from(c, &c->shared->reply[c->state], data, len) : 0;
-    return n ? n : memo_take_from(c, &c->memo.reply[c->state], data, len);
+    m->lent++;
+    handle_reply(c, &k->asm.reply, out);
+    m->lent--;
 }
 
 /*
@@ -523,11 +603,61 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
         return;
     case SMTP_ASM_DONE:
         if (reply_start)
-            memo_keep(c, reply_start, (size_t)(line_end - reply_start));
+            memo_keep(c, &c->assembler, reply_start, (size_t)(line_end - reply_start));
         /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
         handle_reply(c, &c->assembler.reply, out);
         return;
     }
+}
+
+/*
+ * The octets of a reply's text the assembler may look at past its enhanced
+ * code ("d.ddd.ddd" and the octet after it): a text shorter than that could
+ * end inside them, where the assembler reads the NUL of the reader's copy.
+ */
+#define ENHANCED_LOOK 10
+
+/*
+ * A one-line reply whole at the start of data, with nobody tracing lines:
+ * read where it lies, as the reader and handle_line would read it, but
+ * without the reader's copy (the reader's lines stay cold), and with a
+ * shared memo, into the place it keeps the reply for this state (which
+ * stays in cache, where the engine's assembler would not), the hooks
+ * getting it there. Returns the octets it took, or 0 for the general path:
+ * a reply of more lines, a line too long or not a reply, or a text shorter
+ * than ENHANCED_LOOK.
+ */
+static size_t read_in_place(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *out)
+{
+    if (c->hooks.on_line)
+        return 0;
+    const uint8_t *lf = memchr(data, '\n', len);
+    if (!lf)
+        return 0;
+    size_t n = (size_t)(lf - data);
+    size_t content = n - (n > 0 && data[n - 1] == '\r' ? 1 : 0);
+    const char *line = (const char *)data, *text;
+    int code;
+    bool more;
+    if (content > SMTP_CLIENT_REPLY_LINE_MAX - 2 || content < 4 + ENHANCED_LOOK ||
+        !smtp_reply_parse_line(line, content, &code, &more, &text) || more)
+        return 0;
+    size_t tlen = content - (size_t)(text - line);
+    smtp_client_memo_t *m = c->shared;
+    if (m && !m->lent && n + 1 <= SMTP_CLIENT_MEMO_KEEP) {
+        client_reply_kept_t *k = kept_block(&m->reply[c->state], n + 1);
+        smtp_reply_asm_add_parsed(&k->asm, code, false, text, tlen);
+        kept_fill(c, k, &k->asm, data, n + 1);
+        memo_keep_own(c, &k->asm, data, n + 1);
+        m->lent++;
+        handle_reply(c, &k->asm.reply, out);
+        m->lent--;
+        return n + 1;
+    }
+    smtp_reply_asm_add_parsed(&c->assembler, code, false, text, tlen);
+    memo_keep(c, &c->assembler, data, n + 1);
+    handle_reply(c, &c->assembler.reply, out);
+    return n + 1;
 }
 
 /* The lent body into out, ahead of what went there after it (out was empty when it was lent). */
@@ -564,17 +694,24 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
         /* More to read after the body was lent: whatever it makes goes after the body. */
         if (c->lead_len)
             lead_spill(c, out);
-        if (!c->assembler.started && !line_reader_pending(&c->reader)) {
+        if (!c->mid_reply) {
             /* The reply this state got last time again: what reading it gave, without reading it. */
-            size_t n = memo_take(c, data, len);
-            if (n) {
-                data += n;
-                len -= n;
-                handle_reply(c, &c->assembler.reply, out);
+            client_reply_kept_t *k;
+            smtp_client_memo_t *m = memo_take(c, data, len, &k);
+            if (m) {
+                data += k->seen_len;
+                len -= k->seen_len;
+                memo_reply(c, m, k, out);
                 continue;
             }
             /* A reply whose every octet is in this input starts here. */
             reply_start = data;
+            size_t n = read_in_place(c, data, len, out);
+            if (n) {
+                data += n;
+                len -= n;
+                continue;
+            }
         }
         line_t ln;
         size_t used = line_reader_take(&c->reader, data, len, &ln);
@@ -590,15 +727,17 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
         case LINE_BYTES:
             panic("smtp_client_feed: SMTP never asks for raw bytes");
         }
+        c->mid_reply = c->assembler.started || line_reader_pending(&c->reader);
     }
 }
 
 /* --- the node's calls ---------------------------------------------------- */
 
 /*
- * One allocation for the message, its recipient and status arrays, its data
- * (unless borrowed) and its strings, in that order (the arrays first, for
- * their alignment).
+ * One allocation for the message, its status and order arrays, its
+ * recipient arrays, its data (unless borrowed) and its strings, in that
+ * order (the first two in the struct's last line; the pointers 8-aligned
+ * after them). Aligned to a cache line (see client_msg_t).
  */
 static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src)
 {
@@ -606,24 +745,29 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
     size_t n = src->nrecipients;
     size_t path_len = strlen(reverse_path);
     size_t data_len = src->data_borrowed ? 0 : src->len + src->tail_len;
-    size_t size = sizeof(client_msg_t) + n * (sizeof(char *) + sizeof(size_t)) +
-                  n * sizeof(client_rcpt_status_t) + data_len + path_len + 1;
+    size_t status_size = (n * (sizeof(client_rcpt_status_t) + sizeof(uint32_t)) + 7) & ~(size_t)7;
+    size_t size = sizeof(client_msg_t) + status_size + n * (sizeof(char *) + sizeof(size_t)) +
+                  data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
         size += strlen(src->recipients[i]) + 1;
+    size = (size + 63) & ~(size_t)63; /* aligned_alloc wants a multiple of the alignment */
     client_msg_t *m = c->spare_msg;
     if (m && m->size >= size) {
         c->spare_msg = NULL;
         size = m->size;
     } else {
-        m = xmalloc(size);
+        m = aligned_alloc(64, size);
+        if (!m)
+            panic("smtp_client_add_message: out of memory");
     }
     *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = data_len, .size = size};
-    m->recipients = (char **)(m + 1);
+    m->status = (client_rcpt_status_t *)(m + 1);
+    m->order = (uint32_t *)(m->status + n);
+    m->recipients = (char **)((char *)m->status + status_size);
     m->recipient_lens = (size_t *)(m->recipients + n);
-    m->status = (client_rcpt_status_t *)(m->recipient_lens + n);
     for (size_t i = 0; i < n; i++)
         m->status[i] = CLIENT_RCPT_OPEN;
-    char *at = (char *)(m->status + n);
+    char *at = (char *)(m->recipient_lens + n);
     if (src->data_borrowed) {
         m->data = src->data;
         m->len = src->len;
@@ -653,6 +797,8 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
 
 void smtp_client_add_message(smtp_client_t *c, const smtp_client_message_t *src, buf_t *out)
 {
+    if (src->nrecipients > SMTP_CLIENT_RCPT_MAX)
+        panic("smtp_client_add_message: %zu recipients", src->nrecipients);
     client_msg_t *m = msg_copy(c, src);
     if (c->tail)
         c->tail->next = m;

@@ -15,10 +15,13 @@
 /* The longest address whose check the engine remembers (RFC 5321 4.5.3.1.3: a path's most). */
 #define SMTP_CLIENT_ADDR_KEEP 256
 
-/* The last address found fit to send (smtp_client_address_ok), as sender or as recipient. */
+/*
+ * The last address found fit to send (smtp_client_address_ok), as sender or
+ * as recipient; the length first, so that a short address shares its line.
+ */
 typedef struct client_addr_memo {
-    char addr[SMTP_CLIENT_ADDR_KEEP + 1];
     size_t len; /* 0: none kept */
+    char addr[SMTP_CLIENT_ADDR_KEEP + 1];
 } client_addr_memo_t;
 
 /* The longest reply whose reading the engine remembers (shorter than a reply line's most). */
@@ -26,25 +29,37 @@ typedef struct client_addr_memo {
 
 /*
  * The last reply read whole out of one piece of input in one state, with
- * what reading it gave: the assembled reply and, in EHLO, the keywords'
- * info. A node talks to the same server again and again, and most of its
- * replies are the same octets each time (the greeting, EHLO, 250 to MAIL
- * and RCPT, 354, 221).
+ * what reading it gave: the reply itself, which the hooks get as it is here
+ * when the same octets come again (nothing is copied into the engine), and,
+ * in EHLO, the keywords' info. A node talks to the same server again and
+ * again, and most of its replies are the same octets each time (the
+ * greeting, EHLO, 250 to MAIL and RCPT, 354, 221). One allocation: this
+ * header, the reply, then the octets.
  */
-typedef struct client_reply_memo {
-    buf_t bytes;           /* the reply's octets (CRLFs included), then its assembled text */
-    size_t seen_len;       /* octets of the reply in bytes; 0: nothing kept */
+typedef struct client_reply_kept {
+    size_t seen_len;       /* octets of the reply, in bytes[] */
+    size_t cap;            /* what bytes[] has room for */
+    bool hit;              /* the octets came again since they were kept */
     smtp_ehlo_info_t info; /* what its keyword lines gave (EHLO) */
-    int code;
-    char enhanced[SMTP_ENHANCED_MAX];
-    size_t enhanced_len, lines;
-} client_reply_memo_t;
+    /*
+     * The reply (asm.reply; its code and enhanced code first, what most
+     * hooks read), in an assembler: a one-line reply of the shared memo is
+     * read into it where it is kept, not into the engine (read_in_place).
+     */
+    smtp_reply_asm_t asm;
+    uint8_t bytes[];
+} client_reply_kept_t;
 
 /* One memo for each state a reply can come in: every state before DONE. */
 #define SMTP_CLIENT_MEMOS ((size_t)SMTP_CLIENT_DONE)
 
 struct smtp_client_memo {
-    client_reply_memo_t reply[SMTP_CLIENT_MEMOS];
+    /*
+     * > 0 while hooks hold a reply of this memo: nothing is kept in it
+     * then, so that the reply they read stays as it is.
+     */
+    unsigned lent;
+    client_reply_kept_t *reply[SMTP_CLIENT_MEMOS]; /* NULL: nothing kept in that state */
 };
 
 typedef enum client_rcpt_status {
@@ -53,58 +68,102 @@ typedef enum client_rcpt_status {
     CLIENT_RCPT_DONE,     /* result reported */
 } client_rcpt_status_t;
 
+/*
+ * A message, in one block aligned to a cache line with its arrays and
+ * strings after it (msg_copy): its first line is what sending it reads, its
+ * second what each reply reads, with the status and order arrays there too
+ * (for one recipient).
+ */
 typedef struct client_msg {
-    void *ctx;
-    char *reverse_path;
-    size_t path_len;
-    char **recipients;
-    size_t *recipient_lens; /* strlen of each, for the RCPT lines */
-    client_rcpt_status_t *status;
-    size_t nrecipients;
+    /* Line 0: what sending it reads. */
     const uint8_t *data; /* the message's own copy, or the node's when borrowed */
     size_t len;
     const uint8_t *tail; /* borrowed: the rest of the message after data, tail_len octets */
     size_t tail_len;
-    bool eight_bit; /* an octet >= 128 somewhere */
-    bool dot_safe;  /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
-    bool dot_follows; /* the final dot follows the last piece (smtp_client_message_t's) */
-    size_t size;    /* of the one allocation that holds it all (msg_copy) */
+    char *reverse_path;
+    size_t path_len;
+    char **recipients;
+    size_t *recipient_lens; /* strlen of each, for the RCPT lines */
+    /* Line 1: what its replies read. */
+    client_rcpt_status_t *status; /* right after the struct */
+    /* then the indexes of the recipients sent in RCPT, in order (check_addresses) */
+    uint32_t *order;
+    size_t nrecipients;
+    void *ctx;
     struct client_msg *next;
+    size_t size;      /* of the one allocation that holds it all (msg_copy) */
+    bool eight_bit;   /* an octet >= 128 somewhere */
+    bool dot_safe;    /* known to need no dot-stuffing (smtp_client_message_t.known_dot_safe) */
+    bool dot_follows; /* the final dot follows the last piece (smtp_client_message_t's) */
 } client_msg_t;
 
+/* The most recipients a message may have: the engine counts them in 32 bits. */
+#define SMTP_CLIENT_RCPT_MAX UINT32_MAX
+
+/*
+ * The engine, laid out for a node with many connections in lockstep, where
+ * every engine is cold when its next reply comes: what every reply reads is
+ * in the first cache lines (one each for the state, the hooks, the session,
+ * the server and the body; then the line reader), the rarely used rest
+ * after them, and the reply assembler's 1 KB text last. The copies of
+ * the names follow the struct (one allocation).
+ */
 struct smtp_client {
-    /* What smtp_client_renew keeps from one session to the next: memory. */
-    size_t names_room; /* octets for the names after the struct (one allocation) */
-    line_reader_t reader;
-    buf_t wire;    /* the stuffed body with its final dot; empty: head's data goes as it is */
-    size_t *order; /* indexes of the recipients sent in RCPT, in order */
-    size_t order_cap;
-    client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
-    /* The last reverse path found fit to send: a node sends as the same sender again and again. */
-    client_addr_memo_t sender_ok, rcpt_ok;
-    smtp_client_memo_t memo; /* the engine's own */
-    /* The session; session_start sets every field from here on. */
-    smtp_client_memo_t *shared; /* cfg.shared_memo */
-    char *helo_name;
-    size_t helo_len;
-    char *user, *password;
-    smtp_client_hooks_t hooks;
-    smtp_client_state_t state;
-    smtp_ehlo_info_t info;
-    bool finishing;            /* no more messages: QUIT when the queue is empty */
-    bool lend_body;            /* cfg.lend_body */
-    /* the lent body (smtp_client_take_lead): lead_len octets, then lead_next's (or 0) */
-    const uint8_t *lead, *lead_next;
-    size_t lead_len, lead_next_len;
-    char *error;               /* why the session failed, or NULL */
-    client_msg_t *head, *tail; /* head is the message in a transaction, if any */
+    /*
+     * Line 0: what every feed and every reply reads; 128-aligned, so that
+     * line 1 is its pair (CPUs fetch the two together).
+     */
+    _Alignas(128) smtp_client_state_t state;
+    /*
+     * The assembler or the reader holds part of a reply (a->started ||
+     * line_reader_pending): a feed then reads on rather than look for a kept
+     * reply, without reading either of them first.
+     */
+    bool mid_reply;
+    bool finishing; /* no more messages: QUIT when the queue is empty */
+    bool lend_body; /* cfg.lend_body */
     /* The transaction of head. */
     bool pipelined; /* MAIL, RCPTs and DATA went in one go */
     bool mail_ok;   /* MAIL got 250: the server holds a transaction */
     bool discard;   /* 354 with no recipient accepted: an empty body went */
-    size_t norder;
-    size_t rcpt_sent, rcpt_replied, naccepted;
-    smtp_reply_asm_t assembler; /* last: its 1 KB text is not cleared */
+    /*
+     * Bit s: the engine's own memo is not looked at nor kept in state s (a
+     * reply kept there never came again before another replaced it).
+     */
+    uint16_t own_skip;
+    uint32_t naccepted;
+    size_t lead_len;            /* the lent body (smtp_client_take_lead): lead_len octets */
+    smtp_client_memo_t *shared; /* cfg.shared_memo */
+    client_msg_t *head, *tail;  /* head is the message in a transaction, if any */
+    uint32_t norder, rcpt_sent, rcpt_replied; /* of head->order */
+    bool failed; /* error is set: the session's end reads this line only */
+    bool auth;   /* user is set: the EHLO reply reads this line only */
+    /* Line 1. */
+    _Alignas(64) smtp_client_hooks_t hooks;
+    const uint8_t *lead;
+    /* Line 2: the session's. */
+    _Alignas(64) char *helo_name;
+    size_t helo_len;
+    char *user, *password;
+    char *error;             /* why the session failed, or NULL (failed says which) */
+    client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
+    size_t names_room; /* octets for the names after the struct (one allocation) */
+    /* Line 3: the server's and the body's. */
+    _Alignas(64) smtp_ehlo_info_t info;
+    buf_t wire; /* the stuffed body with its final dot; empty: head's data goes as it is */
+    const uint8_t *lead_next; /* then lead_next's lead_next_len octets (or 0) */
+    size_t lead_next_len;
+    /*
+     * Line 4: read only for a reply not whole in one input, of more than one
+     * line or a short one (read_in_place).
+     */
+    _Alignas(64) line_reader_t reader;
+    /* What smtp_client_renew keeps from one session to the next, read once a session or less. */
+    _Alignas(64) smtp_client_memo_t memo; /* the engine's own */
+    /* The last reverse path found fit to send: a node sends as the same sender again and again. */
+    _Alignas(64) client_addr_memo_t sender_ok;
+    _Alignas(64) client_addr_memo_t rcpt_ok;
+    _Alignas(64) smtp_reply_asm_t assembler; /* last: its 1 KB text is not cleared */
 };
 
 /* The only way to change state. */

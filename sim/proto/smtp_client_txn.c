@@ -95,7 +95,7 @@ static bool fits_server(smtp_client_t *c, uint64_t size)
 
 static void send_rcpt(smtp_client_t *c, buf_t *out)
 {
-    size_t i = c->order[c->rcpt_sent++];
+    size_t i = c->head->order[c->rcpt_sent++];
     static const char head[] = "RCPT TO:<";
     smtp_client_send_parts(c, out, "RCPT", head, sizeof head - 1, c->head->recipients[i],
                            c->head->recipient_lens[i], ">", 1);
@@ -138,7 +138,7 @@ static bool address_ok_memo(client_addr_memo_t *k, const char *addr, size_t len,
 
 /*
  * Addresses the node got wrong never reach the wire: they fail here, for
- * good. Lists the recipients left to send in c->order; false when none is.
+ * good. Lists the recipients left to send in m->order; false when none is.
  */
 static bool check_addresses(smtp_client_t *c)
 {
@@ -148,14 +148,10 @@ static bool check_addresses(smtp_client_t *c)
         fail_locally(c, &r);
         return false;
     }
-    if (c->order_cap < m->nrecipients || !c->order) {
-        c->order_cap = m->nrecipients ? m->nrecipients : 1;
-        c->order = xrealloc(c->order, c->order_cap * sizeof *c->order);
-    }
     c->norder = 0;
     for (size_t i = 0; i < m->nrecipients; i++) {
         if (address_ok_memo(&c->rcpt_ok, m->recipients[i], m->recipient_lens[i], false)) {
-            c->order[c->norder++] = i;
+            m->order[c->norder++] = (uint32_t)i;
             continue;
         }
         smtp_reply_t bad = smtp_reply_make(553, "5.1.3", "Bad recipient address syntax");
@@ -253,7 +249,7 @@ static void on_mail(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 {
     client_msg_t *m = c->head;
-    size_t i = c->order[c->rcpt_replied++];
+    size_t i = m->order[c->rcpt_replied++];
     if (m->status[i] == CLIENT_RCPT_OPEN && smtp_reply_ok(r)) {
         m->status[i] = CLIENT_RCPT_ACCEPTED;
         c->naccepted++;

@@ -109,11 +109,12 @@ typedef enum smtp_reply_asm_status {
 } smtp_reply_asm_status_t;
 
 typedef struct smtp_reply_asm {
-    smtp_reply_t reply;  /* the reply being read; after DONE, the whole one until the next line */
     bool started;        /* in the middle of a reply */
     size_t lines;        /* lines added to the reply so far */
     size_t text_len;     /* strlen(reply.text) */
     size_t enhanced_len; /* strlen(reply.enhanced) */
+    /* Last, so that a short reply and the counts above share their first cache line. */
+    smtp_reply_t reply; /* the reply being read; after DONE, the whole one until the next line */
 } smtp_reply_asm_t;
 
 void smtp_reply_asm_init(smtp_reply_asm_t *a);
