@@ -125,12 +125,10 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
 {
     /* One allocation for the engine and its copies of the names. */
     size_t room = names_size(cfg);
-    /* aligned_alloc wants a multiple of the alignment; what rounding adds is room too. */
+    /* Rounded up to the alignment; what rounding adds is room too. */
     size_t align = _Alignof(smtp_client_t);
     size_t size = (sizeof(smtp_client_t) + room + align - 1) & ~(align - 1);
-    smtp_client_t *c = aligned_alloc(align, size);
-    if (!c)
-        panic("smtp_client_new: out of memory");
+    smtp_client_t *c = xaligned_alloc(align, size);
     c->names_room = size - sizeof *c;
     line_reader_init(&c->reader, SMTP_CLIENT_REPLY_LINE_MAX);
     buf_init(&c->wire);
@@ -750,15 +748,13 @@ static client_msg_t *msg_copy(smtp_client_t *c, const smtp_client_message_t *src
                   data_len + path_len + 1;
     for (size_t i = 0; i < n; i++)
         size += strlen(src->recipients[i]) + 1;
-    size = (size + 63) & ~(size_t)63; /* aligned_alloc wants a multiple of the alignment */
+    size = (size + 63) & ~(size_t)63; /* whole lines: a spare serves the next one's size */
     client_msg_t *m = c->spare_msg;
     if (m && m->size >= size) {
         c->spare_msg = NULL;
         size = m->size;
     } else {
-        m = aligned_alloc(64, size);
-        if (!m)
-            panic("smtp_client_add_message: out of memory");
+        m = xaligned_alloc(64, size);
     }
     *m = (client_msg_t){.ctx = src->ctx, .nrecipients = n, .len = data_len, .size = size};
     m->status = (client_rcpt_status_t *)(m + 1);
