@@ -3,6 +3,8 @@
  * hosts that go down or crash mid-transfer, and callbacks that abort their
  * own connection or crash their own host (run under ASan by make check).
  */
+#include <stdio.h>
+
 #include "test_net_world.h"
 
 START_TEST(test_refused)
@@ -25,6 +27,50 @@ START_TEST(test_refused)
     ck_assert_int_eq(rec_count(&w.rec, TRACE_TCP_REFUSED, "client.example", NULL), 1);
     ck_assert_str_eq(tcp_error_name(TCP_ERR_REFUSED), "connection refused");
     world_free(&w);
+}
+END_TEST
+
+/*
+ * Untraced, segments take the short way, which reads the hosts' states
+ * from the net's bits, not from the hosts: a host far down the list (past
+ * the first word of bits) that goes down loses what is sent to it, and so
+ * does one whose own host is down; once up again, retransmission delivers.
+ */
+START_TEST(test_down_hosts_untraced)
+{
+    enum { N = 130 };
+    sim_t *sim = sim_new(3);
+    net_t *net = net_new(sim);
+    host_t *h[N];
+    for (uint32_t i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "h%u.example", i);
+        h[i] = net_host_add(net, name, 0x0A000001u + i);
+        ck_assert_ptr_nonnull(h[i]);
+    }
+    app_t client, server;
+    app_init(&client, sim);
+    app_init(&server, sim);
+    ck_assert_int_eq(tcp_listen(net, h[N - 1], PORT, accept_into, &server), 0);
+    client.conn = tcp_connect(net, h[0], 0x0A000001u + N - 1, PORT, &app_callbacks, &client);
+    sched_run_until(sim->sched, SIM_SEC);
+    ck_assert(client.connected);
+    for (int sender = 0; sender <= 1; sender++) {
+        host_t *down = sender ? h[0] : h[N - 1];
+        size_t before = server.got.len;
+        net_host_down(net, down);
+        tcp_send(client.conn, sender ? "two" : "one", 3);
+        sched_run_until(sim->sched, sim_now(sim) + 500 * SIM_MS);
+        ck_assert_uint_eq(server.got.len, before); /* lost on the way */
+        net_host_up(net, down);
+        sched_run_until(sim->sched, sim_now(sim) + 10 * SIM_SEC);
+        ck_assert_uint_eq(server.got.len, before + 3);
+        ck_assert_mem_eq(server.got.data + before, sender ? "two" : "one", 3);
+    }
+    net_free(net);
+    sim_free(sim);
+    buf_free(&client.got);
+    buf_free(&server.got);
 }
 END_TEST
 
@@ -309,6 +355,7 @@ Suite *net_faults_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_refused);
     tcase_add_test(tc, test_connect_timeout_to_down_host);
+    tcase_add_test(tc, test_down_hosts_untraced);
     tcase_add_test(tc, test_connect_to_unknown_address_times_out);
     tcase_add_test(tc, test_crash_mid_transfer_peer_times_out);
     tcase_add_test(tc, test_crash_then_up_peer_is_reset);

@@ -78,6 +78,7 @@ void net_free(net_t *net)
         free(net->links[i]);
     free(net->links);
     free(net->hosts);
+    free(net->host_down);
     free(net->addr_slots);
     free(net);
 }
@@ -143,6 +144,13 @@ host_t *net_host_add(net_t *net, const char *name, uint32_t addr)
         net->hosts = xrealloc(net->hosts, net->hosts_cap * sizeof *net->hosts);
     }
     net->hosts[net->nhosts++] = h;
+    if (net->nhosts > 64 * net->host_down_words) {
+        size_t words = net->host_down_words ? 2 * net->host_down_words : 1;
+        net->host_down = xrealloc(net->host_down, words * sizeof *net->host_down);
+        memset(net->host_down + net->host_down_words, 0,
+               (words - net->host_down_words) * sizeof *net->host_down);
+        net->host_down_words = words;
+    }
     if (2 * net->nhosts > net->addr_cap)
         addr_index_grow(net);
     net->addr_slots[addr_slot(net, addr)] = h;
@@ -204,11 +212,22 @@ static void host_event(net_t *net, host_t *h, trace_kind_t kind)
     trace_emit(&net->sim->trace, &ev);
 }
 
+/* h->up and its bit in net->host_down, together. */
+static void host_set_up(net_t *net, host_t *h, bool up)
+{
+    h->up = up;
+    uint64_t bit = (uint64_t)1 << (h->index & 63);
+    if (up)
+        net->host_down[h->index >> 6] &= ~bit;
+    else
+        net->host_down[h->index >> 6] |= bit;
+}
+
 void net_host_down(net_t *net, host_t *h)
 {
     if (!h->up)
         return;
-    h->up = false;
+    host_set_up(net, h, false);
     host_event(net, h, TRACE_HOST_DOWN);
 }
 
@@ -216,13 +235,13 @@ void net_host_up(net_t *net, host_t *h)
 {
     if (h->up)
         return;
-    h->up = true;
+    host_set_up(net, h, true);
     host_event(net, h, TRACE_HOST_UP);
 }
 
 void net_host_crash(net_t *net, host_t *h)
 {
-    h->up = false;
+    host_set_up(net, h, false);
     host_event(net, h, TRACE_HOST_CRASH);
     net_enter(net);
     tcp_host_crashed(net, h);
@@ -438,7 +457,7 @@ static void segment_arrive(void *arg)
     tcp_segment_t *seg = arg;
     net_t *net = seg->net;
     host_t *dst = seg->dst_host;
-    if (!dst->up) {
+    if (!net_index_up(net, seg->dst_index)) {
         /* The receiver went down while the segment travelled. */
         if (trace_enabled(&net->sim->trace)) {
             char buf[16];
@@ -522,17 +541,21 @@ static __attribute__((noinline)) void transmit_general(net_t *net, host_t *src, 
         return;
     }
     seg->dst_host = dst;
+    seg->dst_index = dst->index;
     seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
 }
 
 /* transmit_general, whose usual case (no tracing, both hosts up, a path
  * that neither loses nor is cut) is here, with nothing else to keep. */
-static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
+static inline __attribute__((always_inline)) void transmit(net_t *net, host_t *src, host_t *dst,
+                                                         link_dir_t *l,
                             tcp_segment_t *seg)
 {
     const path_props_t *p = l && l->has_props ? &l->props : &net->default_path;
-    if (trace_enabled(&net->sim->trace) || !dst || !src->up || !dst->up || p->cut ||
-        p->loss > 0) {
+    /* The hosts' states from the net's bits (l names them): their own
+     * structs stay untouched. */
+    if (trace_enabled(&net->sim->trace) || !dst || !net_index_up(net, l->from) ||
+        !net_index_up(net, l->to) || p->cut || p->loss > 0) {
         transmit_general(net, src, dst, l, seg);
         return;
     }
@@ -540,6 +563,7 @@ static inline void transmit(net_t *net, host_t *src, host_t *dst, link_dir_t *l,
     sim_time_t start = l->busy_until > now ? l->busy_until : now;
     l->busy_until = start + link_serialisation(l, p->bandwidth_bps, seg->len);
     seg->dst_host = dst;
+    seg->dst_index = l->to;
     seg->event = sched_at(net->sim->sched, l->busy_until + p->latency, segment_arrive, seg);
 }
 

@@ -93,6 +93,7 @@ typedef struct tcp_segment {
      * where its owner keeps it (the segment holds a reference until it is
      * freed). */
     uint8_t npieces;
+    uint32_t dst_index; /* on the wire: dst_host's index */
     uint32_t len;
     uint32_t cap; /* room for payload bytes */
     uint8_t payload[];
@@ -228,6 +229,11 @@ struct net {
     uint32_t mss, window;
     path_props_t default_path;
     host_t **hosts;
+    /* A bit per host, by index, set while it is down: what every segment
+     * checks of its two hosts, in a few lines that stay in cache, where a
+     * thousand hosts' own structs would not. host_t.up says the same. */
+    uint64_t *host_down;
+    size_t host_down_words;
     size_t nhosts, hosts_cap;
     host_t **addr_slots; /* open addressing by address */
     size_t addr_cap;
@@ -266,6 +272,11 @@ struct net {
 };
 
 /* net.c */
+/* Whether the host with this index is up (net_host_up/down/crash keep it). */
+static inline bool net_index_up(const net_t *net, uint32_t index)
+{
+    return !((net->host_down[index >> 6] >> (index & 63)) & 1u);
+}
 /* Segments up to a default MSS of payload are reused, not freed: one goes
  * out and one comes in for every few bytes the simulation moves. */
 #define NET_SEGMENT_POOL_CAP NET_DEFAULT_MSS
