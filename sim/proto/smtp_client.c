@@ -2,7 +2,8 @@
  * smtp_client: the client engine's session: the message queue, the greeting,
  * EHLO with its HELO fallback, AUTH PLAIN, QUIT, the failures that end a
  * session (421, a broken connection, a refusal), and the reading of replies.
- * The transactions themselves are in smtp_client_txn.c.
+ * The transactions themselves are in smtp_client_txn.c, what it remembers of
+ * replies in smtp_client_memo.c.
  */
 #include "proto/smtp_client.h"
 
@@ -93,34 +94,6 @@ static void session_start(smtp_client_t *c, const smtp_client_config_t *cfg,
     c->norder = c->rcpt_sent = c->rcpt_replied = c->naccepted = 0;
 }
 
-static void memo_init(smtp_client_memo_t *m)
-{
-    m->lent = 0;
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
-        m->reply[i] = NULL;
-}
-
-static void memo_release(smtp_client_memo_t *m)
-{
-    for (size_t i = 0; i < SMTP_CLIENT_MEMOS; i++)
-        free(m->reply[i]);
-}
-
-smtp_client_memo_t *smtp_client_memo_new(void)
-{
-    smtp_client_memo_t *m = xmalloc(sizeof *m);
-    memo_init(m);
-    return m;
-}
-
-void smtp_client_memo_free(smtp_client_memo_t *m)
-{
-    if (!m)
-        return;
-    memo_release(m);
-    free(m);
-}
-
 smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks)
 {
     /* One allocation for the engine and its copies of the names. */
@@ -135,7 +108,7 @@ smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_clien
     c->spare_msg = NULL;
     c->sender_ok.len = c->rcpt_ok.len = 0;
     c->own_skip = 0;
-    memo_init(&c->memo);
+    smtp_client_memo_init(&c->memo);
     smtp_reply_asm_init(&c->assembler);
     session_start(c, cfg, hooks);
     return c;
@@ -171,7 +144,7 @@ void smtp_client_free(smtp_client_t *c)
     line_reader_free(&c->reader);
     buf_free(&c->wire);
     free(c->spare_msg);
-    memo_release(&c->memo);
+    smtp_client_memo_release(&c->memo);
     free(c);
 }
 
@@ -446,113 +419,6 @@ static void handle_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     }
 }
 
-/* The block in *slot, with room for n octets (what it held is gone). */
-static client_reply_kept_t *kept_block(client_reply_kept_t **slot, size_t n)
-{
-    client_reply_kept_t *k = *slot;
-    if (!k || k->cap < n) {
-        free(k);
-        size_t cap = (n + 63) & ~(size_t)63;
-        k = *slot = xmalloc(sizeof *k + cap);
-        k->cap = cap;
-        smtp_reply_asm_init(&k->asm);
-    }
-    return k;
-}
-
-/*
- * k holds the reply a has assembled (a may be k's own), read out of
- * bytes[0..n) in the current state.
- */
-static void kept_fill(smtp_client_t *c, client_reply_kept_t *k, const smtp_reply_asm_t *a,
-                      const uint8_t *bytes, size_t n)
-{
-    k->seen_len = n;
-    k->hit = false;
-    if (c->state == SMTP_CLIENT_EHLO) /* the only state that reads it (memo_reply) */
-        k->info = c->info;
-    if (a != &k->asm) {
-        k->asm.reply.code = a->reply.code;
-        memcpy(k->asm.reply.enhanced, a->reply.enhanced, sizeof k->asm.reply.enhanced);
-        memcpy(k->asm.reply.text, a->reply.text, a->text_len + 1);
-        k->asm.started = false;
-    }
-    memcpy(k->bytes, bytes, n);
-}
-
-/*
- * Remembers in *slot the reply a has assembled, read out of bytes[0..n) in
- * the current state (or forgets what it held, when the reply is too long).
- */
-static void memo_keep_in(smtp_client_t *c, client_reply_kept_t **slot, const smtp_reply_asm_t *a,
-                         const uint8_t *bytes, size_t n)
-{
-    if (n > SMTP_CLIENT_MEMO_KEEP) {
-        if (*slot)
-            (*slot)->seen_len = 0;
-        return;
-    }
-    kept_fill(c, kept_block(slot, n), a, bytes, n);
-}
-
-/*
- * Remembers the reply a has assembled in the engine's own memo, unless
- * hooks hold a reply of it. It stops keeping (and being looked at) in a
- * state where a reply it kept never came again before another replaced it,
- * such as one that names the message: looking there costs a cold read a
- * reply, for nothing.
- */
-static void memo_keep_own(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes,
-                          size_t n)
-{
-    size_t s = c->state;
-    if (c->own_skip & (1u << s) || c->memo.lent)
-        return;
-    const client_reply_kept_t *own = c->memo.reply[s];
-    if (own && own->seen_len && !own->hit) {
-        c->own_skip |= (uint16_t)(1u << s);
-        return;
-    }
-    memo_keep_in(c, &c->memo.reply[s], a, bytes, n);
-}
-
-/* Remembers the reply a has assembled: in the shared memo (unless hooks hold one of it) and the own. */
-static void memo_keep(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes, size_t n)
-{
-    if (c->shared && !c->shared->lent)
-        memo_keep_in(c, &c->shared->reply[c->state], a, bytes, n);
-    memo_keep_own(c, a, bytes, n);
-}
-
-/* Whether data[0..len) starts with the octets k holds. */
-static inline bool kept_matches(const client_reply_kept_t *k, const uint8_t *data, size_t len)
-{
-    return k && k->seen_len && len >= k->seen_len && memcmp(data, k->bytes, k->seen_len) == 0;
-}
-
-/*
- * The memo whose reply for the current state (shared, or the engine's own)
- * data starts with, with that reply in *kept, when nobody traces lines;
- * else NULL. Called at a reply's start only (no reply line or part of one
- * read yet).
- */
-static smtp_client_memo_t *memo_take(smtp_client_t *c, const uint8_t *data, size_t len,
-                                     client_reply_kept_t **kept)
-{
-    if (c->hooks.on_line)
-        return NULL;
-    size_t s = c->state;
-    if (c->shared && kept_matches(c->shared->reply[s], data, len)) {
-        *kept = c->shared->reply[s];
-        return c->shared;
-    }
-    if (!(c->own_skip & (1u << s)) && kept_matches(c->memo.reply[s], data, len)) {
-        *kept = c->memo.reply[s];
-        return &c->memo;
-    }
-    return NULL;
-}
-
 /*
  * The reply k kept, come again: what reading it gave, in place (the hooks
  * get k's reply itself), and m lent while they hold it.
@@ -601,7 +467,7 @@ static void handle_line(smtp_client_t *c, const line_t *ln, const uint8_t *reply
         return;
     case SMTP_ASM_DONE:
         if (reply_start)
-            memo_keep(c, &c->assembler, reply_start, (size_t)(line_end - reply_start));
+            smtp_client_memo_keep(c, &c->assembler, reply_start, (size_t)(line_end - reply_start));
         /* The reply stays in the assembler until the next line: no copy of its 1 KB. */
         handle_reply(c, &c->assembler.reply, out);
         return;
@@ -643,17 +509,17 @@ static size_t read_in_place(smtp_client_t *c, const uint8_t *data, size_t len, b
     size_t tlen = content - (size_t)(text - line);
     smtp_client_memo_t *m = c->shared;
     if (m && !m->lent && n + 1 <= SMTP_CLIENT_MEMO_KEEP) {
-        client_reply_kept_t *k = kept_block(&m->reply[c->state], n + 1);
+        client_reply_kept_t *k = smtp_client_kept_block(&m->reply[c->state], n + 1);
         smtp_reply_asm_add_parsed(&k->asm, code, false, text, tlen);
-        kept_fill(c, k, &k->asm, data, n + 1);
-        memo_keep_own(c, &k->asm, data, n + 1);
+        smtp_client_kept_fill(c, k, &k->asm, data, n + 1);
+        smtp_client_memo_keep_own(c, &k->asm, data, n + 1);
         m->lent++;
         handle_reply(c, &k->asm.reply, out);
         m->lent--;
         return n + 1;
     }
     smtp_reply_asm_add_parsed(&c->assembler, code, false, text, tlen);
-    memo_keep(c, &c->assembler, data, n + 1);
+    smtp_client_memo_keep(c, &c->assembler, data, n + 1);
     handle_reply(c, &c->assembler.reply, out);
     return n + 1;
 }
@@ -693,9 +559,10 @@ void smtp_client_feed(smtp_client_t *c, const uint8_t *data, size_t len, buf_t *
         if (c->lead_len)
             lead_spill(c, out);
         if (!c->mid_reply) {
-            /* The reply this state got last time again: what reading it gave, without reading it. */
+            /* The reply this state got last time again: what reading it
+             * gave, without reading it. */
             client_reply_kept_t *k;
-            smtp_client_memo_t *m = memo_take(c, data, len, &k);
+            smtp_client_memo_t *m = smtp_client_memo_take(c, data, len, &k);
             if (m) {
                 data += k->seen_len;
                 len -= k->seen_len;

@@ -199,4 +199,27 @@ bool smtp_client_txn_start(smtp_client_t *c, buf_t *out);
 /* A reply in one of the MAIL, RCPT, DATA, BODY, RSET states. */
 void smtp_client_txn_reply(smtp_client_t *c, const smtp_reply_t *r, buf_t *out);
 
+/* smtp_client_memo.c */
+/* An empty memo, and freeing what one holds (not the memo itself). */
+void smtp_client_memo_init(smtp_client_memo_t *m);
+void smtp_client_memo_release(smtp_client_memo_t *m);
+/* The block in *slot, with room for n octets (what it held is gone). */
+client_reply_kept_t *smtp_client_kept_block(client_reply_kept_t **slot, size_t n);
+/* k holds the reply a has assembled (a may be k's own), read out of
+ * bytes[0..n) in the current state. */
+void smtp_client_kept_fill(smtp_client_t *c, client_reply_kept_t *k, const smtp_reply_asm_t *a,
+                           const uint8_t *bytes, size_t n);
+/* Remembers the reply a has assembled out of bytes[0..n) in the engine's
+ * own memo, unless hooks hold one of its replies or the state stopped
+ * keeping. */
+void smtp_client_memo_keep_own(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes,
+                               size_t n);
+/* Remembers it in the shared memo (unless hooks hold one of it) and the own. */
+void smtp_client_memo_keep(smtp_client_t *c, const smtp_reply_asm_t *a, const uint8_t *bytes,
+                           size_t n);
+/* The memo whose reply for the current state data starts with, that reply
+ * in *kept, when nobody traces lines; else NULL. At a reply's start only. */
+smtp_client_memo_t *smtp_client_memo_take(smtp_client_t *c, const uint8_t *data, size_t len,
+                                           client_reply_kept_t **kept);
+
 #endif
