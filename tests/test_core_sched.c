@@ -280,6 +280,16 @@ static void model_record(void *arg)
     real_ran = (int)(intptr_t)arg;
 }
 
+/* Set as model_record's warm: it may only ever see pending events. */
+static uint64_t model_warms;
+
+static void model_warm(const void *arg, unsigned ahead)
+{
+    ck_assert(ahead == 1 || ahead == 2);
+    ck_assert(model.ev[(intptr_t)arg].live);
+    model_warms++;
+}
+
 /* Half the delays from a few fixed ones, as timers of one kind have (a
  * connection's TIME-WAIT, an idle timeout), some off by a microsecond or
  * two: streams of keys in order, many cancelled long before their time. */
@@ -348,6 +358,7 @@ static void run_model(uint64_t seed, uint32_t start_seq)
     memset(&model, 0, sizeof model);
     sched_t *s = sched_new();
     sched_set_next_seq(s, start_seq);
+    ck_assert(sched_set_warm(s, model_record, model_warm));
     for (int op = 0; op < 20000; op++) {
         unsigned what = (unsigned)rng_below(&r, 12);
         if (what < 4 && model.n < MODEL_MAX) {
@@ -470,10 +481,14 @@ END_TEST
 START_TEST(test_matches_reference_model_streams)
 {
     model_streams = true;
+    model_warms = 0;
     for (uint64_t seed = 21; seed <= 26; seed++)
         run_model(seed, 1);
     run_model(27, UINT32_MAX - 3000);
     model_streams = false;
+    /* the streams put events in the same microsecond: warms happened, and
+     * only for pending events */
+    ck_assert_uint_gt(model_warms, 1000);
 }
 END_TEST
 
@@ -633,6 +648,120 @@ START_TEST(test_disarm)
 }
 END_TEST
 
+/* Warming: which events a warm sees, how far ahead, and that it changes
+ * nothing. */
+typedef struct warm_log {
+    sched_t *s;
+    int label[64];
+    unsigned ahead[64];
+    uint64_t ran[64]; /* events run when the warm was called */
+    int n;
+} warm_log_t;
+
+static warm_log_t *the_warm_log;
+
+static void log_warm(const void *arg, unsigned ahead)
+{
+    const mark_t *m = arg;
+    warm_log_t *w = the_warm_log;
+    w->label[w->n] = m->label;
+    w->ahead[w->n] = ahead;
+    w->ran[w->n++] = sched_events_run(w->s);
+}
+
+static void other(void *arg)
+{
+    record(arg);
+}
+
+static void third(void *arg)
+{
+    record(arg);
+}
+
+static void fourth(void *arg)
+{
+    record(arg);
+}
+
+static void fifth(void *arg)
+{
+    record(arg);
+}
+
+START_TEST(test_warm)
+{
+    trail_t t = {.s = sched_new()};
+    warm_log_t w = {.s = t.s};
+    the_warm_log = &w;
+    ck_assert(sched_set_warm(t.s, record, log_warm));
+    mark_t m[6];
+    for (int i = 0; i < 6; i++) {
+        m[i] = (mark_t){&t, i};
+        /* event 3 has another callback, which has no warm */
+        sched_at(t.s, 100, i == 3 ? other : record, &m[i]);
+    }
+    ck_assert_uint_eq(sched_run(t.s), 6);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(t.order[i], i);
+    /* Event i is warmed two turns ahead (when i - 2 events have run) and
+     * one turn ahead (i - 1 run); event 0 never, event 1 only once, event
+     * 3 not at all. */
+    /* in call order: at each event's turn, ahead 1 for the next, then 2
+     * for the one after */
+    int order_label[] = {1, 2, 2, 4, 4, 5, 5};
+    unsigned order_ahead[] = {1, 2, 1, 2, 1, 2, 1};
+    uint64_t order_ran[] = {0, 0, 1, 2, 3, 3, 4};
+    ck_assert_int_eq(w.n, 7);
+    for (int i = 0; i < w.n; i++) {
+        ck_assert_int_eq(w.label[i], order_label[i]);
+        ck_assert_uint_eq(w.ahead[i], order_ahead[i]);
+        ck_assert_uint_eq(w.ran[i], order_ran[i]);
+    }
+    /* Events at other times are not warmed across the gap. */
+    w.n = 0;
+    t.n = 0;
+    sched_at(t.s, 200, record, &m[0]);
+    sched_at(t.s, 300, record, &m[1]);
+    ck_assert_uint_eq(sched_run(t.s), 2);
+    ck_assert_int_eq(w.n, 0);
+    sched_free(t.s);
+}
+END_TEST
+
+START_TEST(test_warm_table)
+{
+    sched_t *s = sched_new();
+    sched_fn fns[] = {record, other, third, fourth, fifth};
+    for (int i = 0; i < SCHED_WARM_MAX; i++)
+        ck_assert(sched_set_warm(s, fns[i], log_warm));
+    ck_assert(!sched_set_warm(s, fns[SCHED_WARM_MAX], log_warm));
+    /* setting one again replaces it; removing makes room */
+    ck_assert(sched_set_warm(s, fns[0], log_warm));
+    ck_assert(sched_set_warm(s, fns[1], NULL));
+    ck_assert(sched_set_warm(s, fns[SCHED_WARM_MAX], log_warm));
+    ck_assert(sched_set_warm(s, fns[1], NULL)); /* not there: nothing to do */
+    /* the removed one is warmed no more; the others still are */
+    trail_t t = {.s = s};
+    warm_log_t w = {.s = s};
+    the_warm_log = &w;
+    mark_t m[4] = {{&t, 0}, {&t, 1}, {&t, 2}, {&t, 3}};
+    sched_at(s, 10, record, &m[0]);
+    sched_at(s, 10, other, &m[1]);
+    sched_at(s, 10, other, &m[2]);
+    sched_at(s, 10, record, &m[3]);
+    ck_assert_uint_eq(sched_run(s), 4);
+    ck_assert_int_eq(w.n, 2);
+    ck_assert_int_eq(w.label[0], 3);
+    ck_assert_uint_eq(w.ahead[0], 2);
+    ck_assert_int_eq(w.label[1], 3);
+    ck_assert_uint_eq(w.ahead[1], 1);
+    sched_prefetch(s, 0);           /* harmless for no event */
+    sched_prefetch(s, UINT64_MAX); /* and for a slot that never was */
+    sched_free(s);
+}
+END_TEST
+
 Suite *core_sched_suite(void)
 {
     Suite *s = suite_create("core_sched");
@@ -652,6 +781,8 @@ Suite *core_sched_suite(void)
     tcase_add_test(tc, test_matches_reference_model_more);
     tcase_add_test(tc, test_sequence_wrap_keeps_order);
     tcase_add_test(tc, test_matches_reference_model_streams);
+    tcase_add_test(tc, test_warm);
+    tcase_add_test(tc, test_warm_table);
     suite_add_tcase(s, tc);
     return s;
 }

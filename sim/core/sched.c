@@ -408,6 +408,74 @@ static inline __attribute__((always_inline)) sim_time_t front(sched_t *s, uint32
     }
 }
 
+bool sched_set_warm(sched_t *s, sched_fn fn, sched_warm_fn warm)
+{
+    unsigned i = 0;
+    while (i < s->nwarm && s->warm_fn[i] != fn)
+        i++;
+    if (!warm) {
+        if (i < s->nwarm) {
+            s->nwarm--;
+            s->warm_fn[i] = s->warm_fn[s->nwarm];
+            s->warm[i] = s->warm[s->nwarm];
+        }
+        return true;
+    }
+    if (i == s->nwarm) {
+        if (i == SCHED_WARM_MAX)
+            return false;
+        s->nwarm++;
+        s->warm_fn[i] = fn;
+    }
+    s->warm[i] = warm;
+    return true;
+}
+
+void sched_prefetch(const sched_t *s, sched_id_t id)
+{
+    uint32_t si = (uint32_t)(id & 0xffffffffu);
+    if (si < s->slots_len)
+        __builtin_prefetch(&s->slots[si]);
+}
+
+/* The warm for fn, or NULL. */
+static inline sched_warm_fn warm_of(const sched_t *s, sched_fn fn)
+{
+    for (unsigned w = 0; w < s->nwarm; w++) {
+        if (fn == s->warm_fn[w])
+            return s->warm[w];
+    }
+    return NULL;
+}
+
+/* After slot j's bucket gave up the event before it: each of the next four
+ * in the bucket gets a step, so that by its turn an event's slot, its
+ * argument and what its warm follows from there have had turns to arrive:
+ * the slot four ahead is prefetched, the argument three ahead, and the
+ * warm is called two ahead and one ahead. Reads only slots pending in the
+ * ring. */
+static inline void look_ahead(const sched_t *s, uint32_t j)
+{
+    if (j == NO_SLOT || !s->nwarm)
+        return;
+    const slot_t *s1 = &s->slots[j];
+    sched_warm_fn w = warm_of(s, s1->fn);
+    if (w)
+        w(s1->arg, 1);
+    if (s1->next == NO_SLOT)
+        return;
+    const slot_t *s2 = &s->slots[s1->next];
+    w = warm_of(s, s2->fn);
+    if (w)
+        w(s2->arg, 2);
+    if (s2->next == NO_SLOT)
+        return;
+    const slot_t *s3 = &s->slots[s2->next];
+    __builtin_prefetch(s3->arg);
+    if (s3->next != NO_SLOT)
+        __builtin_prefetch(&s->slots[s3->next]);
+}
+
 /* Takes the next event out if it is due by t; its slot is the caller's to
  * release. NO_SLOT when there is none. */
 static inline __attribute__((always_inline)) uint32_t take_due(sched_t *s, sim_time_t t)
@@ -416,9 +484,10 @@ static inline __attribute__((always_inline)) uint32_t take_due(sched_t *s, sim_t
     sim_time_t when = front(s, &si, &b);
     if (si == NO_SLOT || when > t)
         return NO_SLOT;
-    if (b != NO_SLOT)
+    if (b != NO_SLOT) {
         ring_pop(s, b);
-    else
+        look_ahead(s, s->ring_head[b]);
+    } else
         heap_pop_min(s);
     s->now = when;
     return si;

@@ -76,6 +76,9 @@ struct sched {
     uint32_t slots_len, slots_cap;
     uint32_t free_head;
     bool stop;
+    unsigned nwarm;
+    sched_fn warm_fn[SCHED_WARM_MAX];
+    sched_warm_fn warm[SCHED_WARM_MAX];
 };
 
 
