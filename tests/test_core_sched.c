@@ -285,7 +285,7 @@ static uint64_t model_warms;
 
 static void model_warm(const void *arg, unsigned ahead)
 {
-    ck_assert(ahead == 1 || ahead == 2);
+    ck_assert(ahead >= 1 && ahead <= SCHED_WARM_AHEAD);
     ck_assert(model.ev[(intptr_t)arg].live);
     model_warms++;
 }
@@ -704,20 +704,29 @@ START_TEST(test_warm)
     ck_assert_uint_eq(sched_run(t.s), 6);
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(t.order[i], i);
-    /* Event i is warmed two turns ahead (when i - 2 events have run) and
-     * one turn ahead (i - 1 run); event 0 never, event 1 only once, event
-     * 3 not at all. */
-    /* in call order: at each event's turn, ahead 1 for the next, then 2
-     * for the one after */
-    int order_label[] = {1, 2, 2, 4, 4, 5, 5};
-    unsigned order_ahead[] = {1, 2, 1, 2, 1, 2, 1};
-    uint64_t order_ran[] = {0, 0, 1, 2, 3, 3, 4};
-    ck_assert_int_eq(w.n, 7);
-    for (int i = 0; i < w.n; i++) {
-        ck_assert_int_eq(w.label[i], order_label[i]);
-        ck_assert_uint_eq(w.ahead[i], order_ahead[i]);
-        ck_assert_uint_eq(w.ran[i], order_ran[i]);
+    /* When event p is taken (p events have run), each of the next
+     * SCHED_WARM_AHEAD events with a warm gets a call, the next with ahead
+     * 1, the one after with 2, and so on: so event i is warmed with ahead
+     * d when i - d events have run, for every d up to SCHED_WARM_AHEAD and
+     * i. Event 0 is never warmed, event 3 (no warm) not at all. */
+    int n = 0;
+    for (int p = 0; p < 6; p++) {
+        for (int d = 1; d <= SCHED_WARM_AHEAD && p + d < 6; d++) {
+            if (p + d == 3)
+                continue;
+            ck_assert_int_lt(n, w.n);
+            ck_assert_int_eq(w.label[n], p + d);
+            ck_assert_uint_eq(w.ahead[n], (unsigned)d);
+            ck_assert_uint_eq(w.ran[n], (uint64_t)p);
+            n++;
+        }
     }
+    ck_assert_int_eq(w.n, n);
+    /* the first three calls, whatever the depth: event 1 then 2 at event
+     * 0's turn, event 2 again at event 1's */
+    ck_assert_int_eq(w.label[0], 1);
+    ck_assert_int_eq(w.label[1], 2);
+    ck_assert_uint_eq(w.ahead[1], 2);
     /* Events at other times are not warmed across the gap. */
     w.n = 0;
     t.n = 0;
@@ -751,11 +760,14 @@ START_TEST(test_warm_table)
     sched_at(s, 10, other, &m[2]);
     sched_at(s, 10, record, &m[3]);
     ck_assert_uint_eq(sched_run(s), 4);
-    ck_assert_int_eq(w.n, 2);
-    ck_assert_int_eq(w.label[0], 3);
-    ck_assert_uint_eq(w.ahead[0], 2);
-    ck_assert_int_eq(w.label[1], 3);
-    ck_assert_uint_eq(w.ahead[1], 1);
+    /* event 3 is warmed from three turns ahead (or fewer, if the depth is
+     * less), and the others never */
+    int want = SCHED_WARM_AHEAD < 3 ? SCHED_WARM_AHEAD : 3;
+    ck_assert_int_eq(w.n, want);
+    for (int i = 0; i < w.n; i++) {
+        ck_assert_int_eq(w.label[i], 3);
+        ck_assert_uint_eq(w.ahead[i], (unsigned)(want - i));
+    }
     sched_prefetch(s, 0);           /* harmless for no event */
     sched_prefetch(s, UINT64_MAX); /* and for a slot that never was */
     sched_free(s);

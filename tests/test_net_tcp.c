@@ -5,6 +5,7 @@
  * test_net_faults.c.
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "net/tcp_internal.h"
 #include "test_net_world.h"
@@ -714,6 +715,122 @@ END_TEST
  * opens a connection from the crashed host and aborts one the crash was
  * about to lose. */
 
+/* Warming (tcp_set_warm): five segments for five connections arrive in
+ * the same microsecond; the owner's warm is called for those with turns
+ * ahead, with its ctx, and nothing changes. */
+static struct {
+    const void *ctx[64];
+    unsigned ahead[64];
+    int n;
+} warm_seen;
+
+static void test_warm(const void *ctx, unsigned ahead)
+{
+    if (warm_seen.n < 64) {
+        warm_seen.ctx[warm_seen.n] = ctx;
+        warm_seen.ahead[warm_seen.n] = ahead;
+    }
+    warm_seen.n++;
+}
+
+static void other_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    on_data(c, data, len, ctx);
+}
+
+static void third_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    on_data(c, data, len, ctx);
+}
+
+static void fourth_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    on_data(c, data, len, ctx);
+}
+
+static void fifth_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+{
+    on_data(c, data, len, ctx);
+}
+
+static void five_at_once(bool warm, buf_t *got)
+{
+    world_t w;
+    world_init(&w, 7, false);
+    path_props_t p = {SIM_MS, 0, 0.0, false}; /* no serialisation: one microsecond */
+    net_set_default_path(w.net, &p);
+    if (warm)
+        ck_assert(tcp_set_warm(w.net, on_data, test_warm));
+    app_t clients[5];
+    for (int i = 0; i < 5; i++) {
+        app_init(&clients[i], w.sim);
+        clients[i].conn = tcp_connect(w.net, w.client_host, SERVER_ADDR, PORT, &app_callbacks,
+                                      &clients[i]);
+    }
+    sched_run_until(w.sim->sched, SIM_SEC);
+    memset(&warm_seen, 0, sizeof warm_seen);
+    for (int i = 0; i < 5; i++) {
+        ck_assert(clients[i].connected);
+        char text[16];
+        int n = snprintf(text, sizeof text, "hello %d\r\n", i);
+        tcp_send(clients[i].conn, text, (size_t)n);
+    }
+    sched_run_until(w.sim->sched, 2 * SIM_SEC);
+    buf_append(got, w.server.got.data, w.server.got.len);
+    ck_assert_int_le(warm_seen.n, 64);
+    for (int i = 0; i < warm_seen.n; i++) /* the world's server app, by address */
+        ck_assert_ptr_eq(warm_seen.ctx[i], &w.server);
+    for (int i = 0; i < 5; i++)
+        buf_free(&clients[i].got);
+    world_free(&w);
+}
+
+START_TEST(test_warm_owner)
+{
+    buf_t plain = BUF_INIT, warmed = BUF_INIT;
+    five_at_once(false, &plain);
+    ck_assert_int_eq(warm_seen.n, 0);
+    five_at_once(true, &warmed);
+    /* the same bytes in the same order */
+    ck_assert_uint_eq(plain.len, strlen("hello 0\r\n") * 5);
+    ck_assert_uint_eq(warmed.len, plain.len);
+    ck_assert(memcmp(plain.data, warmed.data, plain.len) == 0);
+    /* The server's on_data is the one warmed: arrivals 1 to 4 the turn
+     * before theirs, 2 to 4 also two turns before. The clients' on_data is
+     * the same function, but only the server's ACKs reach them, and a
+     * segment without data is not the owner's to warm. */
+    ck_assert_int_eq(warm_seen.n, 7);
+    int ahead1 = 0, ahead2 = 0;
+    for (int i = 0; i < warm_seen.n; i++) {
+        ck_assert(warm_seen.ahead[i] == 1 || warm_seen.ahead[i] == 2);
+        ahead1 += warm_seen.ahead[i] == 1;
+        ahead2 += warm_seen.ahead[i] == 2;
+    }
+    ck_assert_int_eq(ahead1, 4);
+    ck_assert_int_eq(ahead2, 3);
+    buf_free(&plain);
+    buf_free(&warmed);
+}
+END_TEST
+
+START_TEST(test_warm_table)
+{
+    world_t w;
+    world_init(&w, 1, false);
+    ck_assert(!tcp_set_warm(w.net, NULL, test_warm));
+    tcp_data_fn fns[] = {on_data, other_data, third_data, fourth_data, fifth_data};
+    _Static_assert(sizeof fns / sizeof fns[0] == TCP_WARM_MAX + 1, "one more than the table");
+    for (int i = 0; i < TCP_WARM_MAX; i++)
+        ck_assert(tcp_set_warm(w.net, fns[i], test_warm));
+    ck_assert(!tcp_set_warm(w.net, fns[TCP_WARM_MAX], test_warm)); /* full */
+    ck_assert(tcp_set_warm(w.net, fns[0], test_warm)); /* again: replaced */
+    ck_assert(tcp_set_warm(w.net, fns[1], NULL));      /* removed: room again */
+    ck_assert(tcp_set_warm(w.net, fns[TCP_WARM_MAX], test_warm));
+    ck_assert(tcp_set_warm(w.net, fns[1], NULL)); /* not there: nothing to do */
+    world_free(&w);
+}
+END_TEST
+
 Suite *net_tcp_suite(void)
 {
     Suite *s = suite_create("net_tcp");
@@ -737,6 +854,8 @@ Suite *net_tcp_suite(void)
     tcase_add_test(tc, test_listen_port_taken_and_unlisten);
     tcase_add_test(tc, test_close_discards_later_data);
     tcase_add_test(tc, test_orphan_gives_up_in_fin_wait_2);
+    tcase_add_test(tc, test_warm_owner);
+    tcase_add_test(tc, test_warm_table);
     suite_add_tcase(s, tc);
     return s;
 }

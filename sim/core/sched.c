@@ -448,32 +448,29 @@ static inline sched_warm_fn warm_of(const sched_t *s, sched_fn fn)
     return NULL;
 }
 
-/* After slot j's bucket gave up the event before it: each of the next four
- * in the bucket gets a step, so that by its turn an event's slot, its
+/* After slot j's bucket gave up the event before it: each of the next
+ * events in the bucket gets a step, so that by its turn an event's slot, its
  * argument and what its warm follows from there have had turns to arrive:
- * the slot four ahead is prefetched, the argument three ahead, and the
- * warm is called two ahead and one ahead. Reads only slots pending in the
- * ring. */
+ * the warm is called for the next SCHED_WARM_AHEAD, the argument of the one
+ * after is prefetched, and the slot of the one after that. Reads only slots
+ * pending in the ring. */
 static inline void look_ahead(const sched_t *s, uint32_t j)
 {
-    if (j == NO_SLOT || !s->nwarm)
+    if (!s->nwarm)
         return;
-    const slot_t *s1 = &s->slots[j];
-    sched_warm_fn w = warm_of(s, s1->fn);
-    if (w)
-        w(s1->arg, 1);
-    if (s1->next == NO_SLOT)
-        return;
-    const slot_t *s2 = &s->slots[s1->next];
-    w = warm_of(s, s2->fn);
-    if (w)
-        w(s2->arg, 2);
-    if (s2->next == NO_SLOT)
-        return;
-    const slot_t *s3 = &s->slots[s2->next];
-    __builtin_prefetch(s3->arg);
-    if (s3->next != NO_SLOT)
-        __builtin_prefetch(&s->slots[s3->next]);
+    for (unsigned ahead = 1; j != NO_SLOT; ahead++) {
+        const slot_t *sl = &s->slots[j];
+        if (ahead > SCHED_WARM_AHEAD) {
+            __builtin_prefetch(sl->arg);
+            if (sl->next != NO_SLOT)
+                __builtin_prefetch(&s->slots[sl->next]);
+            return;
+        }
+        sched_warm_fn w = warm_of(s, sl->fn);
+        if (w)
+            w(sl->arg, ahead);
+        j = sl->next;
+    }
 }
 
 /* Takes the next event out if it is due by t; its slot is the caller's to

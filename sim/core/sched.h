@@ -88,21 +88,23 @@ bool sched_hold_again(sched_t *s, sched_id_t id);
  * Warming. Events due in the same microsecond run one after another, and
  * the scheduler knows which come next. sched_set_warm(s, fn, warm) asks it
  * to call warm(arg, ahead) for an event fn(arg) while earlier ones run, so
- * that warm can prefetch what fn will read (__builtin_prefetch): once with
- * ahead 2, two turns before its own, when the scheduler has prefetched the
- * first bytes of arg, and again with ahead 1, the turn before, when what
- * the first call prefetched has had a turn to arrive (a pointer read then
- * can be followed). warm must only read memory an event pending with that
- * argument may read, and change nothing: a run is the same with or without
- * it, only faster when events wait on memory. Up to SCHED_WARM_MAX
+ * that warm can prefetch what fn will read (__builtin_prefetch): with ahead
+ * SCHED_WARM_AHEAD, that many turns before its own, when the scheduler has
+ * prefetched the first bytes of arg, and once more at each turn after, down
+ * to ahead 1, the turn before its own. What one call prefetched has had a
+ * turn to arrive by the next, so a pointer read there can be followed one
+ * step further each turn. warm must only read memory an event pending with
+ * that argument may read, and change nothing: a run is the same with or
+ * without it, only faster when events wait on memory. Up to SCHED_WARM_MAX
  * callbacks; setting one again replaces its warm, and a NULL warm removes
  * it. False when the table is full.
  */
+#define SCHED_WARM_MAX 4
+#define SCHED_WARM_AHEAD 4
+typedef void (*sched_warm_fn)(const void *arg, unsigned ahead);
 /* For warms: prefetches what moving or cancelling event id will read first
  * (its slot). Harmless for any id. */
 void sched_prefetch(const sched_t *s, sched_id_t id);
-#define SCHED_WARM_MAX 4
-typedef void (*sched_warm_fn)(const void *arg, unsigned ahead);
 bool sched_set_warm(sched_t *s, sched_fn fn, sched_warm_fn warm);
 
 /* Runs the next live event; false when none is left. */

@@ -41,20 +41,53 @@ static inline uint64_t mix64(uint64_t x)
 
 static void segment_arrive(void *arg);
 
+bool tcp_set_warm(net_t *net, tcp_data_fn on_data, tcp_warm_fn warm)
+{
+    if (!on_data)
+        return false;
+    unsigned i = 0;
+    while (i < net->nwarm && net->warm_data[i] != on_data)
+        i++;
+    if (!warm) {
+        if (i < net->nwarm) {
+            net->nwarm--;
+            net->warm_data[i] = net->warm_data[net->nwarm];
+            net->warm[i] = net->warm[net->nwarm];
+        }
+        return true;
+    }
+    if (i == net->nwarm) {
+        if (i == TCP_WARM_MAX)
+            return false;
+        net->nwarm++;
+        net->warm_data[i] = on_data;
+    }
+    net->warm[i] = warm;
+    return true;
+}
+
 /* The scheduler's warm for segment_arrive (sched_set_warm): while the
- * segments due before it arrive, it prefetches what tcp_input reads first:
- * two turns ahead, the receiving connection's working lines and the
- * payload's first line; one turn ahead, the first lines of the connection's
- * owner, which its callbacks read. With a thousand connections in step
- * these are out of cache, and an arrival would otherwise wait on each in
- * turn. */
+ * segments due before it arrive, it prefetches what tcp_input reads, a step
+ * further each turn: four turns ahead, the receiving connection's working
+ * lines and the payload's first line; three turns ahead, the first lines
+ * of the connection's owner (ctx), its send queue, its path and its timer's
+ * slot; the two turns before, for a segment with data, what the owner's
+ * warm (tcp_set_warm) names. With
+ * a thousand connections in step all of these are out of cache, and an
+ * arrival would otherwise wait on each in turn. */
 static void segment_warm(const void *arg, unsigned ahead)
 {
     const tcp_segment_t *seg = arg;
     const tcp_conn_t *c = seg->dst_conn;
     if (!c)
         return;
-    if (ahead == 1) {
+    if (ahead >= 4) {
+        for (unsigned i = 0; i < 5; i++)
+            __builtin_prefetch((const char *)c + 64 * i);
+        if (seg->len)
+            __builtin_prefetch(seg->npieces ? (const void *)tcp_segment_pieces(seg)
+                                            : (const void *)seg->payload);
+    } else if (ahead == 3) {
         __builtin_prefetch(c->ctx);
         __builtin_prefetch((const char *)c->ctx + 64);
         if (c->sbuf)
@@ -62,13 +95,15 @@ static void segment_warm(const void *arg, unsigned ahead)
         if (c->link)
             __builtin_prefetch(c->link);
         sched_prefetch(c->net->sim->sched, c->timer_event);
-        return;
+    } else if (seg->len) {
+        const net_t *net = c->net;
+        for (unsigned i = 0; i < net->nwarm; i++) {
+            if (net->warm_data[i] == c->cb.on_data) {
+                net->warm[i](c->ctx, ahead);
+                break;
+            }
+        }
     }
-    for (unsigned i = 0; i < 5; i++)
-        __builtin_prefetch((const char *)c + 64 * i);
-    if (seg->len)
-        __builtin_prefetch(seg->npieces ? (const void *)tcp_segment_pieces(seg)
-                                        : (const void *)seg->payload);
 }
 
 net_t *net_new(sim_t *sim)

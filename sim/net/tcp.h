@@ -55,11 +55,13 @@ typedef enum tcp_state {
 
 const char *tcp_state_name(tcp_state_t s);
 
+/* Bytes arrived in order; data is valid during the call only. */
+typedef void (*tcp_data_fn)(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx);
+
 /* Every member may be NULL. The two that come with most segments first:
  * the connection keeps them on a cache line it touches anyway. */
 typedef struct tcp_callbacks {
-    /* Bytes arrived in order; data is valid during the call only. */
-    void (*on_data)(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx);
+    tcp_data_fn on_data;
     /* The peer acknowledged n more bytes of data; tcp_conn_unsent says what
      * still waits, so a sender can refill its queue here. */
     void (*on_acked)(tcp_conn_t *c, size_t n, void *ctx);
@@ -73,6 +75,23 @@ typedef struct tcp_callbacks {
     /* Last callback, c is freed after it returns. */
     void (*on_error)(tcp_conn_t *c, tcp_error_t err, void *ctx);
 } tcp_callbacks_t;
+
+/*
+ * Warming (see sched_set_warm). A segment's arrival is warmed while the
+ * segments due before it arrive: the net prefetches the receiving
+ * connection, then the first lines of its ctx, and then calls the warm
+ * named here for the connection's on_data, if any and if the segment
+ * carries data, twice: warm(ctx, 2) two
+ * turns before the arrival, warm(ctx, 1) the turn before, so that the owner
+ * can prefetch what on_data will read beyond that (its engine, its output),
+ * following a pointer prefetched by the first call in the second. warm must
+ * only read memory of ctx's and change nothing. Up to
+ * TCP_WARM_MAX; setting one again replaces it, NULL removes it; false when
+ * the table is full.
+ */
+#define TCP_WARM_MAX 4
+typedef void (*tcp_warm_fn)(const void *ctx, unsigned ahead);
+bool tcp_set_warm(net_t *net, tcp_data_fn on_data, tcp_warm_fn warm);
 
 /* Called once a connection to a listener has completed its handshake. The
  * acceptor calls tcp_conn_set_callbacks inside (or tcp_abort to reject). */

@@ -269,6 +269,9 @@ struct net {
     bool hold_off;    /* tests: tcp_output_soon never holds, always schedules */
     tcp_state_fn observer;
     void *observer_ctx;
+    unsigned nwarm; /* tcp_set_warm's */
+    tcp_data_fn warm_data[TCP_WARM_MAX];
+    tcp_warm_fn warm[TCP_WARM_MAX];
 };
 
 /* net.c */

@@ -57,6 +57,9 @@ static submission_t *submission_of(agent_task_t *t)
 /* An outcome's text is cut to this, NUL included. */
 #define AGENT_OUTCOME_TEXT 256
 
+static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx);
+static void sub_warm(const void *ctx, unsigned ahead);
+
 user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char *user,
                         const char *password, mail_server_t *server, char *err, size_t errlen)
 {
@@ -66,6 +69,7 @@ user_agent_t *agent_new(world_t *w, const char *host, uint32_t addr, const char 
         return NULL;
     }
     dns_set_a(w->dns, host, addr);
+    tcp_set_warm(w->net, on_data, sub_warm);
     user_agent_t *a = xcalloc(1, sizeof *a);
     a->world = w;
     a->host = h;
@@ -407,6 +411,18 @@ static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
         smtp_client_feed(sub->client, data, len, &sub->agent->out);
         sub_flush(sub);
     }
+}
+
+/* on_data's warm (tcp_set_warm): the engine's working lines, and the
+ * agent's output buffer it writes the next commands to. */
+static void sub_warm(const void *ctx, unsigned ahead)
+{
+    const submission_t *sub = ctx;
+    if (ahead != 2)
+        return;
+    if (sub->client)
+        smtp_client_prefetch(sub->client);
+    __builtin_prefetch(&sub->agent->out);
 }
 
 static void on_peer_closed(tcp_conn_t *c, void *ctx)

@@ -31,6 +31,10 @@ typedef struct service_ops {
      * make one; the greeting into out). NULL: engines are freed at the end.
      */
     void *(*reopen)(void *engine, service_conn_t *sc, buf_t *out);
+    /* Optional: prefetches what feed will read beyond the engine's first
+     * two lines, which are in cache by then; reads only the engine and
+     * changes nothing (see tcp_set_warm). */
+    void (*warm)(const void *engine);
 } service_ops_t;
 
 /* Listens on port; arg is handed to ops->open. */

@@ -395,6 +395,11 @@ static void smtp_free(void *engine)
     free(ss);
 }
 
+static void smtp_warm(const void *engine)
+{
+    smtp_server_prefetch(((const smtp_session_t *)engine)->engine);
+}
+
 static const service_ops_t smtp_ops = {
     .idle_timeout = SMTP_SERVER_IDLE_TIMEOUT,
     .open = smtp_open,
@@ -403,6 +408,7 @@ static const service_ops_t smtp_ops = {
     .wants_close = smtp_wants_close,
     .free = smtp_free,
     .reopen = smtp_reopen,
+    .warm = smtp_warm,
 };
 
 void smtp_service_listen(mail_server_t *s)

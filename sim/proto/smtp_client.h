@@ -149,6 +149,9 @@ typedef struct smtp_client smtp_client_t;
 /* Copies cfg and hooks; smtp_client_free releases (without calling any hook). */
 smtp_client_t *smtp_client_new(const smtp_client_config_t *cfg, const smtp_client_hooks_t *hooks);
 void smtp_client_free(smtp_client_t *c);
+/* Prefetches the lines a reply's arrival reads first (for a warm: see
+ * sched_set_warm); reads nothing itself. */
+void smtp_client_prefetch(const smtp_client_t *c);
 /*
  * An engine for a new session, as smtp_client_new(cfg, hooks) makes one,
  * from c (NULL or an engine whose session is of no more use): what c's

@@ -7,6 +7,7 @@
 #include "proto/smtp_server.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,13 @@ smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_serve
     line_reader_init(&s->reader, SMTP_COMMAND_LINE_MAX);
     line_dotblock_init(&s->data, 0);
     return s;
+}
+
+void smtp_server_prefetch(const smtp_server_t *s)
+{
+    for (size_t at = 0; at < offsetof(struct smtp_server, helo); at += 64)
+        __builtin_prefetch((const char *)s + at);
+    __builtin_prefetch(&s->data);
 }
 
 void smtp_server_free(smtp_server_t *s)

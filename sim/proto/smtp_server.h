@@ -116,6 +116,10 @@ typedef struct smtp_server smtp_server_t;
 /* Copies cfg and hooks; smtp_server_free releases. */
 smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_server_hooks_t *hooks);
 void smtp_server_free(smtp_server_t *s);
+/* Prefetches what feeding the engine reads first: its settings, hooks,
+ * state and line reader, and the DATA reader (for a warm: see
+ * sched_set_warm); reads nothing itself. */
+void smtp_server_prefetch(const smtp_server_t *s);
 /*
  * Makes s what smtp_server_new made, for the next connection: the same
  * config and hooks, the memory of its buffers kept. Lines are traced again.
