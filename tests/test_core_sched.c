@@ -745,6 +745,7 @@ START_TEST(test_warm_table)
     for (int i = 0; i < SCHED_WARM_MAX; i++)
         ck_assert(sched_set_warm(s, fns[i], log_warm));
     ck_assert(!sched_set_warm(s, fns[SCHED_WARM_MAX], log_warm));
+    ck_assert(!sched_set_warm(s, NULL, log_warm));
     /* setting one again replaces it; removing makes room */
     ck_assert(sched_set_warm(s, fns[0], log_warm));
     ck_assert(sched_set_warm(s, fns[1], NULL));

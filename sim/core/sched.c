@@ -408,27 +408,11 @@ static inline __attribute__((always_inline)) sim_time_t front(sched_t *s, uint32
     }
 }
 
+_Static_assert(SCHED_WARM_MAX == FNMAP_MAX, "sched.h's limit is the map's");
+
 bool sched_set_warm(sched_t *s, sched_fn fn, sched_warm_fn warm)
 {
-    unsigned i = 0;
-    while (i < s->nwarm && s->warm_fn[i] != fn)
-        i++;
-    if (!warm) {
-        if (i < s->nwarm) {
-            s->nwarm--;
-            s->warm_fn[i] = s->warm_fn[s->nwarm];
-            s->warm[i] = s->warm[s->nwarm];
-        }
-        return true;
-    }
-    if (i == s->nwarm) {
-        if (i == SCHED_WARM_MAX)
-            return false;
-        s->nwarm++;
-        s->warm_fn[i] = fn;
-    }
-    s->warm[i] = warm;
-    return true;
+    return fnmap_set(&s->warms, (fnmap_fn)fn, (fnmap_fn)warm);
 }
 
 void sched_prefetch(const sched_t *s, sched_id_t id)
@@ -436,16 +420,6 @@ void sched_prefetch(const sched_t *s, sched_id_t id)
     uint32_t si = (uint32_t)(id & 0xffffffffu);
     if (si < s->slots_len)
         __builtin_prefetch(&s->slots[si]);
-}
-
-/* The warm for fn, or NULL. */
-static inline sched_warm_fn warm_of(const sched_t *s, sched_fn fn)
-{
-    for (unsigned w = 0; w < s->nwarm; w++) {
-        if (fn == s->warm_fn[w])
-            return s->warm[w];
-    }
-    return NULL;
 }
 
 /* After slot j's bucket gave up the event before it: each of the next
@@ -456,7 +430,7 @@ static inline sched_warm_fn warm_of(const sched_t *s, sched_fn fn)
  * pending in the ring. */
 static inline void look_ahead(const sched_t *s, uint32_t j)
 {
-    if (!s->nwarm)
+    if (!s->warms.n)
         return;
     for (unsigned ahead = 1; j != NO_SLOT; ahead++) {
         const slot_t *sl = &s->slots[j];
@@ -466,7 +440,7 @@ static inline void look_ahead(const sched_t *s, uint32_t j)
                 __builtin_prefetch(&s->slots[sl->next]);
             return;
         }
-        sched_warm_fn w = warm_of(s, sl->fn);
+        sched_warm_fn w = (sched_warm_fn)fnmap_get(&s->warms, (fnmap_fn)sl->fn);
         if (w)
             w(sl->arg, ahead);
         j = sl->next;

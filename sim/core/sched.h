@@ -97,9 +97,9 @@ bool sched_hold_again(sched_t *s, sched_id_t id);
  * that argument may read, and change nothing: a run is the same with or
  * without it, only faster when events wait on memory. Up to SCHED_WARM_MAX
  * callbacks; setting one again replaces its warm, and a NULL warm removes
- * it. False when the table is full.
+ * it. False when the table is full or fn is NULL.
  */
-#define SCHED_WARM_MAX 4
+#define SCHED_WARM_MAX 4 /* FNMAP_MAX */
 #define SCHED_WARM_AHEAD 4
 typedef void (*sched_warm_fn)(const void *arg, unsigned ahead);
 /* For warms: prefetches what moving or cancelling event id will read first

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fnmap.h"
 #include "core/sched.h"
 #include "core/util.h"
 
@@ -76,9 +77,7 @@ struct sched {
     uint32_t slots_len, slots_cap;
     uint32_t free_head;
     bool stop;
-    unsigned nwarm;
-    sched_fn warm_fn[SCHED_WARM_MAX];
-    sched_warm_fn warm[SCHED_WARM_MAX];
+    fnmap_t warms; /* sched_set_warm's: event callback to its warm */
 };
 
 

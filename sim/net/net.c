@@ -41,29 +41,11 @@ static inline uint64_t mix64(uint64_t x)
 
 static void segment_arrive(void *arg);
 
+_Static_assert(TCP_WARM_MAX == FNMAP_MAX, "tcp.h's limit is the map's");
+
 bool tcp_set_warm(net_t *net, tcp_data_fn on_data, tcp_warm_fn warm)
 {
-    if (!on_data)
-        return false;
-    unsigned i = 0;
-    while (i < net->nwarm && net->warm_data[i] != on_data)
-        i++;
-    if (!warm) {
-        if (i < net->nwarm) {
-            net->nwarm--;
-            net->warm_data[i] = net->warm_data[net->nwarm];
-            net->warm[i] = net->warm[net->nwarm];
-        }
-        return true;
-    }
-    if (i == net->nwarm) {
-        if (i == TCP_WARM_MAX)
-            return false;
-        net->nwarm++;
-        net->warm_data[i] = on_data;
-    }
-    net->warm[i] = warm;
-    return true;
+    return fnmap_set(&net->warms, (fnmap_fn)on_data, (fnmap_fn)warm);
 }
 
 /* The scheduler's warm for segment_arrive (sched_set_warm): while the
@@ -95,14 +77,10 @@ static void segment_warm(const void *arg, unsigned ahead)
         if (c->link)
             __builtin_prefetch(c->link);
         sched_prefetch(c->net->sim->sched, c->timer_event);
-    } else if (seg->len) {
-        const net_t *net = c->net;
-        for (unsigned i = 0; i < net->nwarm; i++) {
-            if (net->warm_data[i] == c->cb.on_data) {
-                net->warm[i](c->ctx, ahead);
-                break;
-            }
-        }
+    } else if (seg->len && c->cb.on_data) {
+        tcp_warm_fn w = (tcp_warm_fn)fnmap_get(&c->net->warms, (fnmap_fn)c->cb.on_data);
+        if (w)
+            w(c->ctx, ahead);
     }
 }
 

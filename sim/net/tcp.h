@@ -87,9 +87,9 @@ typedef struct tcp_callbacks {
  * following a pointer prefetched by the first call in the second. warm must
  * only read memory of ctx's and change nothing. Up to
  * TCP_WARM_MAX; setting one again replaces it, NULL removes it; false when
- * the table is full.
+ * the table is full or on_data is NULL.
  */
-#define TCP_WARM_MAX 4
+#define TCP_WARM_MAX 4 /* FNMAP_MAX */
 typedef void (*tcp_warm_fn)(const void *ctx, unsigned ahead);
 bool tcp_set_warm(net_t *net, tcp_data_fn on_data, tcp_warm_fn warm);
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/fnmap.h"
 #include "core/sched.h"
 #include "core/sim.h"
 #include "net/net.h"
@@ -269,9 +270,7 @@ struct net {
     bool hold_off;    /* tests: tcp_output_soon never holds, always schedules */
     tcp_state_fn observer;
     void *observer_ctx;
-    unsigned nwarm; /* tcp_set_warm's */
-    tcp_data_fn warm_data[TCP_WARM_MAX];
-    tcp_warm_fn warm[TCP_WARM_MAX];
+    fnmap_t warms; /* tcp_set_warm's: on_data to its warm */
 };
 
 /* net.c */

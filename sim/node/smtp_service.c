@@ -6,6 +6,7 @@
  * traces every command and reply, and answers the engine's hooks from the
  * store and the relay policy.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
