@@ -53,10 +53,13 @@ bool tcp_set_warm(net_t *net, tcp_data_fn on_data, tcp_warm_fn warm)
  * further each turn: four turns ahead, the receiving connection's working
  * lines and the payload's first line; three turns ahead, the first lines
  * of the connection's owner (ctx), its send queue, its path and its timer's
- * slot; the two turns before, for a segment with data, what the owner's
- * warm (tcp_set_warm) names. With
- * a thousand connections in step all of these are out of cache, and an
- * arrival would otherwise wait on each in turn. */
+ * slot; the two turns before, for a segment with data to a connection
+ * whose owner still takes it, what the owner's warm (tcp_set_warm) names.
+ * With a thousand connections in step all of these are out of cache, and
+ * an arrival would otherwise wait on each in turn. What is read here is
+ * the segment's and the connection's (connection structs stay until
+ * net_free); the owner's memory is only prefetched, and read by its own
+ * warm only while the owner takes the connection's data. */
 static void segment_warm(const void *arg, unsigned ahead)
 {
     const tcp_segment_t *seg = arg;
@@ -77,7 +80,9 @@ static void segment_warm(const void *arg, unsigned ahead)
         if (c->link)
             __builtin_prefetch(c->link);
         sched_prefetch(c->net->sim->sched, c->timer_event);
-    } else if (seg->len && c->cb.on_data) {
+    } else if (seg->len && c->cb.on_data && !c->dead && !c->detached && !c->user_closed) {
+        /* Only while on_data could be called (deliver's test): after that,
+         * the owner may be gone, and its warm would read freed memory. */
         tcp_warm_fn w = (tcp_warm_fn)fnmap_get(&c->net->warms, (fnmap_fn)c->cb.on_data);
         if (w)
             w(c->ctx, ahead);

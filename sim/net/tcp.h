@@ -80,9 +80,10 @@ typedef struct tcp_callbacks {
  * Warming (see sched_set_warm). A segment's arrival is warmed while the
  * segments due before it arrive: the net prefetches the receiving
  * connection, then the first lines of its ctx, and then calls the warm
- * named here for the connection's on_data, if any and if the segment
- * carries data, twice: warm(ctx, 2) two
- * turns before the arrival, warm(ctx, 1) the turn before, so that the owner
+ * named here for the connection's on_data, if the segment carries data and
+ * on_data could be called (the owner has not closed or had its last
+ * callback), twice: warm(ctx, 2) two turns before the arrival, warm(ctx,
+ * 1) the turn before, so that the owner
  * can prefetch what on_data will read beyond that (its engine, its output),
  * following a pointer prefetched by the first call in the second. warm must
  * only read memory of ctx's and change nothing. Up to
