@@ -738,6 +738,53 @@ START_TEST(test_warm)
 }
 END_TEST
 
+/* Timers that come due together are taken from the heap's front, in order:
+ * they are warmed the same way, except one disarmed or moved later, whose
+ * stale key is still among them but whose event will not run there. */
+START_TEST(test_warm_heap)
+{
+    trail_t t = {.s = sched_new()};
+    warm_log_t w = {.s = t.s};
+    the_warm_log = &w;
+    ck_assert(sched_set_warm(t.s, record, log_warm));
+    const sim_time_t due = 5 * SIM_SEC; /* far beyond the ring */
+    mark_t m[8];
+    sched_id_t id[8];
+    for (int i = 0; i < 8; i++) {
+        m[i] = (mark_t){&t, i};
+        id[i] = sched_at(t.s, due, record, &m[i]);
+    }
+    sched_disarm(t.s, id[2]);
+    ck_assert(sched_move(t.s, id[5], due + 10));
+    ck_assert_uint_eq(sched_run_until(t.s, due), 6);
+    const int ran[6] = {0, 1, 3, 4, 6, 7}; /* in order, at due */
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(t.order[i], ran[i]);
+    /* When the p-th key of the eight comes off the front, the next four
+     * keys' events get a call each (ahead 1 to 4), but for 2 and 5. */
+    int n = 0;
+    for (int p = 0; p < 8; p++) {
+        if (p == 2 || p == 5)
+            continue; /* their stale keys are dropped, not taken */
+        for (int d = 1; d <= SCHED_WARM_AHEAD && p + d < 8; d++) {
+            if (p + d == 2 || p + d == 5)
+                continue;
+            ck_assert_int_lt(n, w.n);
+            ck_assert_int_eq(w.label[n], p + d);
+            ck_assert_uint_eq(w.ahead[n], (unsigned)d);
+            n++;
+        }
+    }
+    ck_assert_int_eq(w.n, n);
+    /* The one moved later runs there, alone: nothing left to warm. */
+    w.n = 0;
+    ck_assert_uint_eq(sched_run(t.s), 1);
+    ck_assert_int_eq(t.order[6], 5);
+    ck_assert_int_eq(w.n, 0);
+    sched_free(t.s);
+}
+END_TEST
+
 START_TEST(test_warm_table)
 {
     sched_t *s = sched_new();
@@ -795,6 +842,7 @@ Suite *core_sched_suite(void)
     tcase_add_test(tc, test_sequence_wrap_keeps_order);
     tcase_add_test(tc, test_matches_reference_model_streams);
     tcase_add_test(tc, test_warm);
+    tcase_add_test(tc, test_warm_heap);
     tcase_add_test(tc, test_warm_table);
     suite_add_tcase(s, tc);
     return s;

@@ -753,6 +753,19 @@ static void fifth_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx
     on_data(c, data, len, ctx);
 }
 
+/* Five clients connected in step to the world's server, by 1 s. */
+static void five_connected(world_t *w, app_t clients[5])
+{
+    for (int i = 0; i < 5; i++) {
+        app_init(&clients[i], w->sim);
+        clients[i].conn = tcp_connect(w->net, w->client_host, SERVER_ADDR, PORT, &app_callbacks,
+                                      &clients[i]);
+    }
+    sched_run_until(w->sim->sched, SIM_SEC);
+    for (int i = 0; i < 5; i++)
+        ck_assert(clients[i].connected);
+}
+
 static void five_at_once(bool warm, bool server_closes, buf_t *got)
 {
     world_t w;
@@ -762,12 +775,7 @@ static void five_at_once(bool warm, bool server_closes, buf_t *got)
     if (warm)
         ck_assert(tcp_set_warm(w.net, on_data, test_warm));
     app_t clients[5];
-    for (int i = 0; i < 5; i++) {
-        app_init(&clients[i], w.sim);
-        clients[i].conn = tcp_connect(w.net, w.client_host, SERVER_ADDR, PORT, &app_callbacks,
-                                      &clients[i]);
-    }
-    sched_run_until(w.sim->sched, SIM_SEC);
+    five_connected(&w, clients);
     memset(&warm_seen, 0, sizeof warm_seen);
     if (server_closes) {
         /* the server's side closes first: what comes after is not its own */
@@ -776,7 +784,6 @@ static void five_at_once(bool warm, bool server_closes, buf_t *got)
                 tcp_close(c);
     }
     for (int i = 0; i < 5; i++) {
-        ck_assert(clients[i].connected);
         char text[16];
         int n = snprintf(text, sizeof text, "hello %d\r\n", i);
         tcp_send(clients[i].conn, text, (size_t)n);
@@ -826,6 +833,41 @@ START_TEST(test_warm_owner)
 }
 END_TEST
 
+/* Five connections closed in the same microsecond leave TIME-WAIT in the
+ * same one, 60 seconds on: their timers come off the scheduler's heap
+ * together, and each is warmed at every turn of the four before its own. */
+START_TEST(test_warm_time_wait)
+{
+    world_t w;
+    world_init(&w, 7, false);
+    path_props_t p = {SIM_MS, 0, 0.0, false};
+    net_set_default_path(w.net, &p);
+    w.server.close_on_peer_closed = true;
+    app_t clients[5];
+    five_connected(&w, clients);
+    for (int i = 0; i < 5; i++)
+        tcp_close(clients[i].conn);
+    sched_run_until(w.sim->sched, 2 * SIM_SEC);
+    int waiting = 0;
+    for (tcp_conn_t *c = w.net->conns_head; c; c = c->next) {
+        ck_assert(c->client); /* the server's sides are gone */
+        ck_assert_int_eq(tcp_conn_state(c), TCP_TIME_WAIT);
+        waiting++;
+    }
+    ck_assert_int_eq(waiting, 5);
+    uint64_t before = sched_warm_calls(w.sim->sched);
+    sched_run_until(w.sim->sched, 70 * SIM_SEC);
+    ck_assert_ptr_null(w.net->conns_head);
+    /* 4 + 3 + 2 + 1: the first is never warmed, the others by each before */
+    ck_assert_uint_eq(sched_warm_calls(w.sim->sched) - before, 10);
+    for (int i = 0; i < 5; i++) {
+        ck_assert(clients[i].closed);
+        buf_free(&clients[i].got);
+    }
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(test_warm_table)
 {
     world_t w;
@@ -868,6 +910,7 @@ Suite *net_tcp_suite(void)
     tcase_add_test(tc, test_close_discards_later_data);
     tcase_add_test(tc, test_orphan_gives_up_in_fin_wait_2);
     tcase_add_test(tc, test_warm_owner);
+    tcase_add_test(tc, test_warm_time_wait);
     tcase_add_test(tc, test_warm_table);
     suite_add_tcase(s, tc);
     return s;

@@ -428,7 +428,7 @@ void sched_prefetch(const sched_t *s, sched_id_t id)
  * the warm is called for the next SCHED_WARM_AHEAD, the argument of the one
  * after is prefetched, and the slot of the one after that. Reads only slots
  * pending in the ring. */
-static inline void look_ahead(const sched_t *s, uint32_t j)
+static inline void look_ahead(sched_t *s, uint32_t j)
 {
     if (!s->warms.n)
         return;
@@ -441,9 +441,39 @@ static inline void look_ahead(const sched_t *s, uint32_t j)
             return;
         }
         sched_warm_fn w = (sched_warm_fn)fnmap_get(&s->warms, (fnmap_fn)sl->fn);
-        if (w)
+        if (w) {
+            s->warm_calls++;
             w(sl->arg, ahead);
+        }
         j = sl->next;
+    }
+}
+
+/* After the heap gave up its front: the same steps as look_ahead, for the
+ * next keys of bucket 0, which holds the keys of the front's time in order
+ * (timers that come due together, say a thousand connections' TIME-WAIT).
+ * A disarmed or stale key's event is not warmed: it will not run there. */
+static inline void look_ahead_heap(sched_t *s)
+{
+    if (!s->warms.n || !(s->nonempty[0] & 1u))
+        return;
+    const bucket_t *bk = &s->buckets[0];
+    uint32_t i = s->b0_head;
+    for (unsigned ahead = 1; i < bk->len; ahead++, i++) {
+        const slot_t *sl = &s->slots[key_slot(bk->keys[i])];
+        if (ahead > SCHED_WARM_AHEAD) {
+            __builtin_prefetch(sl->arg);
+            if (i + 1 < bk->len)
+                __builtin_prefetch(&s->slots[key_slot(bk->keys[i + 1])]);
+            return;
+        }
+        if (!sl->armed || sl->lazy)
+            continue;
+        sched_warm_fn w = (sched_warm_fn)fnmap_get(&s->warms, (fnmap_fn)sl->fn);
+        if (w) {
+            s->warm_calls++;
+            w(sl->arg, ahead);
+        }
     }
 }
 
@@ -458,8 +488,10 @@ static inline __attribute__((always_inline)) uint32_t take_due(sched_t *s, sim_t
     if (b != NO_SLOT) {
         ring_pop(s, b);
         look_ahead(s, s->ring_head[b]);
-    } else
+    } else {
         heap_pop_min(s);
+        look_ahead_heap(s);
+    }
     s->now = when;
     return si;
 }
@@ -540,6 +572,11 @@ size_t sched_pending(const sched_t *s)
 uint64_t sched_events_run(const sched_t *s)
 {
     return s->events_run;
+}
+
+uint64_t sched_warm_calls(const sched_t *s)
+{
+    return s->warm_calls;
 }
 
 uint64_t sched_held_armed(const sched_t *s)

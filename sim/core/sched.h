@@ -122,6 +122,8 @@ size_t sched_pending(const sched_t *s);
 sim_time_t sched_next_time(sched_t *s);
 /* Events run since creation. */
 uint64_t sched_events_run(const sched_t *s);
+/* Calls of warms so far (sched_set_warm). */
+uint64_t sched_warm_calls(const sched_t *s);
 /* Held events armed at their place since creation (for tests). */
 uint64_t sched_held_armed(const sched_t *s);
 /* For tests: jumps the sequence counter forward to seq, so that what happens

@@ -58,6 +58,7 @@ struct sched {
     uint32_t next_seq;
     uint32_t cur_seq; /* places (now, seq <= cur_seq) have gone by: see sched_arm_held */
     uint64_t events_run;
+    uint64_t warm_calls; /* sched_warm_calls */
     uint64_t held_armed; /* held events armed at their place */
     size_t live; /* armed events */
     /* The ring: first slot of each bucket (NO_SLOT when empty), a bit per

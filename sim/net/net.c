@@ -80,6 +80,7 @@ static void segment_warm(const void *arg, unsigned ahead)
         if (c->link)
             __builtin_prefetch(c->link);
         sched_prefetch(c->net->sim->sched, c->timer_event);
+        sched_prefetch(c->net->sim->sched, c->output_event);
     } else if (seg->len && c->cb.on_data && !c->dead && !c->detached && !c->user_closed) {
         /* Only while on_data could be called (deliver's test): after that,
          * the owner may be gone, and its warm would read freed memory. */
@@ -98,6 +99,7 @@ net_t *net_new(sim_t *sim)
     net->default_path = (path_props_t){NET_DEFAULT_LATENCY, NET_DEFAULT_BANDWIDTH, 0.0, false};
     net->next_conn_id = 1;
     sched_set_warm(sim->sched, segment_arrive, segment_warm);
+    tcp_output_set_warms(sim->sched);
     return net;
 }
 

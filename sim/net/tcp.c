@@ -154,6 +154,17 @@ static void conn_table_add(net_t *net, tcp_conn_t *c)
     net->nconns++;
 }
 
+void tcp_conn_table_prefetch(const tcp_conn_t *c)
+{
+    const net_t *net = c->net;
+    if (net->conn_cap == 0)
+        return;
+    size_t i = tcp_conn_hash(c->local_addr, c->local_port, c->remote_addr, c->remote_port) &
+               (net->conn_cap - 1);
+    __builtin_prefetch(&net->conn_hashes[i]);
+    __builtin_prefetch(&net->conn_ptrs[i]);
+}
+
 /* Linear probing's deletion without tombstones: the slots after the hole
  * that may not stay behind it (their home is not in (hole, j]) move up. */
 static void conn_table_remove(net_t *net, tcp_conn_t *c)

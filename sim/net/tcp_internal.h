@@ -377,6 +377,11 @@ tcp_conn_t *tcp_conn_new(net_t *net, host_t *h, uint32_t raddr, uint16_t lport, 
 tcp_listener_t *tcp_listener_find(const host_t *h, uint16_t port);
 /* Unlinks c, cancels its timers, marks it dead; frees it now or at net_leave. */
 void tcp_conn_release(tcp_conn_t *c);
+/* For warms: prefetches the connection table's slot where c's entry is
+ * looked for (the start of its probe). */
+void tcp_conn_table_prefetch(const tcp_conn_t *c);
+/* Tells the scheduler the warms of the TCP timer's event (net_new). */
+void tcp_output_set_warms(sched_t *s);
 /* The connection ended in error: trace, release, then on_error. */
 void tcp_conn_fail(tcp_conn_t *c, tcp_error_t err);
 /* Both directions are done: trace tcp.close, then on_closed; the owner is
