@@ -14,6 +14,7 @@
 #define MAILSIM_NET_TCP_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/fnmap.h"
@@ -67,22 +68,17 @@ typedef struct tcp_piece {
 #define TCP_SEGMENT_PIECES 3
 
 /* One segment on the wire. session and service_port are the simulation's
- * bookkeeping for traces, not header fields. */
+ * bookkeeping for traces, not header fields. Laid out by use: the first
+ * cache line holds all that an arrival reads (and its warm: the scheduler
+ * prefetches that line with the event's argument), the second what only
+ * sending, freeing and a new connection touch, and the payload's start. */
 typedef struct tcp_segment {
-    struct tcp_segment *next; /* the net's spare segments */
-    /* Every segment the net made and has not given back to malloc (spare,
-     * on the wire or in hand): net_free finds them here. Touched only when
-     * one is made or freed, not per segment sent. */
-    struct tcp_segment *all_prev, *all_next;
+    /* The sending connection's guess at the receiving one
+     * (tcp_conn_for_segment checks the guess). Connection structs are
+     * pooled until net_free, so it stays readable. */
+    tcp_conn_t *dst_conn;
     net_t *net;
     host_t *dst_host; /* on the wire: the host it goes to */
-    sched_id_t event;
-    uint64_t session;
-    /* The sending connection (NULL for a reset reply) and its guess at the
-     * receiving one (tcp_conn_for_segment checks the guess). Connection
-     * structs are pooled until net_free, so both stay readable. */
-    tcp_conn_t *src_conn, *dst_conn;
-    uint16_t service_port;
     uint32_t src_addr, dst_addr;
     uint16_t src_port, dst_port;
     uint32_t seq, ack;
@@ -97,8 +93,19 @@ typedef struct tcp_segment {
     uint32_t dst_index; /* on the wire: dst_host's index */
     uint32_t len;
     uint32_t cap; /* room for payload bytes */
+    uint16_t service_port;
+    /* line 1 */
+    struct tcp_segment *next; /* the net's spare segments */
+    /* Every segment the net made and has not given back to malloc (spare,
+     * on the wire or in hand): net_free finds them here. Touched only when
+     * one is made or freed, not per segment sent. */
+    struct tcp_segment *all_prev, *all_next;
+    sched_id_t event;
+    uint64_t session;
+    tcp_conn_t *src_conn; /* NULL for a reset reply */
     uint8_t payload[];
 } tcp_segment_t;
+_Static_assert(offsetof(tcp_segment_t, next) == 64, "an arrival reads one line of a segment");
 
 /* Where a segment with lent bytes keeps its pieces: at the end of its
  * room, so that a segment without them touches no more lines than its own
