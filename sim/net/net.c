@@ -51,7 +51,7 @@ bool tcp_set_warm(net_t *net, tcp_data_fn on_data, tcp_warm_fn warm)
 /* The scheduler's warm for segment_arrive (sched_set_warm): while the
  * segments due before it arrive, it prefetches what tcp_input reads, a step
  * further each turn: four turns ahead, the receiving connection's working
- * lines and the payload's first line; three turns ahead, the first lines
+ * lines and the payload's first lines; three turns ahead, the first lines
  * of the connection's owner (ctx), its send queue, its path and its timer's
  * slot; the two turns before, for a segment with data to a connection
  * whose owner still takes it, what the owner's warm (tcp_set_warm) names.
@@ -69,9 +69,15 @@ static void segment_warm(const void *arg, unsigned ahead)
     if (ahead >= 4) {
         for (unsigned i = 0; i < 5; i++)
             __builtin_prefetch((const char *)c + 64 * i);
-        if (seg->len)
-            __builtin_prefetch(seg->npieces ? (const void *)tcp_segment_pieces(seg)
-                                            : (const void *)seg->payload);
+        if (seg->npieces) {
+            __builtin_prefetch(tcp_segment_pieces(seg));
+        } else if (seg->len) {
+            /* every line of a reply or a few commands; a bigger payload is
+             * read in order, which the hardware follows by itself */
+            uintptr_t end = (uintptr_t)seg->payload + (seg->len < 256 ? seg->len : 256);
+            for (uintptr_t at = (uintptr_t)seg->payload; at < end; at = (at | 63) + 1)
+                __builtin_prefetch((const void *)at);
+        }
     } else if (ahead == 3) {
         __builtin_prefetch(c->ctx);
         __builtin_prefetch((const char *)c->ctx + 64);
