@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/hugeheap.h"
 
@@ -71,11 +72,38 @@ START_TEST(test_heap_growth_is_marked)
 }
 END_TEST
 
+/* An array of a megabyte or more, grown as the scheduler's slots or a
+ * mailbox's index grow, comes from the heap too, not from a mapping of its
+ * own (which every new world would fault in afresh). */
+START_TEST(test_big_arrays_in_heap)
+{
+    hugeheap_follow();
+    size_t n = 1024 * 1024;
+    uint8_t *a = malloc(n);
+    ck_assert_ptr_nonnull(a);
+    memset(a, 0x5a, n);
+    for (; n < (size_t)8 << 20; n *= 2) {
+        a = realloc(a, 2 * n);
+        ck_assert_ptr_nonnull(a);
+        memset(a + n, 0x5a, n);
+    }
+#if defined(__SANITIZE_ADDRESS__)
+    ck_assert_uint_eq(hugeheap_marked(), 0);
+#else
+    /* below the heap's top: in the heap (mappings lie far above it) */
+    ck_assert((uintptr_t)a + n <= (uintptr_t)sbrk(0));
+#endif
+    ck_assert_uint_eq(a[n - 1], 0x5a);
+    free(a);
+}
+END_TEST
+
 Suite *core_hugeheap_suite(void)
 {
     Suite *s = suite_create("core_hugeheap");
     TCase *tc = tcase_create("hugeheap");
     tcase_add_test(tc, test_heap_growth_is_marked);
+    tcase_add_test(tc, test_big_arrays_in_heap);
     suite_add_tcase(s, tc);
     return s;
 }

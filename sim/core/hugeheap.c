@@ -32,6 +32,12 @@ void hugeheap_follow(void)
          * of the heap is free again (it would come back unmarked). */
         mallopt(M_TOP_PAD, (int)HUGEHEAP_STEP);
         mallopt(M_TRIM_THRESHOLD, (int)(2 * HUGEHEAP_STEP));
+        /* Setting those fixes malloc's mmap threshold at 128 KB: every
+         * bigger array (the scheduler's slots, the connection table, a
+         * mailbox's index) would be mapped afresh, page fault by page fault,
+         * at every growth and by every new world. From the heap, it is in
+         * huge pages, and memory a world gave back serves the next. */
+        mallopt(M_MMAP_THRESHOLD, (int)HUGEHEAP_MMAP_THRESHOLD);
         start = marked_to = page_down((uintptr_t)sbrk(0) + HUGEHEAP_PAGE - 1);
         /* Make the first step now, so that it is marked before use. */
         free(malloc(64 * 1024));

@@ -13,7 +13,9 @@
  * hugeheap_follow does it from inside: the first call asks malloc to grow
  * its heap in steps of HUGEHEAP_STEP, and every call marks what the heap
  * has grown by since the last one, so most of a step is marked before
- * anything touches it. Cheap enough to call once per run loop. A hint
+ * anything touches it. It also keeps arrays below HUGEHEAP_MMAP_THRESHOLD
+ * in the heap rather than in mappings of their own. Cheap enough to call
+ * once per run loop. A hint
  * only: where the platform has no such thing, or under AddressSanitizer
  * (its own allocator), it does nothing; nothing a run computes depends on
  * it.
@@ -25,6 +27,9 @@
 
 #define HUGEHEAP_PAGE ((size_t)2 << 20)
 #define HUGEHEAP_STEP ((size_t)32 << 20)
+/* Blocks at least this big are still mapped on their own (glibc's largest
+ * automatic threshold). */
+#define HUGEHEAP_MMAP_THRESHOLD ((size_t)32 << 20)
 
 void hugeheap_follow(void);
 /* Octets of heap marked so far (for tests; 0 where hugeheap does nothing). */
