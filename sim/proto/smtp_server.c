@@ -64,6 +64,14 @@ void smtp_server_prefetch(const smtp_server_t *s)
     for (size_t at = 0; at < offsetof(struct smtp_server, helo); at += 64)
         __builtin_prefetch((const char *)s + at);
     __builtin_prefetch(&s->data);
+    /* the first line of each thing a transaction writes or answers from:
+     * the client's name, the sender, the recipients, the EHLO reply and
+     * the fixed replies */
+    __builtin_prefetch(s->helo);
+    __builtin_prefetch(s->reverse_path);
+    __builtin_prefetch(&s->recipients);
+    __builtin_prefetch(s->ehlo_head);
+    __builtin_prefetch(&s->fixed);
 }
 
 void smtp_server_free(smtp_server_t *s)

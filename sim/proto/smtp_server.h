@@ -117,8 +117,9 @@ typedef struct smtp_server smtp_server_t;
 smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_server_hooks_t *hooks);
 void smtp_server_free(smtp_server_t *s);
 /* Prefetches what feeding the engine reads first: its settings, hooks,
- * state and line reader, and the DATA reader (for a warm: see
- * sched_set_warm); reads nothing itself. */
+ * state and line reader, the DATA reader, and the first line of the
+ * client's name, the sender, the recipients and the replies it keeps (for
+ * a warm: see sched_set_warm); reads nothing itself. */
 void smtp_server_prefetch(const smtp_server_t *s);
 /*
  * Makes s what smtp_server_new made, for the next connection: the same
