@@ -112,10 +112,14 @@ static void fake_free(fake_t *f)
 
 typedef enum cfg_kind { RELAY, RELAY_BARE, RELAY_AUTH, SUBMISSION, REFUSE } cfg_kind_t;
 
+/* The replies make_server's engines share (cfg.replies), or NULL. */
+static smtp_server_replies_t *shared_replies;
+
 static smtp_server_t *make_server(cfg_kind_t kind, fake_t *f)
 {
     smtp_server_config_t cfg;
     smtp_server_config_default(&cfg);
+    cfg.replies = shared_replies;
     cfg.hostname = "mx.roberto.example";
     cfg.max_size = 10000;
     switch (kind) {
@@ -562,6 +566,12 @@ static void session_on(smtp_server_t *s, bool traced, const char *in, buf_t *out
     smtp_server_feed(s, (const uint8_t *)in, strlen(in), out);
 }
 
+/* The configurations and the session the made-once replies are tried with. */
+static const cfg_kind_t fixed_kinds[] = {RELAY, RELAY_BARE, SUBMISSION, REFUSE};
+static const char fixed_session[] =
+    "EHLO client.example\r\nMAIL FROM:<a@alice.example>\r\n"
+    "RCPT TO:<roberto@roberto.example>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n";
+
 /*
  * The fixed replies (greeting, 354, 221) are written once an engine and
  * copied after, untraced: the same bytes as traced, on a new engine and a
@@ -569,16 +579,13 @@ static void session_on(smtp_server_t *s, bool traced, const char *in, buf_t *out
  */
 START_TEST(test_fixed_replies)
 {
-    static const cfg_kind_t kinds[] = {RELAY, RELAY_BARE, SUBMISSION, REFUSE};
-    static const char in[] = "EHLO client.example\r\nMAIL FROM:<a@alice.example>\r\n"
-                             "RCPT TO:<roberto@roberto.example>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n";
-    for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+    for (size_t k = 0; k < ARRAY_LEN(fixed_kinds); k++) {
         fake_t f = {0};
         buf_t want = BUF_INIT, got = BUF_INIT;
-        smtp_server_t *s = make_server(kinds[k], &f);
-        session_on(s, true, in, &want);
+        smtp_server_t *s = make_server(fixed_kinds[k], &f);
+        session_on(s, true, fixed_session, &want);
         smtp_server_free(s);
-        s = make_server(kinds[k], &f);
+        s = make_server(fixed_kinds[k], &f);
         f.next_id = 0;
         for (int round = 0; round < 3; round++) {
             buf_reset(&got);
@@ -586,21 +593,65 @@ START_TEST(test_fixed_replies)
             f.next_id = 0;
             if (round > 0)
                 smtp_server_reuse(s);
-            session_on(s, round == 2, in, &got);
+            session_on(s, round == 2, fixed_session, &got);
             ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
                           "kind %zu round %d:\n got: %s\nwant: %s", k, round, buf_cstr(&got),
                           buf_cstr(&want));
             ck_assert(round == 2 ? f.trace.len > 0 : f.trace.len == 0);
         }
         /* Submission wants AUTH first: no DATA there. */
-        if (kinds[k] == RELAY || kinds[k] == RELAY_BARE)
+        if (fixed_kinds[k] == RELAY || fixed_kinds[k] == RELAY_BARE)
             ck_assert(strstr(buf_cstr(&f.trace), "S 354 354 End data"));
-        ck_assert(strstr(buf_cstr(&f.trace), kinds[k] == REFUSE ? "S 554 554" : "S 221 221"));
+        ck_assert(strstr(buf_cstr(&f.trace), fixed_kinds[k] == REFUSE ? "S 554 554" : "S 221 221"));
         smtp_server_free(s);
         buf_free(&want);
         buf_free(&got);
         fake_free(&f);
     }
+}
+END_TEST
+
+/*
+ * Engines of one configuration given the same replies (cfg.replies): the
+ * first to need one makes it there, the others copy it from there, never
+ * making their own, and every engine writes the bytes an engine of its own
+ * writes, greeting, EHLO, 354 and 221, also after the first is freed.
+ */
+START_TEST(test_shared_replies)
+{
+    for (size_t k = 0; k < ARRAY_LEN(fixed_kinds); k++) {
+        fake_t f = {0};
+        buf_t want = BUF_INIT, got = BUF_INIT;
+        smtp_server_t *own = make_server(fixed_kinds[k], &f);
+        session_on(own, false, fixed_session, &want);
+        ck_assert(own->own.fixed_ready);
+        shared_replies = smtp_server_replies_new();
+        smtp_server_t *first = make_server(fixed_kinds[k], &f);
+        smtp_server_t *second = make_server(fixed_kinds[k], &f);
+        for (int round = 0; round < 2; round++) {
+            smtp_server_t *s = round == 0 ? first : second;
+            buf_reset(&got);
+            f.next_id = 0;
+            session_on(s, false, fixed_session, &got);
+            ck_assert_msg(strcmp(buf_cstr(&got), buf_cstr(&want)) == 0,
+                          "kind %zu engine %d:\n got: %s\nwant: %s", k, round, buf_cstr(&got),
+                          buf_cstr(&want));
+            ck_assert(!s->own.fixed_ready && !s->own.ehlo_tail_ready);
+            if (round == 0)
+                smtp_server_free(first); /* the replies are the caller's, not the engine's */
+        }
+        ck_assert(shared_replies->fixed_ready);
+        /* the refusing engine answers EHLO with 503: it never makes that reply */
+        ck_assert(shared_replies->ehlo_tail_ready == (fixed_kinds[k] != REFUSE));
+        smtp_server_free(second);
+        smtp_server_free(own);
+        smtp_server_replies_free(shared_replies);
+        shared_replies = NULL;
+        buf_free(&want);
+        buf_free(&got);
+        fake_free(&f);
+    }
+    smtp_server_replies_free(NULL); /* nothing */
 }
 END_TEST
 
@@ -1237,6 +1288,7 @@ Suite *s = suite_create("smtp_server");
     tcase_add_test(tc, test_declared_size_to_room);
     tcase_add_test(tc, test_greeting);
     tcase_add_test(tc, test_fixed_replies);
+    tcase_add_test(tc, test_shared_replies);
     tcase_add_test(tc, test_size_param_accepted);
     tcase_add_test(tc, test_auth_not_offered);
     tcase_add_test(tc, test_auth_user_in_envelope);

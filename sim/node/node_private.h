@@ -146,6 +146,9 @@ struct mail_server {
     received_middle_t received_middle[2];
     /* Every recipient is looked up when RCPT names it and again when it is delivered. */
     rcpt_memo_t rcpt_memo[SERVER_RCPT_MEMO];
+    /* The replies its SMTP engines make once and share (smtp_service.c):
+     * port 25's, then the submission port's; NULL before the first. */
+    struct smtp_server_replies *smtp_replies[2];
 };
 
 struct world {

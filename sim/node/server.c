@@ -126,6 +126,8 @@ mail_server_t *server_new(world_t *w, const server_config_t *cfg, char *err, siz
 void server_free(mail_server_t *s)
 {
     service_free_all(s);
+    for (size_t i = 0; i < ARRAY_LEN(s->smtp_replies); i++)
+        smtp_server_replies_free(s->smtp_replies[i]); /* after the engines */
     queue_free_all(s);
     store_free(s->store);
     for (size_t i = 0; i < ARRAY_LEN(s->received_middle); i++)

@@ -348,6 +348,11 @@ static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
     cfg.extensions = s->cfg.extensions;
     cfg.submission = arg != NULL;
     cfg.max_size = s->cfg.max_size;
+    /* every engine of a port has this configuration: they share its replies */
+    struct smtp_server_replies **shared = &s->smtp_replies[arg != NULL];
+    if (!*shared)
+        *shared = smtp_server_replies_new();
+    cfg.replies = *shared;
     smtp_server_hooks_t hooks = {
         .ctx = ss,
         .authenticate = hook_authenticate,

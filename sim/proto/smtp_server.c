@@ -64,14 +64,30 @@ void smtp_server_prefetch(const smtp_server_t *s)
     for (size_t at = 0; at < offsetof(struct smtp_server, helo); at += 64)
         __builtin_prefetch((const char *)s + at);
     __builtin_prefetch(&s->data);
-    /* the first line of each thing a transaction writes or answers from:
-     * the client's name, the sender, the recipients, the EHLO reply and
-     * the fixed replies */
+    /* the first line of each thing a transaction writes: the client's
+     * name, the sender, the recipients */
     __builtin_prefetch(s->helo);
     __builtin_prefetch(s->reverse_path);
     __builtin_prefetch(&s->recipients);
-    __builtin_prefetch(s->ehlo_head);
-    __builtin_prefetch(&s->fixed);
+}
+
+smtp_server_replies_t *smtp_server_replies_new(void)
+{
+    return xcalloc(1, sizeof(smtp_server_replies_t));
+}
+
+static void replies_release(smtp_server_replies_t *r)
+{
+    buf_free(&r->ehlo_tail);
+    buf_free(&r->fixed);
+}
+
+void smtp_server_replies_free(smtp_server_replies_t *r)
+{
+    if (!r)
+        return;
+    replies_release(r);
+    free(r);
 }
 
 void smtp_server_free(smtp_server_t *s)
@@ -83,8 +99,7 @@ void smtp_server_free(smtp_server_t *s)
     free(s->recipients);
     line_dotblock_free(&s->data);
     line_reader_free(&s->reader);
-    buf_free(&s->ehlo_tail);
-    buf_free(&s->fixed);
+    replies_release(&s->own);
     free(s->auth_user);
     free(s->login_user);
     free(s);
@@ -295,17 +310,19 @@ void smtp_server_reply_fixed(smtp_server_t *s, smtp_fixed_t which, buf_t *out)
         write_fixed(s, which, out);
         return;
     }
-    /* Their bytes depend on the configuration and the name alone: written once an engine. */
-    if (!s->fixed_ready) {
+    /* Their bytes depend on the configuration and the name alone: written
+     * once an engine, or once for all that share the configuration's. */
+    smtp_server_replies_t *r = smtp_server_rep(s);
+    if (!r->fixed_ready) {
         for (int i = 0; i < SMTP_FIXED_COUNT; i++) {
-            s->fixed_at[i] = s->fixed.len;
-            write_fixed(s, (smtp_fixed_t)i, &s->fixed);
+            r->fixed_at[i] = r->fixed.len;
+            write_fixed(s, (smtp_fixed_t)i, &r->fixed);
         }
-        s->fixed_at[SMTP_FIXED_COUNT] = s->fixed.len;
-        s->fixed_ready = true;
+        r->fixed_at[SMTP_FIXED_COUNT] = r->fixed.len;
+        r->fixed_ready = true;
     }
-    buf_append(out, s->fixed.data + s->fixed_at[which],
-               s->fixed_at[which + 1] - s->fixed_at[which]);
+    buf_append(out, r->fixed.data + r->fixed_at[which],
+               r->fixed_at[which + 1] - r->fixed_at[which]);
 }
 
 void smtp_server_start(smtp_server_t *s, buf_t *out)

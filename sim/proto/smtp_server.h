@@ -60,7 +60,20 @@ typedef struct smtp_server_config {
     uint64_t max_size;     /* largest message in octets; 0: no limit */
     size_t max_recipients; /* past it RCPT gets 452 4.5.3; at least 100 by RFC */
     bool refuse;           /* greet with 554 and serve only QUIT (RFC 5321 3.1) */
+    /*
+     * NULL, or replies the caller keeps for every engine of this one
+     * configuration (hostname, extensions, submission, max_size, refuse):
+     * the replies whose bytes depend on nothing else (the greeting, 354,
+     * 221, the EHLO reply's keyword lines) are then made once between them,
+     * and a thousand engines read one copy instead of a thousand.
+     */
+    struct smtp_server_replies *replies;
 } smtp_server_config_t;
+
+typedef struct smtp_server_replies smtp_server_replies_t;
+smtp_server_replies_t *smtp_server_replies_new(void);
+/* After the engines that use it. NULL: nothing. */
+void smtp_server_replies_free(smtp_server_replies_t *r);
 
 /* hostname "localhost", SMTP_EXT_DEFAULT, not submission, 10 MB, 100 recipients. */
 void smtp_server_config_default(smtp_server_config_t *cfg);
@@ -118,8 +131,8 @@ smtp_server_t *smtp_server_new(const smtp_server_config_t *cfg, const smtp_serve
 void smtp_server_free(smtp_server_t *s);
 /* Prefetches what feeding the engine reads first: its settings, hooks,
  * state and line reader, the DATA reader, and the first line of the
- * client's name, the sender, the recipients and the replies it keeps (for
- * a warm: see sched_set_warm); reads nothing itself. */
+ * client's name, the sender and the recipients (for a warm: see
+ * sched_set_warm); reads nothing itself. */
 void smtp_server_prefetch(const smtp_server_t *s);
 /*
  * Makes s what smtp_server_new made, for the next connection: the same

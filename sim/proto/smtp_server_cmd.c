@@ -152,27 +152,28 @@ static void ehlo_keywords(const smtp_server_t *s, text_builder_t *t)
 }
 
 /*
- * The keyword lines as they go on the wire, made once per engine: they never
+ * The keyword lines as they go on the wire, made once per engine (or once
+ * for the engines that share a configuration's replies): they never
  * change. Their text (with its '\n's) is ehlo_text_len octets.
  */
-static void ehlo_tail_build(smtp_server_t *s)
+static void ehlo_tail_build(const smtp_server_t *s, smtp_server_replies_t *r)
 {
     text_builder_t k;
     k.len = 0;
     ehlo_keywords(s, &k);
-    s->ehlo_text_len = k.len;
+    r->ehlo_text_len = k.len;
     if (k.len)
-        smtp_reply_write(250, NULL, k.text + 1, k.len - 1, &s->ehlo_tail, NULL, NULL);
+        smtp_reply_write(250, NULL, k.text + 1, k.len - 1, &r->ehlo_tail, NULL, NULL);
     /* The first line up to the client's name, when the writer would leave the name as it is. */
     size_t host_len = strlen(s->hostname);
-    s->ehlo_head_len = 0;
-    if (!strpbrk(s->hostname, "\r\n") && host_len + 11 < sizeof s->ehlo_head) {
-        memcpy(s->ehlo_head, k.len ? "250-" : "250 ", 4);
-        memcpy(s->ehlo_head + 4, s->hostname, host_len);
-        memcpy(s->ehlo_head + 4 + host_len, " Hello ", 7);
-        s->ehlo_head_len = host_len + 11;
+    r->ehlo_head_len = 0;
+    if (!strpbrk(s->hostname, "\r\n") && host_len + 11 < sizeof r->ehlo_head) {
+        memcpy(r->ehlo_head, k.len ? "250-" : "250 ", 4);
+        memcpy(r->ehlo_head + 4, s->hostname, host_len);
+        memcpy(r->ehlo_head + 4 + host_len, " Hello ", 7);
+        r->ehlo_head_len = host_len + 11;
     }
-    s->ehlo_tail_ready = true;
+    r->ehlo_tail_ready = true;
 }
 
 /*
@@ -185,15 +186,17 @@ static bool ehlo_from_parts(smtp_server_t *s, const char *word, size_t n, buf_t 
 {
     if (smtp_server_line_hook(s))
         return false;
-    if (!s->ehlo_tail_ready)
-        ehlo_tail_build(s);
-    if (!s->ehlo_head_len || s->ehlo_head_len - 4 + n + s->ehlo_text_len > SMTP_REPLY_TEXT_MAX - 1 ||
+    smtp_server_replies_t *r = smtp_server_rep(s);
+    if (!r->ehlo_tail_ready)
+        ehlo_tail_build(s, r);
+    if (!r->ehlo_head_len ||
+        r->ehlo_head_len - 4 + n + r->ehlo_text_len > SMTP_REPLY_TEXT_MAX - 1 ||
         memchr(word, '\r', n))
         return false;
-    buf_append(out, s->ehlo_head, s->ehlo_head_len);
+    buf_append(out, r->ehlo_head, r->ehlo_head_len);
     buf_append(out, word, n);
     buf_append(out, "\r\n", 2);
-    buf_append(out, s->ehlo_tail.data, s->ehlo_tail.len);
+    buf_append(out, r->ehlo_tail.data, r->ehlo_tail.len);
     return true;
 }
 

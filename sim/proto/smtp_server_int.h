@@ -18,6 +18,22 @@ typedef enum smtp_fixed {
     SMTP_FIXED_COUNT
 } smtp_fixed_t;
 
+/* The replies whose bytes depend on the configuration alone, made at their first use. */
+struct smtp_server_replies {
+    /* The EHLO reply's keyword lines on the wire, and their length as reply text. */
+    bool ehlo_tail_ready;
+    buf_t ehlo_tail;
+    size_t ehlo_text_len;
+    /* "250-NAME Hello " (or "250 " with no keyword lines); 0 octets when NAME will not do. */
+    char ehlo_head[128];
+    size_t ehlo_head_len;
+    /* The fixed replies on the wire, one after another: reply i is
+     * [fixed_at[i], fixed_at[i + 1]). */
+    bool fixed_ready;
+    buf_t fixed;
+    size_t fixed_at[SMTP_FIXED_COUNT + 1];
+};
+
 struct smtp_server {
     smtp_server_config_t cfg;
     char *hostname;
@@ -42,18 +58,15 @@ struct smtp_server {
     bool body_8bit;
     uint64_t declared_size; /* MAIL SIZE=, 0 when not given */
     line_dotblock_t data;
-    /* The EHLO reply's keyword lines on the wire, and their length as reply text. */
-    bool ehlo_tail_ready;
-    buf_t ehlo_tail;
-    size_t ehlo_text_len;
-    /* "250-NAME Hello " (or "250 " with no keyword lines); 0 octets when NAME will not do. */
-    char ehlo_head[128];
-    size_t ehlo_head_len;
-    /* The fixed replies on the wire, one after another: reply i is [fixed_at[i], fixed_at[i + 1]). */
-    bool fixed_ready;
-    buf_t fixed;
-    size_t fixed_at[SMTP_FIXED_COUNT + 1];
+    /* The replies made once: the engine's own, unless cfg.replies (see smtp_server_rep). */
+    smtp_server_replies_t own;
 };
+
+/* The replies an engine writes from: those its configuration shares, or its own. */
+static inline smtp_server_replies_t *smtp_server_rep(smtp_server_t *s)
+{
+    return s->cfg.replies ? s->cfg.replies : &s->own;
+}
 
 /* A command's arguments as its check found them, for its apply. */
 typedef struct smtp_cmd_args {
