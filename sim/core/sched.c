@@ -96,11 +96,12 @@ static inline void slot_release(sched_t *s, uint32_t i)
     s->free_head = i;
 }
 
+/* A slot's generation is never 0 and moves on when the slot is freed, so
+ * the generation alone tells a live id from 0 and from a stale one. */
 static slot_t *slot_of(const sched_t *s, sched_id_t id)
 {
     uint32_t si = (uint32_t)(id & 0xffffffffu);
-    uint32_t gen = (uint32_t)(id >> 32);
-    if (id == 0 || si >= s->slots_len || s->slots[si].gen != gen || !s->slots[si].fn)
+    if (si >= s->slots_len || s->slots[si].gen != (uint32_t)(id >> 32))
         return NULL;
     return &s->slots[si];
 }
