@@ -760,8 +760,9 @@ START_TEST(test_warm_heap)
     const int ran[6] = {0, 1, 3, 4, 6, 7}; /* in order, at due */
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(t.order[i], ran[i]);
-    /* When the p-th key of the eight comes off the front, the next four
-     * keys' events get a call each (ahead 1 to 4), but for 2 and 5. */
+    /* When the p-th key of the eight comes off the front, each of the next
+     * SCHED_WARM_AHEAD keys' events gets a call (ahead 1, 2, ...), but for
+     * 2 and 5. */
     int n = 0;
     for (int p = 0; p < 8; p++) {
         if (p == 2 || p == 5)

@@ -100,7 +100,7 @@ bool sched_hold_again(sched_t *s, sched_id_t id);
  * it. False when the table is full or fn is NULL.
  */
 #define SCHED_WARM_MAX 4 /* FNMAP_MAX */
-#define SCHED_WARM_AHEAD 4
+#define SCHED_WARM_AHEAD 5
 typedef void (*sched_warm_fn)(const void *arg, unsigned ahead);
 /* For warms: prefetches what moving or cancelling event id will read first
  * (its slot). Harmless for any id. */

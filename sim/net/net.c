@@ -48,13 +48,17 @@ bool tcp_set_warm(net_t *net, tcp_data_fn on_data, tcp_warm_fn warm)
     return fnmap_set(&net->warms, (fnmap_fn)on_data, (fnmap_fn)warm);
 }
 
+_Static_assert(SCHED_WARM_AHEAD == 5,
+               "segment_warm's steps: two of the net's, three of the owner's");
+
 /* The scheduler's warm for segment_arrive (sched_set_warm): while the
  * segments due before it arrive, it prefetches what tcp_input reads, a step
- * further each turn: four turns ahead, the receiving connection's working
- * lines and the payload's first lines; three turns ahead, the first lines
+ * further each turn: five turns ahead, the receiving connection's working
+ * lines and the payload's first lines; four turns ahead, the first lines
  * of the connection's owner (ctx), its send queue, its path and its timer's
- * slot; the two turns before, for a segment with data to a connection
- * whose owner still takes it, what the owner's warm (tcp_set_warm) names.
+ * and output event's slots; the three turns before, for a segment with
+ * data to a connection whose owner still takes it, what the owner's warm
+ * (tcp_set_warm) names.
  * With a thousand connections in step all of these are out of cache, and
  * an arrival would otherwise wait on each in turn. What is read here is
  * the segment's and the connection's (connection structs stay until
@@ -66,7 +70,7 @@ static void segment_warm(const void *arg, unsigned ahead)
     const tcp_conn_t *c = seg->dst_conn;
     if (!c)
         return;
-    if (ahead >= 4) {
+    if (ahead >= 5) {
         for (unsigned i = 0; i < 5; i++)
             __builtin_prefetch((const char *)c + 64 * i);
         if (seg->npieces) {
@@ -78,7 +82,7 @@ static void segment_warm(const void *arg, unsigned ahead)
             for (uintptr_t at = (uintptr_t)seg->payload; at < end; at = (at | 63) + 1)
                 __builtin_prefetch((const void *)at);
         }
-    } else if (ahead == 3) {
+    } else if (ahead == 4) {
         __builtin_prefetch(c->ctx);
         __builtin_prefetch((const char *)c->ctx + 64);
         if (c->sbuf)

@@ -82,10 +82,11 @@ typedef struct tcp_callbacks {
  * connection, then the first lines of its ctx, and then calls the warm
  * named here for the connection's on_data, if the segment carries data and
  * on_data could be called (the owner has not closed or had its last
- * callback), twice: warm(ctx, 2) two turns before the arrival, warm(ctx,
- * 1) the turn before, so that the owner
- * can prefetch what on_data will read beyond that (its engine, its output),
- * following a pointer prefetched by the first call in the second. warm must
+ * callback), three times: warm(ctx, 3) three turns before the arrival,
+ * warm(ctx, 2) two turns before and warm(ctx, 1) the turn before, so that
+ * the owner can prefetch what on_data will read beyond that (its engine,
+ * its output, what the engine points to), following in each call a pointer
+ * prefetched by the call before. warm must
  * only read memory of ctx's and change nothing. Up to
  * TCP_WARM_MAX; setting one again replaces it, NULL removes it; false when
  * the table is full or on_data is NULL.

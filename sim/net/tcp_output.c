@@ -546,10 +546,10 @@ static void timer_fire(void *arg)
 /*
  * The scheduler's warm for timer_fire (sched_set_warm). Timers come due
  * together: a thousand connections closed in one microsecond leave
- * TIME-WAIT in one. Four turns ahead, the connection's working lines and
- * the one its ending reads; three turns ahead, for a TIME-WAIT's end, what
- * tcp_conn_release touches beyond it: the table's slot, its neighbours'
- * links and its held output event.
+ * TIME-WAIT in one. Four turns ahead and more, the connection's working
+ * lines and the one its ending reads; three turns ahead, for a TIME-WAIT's
+ * end, what tcp_conn_release touches beyond it: the table's slot, its
+ * neighbours' links and its held output event.
  */
 static void timer_warm(const void *arg, unsigned ahead)
 {

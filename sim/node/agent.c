@@ -418,7 +418,7 @@ static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
 static void sub_warm(const void *ctx, unsigned ahead)
 {
     const submission_t *sub = ctx;
-    if (ahead != 2)
+    if (ahead != 3)
         return;
     if (sub->client)
         smtp_client_prefetch(sub->client);

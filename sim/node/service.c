@@ -162,12 +162,12 @@ static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
 static void sc_warm(const void *ctx, unsigned ahead)
 {
     const service_conn_t *sc = ctx;
-    if (ahead == 2) {
+    if (ahead == 3) { /* the session's engine struct; then the engine's own warm */
         __builtin_prefetch(sc->engine);
         __builtin_prefetch((const char *)sc->engine + 64);
         __builtin_prefetch(sc->out.data);
     } else if (sc->ops->warm && sc->engine) {
-        sc->ops->warm(sc->engine);
+        sc->ops->warm(sc->engine, ahead);
     }
 }
 

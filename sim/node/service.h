@@ -32,9 +32,11 @@ typedef struct service_ops {
      */
     void *(*reopen)(void *engine, service_conn_t *sc, buf_t *out);
     /* Optional: prefetches what feed will read beyond the engine's first
-     * two lines, which are in cache by then; reads only the engine and
-     * changes nothing (see tcp_set_warm). */
-    void (*warm)(const void *engine);
+     * two lines, which are in cache by then: with ahead 2 two turns before
+     * the data's arrival, with ahead 1 the turn before (following what the
+     * first call prefetched); reads only the engine and changes nothing
+     * (see tcp_set_warm). */
+    void (*warm)(const void *engine, unsigned ahead);
 } service_ops_t;
 
 /* Listens on port; arg is handed to ops->open. */

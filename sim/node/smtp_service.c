@@ -401,9 +401,14 @@ static void smtp_free(void *engine)
     free(ss);
 }
 
-static void smtp_warm(const void *engine)
+/* Two turns before a data arrival, the engine's lines; the turn before,
+ * what they point to. */
+static void smtp_warm(const void *engine, unsigned ahead)
 {
-    smtp_server_prefetch(((const smtp_session_t *)engine)->engine);
+    if (ahead == 2)
+        smtp_server_prefetch(((const smtp_session_t *)engine)->engine);
+    else
+        smtp_server_prefetch_deep(((const smtp_session_t *)engine)->engine);
 }
 
 static const service_ops_t smtp_ops = {

@@ -71,6 +71,16 @@ void smtp_server_prefetch(const smtp_server_t *s)
     __builtin_prefetch(&s->recipients);
 }
 
+void smtp_server_prefetch_deep(const smtp_server_t *s)
+{
+    if (s->recipients)
+        __builtin_prefetch(s->recipients);
+    if (s->rcpt_text)
+        __builtin_prefetch(s->rcpt_text);
+    __builtin_prefetch(&s->auth_user);
+    __builtin_prefetch(s->data.room);
+}
+
 smtp_server_replies_t *smtp_server_replies_new(void)
 {
     return xcalloc(1, sizeof(smtp_server_replies_t));

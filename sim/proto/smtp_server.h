@@ -134,6 +134,11 @@ void smtp_server_free(smtp_server_t *s);
  * client's name, the sender and the recipients (for a warm: see
  * sched_set_warm); reads nothing itself. */
 void smtp_server_prefetch(const smtp_server_t *s);
+/* The step after: reads the pointers among the lines smtp_server_prefetch
+ * prefetched (the turn before) and prefetches what they point to: the
+ * recipient list, the first recipient's text, the room the message text
+ * goes into. */
+void smtp_server_prefetch_deep(const smtp_server_t *s);
 /*
  * Makes s what smtp_server_new made, for the next connection: the same
  * config and hooks, the memory of its buffers kept. Lines are traced again.
