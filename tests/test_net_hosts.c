@@ -101,6 +101,23 @@ START_TEST(test_hosts_names_and_addresses)
         ck_assert_ptr_eq(net_host_by_addr(net, 0xCB007100u + i + 1000),
                          net_host_by_name(net, name));
     }
+    /* Many paths, each way its own: the table of directions grows and
+     * still finds each one, and a path never set is the default. */
+    host_t *h[40];
+    for (uint32_t i = 0; i < 40; i++)
+        h[i] = net_host_by_addr(net, 0xCB007100u + i + 1000);
+    for (uint32_t i = 0; i < 40; i++)
+        for (uint32_t j = i + 1; j < 40; j += 3) {
+            path_props_t p = {(sim_time_t)(i * 100 + j + 1), 0, 0.0, false};
+            net_set_path(net, h[i], h[j], &p);
+        }
+    for (uint32_t i = 0; i < 40; i++)
+        for (uint32_t j = 0; j < 40; j++) {
+            uint32_t lo = i < j ? i : j, hi = i < j ? j : i;
+            bool set = lo != hi && (hi - lo - 1) % 3 == 0;
+            sim_time_t want = set ? (sim_time_t)(lo * 100 + hi + 1) : net_default_path(net).latency;
+            ck_assert_int_eq(net_get_path(net, h[i], h[j]).latency, want);
+        }
     net_free(net);
     sim_free(sim);
 }

@@ -139,7 +139,7 @@ void net_free(net_t *net)
     }
     for (size_t i = 0; i < net->links_cap; i++)
         free(net->links[i]);
-    free(net->links);
+    free(net->link_keys); /* and links, in the same allocation */
     free(net->hosts);
     free(net->host_down);
     free(net->addr_slots);
@@ -172,9 +172,17 @@ static size_t addr_slot(const net_t *net, uint32_t addr)
 {
     size_t mask = net->addr_cap - 1;
     size_t i = (size_t)mix64(addr) & mask;
-    while (net->addr_slots[i] && net->addr_slots[i]->addr != addr)
+    while (net->addr_keys[i] && net->addr_keys[i] != addr)
         i = (i + 1) & mask;
     return i;
+}
+
+/* Puts h in the address index (there is room). */
+static void addr_index_put(net_t *net, host_t *h)
+{
+    size_t i = addr_slot(net, h->addr);
+    net->addr_slots[i] = h;
+    net->addr_keys[i] = h->addr;
 }
 
 static void addr_index_grow(net_t *net)
@@ -182,10 +190,13 @@ static void addr_index_grow(net_t *net)
     host_t **old = net->addr_slots;
     size_t old_cap = net->addr_cap;
     net->addr_cap = old_cap ? old_cap * 2 : 16;
-    net->addr_slots = xcalloc(net->addr_cap, sizeof *net->addr_slots);
+    /* The pointers first: they need the stricter alignment. */
+    void *mem = xcalloc(net->addr_cap, sizeof *net->addr_slots + sizeof *net->addr_keys);
+    net->addr_slots = mem;
+    net->addr_keys = (uint32_t *)(void *)(net->addr_slots + net->addr_cap);
     for (size_t i = 0; i < old_cap; i++)
         if (old[i])
-            net->addr_slots[addr_slot(net, old[i]->addr)] = old[i];
+            addr_index_put(net, old[i]);
     free(old);
 }
 
@@ -216,7 +227,7 @@ host_t *net_host_add(net_t *net, const char *name, uint32_t addr)
     }
     if (2 * net->nhosts > net->addr_cap)
         addr_index_grow(net);
-    net->addr_slots[addr_slot(net, addr)] = h;
+    addr_index_put(net, h);
     return h;
 }
 
@@ -321,10 +332,19 @@ static uint64_t link_key(uint32_t from, uint32_t to)
 static size_t link_slot(const net_t *net, uint32_t from, uint32_t to)
 {
     size_t mask = net->links_cap - 1;
-    size_t i = (size_t)mix64(link_key(from, to)) & mask;
-    while (net->links[i] && (net->links[i]->from != from || net->links[i]->to != to))
+    uint64_t key = link_key(from, to);
+    size_t i = (size_t)mix64(key) & mask;
+    while (net->link_keys[i] && net->link_keys[i] != key + 1)
         i = (i + 1) & mask;
     return i;
+}
+
+/* Puts l in the table of directions (there is room). */
+static void links_put(net_t *net, link_dir_t *l)
+{
+    size_t i = link_slot(net, l->from, l->to);
+    net->links[i] = l;
+    net->link_keys[i] = link_key(l->from, l->to) + 1;
 }
 
 static link_dir_t *link_find(const net_t *net, const host_t *from, const host_t *to)
@@ -337,13 +357,16 @@ static link_dir_t *link_find(const net_t *net, const host_t *from, const host_t 
 static void links_grow(net_t *net)
 {
     link_dir_t **old = net->links;
+    uint64_t *old_keys = net->link_keys;
     size_t old_cap = net->links_cap;
     net->links_cap = old_cap ? old_cap * 2 : 16;
-    net->links = xcalloc(net->links_cap, sizeof *net->links);
+    void *mem = xcalloc(net->links_cap, sizeof *net->links + sizeof *net->link_keys);
+    net->link_keys = mem; /* the keys first: they need the stricter alignment */
+    net->links = (link_dir_t **)(void *)(net->link_keys + net->links_cap);
     for (size_t i = 0; i < old_cap; i++)
         if (old[i])
-            net->links[link_slot(net, old[i]->from, old[i]->to)] = old[i];
-    free(old);
+            links_put(net, old[i]);
+    free(old_keys);
 }
 
 /* The direction from -> to, made on first use. */
@@ -358,7 +381,7 @@ static link_dir_t *link_get(net_t *net, const host_t *from, const host_t *to)
     memset(l, 0, sizeof *l);
     l->from = from->index;
     l->to = to->index;
-    net->links[link_slot(net, from->index, to->index)] = l;
+    links_put(net, l);
     net->nlinks++;
     return l;
 }

@@ -243,9 +243,16 @@ struct net {
     uint64_t *host_down;
     size_t host_down_words;
     size_t nhosts, hosts_cap;
-    host_t **addr_slots; /* open addressing by address */
+    /* Open addressing by address: slot i holds a host and its address (0:
+     * empty), so that a probe reads no host it passes. One allocation. */
+    host_t **addr_slots;
+    uint32_t *addr_keys;
     size_t addr_cap;
-    struct link_dir **links; /* open addressing by (from, to) host index */
+    /* Open addressing by (from, to) host index: slot i holds a direction
+     * and its key plus one (0: empty), so that a probe reads no direction
+     * it passes. One allocation. */
+    struct link_dir **links;
+    uint64_t *link_keys;
     size_t nlinks, links_cap;
     tcp_segment_t *segments; /* every one made and not freed: see tcp_segment_t */
     tcp_segment_t *segment_pool; /* spare segments of NET_SEGMENT_POOL_CAP, linked by next */
