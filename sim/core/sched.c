@@ -423,6 +423,17 @@ void sched_prefetch(const sched_t *s, sched_id_t id)
         __builtin_prefetch(&s->slots[si]);
 }
 
+/* Calls the warm of slot sl's callback, if it has one, ahead turns before
+ * its own. */
+static inline void warm_one(sched_t *s, const slot_t *sl, unsigned ahead)
+{
+    sched_warm_fn w = (sched_warm_fn)fnmap_get(&s->warms, (fnmap_fn)sl->fn);
+    if (w) {
+        s->warm_calls++;
+        w(sl->arg, ahead);
+    }
+}
+
 /* After slot j's bucket gave up the event before it: each of the next
  * events in the bucket gets a step, so that by its turn an event's slot, its
  * argument and what its warm follows from there have had turns to arrive:
@@ -441,11 +452,7 @@ static inline void look_ahead(sched_t *s, uint32_t j)
                 __builtin_prefetch(&s->slots[sl->next]);
             return;
         }
-        sched_warm_fn w = (sched_warm_fn)fnmap_get(&s->warms, (fnmap_fn)sl->fn);
-        if (w) {
-            s->warm_calls++;
-            w(sl->arg, ahead);
-        }
+        warm_one(s, sl, ahead);
         j = sl->next;
     }
 }
@@ -470,11 +477,7 @@ static inline void look_ahead_heap(sched_t *s)
         }
         if (!sl->armed || sl->lazy)
             continue;
-        sched_warm_fn w = (sched_warm_fn)fnmap_get(&s->warms, (fnmap_fn)sl->fn);
-        if (w) {
-            s->warm_calls++;
-            w(sl->arg, ahead);
-        }
+        warm_one(s, sl, ahead);
     }
 }
 
