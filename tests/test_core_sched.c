@@ -823,6 +823,48 @@ START_TEST(test_warm_table)
 }
 END_TEST
 
+/* An event's warm is the one its callback has when it is warmed, not when
+ * it was scheduled: pending events follow the map as it is set, replaced
+ * and emptied (a removal moves another pair to the freed place). */
+START_TEST(test_warm_set_while_pending)
+{
+    sched_t *s = sched_new();
+    trail_t t = {.s = s};
+    warm_log_t w = {.s = s};
+    the_warm_log = &w;
+    mark_t m[4] = {{&t, 0}, {&t, 1}, {&t, 2}, {&t, 3}};
+    /* scheduled before any warm is set; then record's and other's are */
+    sched_at(s, 10, third, &m[0]);
+    sched_at(s, 10, record, &m[1]);
+    sched_at(s, 10, other, &m[2]);
+    sched_at(s, 10, third, &m[3]);
+    ck_assert(sched_set_warm(s, record, log_warm));
+    ck_assert(sched_set_warm(s, other, log_warm));
+    ck_assert_uint_eq(sched_run(s), 4);
+    /* events 1 and 2 only: 1 at ahead 1, 2 at ahead 2 then 1 */
+    ck_assert_int_eq(w.n, 3);
+    ck_assert_int_eq(w.label[0], 1);
+    ck_assert_int_eq(w.label[1], 2);
+    ck_assert_int_eq(w.label[2], 2);
+    /* record's pair removed: other's moves to its place, and third's is
+     * added after; pending events of all three follow */
+    w.n = 0;
+    sched_at(s, 20, record, &m[0]);
+    sched_at(s, 20, record, &m[1]);
+    sched_at(s, 20, other, &m[2]);
+    sched_at(s, 20, third, &m[3]);
+    ck_assert(sched_set_warm(s, record, NULL));
+    ck_assert(sched_set_warm(s, third, log_warm));
+    ck_assert_uint_eq(sched_run(s), 4);
+    /* event 1 (record) never; 2 (other) at ahead 2, 1; 3 (third) at 3, 2, 1 */
+    ck_assert_int_eq(w.n, 5);
+    for (int i = 0; i < w.n; i++)
+        ck_assert_int_ge(w.label[i], 2);
+    ck_assert_uint_eq(sched_warm_calls(s), 8);
+    sched_free(s);
+}
+END_TEST
+
 Suite *core_sched_suite(void)
 {
     Suite *s = suite_create("core_sched");
@@ -845,6 +887,7 @@ Suite *core_sched_suite(void)
     tcase_add_test(tc, test_warm);
     tcase_add_test(tc, test_warm_heap);
     tcase_add_test(tc, test_warm_table);
+    tcase_add_test(tc, test_warm_set_while_pending);
     suite_add_tcase(s, tc);
     return s;
 }

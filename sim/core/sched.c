@@ -106,13 +106,25 @@ static slot_t *slot_of(const sched_t *s, sched_id_t id)
     return &s->slots[si];
 }
 
+/* 1 + the index of fn's warm in the map, or 0: kept in the slot, so that a
+ * warm call costs no search of the map. */
+static inline uint8_t warm_index(const sched_t *s, sched_fn fn)
+{
+    for (unsigned i = 0; i < s->warms.n; i++) {
+        if (s->warms.key[i] == (fnmap_fn)fn)
+            return (uint8_t)(i + 1);
+    }
+    return 0;
+}
+
 /* --- placing ------------------------------------------------------------------ */
 
 /* Files slot si, whose when and seq are set, in the ring or the heap. An
  * older sequence number (a deferred key, renumbering) needs sorted. */
 static inline void heap_file(sched_t *s, uint32_t si)
 {
-    const slot_t *sl = &s->slots[si];
+    slot_t *sl = &s->slots[si];
+    sl->key_lag = 0;
     heap_insert(s, key_build(sl->when, sl->seq, si));
 }
 
@@ -226,6 +238,7 @@ sched_id_t sched_at(sched_t *s, sim_time_t when, sched_fn fn, void *arg)
     slot_t *sl = &s->slots[si];
     sl->fn = fn;
     sl->arg = arg;
+    sl->warm = warm_index(s, fn);
     sl->armed = true;
     sl->lazy = false;
     sl->held = false;
@@ -264,6 +277,14 @@ void sched_disarm(sched_t *s, sched_id_t id)
         sl->lazy = true; /* its key is dropped when it comes up */
 }
 
+/* Whether the time in the heap key of sl (in the heap) is below when. */
+static inline bool key_time_below(const sched_t *s, const slot_t *sl, sim_time_t when)
+{
+    if (sl->key_lag != LAG_UNKNOWN)
+        return sl->when - (sim_time_t)sl->key_lag < when;
+    return key_time(s->buckets[sl->where].keys[sl->pos]) < when;
+}
+
 /*
  * A move to a time later than the key the event has in the heap leaves the
  * key where it is: the slot keeps the new time and a sequence number taken
@@ -283,8 +304,10 @@ bool sched_move(sched_t *s, sched_id_t id, sim_time_t when)
         sl->armed = true;
         s->live++;
     }
-    if (sl->where < NBUCKETS && when > s->now &&
-        key_time(s->buckets[sl->where].keys[sl->pos]) < when) {
+    if (sl->where < NBUCKETS && when > s->now && key_time_below(s, sl, when)) {
+        uint64_t lag = (uint64_t)(when - sl->when) + sl->key_lag;
+        sl->key_lag =
+            sl->key_lag == LAG_UNKNOWN || lag >= LAG_UNKNOWN ? LAG_UNKNOWN : (uint32_t)lag;
         sl->when = when;
         sl->seq = s->next_seq++;
         sl->lazy = true;
@@ -304,6 +327,7 @@ sched_id_t sched_hold(sched_t *s, sched_fn fn, void *arg)
     slot_t *sl = &s->slots[si];
     sl->fn = fn;
     sl->arg = arg;
+    sl->warm = warm_index(s, fn);
     sl->armed = false;
     sl->lazy = false;
     sl->held = true;
@@ -413,7 +437,15 @@ _Static_assert(SCHED_WARM_MAX == FNMAP_MAX, "sched.h's limit is the map's");
 
 bool sched_set_warm(sched_t *s, sched_fn fn, sched_warm_fn warm)
 {
-    return fnmap_set(&s->warms, (fnmap_fn)fn, (fnmap_fn)warm);
+    if (!fnmap_set(&s->warms, (fnmap_fn)fn, (fnmap_fn)warm))
+        return false;
+    /* A removal moves another pair to its index: every pending event's
+     * index is made afresh (the map is set up before the run, not during). */
+    for (uint32_t si = 0; si < s->slots_len; si++) {
+        if (s->slots[si].fn)
+            s->slots[si].warm = warm_index(s, s->slots[si].fn);
+    }
+    return true;
 }
 
 void sched_prefetch(const sched_t *s, sched_id_t id)
@@ -427,10 +459,9 @@ void sched_prefetch(const sched_t *s, sched_id_t id)
  * its own. */
 static inline void warm_one(sched_t *s, const slot_t *sl, unsigned ahead)
 {
-    sched_warm_fn w = (sched_warm_fn)fnmap_get(&s->warms, (fnmap_fn)sl->fn);
-    if (w) {
+    if (sl->warm) {
         s->warm_calls++;
-        w(sl->arg, ahead);
+        ((sched_warm_fn)s->warms.value[sl->warm - 1])(sl->arg, ahead);
     }
 }
 

@@ -28,12 +28,18 @@ typedef struct slot {
     sim_time_t when; /* the time it is due (the key in the heap may be older) */
     uint32_t gen;
     uint32_t seq;        /* its sequence number (ditto) */
-    uint32_t next;       /* the next in its ring bucket, or the next free slot */
-    uint32_t pos;        /* index in its heap bucket */
+    union {              /* a slot is in the ring, in the heap, or free */
+        uint32_t next;   /* the next in its ring bucket, or the next free slot */
+        uint32_t pos;    /* index in its heap bucket */
+    };
+    /* In the heap: when less the time in its key (a key left where it was
+     * by sched_move), or LAG_UNKNOWN; sched_move need not read the key. */
+    uint32_t key_lag;
     uint8_t where;       /* heap bucket, IN_RING or NOWHERE */
     bool armed;          /* false once disarmed */
     bool lazy;           /* its heap key is stale: see heap_front */
     bool held;           /* sched_hold's, not yet armed: when and seq are its place */
+    uint8_t warm;        /* 1 + the index of fn's warm in the scheduler's map, or 0 */
 } slot_t;
 
 typedef struct bucket {
@@ -42,6 +48,7 @@ typedef struct bucket {
 } bucket_t;
 
 #define NO_SLOT UINT32_MAX
+#define LAG_UNKNOWN UINT32_MAX
 #define NBUCKETS 65u /* bucket_of: 0..64 */
 #define NBUCKET_WORDS 2u
 #define IN_RING 255u
