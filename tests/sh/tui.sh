@@ -2,8 +2,8 @@
 # The TUI in a real terminal: tmux on a private socket, at 100x30 and 80x24.
 # Start, step to each of the six walkthrough steps with n and compare the
 # screen text with tests/tui/golden/; switch language; resize; answer a key
-# within a bound while running a busy scenario at full speed; quit with the
-# terminal restored and exit status 0.
+# within a bound while running a busy scenario at full speed; click and
+# scroll with the mouse; quit with the terminal restored and exit status 0.
 # UPDATE_GOLDEN=1 rewrites the golden files instead of comparing.
 set -u
 MAILSIM=${MAILSIM:-build/mailsim}
@@ -127,6 +127,80 @@ wait_for 'Πλήκτρα'; check "? shows the keys" $?
 tm send-keys -t t Escape
 wait_for 'Spc βήμα'; check "Esc closes the help" $?
 quit_clean "mailsim alone"
+
+# The mouse, as a terminal reports it (xterm's X10 form, which ncurses reads
+# through kmous): a click focuses the pane under it and selects the line; the
+# wheel moves the selection, and scrolls an inspector longer than the screen.
+mouse() { # button x y (0-based cells): 0 press, 3 release, 64 wheel up, 65 wheel down
+    tm send-keys -t t -l "$(printf '\033[M%b%b%b' "$(printf '\\0%03o' $((32 + $1)))" \
+        "$(printf '\\0%03o' $((33 + $2)))" "$(printf '\\0%03o' $((33 + $3)))")"
+}
+click() { mouse 0 "$1" "$2"; mouse 3 "$1" "$2"; }
+row_of() { # the 0-based screen row of the first line with text
+    echo $(($(screen | grep -n -F -- "$1" | head -1 | cut -d: -f1) - 1))
+}
+# The screen with its attributes: a selected line is in reverse video, a
+# focused pane's title in bold reverse video.
+attr_screen() { tm capture-pane -p -e -t t 2>/dev/null; }
+ESC=$(printf '\033')
+selected() { echo "$ESC\\[([0-9]+;)*7m$1"; }
+focused() { echo "$ESC\\[([0-9]+;)*1;7m($ESC\\[[0-9;]*m)* $1"; }
+wait_attr() { # extended regex over attr_screen; at most about 5 s
+    local i
+    for i in $(seq 100); do
+        attr_screen | grep -qE -- "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+start 100 30 "$MAILSIM" tui scenarios/alice-to-roberto.json
+wait_for 'press n'
+tm send-keys -t t n
+wait_for 'Step 1 of 6'
+click 10 "$(row_of 'mail.roberto.example 198.51.100.20')"
+wait_attr "$(focused Network)"; check "mouse: a click focuses the network pane" $?
+wait_attr "$(selected 'up   mail.roberto.example')"; check "mouse: and selects the host" $?
+! attr_screen | grep -qE -- "$(focused Events)"; check "mouse: the event log is not in focus" $?
+y=$(row_of 'alice-pc user.send')
+click 10 "$y"
+wait_attr "$(focused Events)"; check "mouse: a click focuses the event log" $?
+wait_attr "$(selected '0:00:00.000000 alice-pc user.send')"
+check "mouse: and selects the event under it" $?
+! attr_screen | grep -qE -- "$(focused Network)"; check "mouse: the network pane lost the focus" $?
+mouse 65 10 "$y"
+mouse 65 10 "$y"
+wait_attr "$(selected '0:00:00.000000 alice-pc tcp.connect')"
+check "mouse: the wheel down selects the events after it" $?
+mouse 64 10 "$y"
+wait_attr "$(selected '0:00:00.000000 alice-pc walkthrough.step')"
+check "mouse: the wheel up the one before" $?
+quit_clean mouse
+
+start 80 24 "$MAILSIM" tui scenarios/alice-to-roberto.json
+wait_for 'press n'
+for k in 1 2 3 4 5 6; do
+    tm send-keys -t t n
+    wait_for "Step $k of 6"
+done
+click 50 "$(row_of '1 m1 \Recent')"
+tm send-keys -t t Enter
+wait_for 'Message: mail.roberto.example roberto INBOX uid 1'
+check "mouse: Enter inspects the message clicked" $?
+tm resize-window -t t -x 80 -y 16
+wait_for 'From: Alice'
+screen >"$TMP/top.txt"
+mouse 65 40 8
+mouse 65 40 8
+wait_for 'Subject:'; check "mouse: the wheel scrolls the inspector down" $?
+! screen | grep -qF 'MIME structure'; check "mouse: its first lines scroll away" $?
+mouse 64 40 8
+mouse 64 40 8
+wait_for 'MIME structure'; check "mouse: the wheel scrolls it back up" $?
+screen | cmp -s - "$TMP/top.txt"; check "mouse: back at the top, the same screen" $?
+tm send-keys -t t Escape
+wait_for 'Step 6 of 6'
+quit_clean "mouse inspector"
 
 # A busy scenario (about 380,000 events) at full speed: a key is answered quickly.
 cat >"$TMP/busy.json" <<'EOF'
