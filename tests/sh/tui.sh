@@ -42,15 +42,18 @@ wait_for() {
     done
     screen | grep -qF -- "$1"
 }
-# Waits (at most about 5 s) until the screen shows text; for a screen still changing.
-wait_text() {
+# Waits (at most about 5 s) until what a function prints matches: function,
+# grep's kind of pattern (-F, -E), pattern.
+wait_grep() {
     local i
     for i in $(seq 250); do
-        screen | grep -qF -- "$1" && return 0
+        "$1" | grep -q "$2" -- "$3" && return 0
         sleep 0.02
     done
     return 1
 }
+# Waits until the screen shows text; for a screen still changing.
+wait_text() { wait_grep screen -F "$1"; }
 golden() { # name: compare the screen with GOLDEN/name.txt
     local file="$GOLDEN/$1.txt"
     if [ "$UPDATE" = 1 ]; then
@@ -145,14 +148,7 @@ attr_screen() { tm capture-pane -p -e -t t 2>/dev/null; }
 ESC=$(printf '\033')
 selected() { echo "$ESC\\[([0-9]+;)*7m$1"; }
 focused() { echo "$ESC\\[([0-9]+;)*1;7m($ESC\\[[0-9;]*m)* $1"; }
-wait_attr() { # extended regex over attr_screen; at most about 5 s
-    local i
-    for i in $(seq 100); do
-        attr_screen | grep -qE -- "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
+wait_attr() { wait_grep attr_screen -E "$1"; } # an extended regex over attr_screen
 
 start 100 30 "$MAILSIM" tui scenarios/alice-to-roberto.json
 wait_for 'press n'
