@@ -12,19 +12,15 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "net/tcp.h"
 #include "node/node_private.h"
-#include "node/watchdog.h"
 
 typedef enum session_proto { PROTO_SMTP, PROTO_POP3, PROTO_IMAP } session_proto_t;
 
 typedef struct typed_session {
-    agent_task_t task; /* first: the agent's list of what is in progress */
-    user_agent_t *agent;
+    agent_conn_t ac; /* first: the connection, the output and the silence watchdog */
     session_proto_t proto;
     char **lines;
     size_t nlines, next;
-    tcp_conn_t *conn;
     buf_t in;              /* bytes of the reply being read */
     bool greeted;          /* the greeting has been read */
     bool multiline;        /* POP3: the reply to this command is a block */
@@ -32,25 +28,7 @@ typedef struct typed_session {
     bool in_data;          /* SMTP: after 354, lines go without waiting, up to "." */
     bool closing;          /* every line sent and answered */
     char tag[64];          /* IMAP: the tag of the command sent */
-    watchdog_t silence;    /* the server has gone quiet */
 } typed_session_t;
-
-static void typed_dispose(agent_task_t *task)
-{
-    typed_session_t *t = (typed_session_t *)task;
-    watchdog_stop(&t->silence);
-    for (size_t i = 0; i < t->nlines; i++)
-        free(t->lines[i]);
-    free(t->lines);
-    buf_free(&t->in);
-    free(t);
-}
-
-static void typed_free(typed_session_t *t)
-{
-    agent_task_remove(&t->task);
-    typed_dispose(&t->task);
-}
 
 static bool pop3_block_command(const char *line)
 {
@@ -62,18 +40,20 @@ static bool pop3_block_command(const char *line)
     return str_casecmp(line, "LIST") == 0 || str_casecmp(line, "UIDL") == 0;
 }
 
-static void send_line(typed_session_t *t, const char *line)
+static void send_line(buf_t *out, const char *line)
 {
-    tcp_send(t->conn, line, strlen(line));
-    tcp_send(t->conn, "\r\n", 2);
+    buf_append(out, line, strlen(line));
+    buf_append(out, "\r\n", 2);
 }
 
-static void send_next(typed_session_t *t)
+/* The next line, or every message line after 354, into out; closing once
+ * every line is answered (agent_conn_flush then closes). */
+static void send_next(typed_session_t *t, buf_t *out)
 {
     /* RFC 5321 4.1.1.4: after 354 the message lines get no reply until the lone dot. */
     while (t->in_data && t->next < t->nlines) {
         const char *line = t->lines[t->next++];
-        send_line(t, line);
+        send_line(out, line);
         if (strcmp(line, ".") == 0) {
             t->in_data = false;
             return;
@@ -81,7 +61,6 @@ static void send_next(typed_session_t *t)
     }
     if (t->next >= t->nlines) {
         t->closing = true;
-        tcp_close(t->conn);
         return;
     }
     const char *line = t->lines[t->next++];
@@ -89,7 +68,7 @@ static void send_next(typed_session_t *t)
     t->in_block = false;
     size_t taglen = strcspn(line, " ");
     str_copy(t->tag, taglen + 1 < sizeof t->tag ? taglen + 1 : sizeof t->tag, line);
-    send_line(t, line);
+    send_line(out, line);
 }
 
 /* True when this line (no CRLF) ends the reply being read. */
@@ -117,12 +96,13 @@ static bool line_ends_reply(typed_session_t *t, const char *line)
     return true;
 }
 
-static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
+/* The session's feed (agent_conn_ops_t): each complete reply is answered
+ * with the next line. */
+static void typed_feed(agent_conn_t *ac, const uint8_t *data, size_t len, buf_t *out)
 {
-    typed_session_t *t = ctx;
+    typed_session_t *t = (typed_session_t *)ac;
     if (t->closing)
         return;
-    watchdog_touch(&t->silence);
     buf_append(&t->in, data, len);
     while (!t->closing) {
         uint8_t *nl = memchr(t->in.data, '\n', t->in.len);
@@ -136,49 +116,38 @@ static void on_data(tcp_conn_t *c, const uint8_t *data, size_t len, void *ctx)
         free(line);
         if (done) {
             t->greeted = true;
-            send_next(t);
+            send_next(t, out);
         }
     }
 }
 
-static void on_peer_closed(tcp_conn_t *c, void *ctx)
+static bool typed_done(const agent_conn_t *ac)
 {
-    tcp_close(c);
+    return ((const typed_session_t *)ac)->closing;
 }
 
-static void on_closed(tcp_conn_t *c, void *ctx)
+/* Nothing to report: the server's side traces the session. */
+static void typed_lost(agent_conn_t *ac)
 {
-    typed_free(ctx);
+    (void)ac;
 }
 
-static void on_error(tcp_conn_t *c, tcp_error_t err, void *ctx)
+static void typed_free(agent_conn_t *ac)
 {
-    typed_free(ctx);
+    typed_session_t *t = (typed_session_t *)ac;
+    for (size_t i = 0; i < t->nlines; i++)
+        free(t->lines[i]);
+    free(t->lines);
+    buf_free(&t->in);
+    free(t);
 }
 
-static void on_silence(void *arg)
-{
-    typed_session_t *t = arg;
-    tcp_conn_t *c = t->conn;
-    t->conn = NULL;
-    if (c)
-        tcp_abort(c);
-    typed_free(t);
-}
-
-static void on_connected(tcp_conn_t *c, void *ctx)
-{
-    typed_session_t *t = ctx;
-    watchdog_start(&t->silence, t->agent->world->sim->sched, CLIENT_SILENCE_TIMEOUT, on_silence,
-                   t);
-}
-
-static const tcp_callbacks_t typed_callbacks = {
-    .on_connected = on_connected,
-    .on_data = on_data,
-    .on_peer_closed = on_peer_closed,
-    .on_closed = on_closed,
-    .on_error = on_error,
+/* No silence hook: a server gone quiet ends the session. */
+static const agent_conn_ops_t typed_ops = {
+    .feed = typed_feed,
+    .done = typed_done,
+    .lost = typed_lost,
+    .free = typed_free,
 };
 
 bool agent_session(user_agent_t *a, const char *server_host, uint16_t port,
@@ -191,8 +160,6 @@ bool agent_session(user_agent_t *a, const char *server_host, uint16_t port,
         return false;
     }
     typed_session_t *t = xcalloc(1, sizeof *t);
-    t->agent = a;
-    agent_task_add(a, &t->task, typed_dispose);
     t->proto = PROTO_SMTP;
     mail_server_t *s = world_server_by_host(w, server_host);
     if (s && port == s->cfg.pop3_port)
@@ -203,6 +170,6 @@ bool agent_session(user_agent_t *a, const char *server_host, uint16_t port,
     for (size_t i = 0; i < nlines; i++)
         t->lines[i] = xstrdup(lines[i]);
     t->nlines = nlines;
-    t->conn = tcp_connect(w->net, agent_host(a), host_addr(to), port, &typed_callbacks, t);
+    agent_conn_open(&t->ac, a, &typed_ops, to, port);
     return true;
 }
