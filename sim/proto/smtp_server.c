@@ -63,12 +63,10 @@ void smtp_server_prefetch(const smtp_server_t *s)
 {
     for (size_t at = 0; at < offsetof(struct smtp_server, helo); at += 64)
         __builtin_prefetch((const char *)s + at);
-    __builtin_prefetch(&s->data);
-    /* the first line of each thing a transaction writes: the client's
-     * name, the sender, the recipients */
+    /* the first line of the two strings a transaction writes: the client's
+     * name, the sender */
     __builtin_prefetch(s->helo);
     __builtin_prefetch(s->reverse_path);
-    __builtin_prefetch(&s->recipients);
 }
 
 void smtp_server_prefetch_deep(const smtp_server_t *s)
