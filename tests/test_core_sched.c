@@ -786,6 +786,13 @@ START_TEST(test_warm_heap)
 }
 END_TEST
 
+/* Four events at when: event i calls fns[i] with &m[i]. */
+static void sched_four(sched_t *s, sim_time_t when, const sched_fn fns[4], mark_t m[4])
+{
+    for (int i = 0; i < 4; i++)
+        sched_at(s, when, fns[i], &m[i]);
+}
+
 START_TEST(test_warm_table)
 {
     sched_t *s = sched_new();
@@ -804,10 +811,7 @@ START_TEST(test_warm_table)
     warm_log_t w = {.s = s};
     the_warm_log = &w;
     mark_t m[4] = {{&t, 0}, {&t, 1}, {&t, 2}, {&t, 3}};
-    sched_at(s, 10, record, &m[0]);
-    sched_at(s, 10, other, &m[1]);
-    sched_at(s, 10, other, &m[2]);
-    sched_at(s, 10, record, &m[3]);
+    sched_four(s, 10, (const sched_fn[4]){record, other, other, record}, m);
     ck_assert_uint_eq(sched_run(s), 4);
     /* event 3 is warmed from three turns ahead (or fewer, if the depth is
      * less), and the others never */
@@ -834,10 +838,7 @@ START_TEST(test_warm_set_while_pending)
     the_warm_log = &w;
     mark_t m[4] = {{&t, 0}, {&t, 1}, {&t, 2}, {&t, 3}};
     /* scheduled before any warm is set; then record's and other's are */
-    sched_at(s, 10, third, &m[0]);
-    sched_at(s, 10, record, &m[1]);
-    sched_at(s, 10, other, &m[2]);
-    sched_at(s, 10, third, &m[3]);
+    sched_four(s, 10, (const sched_fn[4]){third, record, other, third}, m);
     ck_assert(sched_set_warm(s, record, log_warm));
     ck_assert(sched_set_warm(s, other, log_warm));
     ck_assert_uint_eq(sched_run(s), 4);
@@ -849,10 +850,7 @@ START_TEST(test_warm_set_while_pending)
     /* record's pair removed: other's moves to its place, and third's is
      * added after; pending events of all three follow */
     w.n = 0;
-    sched_at(s, 20, record, &m[0]);
-    sched_at(s, 20, record, &m[1]);
-    sched_at(s, 20, other, &m[2]);
-    sched_at(s, 20, third, &m[3]);
+    sched_four(s, 20, (const sched_fn[4]){record, record, other, third}, m);
     ck_assert(sched_set_warm(s, record, NULL));
     ck_assert(sched_set_warm(s, third, log_warm));
     ck_assert_uint_eq(sched_run(s), 4);
