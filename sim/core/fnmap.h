@@ -47,14 +47,22 @@ static inline bool fnmap_set(fnmap_t *m, fnmap_fn key, fnmap_fn value)
     return true;
 }
 
-/* key's value, or NULL. */
-static inline fnmap_fn fnmap_get(const fnmap_t *m, fnmap_fn key)
+/* 1 + key's index in the map, or 0 when it is not there: a place a caller
+ * can keep while the map stays as it is (value[index - 1]). */
+static inline unsigned fnmap_find(const fnmap_t *m, fnmap_fn key)
 {
     for (unsigned i = 0; i < m->n; i++) {
         if (m->key[i] == key)
-            return m->value[i];
+            return i + 1;
     }
-    return NULL;
+    return 0;
+}
+
+/* key's value, or NULL. */
+static inline fnmap_fn fnmap_get(const fnmap_t *m, fnmap_fn key)
+{
+    unsigned i = fnmap_find(m, key);
+    return i ? m->value[i - 1] : NULL;
 }
 
 #endif

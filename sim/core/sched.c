@@ -110,13 +110,7 @@ static slot_t *slot_of(const sched_t *s, sched_id_t id)
  * warm call costs no search of the map. */
 static inline uint8_t warm_index(const sched_t *s, sched_fn fn)
 {
-    if (s->warms.n && s->warms.key[0] == (fnmap_fn)fn)
-        return 1; /* the first set: the net's arrivals, most events */
-    for (unsigned i = 1; i < s->warms.n; i++) {
-        if (s->warms.key[i] == (fnmap_fn)fn)
-            return (uint8_t)(i + 1);
-    }
-    return 0;
+    return (uint8_t)fnmap_find(&s->warms, (fnmap_fn)fn);
 }
 
 /* --- placing ------------------------------------------------------------------ */
