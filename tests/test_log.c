@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/trace.h"
 #include "core/util.h"
+#include "files_fixture.h"
 #include "scenario/log.h"
 
 #define N_EVENTS 3
@@ -158,16 +159,8 @@ static long file_size(const char *path)
 
 static char *read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert(f != NULL);
-    buf_t b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    char *s = xstrdup(buf_cstr(&b));
-    buf_free(&b);
+    char *s = fixture_read_file(path, NULL);
+    ck_assert_msg(s != NULL, "cannot read %s", path);
     return s;
 }
 

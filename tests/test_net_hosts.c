@@ -84,6 +84,10 @@ START_TEST(test_hosts_names_and_addresses)
     ck_assert_ptr_eq(net_host_by_addr(net, 0xC0000201u), a);
     ck_assert_ptr_null(net_host_by_addr(net, 0xC0000202u));
     ck_assert_ptr_null(net_host_by_name(net, "nobody.example"));
+    /* Host names compare without regard to case, as on the Internet. */
+    ck_assert_ptr_eq(net_host_by_name(net, "Mail.Roberto.EXAMPLE"), b);
+    ck_assert_ptr_null(net_host_add(net, "MAIL.alice.example", 0xC0000209u));
+    ck_assert_ptr_null(net_host_by_name(net, "mail.roberto.exampl"));
     ck_assert_str_eq(host_name(b), "mail.roberto.example");
     ck_assert_uint_eq(host_addr(b), 0xC6336414u);
     ck_assert(host_is_up(a));

@@ -4,12 +4,12 @@
  * huge inputs, and several files reported into one diag.
  */
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "files_fixture.h"
 #include "scenario/load.h"
 
 #define BAD_DIR "tests/scenarios/bad"
@@ -17,43 +17,6 @@
 
 static char **bad_names; /* "syntax-truncated", without ".json" */
 static size_t nbad;
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The tests run from the repository root. */
-static void find_bad_cases(void)
-{
-    DIR *dir = opendir(BAD_DIR);
-    if (!dir)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dir))) {
-        size_t len = strlen(e->d_name);
-        if (len <= 5 || strcmp(e->d_name + len - 5, ".json") != 0)
-            continue;
-        bad_names = xrealloc(bad_names, (nbad + 1) * sizeof *bad_names);
-        bad_names[nbad++] = xstrndup(e->d_name, len - 5);
-    }
-    closedir(dir);
-    qsort(bad_names, nbad, sizeof *bad_names, name_cmp);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    buf_t b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    return buf_steal(&b, len);
-}
 
 /* Every line of the diag, each ending in a newline. */
 static char *diag_text(const diag_t *d)
@@ -78,8 +41,8 @@ START_TEST(test_bad_scenario)
     char *want_path = xasprintf("%s/%s.expected", BAD_DIR, name);
     char *file_name = xasprintf("%s.json", name);
     size_t len;
-    char *json = read_file(json_path, &len);
-    char *want = read_file(want_path, NULL);
+    char *json = fixture_read_file(json_path, &len);
+    char *want = fixture_read_file(want_path, NULL);
     ck_assert_msg(json != NULL, "cannot read %s", json_path);
     ck_assert_msg(want != NULL, "cannot read %s", want_path);
     ck_assert_msg(*want != '\0', "%s is empty: a broken scenario has at least one error",
@@ -256,7 +219,7 @@ END_TEST
 
 Suite *scenario_load_suite(void)
 {
-    find_bad_cases();
+    nbad = fixture_json_files(BAD_DIR, true, &bad_names);
     Suite *s = suite_create("scenario_load");
     TCase *tc = tcase_create("bad");
     tcase_add_test(tc, test_bad_dir_has_cases);

@@ -11,26 +11,22 @@
 
 #include "core/buf.h"
 #include "core/trace.h"
+#include "files_fixture.h"
 #include "scenario/load.h"
 
 #define SCHEMA_PATH "docs/scenario.schema.json"
 
 static cJSON *load_schema(void)
 {
-    FILE *f = fopen(SCHEMA_PATH, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s (tests run from the repository root)", SCHEMA_PATH);
-    buf_t b = BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
+    size_t len;
+    char *text = fixture_read_file(SCHEMA_PATH, &len);
+    ck_assert_msg(text != NULL, "cannot open %s (tests run from the repository root)", SCHEMA_PATH);
     const char *end = NULL;
-    /* The buffer's terminating NUL is passed too: cJSON looks for it. */
-    cJSON *schema = cJSON_ParseWithLengthOpts(buf_cstr(&b), b.len + 1, &end, true);
+    /* The terminating NUL is passed too: cJSON looks for it. */
+    cJSON *schema = cJSON_ParseWithLengthOpts(text, len + 1, &end, true);
     ck_assert_msg(schema != NULL, "%s is not valid JSON near offset %ld", SCHEMA_PATH,
-                  end ? (long)(end - (const char *)b.data) : -1L);
-    buf_free(&b);
+                  end ? (long)(end - text) : -1L);
+    free(text);
     return schema;
 }
 

@@ -5,7 +5,8 @@
  * scheduled event delivers it, latency later, with a dns.answer or dns.fail
  * trace event.
  *
- * Zones in scenarios hold tens of names, so a linear search is enough.
+ * A name map finds a name's entry, so that a zone of thousands of names (a
+ * generated lab) is built and searched in constant time a name.
  */
 #include "net/dns.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/namemap.h"
 #include "core/util.h"
 
 typedef struct dns_entry {
@@ -47,6 +49,7 @@ struct dns {
     sim_time_t latency;
     dns_entry_t *entries;
     size_t nentries, cap;
+    namemap_t index;                  /* each entry's name: its index in entries */
     dns_pending_query_t *head, *tail; /* in the order asked */
     size_t npending;
     dns_query_id_t next_id;
@@ -102,20 +105,12 @@ static char *name_fold(const char *name)
     return out;
 }
 
-static bool name_matches(const char *folded, const char *name)
-{
-    size_t n = name_len(name);
-    return strlen(folded) == n && str_ncasecmp(folded, name, n) == 0;
-}
-
 /* --- the zone ----------------------------------------------------------------- */
 
 static dns_entry_t *zone_find(const dns_t *dns, const char *name)
 {
-    for (size_t i = 0; i < dns->nentries; i++)
-        if (name_matches(dns->entries[i].name, name))
-            return &dns->entries[i];
-    return NULL;
+    size_t i;
+    return namemap_get(&dns->index, name, name_len(name), &i) ? &dns->entries[i] : NULL;
 }
 
 static dns_entry_t *zone_find_or_add(dns_t *dns, const char *name)
@@ -127,8 +122,9 @@ static dns_entry_t *zone_find_or_add(dns_t *dns, const char *name)
         dns->cap = dns->cap ? 2 * dns->cap : 8;
         dns->entries = xrealloc(dns->entries, dns->cap * sizeof(*dns->entries));
     }
-    e = &dns->entries[dns->nentries++];
+    e = &dns->entries[dns->nentries];
     *e = (dns_entry_t){.name = name_fold(name)};
+    namemap_put(&dns->index, e->name, strlen(e->name), dns->nentries++);
     return e;
 }
 
@@ -167,10 +163,12 @@ static void zone_drop_if_empty(dns_t *dns, dns_entry_t *e)
 {
     if (e->has_a || e->nmx > 0 || e->failing)
         return;
-    free(e->name);
     size_t i = (size_t)(e - dns->entries);
+    namemap_remove(&dns->index, e->name, strlen(e->name));
+    free(e->name);
     memmove(e, e + 1, (dns->nentries - i - 1) * sizeof(*e));
     dns->nentries--;
+    namemap_close_gap(&dns->index, i);
 }
 
 void dns_set_a(dns_t *dns, const char *name, uint32_t addr)
@@ -281,6 +279,7 @@ void dns_free(dns_t *dns)
         mx_free(dns->entries[i].mx, dns->entries[i].nmx);
     }
     free(dns->entries);
+    namemap_free(&dns->index);
     free(dns);
 }
 

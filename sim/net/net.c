@@ -141,6 +141,7 @@ void net_free(net_t *net)
         free(net->links[i]);
     free(net->link_keys); /* and links, in the same allocation */
     free(net->hosts);
+    namemap_free(&net->host_names);
     free(net->host_down);
     free(net->addr_slots);
     free(net);
@@ -217,6 +218,7 @@ host_t *net_host_add(net_t *net, const char *name, uint32_t addr)
         net->hosts_cap = net->hosts_cap ? net->hosts_cap * 2 : 8;
         net->hosts = xrealloc(net->hosts, net->hosts_cap * sizeof *net->hosts);
     }
+    namemap_put(&net->host_names, h->name, strlen(h->name), h->index);
     net->hosts[net->nhosts++] = h;
     if (net->nhosts > 64 * net->host_down_words) {
         size_t words = net->host_down_words ? 2 * net->host_down_words : 1;
@@ -233,10 +235,8 @@ host_t *net_host_add(net_t *net, const char *name, uint32_t addr)
 
 host_t *net_host_by_name(const net_t *net, const char *name)
 {
-    for (size_t i = 0; i < net->nhosts; i++)
-        if (strcmp(net->hosts[i]->name, name) == 0)
-            return net->hosts[i];
-    return NULL;
+    size_t i;
+    return namemap_get(&net->host_names, name, strlen(name), &i) ? net->hosts[i] : NULL;
 }
 
 host_t *net_host_by_addr(const net_t *net, uint32_t addr)

@@ -59,9 +59,11 @@ void net_set_path(net_t *net, host_t *a, host_t *b, const path_props_t *p);
 /* The path from a to b (its own, or the default). */
 path_props_t net_get_path(const net_t *net, const host_t *a, const host_t *b);
 
-/* A new host, owned by the net. NULL when the name or the address is taken,
- * the name is empty or the address is 0. */
+/* A new host, owned by the net. NULL when the name (in any case) or the
+ * address is taken, the name is empty or the address is 0. */
 host_t *net_host_add(net_t *net, const char *name, uint32_t addr);
+/* The host of that name, compared without regard to case as host names are
+ * (RFC 1035 2.3.3): "Mail.Alice.Example" finds mail.alice.example. */
 host_t *net_host_by_name(const net_t *net, const char *name);
 host_t *net_host_by_addr(const net_t *net, uint32_t addr);
 /* Hosts in the order they were added. */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/fnmap.h"
+#include "core/namemap.h"
 #include "core/sched.h"
 #include "core/sim.h"
 #include "net/net.h"
@@ -243,6 +244,7 @@ struct net {
     uint64_t *host_down;
     size_t host_down_words;
     size_t nhosts, hosts_cap;
+    namemap_t host_names; /* each host's name (any case): its index in hosts */
     /* Open addressing by address: slot i holds a host and its address (0:
      * empty), so that a probe reads no host it passes. One allocation. */
     host_t **addr_slots;

@@ -6,15 +6,16 @@
 #define MAILSIM_NODE_PRIVATE_H
 
 #include "core/buf.h"
+#include "core/namemap.h"
 #include "core/strpool.h"
 #include "mail/message.h"
 #include "node/accounting.h"
 #include "node/agent.h"
 #include "node/server.h"
+#include "node/watchdog.h"
 #include "node/world.h"
 #include "proto/smtp_client.h"
 #include "proto/smtp_server.h"
-#include "node/watchdog.h"
 
 /*
  * A client gives up on a server that has said nothing for this long; RFC
@@ -158,8 +159,11 @@ struct world {
     accounting_t *acct;
     mail_server_t **servers;
     size_t nservers, servers_cap;
+    namemap_t server_hosts; /* each server's host name (any case): its index in servers */
     user_agent_t **agents;
     size_t nagents, agents_cap;
+    namemap_t agent_hosts; /* each agent's host name (any case): its index in agents */
+    namemap_t agent_users; /* each user's address (any case): the index of its first agent */
     /* Message-ID -> label, so every hop names a message by its send id. */
     const char **label_ids, **label_names; /* in label_strings */
     strpool_t label_strings;

@@ -36,7 +36,10 @@ void world_free(world_t *w)
     for (size_t i = 0; i < w->nagents; i++)
         agent_free(w->agents[i]);
     free(w->servers);
+    namemap_free(&w->server_hosts);
     free(w->agents);
+    namemap_free(&w->agent_hosts);
+    namemap_free(&w->agent_users);
     strpool_free(&w->label_strings);
     free(w->label_ids);
     free(w->label_names);
@@ -221,10 +224,8 @@ mail_server_t *world_server_at(const world_t *w, size_t i)
 
 mail_server_t *world_server_by_host(const world_t *w, const char *host)
 {
-    for (size_t i = 0; i < w->nservers; i++)
-        if (str_casecmp(w->servers[i]->host_name, host) == 0)
-            return w->servers[i];
-    return NULL;
+    size_t i;
+    return namemap_get(&w->server_hosts, host, strlen(host), &i) ? w->servers[i] : NULL;
 }
 
 mail_server_t *world_server_for_domain(const world_t *w, const char *address_or_domain)
@@ -248,6 +249,7 @@ mail_server_t *world_add_server(world_t *w, const server_config_t *cfg, char *er
         w->servers_cap = w->servers_cap ? w->servers_cap * 2 : 8;
         w->servers = xrealloc(w->servers, w->servers_cap * sizeof *w->servers);
     }
+    namemap_put(&w->server_hosts, s->host_name, strlen(s->host_name), w->nservers);
     w->servers[w->nservers++] = s;
     return s;
 }
@@ -266,6 +268,11 @@ user_agent_t *world_add_agent(world_t *w, const char *host, uint32_t addr, const
         w->agents_cap = w->agents_cap ? w->agents_cap * 2 : 8;
         w->agents = xrealloc(w->agents, w->agents_cap * sizeof *w->agents);
     }
+    const char *host_name = agent_host_name(a), *u = agent_user(a);
+    namemap_put(&w->agent_hosts, host_name, strlen(host_name), w->nagents);
+    size_t first;
+    if (u && !namemap_get(&w->agent_users, u, strlen(u), &first))
+        namemap_put(&w->agent_users, u, strlen(u), w->nagents);
     w->agents[w->nagents++] = a;
     return a;
 }
@@ -282,20 +289,14 @@ user_agent_t *world_agent_at(const world_t *w, size_t i)
 
 user_agent_t *world_agent_by_host(const world_t *w, const char *host)
 {
-    for (size_t i = 0; i < w->nagents; i++)
-        if (str_casecmp(agent_host_name(w->agents[i]), host) == 0)
-            return w->agents[i];
-    return NULL;
+    size_t i;
+    return namemap_get(&w->agent_hosts, host, strlen(host), &i) ? w->agents[i] : NULL;
 }
 
 user_agent_t *world_agent_by_user(const world_t *w, const char *address)
 {
-    for (size_t i = 0; i < w->nagents; i++) {
-        const char *u = agent_user(w->agents[i]);
-        if (u && str_casecmp(u, address) == 0)
-            return w->agents[i];
-    }
-    return NULL;
+    size_t i;
+    return namemap_get(&w->agent_users, address, strlen(address), &i) ? w->agents[i] : NULL;
 }
 
 uint32_t world_next_free_addr(const world_t *w)

@@ -80,9 +80,12 @@ static bool load_match_field(loader_t *L, const cJSON *m, scenario_match_t *out)
     } else {
         if (!value_string(L, m, &s))
             return false;
-        if (is_host_field(m->string) && !ref_host(L, m, s) && L->hosts_complete)
+        const name_ref_t *host = is_host_field(m->string) ? ref_host(L, m, s) : NULL;
+        if (is_host_field(m->string) && !host && L->hosts_complete)
             return false;
-        f->string = xstrdup(s);
+        /* Host names compare without regard to case: the field keeps the
+         * spelling of the host's definition, which the events carry. */
+        f->string = xstrdup(host ? host->name : s);
     }
     f->name = xstrdup(m->string);
     out->nfields++;
