@@ -22,9 +22,14 @@ START_TEST(test_any_case)
     ck_assert_uint_eq(m.count, 1);
     ck_assert(namemap_get(&m, "mail.alice.example", 18, &v));
     ck_assert_uint_eq(v, 8);
-    /* only ASCII letters fold */
+    /* only ASCII letters fold: not the octets beside 'A' and 'Z', nor non-ASCII ones */
     namemap_put(&m, "\xce\xb1", 2, 1);              /* α */
     ck_assert(!namemap_get(&m, "\xce\x91", 2, &v)); /* Α */
+    namemap_put(&m, "a@z[", 4, 2);
+    ck_assert(namemap_get(&m, "A@Z[", 4, &v));
+    ck_assert(!namemap_get(&m, "A`Z[", 4, &v));
+    ck_assert(!namemap_get(&m, "A@Z{", 4, &v));
+    ck_assert(namemap_remove(&m, "a@z[", 4));
     ck_assert(namemap_remove(&m, "MAIL.ALICE.EXAMPLE", 18));
     ck_assert(!namemap_remove(&m, "mail.alice.example", 18));
     ck_assert(!namemap_get(&m, "mail.alice.example", 18, &v));
@@ -94,6 +99,26 @@ START_TEST(test_against_array)
 }
 END_TEST
 
+/* Names equal but for the case of one letter hash alike, at every length and place
+ * (the hash reads eight octets at a time); other octets there change it. */
+START_TEST(test_hash_folds)
+{
+    char a[40], b[40];
+    for (size_t len = 1; len < sizeof a; len++) {
+        for (size_t i = 0; i < len; i++)
+            a[i] = (char)('a' + (i * 7) % 26);
+        for (size_t at = 0; at < len; at++) {
+            memcpy(b, a, len);
+            b[at] = (char)(a[at] - 'a' + 'A');
+            ck_assert_msg(namemap_hash(a, len) == namemap_hash(b, len), "len %zu at %zu", len, at);
+            b[at] = (char)(a[at] ^ 0x80);
+            ck_assert_msg(namemap_hash(a, len) != namemap_hash(b, len), "len %zu at %zu", len, at);
+        }
+        ck_assert(namemap_hash(a, len) != namemap_hash(a, len - 1));
+    }
+}
+END_TEST
+
 /* Names that share a slot: removing the first leaves the others found. */
 START_TEST(test_collisions)
 {
@@ -130,6 +155,7 @@ Suite *core_namemap_suite(void)
     Suite *s = suite_create("core_namemap");
     TCase *tc = tcase_create("namemap");
     tcase_add_test(tc, test_any_case);
+    tcase_add_test(tc, test_hash_folds);
     tcase_add_test(tc, test_against_array);
     tcase_add_test(tc, test_collisions);
     suite_add_tcase(s, tc);

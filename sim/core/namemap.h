@@ -32,7 +32,8 @@ typedef struct namemap {
         NULL, 0, 0                                                                                 \
     }
 
-/* The hash of key[0..len) with ASCII letters folded to lower case. */
+/* The hash of key[0..len) with ASCII letters folded to lower case: names
+ * equal but for their case hash alike. */
 uint64_t namemap_hash(const char *key, size_t len);
 /* The value of key[0..len) (any case), in *value; false when it is not there. */
 bool namemap_get(const namemap_t *m, const char *key, size_t len, size_t *value);
