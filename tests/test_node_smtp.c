@@ -554,6 +554,54 @@ START_TEST(test_two_recipients_one_transaction)
 }
 END_TEST
 
+/* MAIL commands that reached host. */
+static size_t mail_commands(const recorder_t *r, const char *host)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const trace_event_t *ev = r->events[i];
+        n += ev->kind == TRACE_SMTP_COMMAND && strcmp(ev->host, host) == 0 && ev->verb &&
+             strcmp(ev->verb, "MAIL") == 0;
+    }
+    return n;
+}
+
+/*
+ * RFC 5321 4.5.3.1.8 and .10: a server holds 100 recipients in a
+ * transaction and answers 452 4.5.3 past them; the client sends the rest of
+ * the same message in further transactions. One message to 250 users: three
+ * transactions at submission (100, 100, 50), each then a message of Alice's
+ * server, relayed in a transaction of its own; every recipient gets it
+ * once, and Alice's client has a result for each.
+ */
+START_TEST(test_many_recipients_in_chunks)
+{
+    enum { USERS = 250 };
+    fixture_t f;
+    fixture_init(&f, SMTP_EXT_DEFAULT);
+    char err[200];
+    static char names[USERS][16], addrs[USERS][40];
+    const char *to[USERS];
+    for (size_t i = 0; i < USERS; i++) {
+        snprintf(names[i], sizeof names[i], "u%zu", i);
+        snprintf(addrs[i], sizeof addrs[i], "u%zu@roberto.example", i);
+        ck_assert(server_add_user(f.roberto_srv, names[i], "pw", NULL, err, sizeof err));
+        to[i] = addrs[i];
+    }
+    agent_send_t m = {.id = "m1", .to = to, .nto = USERS, .subject = "all", .body = "hi\n"};
+    ck_assert(agent_send(f.alice_pc, &m, err, sizeof err));
+    world_run_until(f.w, 3 * SIM_HOUR);
+    for (size_t i = 0; i < USERS; i++)
+        ck_assert_msg(inbox_count(f.roberto_srv, names[i]) == 1, "%s", names[i]);
+    ck_assert_uint_eq(mail_commands(&f.rec, "mail.alice.example"), 3);
+    ck_assert_uint_eq(mail_commands(&f.rec, "mail.roberto.example"), 3);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_QUEUE_DEFER, NULL), 0);
+    ck_assert_uint_eq(recorder_count(&f.rec, TRACE_USER_RESULT, "alice-pc"), USERS);
+    ck_assert(accounting_ok(f.w));
+    fixture_free(&f);
+}
+END_TEST
+
 /*
  * A recipient found once is known after, and every later lookup gives what
  * the store gives: for many addresses sharing the memo's slots, one too long
@@ -1129,6 +1177,7 @@ Suite *node_smtp_suite(void)
     tcase_add_test(tc, test_outcome_hook);
     tcase_add_test(tc, test_world_freed_mid_flight);
     tcase_add_test(tc, test_two_recipients_one_transaction);
+    tcase_add_test(tc, test_many_recipients_in_chunks);
     tcase_add_test(tc, test_queue_id_format);
     tcase_add_test(tc, test_recipient_memo);
     tcase_add_test(tc, test_received_as_written);

@@ -66,6 +66,12 @@ typedef enum client_rcpt_status {
     CLIENT_RCPT_OPEN,     /* no answer yet */
     CLIENT_RCPT_ACCEPTED, /* 250 to RCPT; waiting for the final reply */
     CLIENT_RCPT_DONE,     /* result reported */
+    /*
+     * The server took as many recipients as it holds in one transaction
+     * (452 4.5.3): this one goes in the next transaction of the same
+     * message (RFC 5321 4.5.3.1.10).
+     */
+    CLIENT_RCPT_LATER,
 } client_rcpt_status_t;
 
 /*
@@ -147,7 +153,7 @@ struct smtp_client {
     char *user, *password;
     char *error;             /* why the session failed, or NULL (failed says which) */
     client_msg_t *spare_msg; /* a finished message's block, for the next message that fits */
-    size_t names_room; /* octets for the names after the struct (one allocation) */
+    size_t names_room;       /* octets for the names after the struct (one allocation) */
     /* Line 3: the server's and the body's. */
     _Alignas(64) smtp_ehlo_info_t info;
     buf_t wire; /* the stuffed body with its final dot; empty: head's data goes as it is */
@@ -220,6 +226,6 @@ void smtp_client_memo_keep(smtp_client_t *c, const smtp_reply_asm_t *a, const ui
 /* The memo whose reply for the current state data starts with, that reply
  * in *kept, when nobody traces lines; else NULL. At a reply's start only. */
 smtp_client_memo_t *smtp_client_memo_take(smtp_client_t *c, const uint8_t *data, size_t len,
-                                           client_reply_kept_t **kept);
+                                          client_reply_kept_t **kept);
 
 #endif

@@ -150,6 +150,8 @@ static bool check_addresses(smtp_client_t *c)
     }
     c->norder = 0;
     for (size_t i = 0; i < m->nrecipients; i++) {
+        if (m->status[i] == CLIENT_RCPT_DONE) /* a later transaction of the message */
+            continue;
         if (address_ok_memo(&c->rcpt_ok, m->recipients[i], m->recipient_lens[i], false)) {
             m->order[c->norder++] = (uint32_t)i;
             continue;
@@ -246,6 +248,18 @@ static void on_mail(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
         send_rcpt(c, out);
 }
 
+/*
+ * RFC 5321 4.5.3.1.10: 452 (4.5.3 where enhanced codes are given) after some
+ * recipients were accepted says the server holds no more in this
+ * transaction; the client sends the rest in another (4.5.3.1.8: "in
+ * 100-recipient chunks"). With none accepted, 452 is only a deferral.
+ */
+static bool too_many_recipients(const smtp_client_t *c, const smtp_reply_t *r)
+{
+    return r->code == 452 && c->naccepted > 0 &&
+           (r->enhanced[0] == '\0' || strcmp(r->enhanced, "4.5.3") == 0);
+}
+
 static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 {
     client_msg_t *m = c->head;
@@ -253,6 +267,8 @@ static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     if (m->status[i] == CLIENT_RCPT_OPEN && smtp_reply_ok(r)) {
         m->status[i] = CLIENT_RCPT_ACCEPTED;
         c->naccepted++;
+    } else if (m->status[i] == CLIENT_RCPT_OPEN && too_many_recipients(c, r)) {
+        m->status[i] = CLIENT_RCPT_LATER;
     } else {
         smtp_client_report(c, m, i, r, true);
     }
@@ -274,12 +290,25 @@ static void on_rcpt(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
     smtp_client_set_state(c, SMTP_CLIENT_DATA);
 }
 
-static void report_accepted(smtp_client_t *c, const smtp_reply_t *r)
+/*
+ * The transaction's result for its accepted recipients. Those left for
+ * another transaction get it too when report_later; else they are opened
+ * for the next one. True when some were opened.
+ */
+static bool report_accepted(smtp_client_t *c, const smtp_reply_t *r, bool report_later)
 {
     client_msg_t *m = c->head;
-    for (size_t i = 0; i < m->nrecipients; i++)
-        if (m->status[i] == CLIENT_RCPT_ACCEPTED)
+    bool reopened = false;
+    for (size_t i = 0; i < m->nrecipients; i++) {
+        if (m->status[i] == CLIENT_RCPT_ACCEPTED ||
+            (report_later && m->status[i] == CLIENT_RCPT_LATER)) {
             smtp_client_report(c, m, i, r, true);
+        } else if (m->status[i] == CLIENT_RCPT_LATER) {
+            m->status[i] = CLIENT_RCPT_OPEN;
+            reopened = true;
+        }
+    }
+    return reopened;
 }
 
 /* Lends the body to the caller when it asked and nothing is ahead of it in out. */
@@ -327,7 +356,8 @@ static void send_body(smtp_client_t *c, buf_t *out)
 static void on_data(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 {
     if (r->code != 354) {
-        report_accepted(c, r);
+        /* The recipients left for another transaction would meet the same refusal. */
+        report_accepted(c, r, true);
         transaction_failed(c, out);
         return;
     }
@@ -344,10 +374,10 @@ static void on_data(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 
 static void on_body(smtp_client_t *c, const smtp_reply_t *r, buf_t *out)
 {
-    /* The final reply ends the transaction, whatever it says (RFC 5321 4.1.1.4). */
-    if (!c->discard)
-        report_accepted(c, r);
-    smtp_client_message_done(c);
+    /* The final reply ends the transaction, whatever it says (RFC 5321 4.1.1.4);
+     * the same message goes again to the recipients the server had no room for. */
+    if (c->discard || !report_accepted(c, r, false))
+        smtp_client_message_done(c);
     smtp_client_go_ready(c, out);
 }
 
