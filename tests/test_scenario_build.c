@@ -14,6 +14,7 @@
 #include "proto/smtp_ext.h"
 #include "scenario/build.h"
 #include "scenario/load.h"
+#include "scenario/run.h"
 
 static scenario_t *load_ok(const char *json)
 {
@@ -282,6 +283,59 @@ START_TEST(test_external_server_is_a_routed_host)
 }
 END_TEST
 
+/*
+ * smtp.max_recipients: Alice's server holds 3 recipients in a transaction,
+ * Roberto's 2. A message to Roberto's five users goes as two submissions
+ * (3 and 2, two 452 replies), and Roberto's server takes the first of the
+ * two messages in two transactions (2 and 1, one 452): three MAIL commands
+ * there. Everyone gets it once. The expectations say so; the run must pass.
+ */
+START_TEST(test_max_recipients)
+{
+    static const char json[] =
+        "{\"servers\": ["
+        "  {\"host\": \"mail.alice.example\", \"domains\": [\"alice.example\"],"
+        "   \"users\": [{\"user\": \"alice\", \"password\": \"p\"}],"
+        "   \"smtp\": {\"max_recipients\": 3}},"
+        "  {\"host\": \"mail.roberto.example\", \"domains\": [\"roberto.example\"],"
+        "   \"users\": [{\"user\": \"u1\", \"password\": \"p\"}, {\"user\": \"u2\", \"password\": "
+        "\"p\"},"
+        "     {\"user\": \"u3\", \"password\": \"p\"}, {\"user\": \"u4\", \"password\": \"p\"},"
+        "     {\"user\": \"u5\", \"password\": \"p\"}],"
+        "   \"smtp\": {\"max_recipients\": 2}}],"
+        " \"clients\": [{\"host\": \"alice-pc\", \"user\": \"alice@alice.example\"}],"
+        " \"timeline\": [{\"at\": \"0s\", \"send\": {\"id\": \"m1\", \"from\": "
+        "\"alice@alice.example\","
+        "   \"to\": [\"u1@roberto.example\", \"u2@roberto.example\", \"u3@roberto.example\","
+        "          \"u4@roberto.example\", \"u5@roberto.example\"], \"subject\": \"all\"}}],"
+        " \"expect\": ["
+        "  {\"name\": \"submitted in two\", \"event\": {\"kind\": \"smtp.command\","
+        "   \"host\": \"mail.alice.example\", \"verb\": \"MAIL\"}, \"count\": 2},"
+        "  {\"name\": \"two refused for now\", \"event\": {\"kind\": \"smtp.reply\","
+        "   \"host\": \"mail.alice.example\", \"code\": 452}, \"count\": 2},"
+        "  {\"name\": \"relayed in three\", \"event\": {\"kind\": \"smtp.command\","
+        "   \"host\": \"mail.roberto.example\", \"verb\": \"MAIL\"}, \"count\": 3},"
+        "  {\"name\": \"one refused for now there\", \"event\": {\"kind\": \"smtp.reply\","
+        "   \"host\": \"mail.roberto.example\", \"code\": 452}, \"count\": 1},"
+        "  {\"name\": \"stored five times\", \"event\": {\"kind\": \"mailbox.store\"}, \"count\": "
+        "5},"
+        "  {\"name\": \"nothing deferred\", \"event\": {\"kind\": \"queue.defer\"}, \"count\": 0},"
+        "  {\"name\": \"u5 has it\", \"mailbox\": {\"user\": \"u5@roberto.example\"}, \"count\": "
+        "1}]}";
+    run_options_t opt = {0};
+    diag_t d = DIAG_INIT;
+    run_result_t r;
+    ck_assert_int_eq(run_string("lab.json", json, strlen(json), &opt, &d, &r), RUN_DONE);
+    for (size_t i = 0; i < r.nexpectations; i++)
+        ck_assert_msg(r.expectations[i].passed, "%s: %s", r.expectations[i].name,
+                      r.expectations[i].detail);
+    ck_assert_int_eq(r.nexpectations, 7);
+    ck_assert(r.passed);
+    run_result_free(&r);
+    diag_free(&d);
+}
+END_TEST
+
 Suite *scenario_build_suite(void)
 {
     Suite *s = suite_create("scenario_build");
@@ -294,6 +348,7 @@ Suite *scenario_build_suite(void)
     tcase_add_test(tc, test_seed_is_the_worlds);
     tcase_add_test(tc, test_extension_bits);
     tcase_add_test(tc, test_external_server_is_a_routed_host);
+    tcase_add_test(tc, test_max_recipients);
     suite_add_tcase(s, tc);
     return s;
 }

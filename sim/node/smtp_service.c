@@ -348,6 +348,7 @@ static void *smtp_open(service_conn_t *sc, void *arg, buf_t *out)
     cfg.extensions = s->cfg.extensions;
     cfg.submission = arg != NULL;
     cfg.max_size = s->cfg.max_size;
+    cfg.max_recipients = s->cfg.max_recipients;
     /* every engine of a port has this configuration: they share its replies */
     struct smtp_server_replies **shared = &s->smtp_replies[arg != NULL];
     if (!*shared)

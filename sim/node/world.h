@@ -42,6 +42,7 @@ typedef struct server_config {
     uint16_t pop3_port;
     uint16_t imap_port;
     uint64_t max_size;   /* largest message, octets */
+    size_t max_recipients; /* in one transaction, past them 452 4.5.3; 0: the default (100) */
     unsigned extensions; /* SMTP_EXT_* offered on the SMTP port */
     relay_policy_t relay;
     uint64_t quota; /* per user, octets; 0: none */

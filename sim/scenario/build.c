@@ -86,6 +86,7 @@ void scenario_server_config(const scenario_server_t *s, server_config_t *cfg, un
     cfg->pop3_port = service_port(&s->pop3);
     cfg->imap_port = service_port(&s->imap);
     cfg->max_size = s->smtp.max_size;
+    cfg->max_recipients = s->smtp.max_recipients;
     cfg->extensions = scenario_smtp_extensions(s->smtp.extensions, missing_ext);
     cfg->relay = relay_of(s->smtp.relay);
     cfg->quota = s->quota;

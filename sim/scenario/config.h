@@ -132,6 +132,7 @@ typedef struct scenario_smtp {
     bool offered;           /* default true */
     uint16_t port;          /* default 25 */
     uint64_t max_size;      /* bytes; default 10MB; 0: no limit (RFC 1870 "SIZE 0") */
+    uint32_t max_recipients; /* in one transaction; default 100 (RFC 5321 4.5.3.1.8) */
     scenario_relay_t relay; /* default authenticated */
     unsigned extensions;    /* SCENARIO_EXT bits; default SCENARIO_EXT_DEFAULT */
 } scenario_smtp_t;

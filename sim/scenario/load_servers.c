@@ -16,7 +16,8 @@ const char *const load_keys_server[] = {
 const char *const load_keys_user[] = {"user", "password", "name", NULL};
 const char *const load_keys_queue[] = {"retry",   "backoff",    "max_retry",
                                        "give_up", "warn_after", NULL};
-const char *const load_keys_smtp[] = {"port", "max_size", "relay", "extensions", NULL};
+const char *const load_keys_smtp[] = {"port",  "max_size",   "max_recipients",
+                                      "relay", "extensions", NULL};
 const char *const load_keys_service[] = {"port", NULL};
 
 static const char *const backoff_names[] = {"fixed", "exponential"};
@@ -32,8 +33,8 @@ static void server_defaults(scenario_server_t *srv)
     srv->queue.max_retry = DEFAULT_MAX_RETRY;
     srv->queue.give_up = 5 * SIM_DAY;
     srv->queue.warn_after = 0;
-    srv->smtp =
-        (scenario_smtp_t){true, 25, 10000000, SCENARIO_RELAY_AUTHENTICATED, SCENARIO_EXT_DEFAULT};
+    srv->smtp = (scenario_smtp_t){
+        true, 25, 10000000, 100, SCENARIO_RELAY_AUTHENTICATED, SCENARIO_EXT_DEFAULT};
     srv->submission = (scenario_service_t){true, 587};
     srv->pop3 = (scenario_service_t){true, 110};
     srv->imap = (scenario_service_t){true, 143};
@@ -132,6 +133,9 @@ static void load_smtp(loader_t *L, const cJSON *node, scenario_smtp_t *smtp)
     check_keys(L, obj, load_keys_smtp);
     get_port(L, obj, "port", OPTIONAL, &smtp->port);
     get_size(L, obj, "max_size", OPTIONAL, &smtp->max_size);
+    int64_t max_recipients;
+    if (get_int(L, obj, "max_recipients", OPTIONAL, 1, 1000000, &max_recipients))
+        smtp->max_recipients = (uint32_t)max_recipients;
     int relay;
     if (get_enum(L, obj, "relay", OPTIONAL, relay_names, ARRAY_LEN(relay_names), &relay))
         smtp->relay = (scenario_relay_t)relay;
