@@ -80,8 +80,9 @@ static bool load_match_field(loader_t *L, const cJSON *m, scenario_match_t *out)
     } else {
         if (!value_string(L, m, &s))
             return false;
-        const name_ref_t *host = is_host_field(m->string) ? ref_host(L, m, s) : NULL;
-        if (is_host_field(m->string) && !host && L->hosts_complete)
+        bool names_host = is_host_field(m->string);
+        const name_ref_t *host = names_host ? ref_host(L, m, s) : NULL;
+        if (names_host && !host && L->hosts_complete)
             return false;
         /* Host names compare without regard to case: the field keeps the
          * spelling of the host's definition, which the events carry. */
